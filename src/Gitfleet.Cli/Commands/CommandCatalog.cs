@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Gitfleet.Cli.Commands;
+
+/// <summary>The list of top-level commands, in the order `gitfleet --help` shows them.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> Create(CliConsole console)
+    {
+        yield return VersionCommand.Create(console);
+    }
+}

@@ -1,0 +1,51 @@
+namespace Gitfleet.Core.Facts;
+
+/// <summary>
+/// What the server knows about one device: the observed state the planner compares with the desired state.
+/// Produced by the server (bulk facts endpoint), by a Mender management API, or read from a facts file.
+/// </summary>
+public sealed record DeviceFacts
+{
+    /// <summary>The server's device id (a UUID for Mender and Gitfleet).</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Authorization status: accepted, pending, rejected, preauthorized, noauth.</summary>
+    public string Status { get; init; } = DeviceStatus.Accepted;
+
+    public string? DeviceType { get; init; }
+
+    /// <summary>The artifact (OS image) the device reports as installed.</summary>
+    public string? ArtifactName { get; init; }
+
+    /// <summary>Identity attributes the device authenticated with (for example mac, serial).</summary>
+    public IReadOnlyDictionary<string, string> Identity { get; init; } = EmptyMap;
+
+    /// <summary>Server-side tags; a <c>subscribed_branch</c> tag overrides the branch declared in git.</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = EmptyMap;
+
+    /// <summary>Inventory attributes the device reports (multi-valued attributes joined with ',').</summary>
+    public IReadOnlyDictionary<string, string> Attributes { get; init; } = EmptyMap;
+
+    /// <summary>The configuration the device last reported as applied; null when it never reported one.</summary>
+    public IReadOnlyDictionary<string, string>? ReportedConfiguration { get; init; }
+
+    /// <summary>The configuration the server holds as desired for the device (deviceconfig "configured").</summary>
+    public IReadOnlyDictionary<string, string>? ConfiguredConfiguration { get; init; }
+
+    public DateTimeOffset? LastCheckIn { get; init; }
+
+    /// <summary>Deployments scheduled for this device that have not finished.</summary>
+    public IReadOnlyList<InFlightDeployment> InFlight { get; init; } = [];
+
+    public static readonly IReadOnlyDictionary<string, string> EmptyMap =
+        new Dictionary<string, string>(StringComparer.Ordinal);
+}
+
+public static class DeviceStatus
+{
+    public const string Accepted = "accepted";
+    public const string Pending = "pending";
+    public const string Rejected = "rejected";
+    public const string Preauthorized = "preauthorized";
+    public const string NoAuth = "noauth";
+}
