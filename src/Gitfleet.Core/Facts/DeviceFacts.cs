@@ -14,8 +14,19 @@ public sealed record DeviceFacts
 
     public string? DeviceType { get; init; }
 
-    /// <summary>The artifact (OS image) the device reports as installed.</summary>
+    /// <summary>The name of the last artifact the device installed (Mender's <c>artifact_name</c>).</summary>
     public string? ArtifactName { get; init; }
+
+    /// <summary>
+    /// The OS image the device runs: the <c>rootfs-image.version</c> it provides, else its artifact name.
+    /// Configuration deployments change <c>artifact_name</c> but never <c>rootfs-image.version</c>, so the
+    /// planner compares images through this, not through <see cref="ArtifactName"/>.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? InstalledImage =>
+        Attributes.TryGetValue(RootfsImageVersionAttribute, out var version) && version.Length > 0 ? version : ArtifactName;
+
+    public const string RootfsImageVersionAttribute = "rootfs-image.version";
 
     /// <summary>Identity attributes the device authenticated with (for example mac, serial).</summary>
     public IReadOnlyDictionary<string, string> Identity { get; init; } = EmptyMap;
