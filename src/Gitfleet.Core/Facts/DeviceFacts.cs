@@ -4,6 +4,7 @@ namespace Gitfleet.Core.Facts;
 /// What the server knows about one device: the observed state the planner compares with the desired state.
 /// Produced by the server (bulk facts endpoint), by a Mender management API, or read from a facts file.
 /// </summary>
+/// <remarks>Collections are never null: JSON that omits them (or sends null) reads as empty.</remarks>
 public sealed record DeviceFacts
 {
     /// <summary>The server's device id (a UUID for Mender and Gitfleet).</summary>
@@ -29,13 +30,13 @@ public sealed record DeviceFacts
     public const string RootfsImageVersionAttribute = "rootfs-image.version";
 
     /// <summary>Identity attributes the device authenticated with (for example mac, serial).</summary>
-    public IReadOnlyDictionary<string, string> Identity { get; init; } = EmptyMap;
+    public IReadOnlyDictionary<string, string> Identity { get => field; init => field = value ?? EmptyMap; } = EmptyMap;
 
     /// <summary>Server-side tags; a <c>subscribed_branch</c> tag overrides the branch declared in git.</summary>
-    public IReadOnlyDictionary<string, string> Tags { get; init; } = EmptyMap;
+    public IReadOnlyDictionary<string, string> Tags { get => field; init => field = value ?? EmptyMap; } = EmptyMap;
 
     /// <summary>Inventory attributes the device reports (multi-valued attributes joined with ',').</summary>
-    public IReadOnlyDictionary<string, string> Attributes { get; init; } = EmptyMap;
+    public IReadOnlyDictionary<string, string> Attributes { get => field; init => field = value ?? EmptyMap; } = EmptyMap;
 
     /// <summary>The configuration the device last reported as applied; null when it never reported one.</summary>
     public IReadOnlyDictionary<string, string>? ReportedConfiguration { get; init; }
@@ -46,7 +47,7 @@ public sealed record DeviceFacts
     public DateTimeOffset? LastCheckIn { get; init; }
 
     /// <summary>Deployments scheduled for this device that have not finished.</summary>
-    public IReadOnlyList<InFlightDeployment> InFlight { get; init; } = [];
+    public IReadOnlyList<InFlightDeployment> InFlight { get => field; init => field = value ?? []; } = [];
 
     public static readonly IReadOnlyDictionary<string, string> EmptyMap =
         new Dictionary<string, string>(StringComparer.Ordinal);

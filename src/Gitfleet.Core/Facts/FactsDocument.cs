@@ -15,7 +15,7 @@ public sealed record FactsDocument
 
     public DateTimeOffset? GeneratedAt { get; init; }
 
-    public IReadOnlyList<DeviceFacts> Devices { get; init; } = [];
+    public IReadOnlyList<DeviceFacts> Devices { get => field; init => field = value ?? []; } = [];
 
     /// <summary>Parses a facts document; throws <see cref="FactsFormatException"/> with a readable message.</summary>
     public static FactsDocument Parse(ReadOnlySpan<byte> utf8Json)

@@ -1,0 +1,138 @@
+using System.CommandLine;
+using Gitfleet.Cli.Output;
+using Gitfleet.Core.Facts;
+using Gitfleet.Core.Fleet;
+using Gitfleet.Core.Planning;
+using Gitfleet.Core.Resolution;
+using Spectre.Console;
+
+namespace Gitfleet.Cli.Commands;
+
+/// <summary><c>gitfleet plan</c>: what applying a branch would change on each device (the seeds' dry-run).</summary>
+internal static class PlanCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var repo = CommonOptions.Repo();
+        var branch = new Option<string>("--branch", "-b")
+        {
+            Description = "The branch (rollout stage) to plan: only devices subscribed to it are considered.",
+            Required = true,
+            HelpName = "BRANCH",
+        };
+        var facts = new Option<string?>("--facts")
+        {
+            Description = "A facts file (JSON, schema in docs/facts.md; '-' for stdin): what the server knows about the devices.",
+            HelpName = "FILE",
+        };
+        var all = new Option<bool>("--all") { Description = "List unchanged devices too." };
+        var limit = new Option<int>("--limit")
+        {
+            Description = "Show at most this many devices in tables (JSON always has all).",
+            DefaultValueFactory = _ => 200,
+        };
+        var json = CommonOptions.Json();
+        var cacheDir = CommonOptions.CacheDir();
+        var command = new Command("plan", "Show what would change on each device subscribed to a branch. Exit 0: nothing to change; 2: changes planned; 1: error.")
+        {
+            repo, branch, facts, all, limit, json, cacheDir,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var factsPath = parse.GetValue(facts);
+            if (factsPath is null)
+            {
+                return console.Fail("plan needs --facts FILE: what the server knows about the devices (see docs/facts.md)");
+            }
+
+            var source = parse.GetValue(repo)!;
+            var branchName = parse.GetValue(branch)!;
+            var access = await RepositoryAccess.OpenAsync(console, source, parse.GetValue(cacheDir), cancellationToken).ConfigureAwait(false);
+            var revision = await access.LoadValidAsync(branchName, cancellationToken).ConfigureAwait(false);
+            var document = await ReadFactsAsync(console, factsPath, cancellationToken).ConfigureAwait(false);
+            var (plan, notes) = await PlanAsync(access, revision, branchName, document.Devices, console.Environment, cancellationToken).ConfigureAwait(false);
+
+            if (parse.GetValue(json))
+            {
+                var devices = parse.GetValue(all) ? plan.Devices : plan.Devices.Where(d => d.HasChanges || d.IsInFlight || d.Problems.Count > 0).ToList();
+                var commit = plan.Commit is { } c ? new CommitJson(c.Sha, c.Author, c.Subject, c.Timestamp) : null;
+                CliJson.Write(console, new PlanJson(source, plan.Branch, commit, plan.Summary, devices, notes), CliJson.Context.PlanJson);
+            }
+            else
+            {
+                foreach (var note in notes)
+                {
+                    console.Out.MarkupLine($"[yellow]note:[/] {Markup.Escape(note)}");
+                }
+
+                PlanView.Print(console, plan, parse.GetValue(all), Math.Max(1, parse.GetValue(limit)));
+            }
+
+            return plan.Summary.HasChanges ? ExitCodes.ChangesPlanned : ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Plans a branch, with claims of the other stage branches for conflict detection.</summary>
+    internal static async Task<(Plan Plan, IReadOnlyList<string> Notes)> PlanAsync(
+        RepositoryAccess access,
+        FleetRevision revision,
+        string branch,
+        IReadOnlyList<DeviceFacts> facts,
+        Func<string, string?> secrets,
+        CancellationToken cancellationToken)
+    {
+        var members = FleetMembership.Resolve(revision, facts);
+        var notes = new List<string>();
+        var others = new List<(string, FleetRevision)>();
+        foreach (var other in BranchClaims.StageBranches(revision, members).Where(b => b != branch && access.Branches.Contains(b)).Order(StringComparer.Ordinal))
+        {
+            var result = access.Load(await access.ReadAsync(other, cancellationToken).ConfigureAwait(false));
+            if (result.Revision is null)
+            {
+                notes.Add($"branch '{other}' does not validate, so the devices it claims are not checked for conflicts");
+                continue;
+            }
+
+            others.Add((other, result.Revision));
+        }
+
+        var plan = Planner.Plan(new PlanRequest
+        {
+            Branch = branch,
+            Revision = revision,
+            Facts = facts,
+            Secrets = secrets,
+            Members = members,
+            OtherBranchClaims = BranchClaims.Compute(others, facts),
+        });
+        return (plan, notes);
+    }
+
+    private static async Task<FactsDocument> ReadFactsAsync(CliConsole console, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (path == "-")
+            {
+                await using var stdin = Console.OpenStandardInput();
+                return await FactsDocument.ReadAsync(stdin, cancellationToken).ConfigureAwait(false);
+            }
+
+            await using var file = File.OpenRead(console.ResolvePath(path));
+            return await FactsDocument.ReadAsync(file, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FactsFormatException e)
+        {
+            throw new CliException($"{path}: {e.Message}", e);
+        }
+        catch (IOException e)
+        {
+            throw new CliException($"cannot read facts file {path}: {e.Message}", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new CliException($"cannot read facts file {path}: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Gitfleet.Core.Planning;
+
+namespace Gitfleet.Cli.Output;
+
+/// <summary>The JSON documents commands write with --json (documented in docs/cli.md). Property names are snake_case.</summary>
+internal static class CliJson
+{
+    /// <summary>Output for people and jq alike: indented, and '<', '>', '&amp;' and quotes not turned into \u escapes.</summary>
+    public static readonly CliJsonContext Context = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
+    public static void Write<T>(CliConsole console, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    {
+        console.Json.WriteLine(JsonSerializer.Serialize(value, type));
+        console.Json.Flush();
+    }
+}
+
+internal sealed record DiagnosticJson(string Severity, string Code, string Message, string? File, int? Line, int? Column);
+
+internal sealed record ValidateJson(string Repository, string Ref, string? Commit, bool Valid, int Errors, int Warnings, IReadOnlyList<DiagnosticJson> Diagnostics);
+
+internal sealed record CommitJson(string Sha, string Author, string Subject, DateTimeOffset Timestamp);
+
+internal sealed record PlanJson(string Repository, string Branch, CommitJson? Commit, PlanSummary Summary, IReadOnlyList<DevicePlan> Devices, IReadOnlyList<string> Notes);
+
+[JsonSourceGenerationOptions(UseStringEnumConverter = true)]
+[JsonSerializable(typeof(ValidateJson))]
+[JsonSerializable(typeof(PlanJson))]
+internal sealed partial class CliJsonContext : JsonSerializerContext;

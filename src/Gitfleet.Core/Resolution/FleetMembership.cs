@@ -1,0 +1,221 @@
+using Gitfleet.Core.Facts;
+using Gitfleet.Core.Fleet;
+using Gitfleet.Core.Selectors;
+using Gitfleet.Core.Variables;
+using Gitfleet.Core.Yaml;
+
+namespace Gitfleet.Core.Resolution;
+
+/// <summary>
+/// Decides which devices a revision manages, given what the server knows: inventory hosts (matched to server
+/// devices by id or by identity attributes), devices named by host_vars files, and the members of dynamic
+/// groups (selectors over facts). Devices the server knows that none of these name are unmanaged.
+/// </summary>
+public static class FleetMembership
+{
+    public static FleetMembers Resolve(FleetRevision revision, IReadOnlyList<DeviceFacts> facts, VariableResolver? resolver = null)
+    {
+        ArgumentNullException.ThrowIfNull(revision);
+        ArgumentNullException.ThrowIfNull(facts);
+        resolver ??= new VariableResolver(revision);
+        var byId = new Dictionary<string, DeviceFacts>(facts.Count, StringComparer.Ordinal);
+        foreach (var device in facts)
+        {
+            byId[device.Id] = device;
+        }
+
+        var directGroups = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var hostOf = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var declared = new Dictionary<string, Fleet.InventoryHost?>(StringComparer.Ordinal);
+        var problems = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var identityMatcher = new IdentityMatcher(revision, resolver, facts);
+
+        // 1. Inventory hosts, by id or by identity.
+        foreach (var host in revision.Inventory.Hosts.Values)
+        {
+            var key = host.Name;
+            if (identityMatcher.Match(host.Name, out var matchedId, out var problem))
+            {
+                key = matchedId!;
+            }
+            else if (problem is not null)
+            {
+                problems.GetOrAdd(key).Add(problem);
+            }
+
+            if (directGroups.ContainsKey(key))
+            {
+                problems.GetOrAdd(key).Add($"declared twice: by inventory host '{host.Name}' and by '{hostOf[key] ?? key}'");
+                continue;
+            }
+
+            directGroups[key] = [.. host.Groups];
+            hostOf[key] = host.Name;
+            declared[key] = host;
+        }
+
+        // 2. Devices named only by a host_vars file.
+        foreach (var name in revision.HostVars.Keys)
+        {
+            if (!revision.Inventory.Hosts.ContainsKey(name) && DeviceIds.IsValid(name) && !directGroups.ContainsKey(name))
+            {
+                directGroups[name] = [];
+                hostOf[name] = null;
+                declared[name] = null;
+            }
+        }
+
+        // 3. Dynamic groups: every server device is tested against every dynamic group's selector.
+        var dynamicGroups = revision.Inventory.DynamicGroups.ToList();
+        if (dynamicGroups.Count > 0)
+        {
+            foreach (var device in facts)
+            {
+                var lookup = FactLabels.For(device);
+                foreach (var group in dynamicGroups)
+                {
+                    if (group.Selector!.Matches(lookup))
+                    {
+                        if (!directGroups.TryGetValue(device.Id, out var list))
+                        {
+                            list = [];
+                            directGroups[device.Id] = list;
+                            hostOf[device.Id] = null;
+                        }
+
+                        list.Add(group.Name);
+                    }
+                }
+            }
+        }
+
+        var orderCache = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var members = new List<FleetMember>(directGroups.Count);
+        foreach (var (key, groups) in directGroups)
+        {
+            var groupKey = string.Join('\n', groups.Order(StringComparer.Ordinal));
+            if (!orderCache.TryGetValue(groupKey, out var ordered))
+            {
+                ordered = resolver.OrderGroups(groups);
+                orderCache[groupKey] = ordered;
+            }
+
+            var hostName = hostOf[key];
+            var deviceFacts = byId.GetValueOrDefault(key);
+            var variables = resolver.ForDevice(ordered, hostName ?? key, deviceFacts?.Id);
+            var location = declared.GetValueOrDefault(key)?.Location ?? revision.HostVars.GetValueOrDefault(key)?.Values.Location;
+            var member = new FleetMember(key, hostName, deviceFacts, ordered, variables, location);
+            if (problems.TryGetValue(key, out var list))
+            {
+                member.MatchProblems.AddRange(list);
+            }
+
+            members.Add(member);
+        }
+
+        members.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return new FleetMembers(members, facts.Count - members.Count(m => m.Facts is not null));
+    }
+
+    private static List<string> GetOrAdd(this Dictionary<string, List<string>> map, string key)
+    {
+        if (!map.TryGetValue(key, out var list))
+        {
+            list = [];
+            map[key] = list;
+        }
+
+        return list;
+    }
+
+    /// <summary>Matches hosts declared by identity (all declared attributes equal) to server devices.</summary>
+    private sealed class IdentityMatcher
+    {
+        private readonly Dictionary<string, YamlMap> identities = new(StringComparer.Ordinal);
+        private readonly Dictionary<(string, string), List<string>> index = [];
+        private readonly Dictionary<string, DeviceFacts> byId;
+
+        public IdentityMatcher(FleetRevision revision, VariableResolver resolver, IReadOnlyList<DeviceFacts> facts)
+        {
+            byId = facts.ToDictionary(f => f.Id, StringComparer.Ordinal);
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var host in revision.Inventory.Hosts.Values)
+            {
+                if (resolver.ForDevice([Inventory.AllGroup], host.Name, null)[ReservedVariables.Identity] is YamlMap { Count: > 0 } identity)
+                {
+                    identities[host.Name] = identity;
+                    keys.UnionWith(identity.Keys);
+                }
+            }
+
+            if (keys.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var device in facts)
+            {
+                foreach (var key in keys)
+                {
+                    if (device.Identity.TryGetValue(key, out var value))
+                    {
+                        if (!index.TryGetValue((key, value), out var list))
+                        {
+                            list = [];
+                            index[(key, value)] = list;
+                        }
+
+                        list.Add(device.Id);
+                    }
+                }
+            }
+        }
+
+        /// <summary>True with the server id when the host is matched; false with a problem when ambiguous.</summary>
+        public bool Match(string hostName, out string? deviceId, out string? problem)
+        {
+            deviceId = null;
+            problem = null;
+            if (!identities.TryGetValue(hostName, out var identity))
+            {
+                return false;
+            }
+
+            HashSet<string>? candidates = null;
+            foreach (var (key, value) in identity)
+            {
+                var text = value switch
+                {
+                    string s => s,
+                    _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "",
+                };
+                var ids = index.GetValueOrDefault((key, text)) ?? [];
+                if (candidates is null)
+                {
+                    candidates = new HashSet<string>(ids, StringComparer.Ordinal);
+                }
+                else
+                {
+                    candidates.IntersectWith(ids);
+                }
+            }
+
+            if (candidates is null || candidates.Count == 0)
+            {
+                return false;
+            }
+
+            if (candidates.Count > 1)
+            {
+                problem = $"its identity matches {candidates.Count} devices on the server ({string.Join(", ", candidates.Order(StringComparer.Ordinal).Take(3))}); add attributes until it names one";
+                return false;
+            }
+
+            deviceId = candidates.First();
+            return byId.ContainsKey(deviceId);
+        }
+    }
+}
+
+/// <summary>The devices a revision manages, sorted by key, and how many server devices it leaves unmanaged.</summary>
+public sealed record FleetMembers(IReadOnlyList<FleetMember> Members, int Unmanaged);

@@ -1,0 +1,300 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Gitfleet.Core.Repository;
+
+namespace Gitfleet.Git;
+
+/// <summary>
+/// A fleet repository read through the git CLI: a local repository used in place (only its object database
+/// and refs are read; the working tree is never touched), or a remote URL mirrored into a cache directory
+/// and fetched on <see cref="RefreshAsync"/>.
+/// </summary>
+public sealed class FleetRepository
+{
+    /// <summary>Text files larger than this are not loaded (a fleet file is never that big).</summary>
+    public const int MaxFileBytes = 8 * 1024 * 1024;
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private FleetRepository(string source, string gitDirectory, bool isMirror)
+    {
+        Source = source;
+        GitDirectory = gitDirectory;
+        IsMirror = isMirror;
+    }
+
+    /// <summary>What the user gave: a path or a URL (shown with credentials removed).</summary>
+    public string Source { get; }
+
+    /// <summary>Where git commands run: the local repository, or the cache mirror of a remote.</summary>
+    public string GitDirectory { get; }
+
+    public bool IsMirror { get; }
+
+    /// <summary>Default cache root: $XDG_CACHE_HOME/gitfleet/repos or ~/.cache/gitfleet/repos.</summary>
+    public static string DefaultCacheRoot(Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var cache = environment("XDG_CACHE_HOME") is { Length: > 0 } xdg
+            ? xdg
+            : Path.Combine(environment("HOME") ?? Path.GetTempPath(), ".cache");
+        return Path.Combine(cache, "gitfleet", "repos");
+    }
+
+    public static bool IsRemote(string source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return source.Contains("://", StringComparison.Ordinal)
+            || (source.Contains('@', StringComparison.Ordinal) && source.Contains(':', StringComparison.Ordinal) && !Directory.Exists(source));
+    }
+
+    /// <summary>Opens a local repository or mirrors a remote one (cloning on first use, fetching otherwise).</summary>
+    public static async Task<FleetRepository> OpenAsync(string source, string cacheRoot, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        if (IsRemote(source))
+        {
+            var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source)))[..20];
+            var mirror = Path.Combine(cacheRoot, key + ".git");
+            var repository = new FleetRepository(GitCli.RedactUrls(source), mirror, isMirror: true);
+            if (Directory.Exists(mirror))
+            {
+                await repository.RefreshAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                Directory.CreateDirectory(cacheRoot);
+                var partial = mirror + ".partial-" + Guid.NewGuid().ToString("N")[..8];
+                await GitCli.RunAsync(cacheRoot, ["clone", "--mirror", "--quiet", source, partial], cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    Directory.Move(partial, mirror);
+                }
+                catch (IOException)
+                {
+                    // Another process cloned it at the same time; use theirs.
+                    Directory.Delete(partial, recursive: true);
+                }
+            }
+
+            return repository;
+        }
+
+        var path = Path.GetFullPath(source);
+        if (!Directory.Exists(path))
+        {
+            throw new GitCommandException($"'{source}' is neither a directory nor a git URL");
+        }
+
+        try
+        {
+            var gitDir = (await GitCli.RunAsync(path, ["rev-parse", "--absolute-git-dir"], cancellationToken).ConfigureAwait(false)).Trim();
+            return new FleetRepository(source, gitDir, isMirror: false);
+        }
+        catch (GitCommandException e)
+        {
+            throw new GitCommandException($"'{source}' is not a git repository (run 'git init' there, or 'gitfleet init {source}' for a sample fleet)", e);
+        }
+    }
+
+    /// <summary>Fetches a mirrored remote; a local repository needs nothing.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        if (IsMirror)
+        {
+            await GitCli.RunAsync(GitDirectory, ["fetch", "--prune", "--quiet", "origin", "+refs/heads/*:refs/heads/*"], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Local branch names (for a mirror: the remote's branches).</summary>
+    public async Task<IReadOnlyList<string>> ListBranchesAsync(CancellationToken cancellationToken)
+    {
+        var output = await GitCli.RunAsync(GitDirectory, ["for-each-ref", "--format=%(refname:short)", "refs/heads"], cancellationToken).ConfigureAwait(false);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
+    /// <summary>The commit a ref (branch, tag, SHA, origin/x) points to, or null when there is none.</summary>
+    public async Task<string?> TryResolveAsync(string reference, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(reference);
+        if (reference.StartsWith('-'))
+        {
+            return null;
+        }
+
+        try
+        {
+            var sha = await GitCli.RunAsync(GitDirectory, ["rev-parse", "--verify", "--quiet", "--end-of-options", reference + "^{commit}"], cancellationToken).ConfigureAwait(false);
+            return sha.Trim();
+        }
+        catch (GitCommandException)
+        {
+            return null;
+        }
+    }
+
+    public async Task<CommitInfo> ReadCommitAsync(string sha, CancellationToken cancellationToken)
+    {
+        var output = await GitCli.RunAsync(GitDirectory, ["show", "-s", "--format=%H%x00%an <%ae>%x00%cI%x00%s", sha], cancellationToken).ConfigureAwait(false);
+        var parts = output.TrimEnd('\n').Split('\0');
+        if (parts.Length < 4)
+        {
+            throw new GitCommandException($"unexpected output from git show for {sha}");
+        }
+
+        return new CommitInfo(parts[0], parts[1], parts[3], DateTimeOffset.Parse(parts[2], CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Reads the fleet files at a ref. Throws <see cref="GitCommandException"/> when the ref does not exist.</summary>
+    public async Task<RepositorySnapshot> ReadSnapshotAsync(string reference, CancellationToken cancellationToken)
+    {
+        var sha = await TryResolveAsync(reference, cancellationToken).ConfigureAwait(false);
+        if (sha is null)
+        {
+            var branches = await ListBranchesAsync(cancellationToken).ConfigureAwait(false);
+            var hint = branches.Count == 0 ? "the repository has no branches yet" : $"branches: {string.Join(", ", branches)}";
+            throw new GitCommandException($"'{reference}' is not a branch, tag or commit of {Source} ({hint})");
+        }
+
+        var commit = await ReadCommitAsync(sha, cancellationToken).ConfigureAwait(false);
+        var tree = await GitCli.RunAsync(GitDirectory, ["ls-tree", "-r", "-z", "--full-tree", "-l", sha], cancellationToken).ConfigureAwait(false);
+        var blobs = new List<(string Path, string Sha, long Size)>();
+        var unreadable = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in tree.Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            // "<mode> <type> <sha> <size>\t<path>"
+            var tab = entry.IndexOf('\t', StringComparison.Ordinal);
+            var fields = entry[..tab].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var path = entry[(tab + 1)..];
+            if (fields[1] != "blob" || !RepositorySnapshot.IsFleetPath(path))
+            {
+                continue;
+            }
+
+            var size = long.Parse(fields[3], CultureInfo.InvariantCulture);
+            if (size > MaxFileBytes)
+            {
+                unreadable[path] = $"file is {size} bytes; fleet files are limited to {MaxFileBytes} bytes";
+                continue;
+            }
+
+            blobs.Add((path, fields[2], size));
+        }
+
+        var files = await ReadBlobsAsync(blobs, unreadable, cancellationToken).ConfigureAwait(false);
+        return new RepositorySnapshot(reference, commit, files) { UnreadableFiles = unreadable };
+    }
+
+    private async Task<Dictionary<string, string>> ReadBlobsAsync(List<(string Path, string Sha, long Size)> blobs, Dictionary<string, string> unreadable, CancellationToken cancellationToken)
+    {
+        var files = new Dictionary<string, string>(blobs.Count, StringComparer.Ordinal);
+        if (blobs.Count == 0)
+        {
+            return files;
+        }
+
+        var result = await ProcessRunner.RunStreamingAsync(
+            "git",
+            ["-C", GitDirectory, "cat-file", "--batch"],
+            async (stdout, ct) =>
+            {
+                var reader = new BatchReader(stdout);
+                foreach (var (path, _, _) in blobs)
+                {
+                    var content = await reader.ReadObjectAsync(ct).ConfigureAwait(false);
+                    try
+                    {
+                        var text = StrictUtf8.GetString(content);
+                        files[path] = text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
+                    }
+                    catch (DecoderFallbackException)
+                    {
+                        unreadable[path] = "file is not UTF-8 text";
+                    }
+                }
+            },
+            environment: GitCli.Environment,
+            writeStdin: async (stdin, ct) =>
+            {
+                var request = new StringBuilder();
+                foreach (var (_, sha, _) in blobs)
+                {
+                    request.Append(sha).Append('\n');
+                }
+
+                await stdin.WriteAsync(Encoding.ASCII.GetBytes(request.ToString()), ct).ConfigureAwait(false);
+            },
+            cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new GitCommandException($"git cat-file failed: {result.StandardError.Trim()}");
+        }
+
+        return files;
+    }
+
+    /// <summary>Reads git cat-file --batch output: "&lt;sha&gt; &lt;type&gt; &lt;size&gt;\n&lt;content&gt;\n".</summary>
+    private sealed class BatchReader(Stream stream)
+    {
+        private readonly byte[] buffer = new byte[64 * 1024];
+        private int start;
+        private int end;
+
+        public async Task<byte[]> ReadObjectAsync(CancellationToken cancellationToken)
+        {
+            var header = await ReadLineAsync(cancellationToken).ConfigureAwait(false);
+            var fields = header.Split(' ');
+            if (fields.Length != 3 || fields[1] != "blob")
+            {
+                throw new GitCommandException($"unexpected git cat-file answer: {header}");
+            }
+
+            var size = int.Parse(fields[2], CultureInfo.InvariantCulture);
+            var content = new byte[size];
+            var read = 0;
+            while (read < size)
+            {
+                if (start == end && !await FillAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    throw new GitCommandException("git cat-file ended early");
+                }
+
+                var count = Math.Min(size - read, end - start);
+                Buffer.BlockCopy(buffer, start, content, read, count);
+                start += count;
+                read += count;
+            }
+
+            await ReadLineAsync(cancellationToken).ConfigureAwait(false); // the newline after the content
+            return content;
+        }
+
+        private async Task<string> ReadLineAsync(CancellationToken cancellationToken)
+        {
+            var line = new List<byte>();
+            while (true)
+            {
+                if (start == end && !await FillAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    throw new GitCommandException("git cat-file ended early");
+                }
+
+                var b = buffer[start++];
+                if (b == (byte)'\n')
+                {
+                    return Encoding.ASCII.GetString([.. line]);
+                }
+
+                line.Add(b);
+            }
+        }
+
+        private async Task<bool> FillAsync(CancellationToken cancellationToken)
+        {
+            start = 0;
+            end = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return end > 0;
+        }
+    }
+}
