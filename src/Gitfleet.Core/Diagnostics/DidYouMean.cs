@@ -13,6 +13,14 @@ public static class DidYouMean
         var bestDistance = int.MaxValue;
         foreach (var candidate in candidates)
         {
+            // A truncated word ("image" for "image_name") counts as close.
+            if (word.Length >= 4 && candidate.StartsWith(word, StringComparison.OrdinalIgnoreCase) && bestDistance > 1)
+            {
+                best = candidate;
+                bestDistance = 1;
+                continue;
+            }
+
             var distance = Distance(word.ToLowerInvariant(), candidate.ToLowerInvariant());
             if (distance < bestDistance && distance <= limit)
             {

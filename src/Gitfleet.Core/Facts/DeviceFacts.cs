@@ -11,7 +11,7 @@ public sealed record DeviceFacts
     public required string Id { get; init; }
 
     /// <summary>Authorization status: accepted, pending, rejected, preauthorized, noauth.</summary>
-    public string Status { get; init; } = DeviceStatus.Accepted;
+    public string Status { get => field; init => field = value ?? DeviceStatus.Accepted; } = DeviceStatus.Accepted;
 
     public string? DeviceType { get; init; }
 

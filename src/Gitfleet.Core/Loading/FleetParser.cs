@@ -28,7 +28,7 @@ internal static class FleetParser
         {
             reader.Error(DiagnosticCodes.MissingInventory, SourceLocation.OfFile("inventory.yml"),
                 "the repository has no inventory.yml: it declares the fleet's devices and groups (see docs/fleet-repository.md)");
-            inventory = new InventoryParser(reader, checker).Parse("inventory.yml", null);
+            inventory = new InventoryParser(reader, checker).Parse("inventory.yml", new YamlMap(SourceLocation.OfFile("inventory.yml")));
         }
         else
         {

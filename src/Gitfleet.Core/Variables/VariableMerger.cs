@@ -9,6 +9,8 @@ namespace Gitfleet.Core.Variables;
 /// </summary>
 public sealed class VariableMerger
 {
+    public const string GroupPriorityVariable = "ansible_group_priority";
+
     private readonly Dictionary<string, object?> values;
     private readonly Dictionary<string, SourceLocation> origins;
     private readonly Dictionary<string, string> labels;
@@ -38,6 +40,11 @@ public sealed class VariableMerger
 
         foreach (var (key, value) in layer.Values)
         {
+            if (key == GroupPriorityVariable)
+            {
+                continue; // Orders groups; like Ansible, it is not a variable of the device.
+            }
+
             origins[key] = layer.Values.KeyLocation(key);
             if (key == ReservedVariables.Labels)
             {

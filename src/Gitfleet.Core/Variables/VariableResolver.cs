@@ -7,7 +7,7 @@ namespace Gitfleet.Core.Variables;
 /// Computes a device's variables from a revision with Ansible's precedence (lowest first):
 /// <list type="number">
 /// <item><c>all</c>'s inline vars, then <c>group_vars/all</c>;</item>
-/// <item>the inline vars of the device's groups by depth (all included again, as Ansible's Host.get_group_vars does);</item>
+/// <item>the inline vars of the device's other groups by depth;</item>
 /// <item><c>group_vars/GROUP</c> files of its other groups, sorted by depth, ansible_group_priority, name;</item>
 /// <item>label-selected overlays (Gitfleet), in file-name order;</item>
 /// <item>the host's inline inventory vars, then <c>host_vars/HOST</c>.</item>
@@ -17,7 +17,6 @@ namespace Gitfleet.Core.Variables;
 /// </summary>
 public sealed class VariableResolver
 {
-    private const string PriorityVariable = "ansible_group_priority";
     private readonly FleetRevision revision;
     private readonly ConcurrentDictionary<string, MergedVariables> groupCache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, MergedVariables> withOverlaysCache = new(StringComparer.Ordinal);
@@ -158,7 +157,10 @@ public sealed class VariableResolver
             merger.Add(revision.GroupVars.GetValueOrDefault(Inventory.AllGroup));
             foreach (var name in orderedGroups.OrderBy(Depth))
             {
-                merger.Add(groups.GetValueOrDefault(name)?.InlineVars);
+                if (name != Inventory.AllGroup)
+                {
+                    merger.Add(groups.GetValueOrDefault(name)?.InlineVars);
+                }
             }
 
             foreach (var name in orderedGroups)
@@ -190,8 +192,8 @@ public sealed class VariableResolver
 
     private long Priority(string group)
     {
-        var inline = revision.Inventory.Groups.GetValueOrDefault(group)?.InlineVars?.Values.GetValueOrDefault(PriorityVariable);
-        var file = revision.GroupVars.GetValueOrDefault(group)?.Values.GetValueOrDefault(PriorityVariable);
+        var inline = revision.Inventory.Groups.GetValueOrDefault(group)?.InlineVars?.Values.GetValueOrDefault(VariableMerger.GroupPriorityVariable);
+        var file = revision.GroupVars.GetValueOrDefault(group)?.Values.GetValueOrDefault(VariableMerger.GroupPriorityVariable);
         return (file ?? inline) as long? ?? 1;
     }
 }
