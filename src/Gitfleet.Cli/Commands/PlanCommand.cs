@@ -45,12 +45,15 @@ internal static class PlanCommand
                 return console.Fail("plan needs --facts FILE: what the server knows about the devices (see docs/facts.md)");
             }
 
+            var timer = new PhaseTimer(console);
             var source = parse.GetValue(repo)!;
             var branchName = parse.GetValue(branch)!;
             var access = await RepositoryAccess.OpenAsync(console, source, parse.GetValue(cacheDir), cancellationToken).ConfigureAwait(false);
             var revision = await access.LoadValidAsync(branchName, cancellationToken).ConfigureAwait(false);
+            timer.Mark("read and validate branch");
             var document = await ReadFactsAsync(console, factsPath, cancellationToken).ConfigureAwait(false);
-            var (plan, notes) = await PlanAsync(access, revision, branchName, document.Devices, console.Environment, cancellationToken).ConfigureAwait(false);
+            timer.Mark("read facts");
+            var (plan, notes) = await PlanAsync(access, revision, branchName, document.Devices, console.Environment, cancellationToken, timer).ConfigureAwait(false);
 
             if (parse.GetValue(json))
             {
@@ -68,6 +71,8 @@ internal static class PlanCommand
                 PlanView.Print(console, plan, parse.GetValue(all), Math.Max(1, parse.GetValue(limit)));
             }
 
+            timer.Mark("write output");
+
             return plan.Summary.HasChanges ? ExitCodes.ChangesPlanned : ExitCodes.Ok;
         });
         return command;
@@ -80,9 +85,11 @@ internal static class PlanCommand
         string branch,
         IReadOnlyList<DeviceFacts> facts,
         Func<string, string?> secrets,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        PhaseTimer? timer = null)
     {
         var members = FleetMembership.Resolve(revision, facts);
+        timer?.Mark("membership");
         var notes = new List<string>();
         var others = new List<(string, FleetRevision)>();
         foreach (var other in BranchClaims.StageBranches(revision, members).Where(b => b != branch && access.Branches.Contains(b)).Order(StringComparer.Ordinal))
@@ -97,6 +104,10 @@ internal static class PlanCommand
             others.Add((other, result.Revision));
         }
 
+        timer?.Mark("read other stage branches");
+        var claims = BranchClaims.Compute(others, facts, (revision, members));
+        timer?.Mark("claims of other branches");
+
         var plan = Planner.Plan(new PlanRequest
         {
             Branch = branch,
@@ -104,8 +115,9 @@ internal static class PlanCommand
             Facts = facts,
             Secrets = secrets,
             Members = members,
-            OtherBranchClaims = BranchClaims.Compute(others, facts),
+            OtherBranchClaims = claims,
         });
+        timer?.Mark("plan");
         return (plan, notes);
     }
 
@@ -119,8 +131,7 @@ internal static class PlanCommand
                 return await FactsDocument.ReadAsync(stdin, cancellationToken).ConfigureAwait(false);
             }
 
-            await using var file = File.OpenRead(console.ResolvePath(path));
-            return await FactsDocument.ReadAsync(file, cancellationToken).ConfigureAwait(false);
+            return FactsDocument.Parse(await File.ReadAllBytesAsync(console.ResolvePath(path), cancellationToken).ConfigureAwait(false));
         }
         catch (FactsFormatException e)
         {

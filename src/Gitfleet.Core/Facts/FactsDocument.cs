@@ -20,39 +20,18 @@ public sealed record FactsDocument
     /// <summary>Parses a facts document; throws <see cref="FactsFormatException"/> with a readable message.</summary>
     public static FactsDocument Parse(ReadOnlySpan<byte> utf8Json)
     {
-        FactsDocument? document;
-        try
-        {
-            document = JsonSerializer.Deserialize(utf8Json, FactsJsonContext.Default.FactsDocument);
-        }
-        catch (JsonException e)
-        {
-            var where = e.LineNumber is { } line ? $"line {line + 1}, position {e.BytePositionInLine + 1}: " : "";
-            throw new FactsFormatException($"{where}{StripPath(e.Message)}", e);
-        }
-
-        if (document is null)
-        {
-            throw new FactsFormatException("the facts document is empty (null)");
-        }
-
+        var document = FactsReader.Read(utf8Json);
         if (document.Schema != CurrentSchema)
         {
             throw new FactsFormatException($"unsupported schema '{document.Schema}', expected '{CurrentSchema}'");
         }
 
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(document.Devices.Count, StringComparer.Ordinal);
         for (var i = 0; i < document.Devices.Count; i++)
         {
-            var device = document.Devices[i];
-            if (device is null || string.IsNullOrWhiteSpace(device.Id))
+            if (!seen.Add(document.Devices[i].Id))
             {
-                throw new FactsFormatException($"devices[{i}]: a device needs a non-empty \"id\"");
-            }
-
-            if (!seen.Add(device.Id))
-            {
-                throw new FactsFormatException($"devices[{i}]: device id '{device.Id}' appears twice");
+                throw new FactsFormatException($"devices[{i}]: device id '{document.Devices[i].Id}' appears twice");
             }
         }
 
@@ -71,12 +50,6 @@ public sealed record FactsDocument
 
     public string ToJson() => JsonSerializer.Serialize(this, FactsJsonContext.Default.FactsDocument);
 
-    private static string StripPath(string message)
-    {
-        // System.Text.Json appends "Path: $... | LineNumber: ..." which we already render as a position.
-        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
-    }
 }
 
 public sealed class FactsFormatException : Exception

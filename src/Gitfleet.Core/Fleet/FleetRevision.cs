@@ -27,4 +27,7 @@ public sealed record FleetRevision
     public required IReadOnlyDictionary<string, ConfigurationTemplate> Templates { get; init; }
 
     public required FleetSettings Settings { get; init; }
+
+    /// <summary>A hash of the fleet files: two branches with the same hash declare the same fleet.</summary>
+    public string ContentHash { get; init; } = "";
 }

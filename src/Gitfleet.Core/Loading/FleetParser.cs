@@ -65,6 +65,7 @@ internal static class FleetParser
             Overlays = new OverlayParser(reader, checker).Parse(files),
             Templates = templates,
             Settings = settings,
+            ContentHash = snapshot.ComputeContentHash(),
         };
     }
 }

@@ -29,15 +29,27 @@ public static class BranchClaims
     }
 
     /// <summary>device key → the other branches that claim it.</summary>
+    /// <param name="known">Memberships already resolved (for example the planned branch's); a branch whose fleet
+    /// files are identical reuses one instead of resolving 200,000 devices again.</param>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> Compute(
         IEnumerable<(string Branch, FleetRevision Revision)> otherBranches,
-        IReadOnlyList<DeviceFacts> facts)
+        IReadOnlyList<DeviceFacts> facts,
+        params (FleetRevision Revision, FleetMembers Members)[] known)
     {
         ArgumentNullException.ThrowIfNull(otherBranches);
+        var byContent = known.Where(k => k.Revision.ContentHash.Length > 0).ToDictionary(k => k.Revision.ContentHash, k => k.Members, StringComparer.Ordinal);
         var claims = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var (branch, revision) in otherBranches)
         {
-            var members = FleetMembership.Resolve(revision, facts);
+            if (revision.ContentHash.Length == 0 || !byContent.TryGetValue(revision.ContentHash, out var members))
+            {
+                members = FleetMembership.Resolve(revision, facts);
+                if (revision.ContentHash.Length > 0)
+                {
+                    byContent[revision.ContentHash] = members;
+                }
+            }
+
             foreach (var key in Planner.Claims(members, branch))
             {
                 if (!claims.TryGetValue(key, out var list))

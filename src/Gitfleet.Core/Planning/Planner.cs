@@ -40,16 +40,10 @@ public static class Planner
         ArgumentNullException.ThrowIfNull(request);
         var members = request.Members ?? FleetMembership.Resolve(request.Revision, request.Facts);
         var builder = new DesiredStateBuilder(request.Revision, request.Secrets);
-        var devices = new List<DevicePlan>();
-        foreach (var member in members.Members)
-        {
-            if (member.Branch != request.Branch)
-            {
-                continue;
-            }
-
-            devices.Add(PlanDevice(member, request, builder));
-        }
+        // Devices are independent: plan them on every core, keeping the members' (sorted) order.
+        var subscribed = members.Members.Where(m => m.Branch == request.Branch).ToArray();
+        var devices = new DevicePlan[subscribed.Length];
+        Parallel.For(0, subscribed.Length, i => devices[i] = PlanDevice(subscribed[i], request, builder));
 
         return new Plan(request.Branch, request.Revision.Commit, devices, Summarize(devices, members.Unmanaged));
     }
@@ -110,6 +104,11 @@ public static class Planner
     private static OsAction PlanOs(DeviceFacts facts, string image)
     {
         var installed = facts.InstalledImage;
+        if (facts.InFlight.Count == 0)
+        {
+            return installed == image ? new OsAction(ActionKind.None, installed, image, []) : new OsAction(ActionKind.Update, installed, image, []);
+        }
+
         var inFlight = facts.InFlight.Where(d => d.Kind == DeploymentKind.Os).ToList();
         var stale = inFlight.Where(d => d.ArtifactName != image).Select(d => d.DeploymentId).ToList();
         if (inFlight.Any(d => d.ArtifactName == image))
@@ -127,6 +126,11 @@ public static class Planner
 
     private static ConfigAction PlanConfiguration(DeviceFacts facts, RenderedConfiguration desired, bool withOsUpdate)
     {
+        if (facts.InFlight.Count == 0 && !withOsUpdate && SameConfiguration(facts.ReportedConfiguration, desired.Values))
+        {
+            return ConfigAction.Nothing with { Desired = desired };
+        }
+
         var inFlight = facts.InFlight.Where(d => d.Kind == DeploymentKind.Configuration).ToList();
         var stale = inFlight.Where(d => d.ConfigurationChecksum != desired.Checksum).Select(d => d.DeploymentId).ToList();
         var changes = Diff(facts.ReportedConfiguration, desired);
@@ -183,13 +187,31 @@ public static class Planner
         return changes;
     }
 
+    private static bool SameConfiguration(IReadOnlyDictionary<string, string>? reported, IReadOnlyDictionary<string, string> desired)
+    {
+        if (reported is null || reported.Count != desired.Count)
+        {
+            return false;
+        }
+
+        foreach (var (key, value) in desired)
+        {
+            if (!reported.TryGetValue(key, out var other) || !string.Equals(value, other, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private static bool LooksSecret(string key) =>
         key.Contains("token", StringComparison.OrdinalIgnoreCase) || key.Contains("password", StringComparison.OrdinalIgnoreCase)
         || key.Contains("secret", StringComparison.OrdinalIgnoreCase) || key.Contains("key", StringComparison.OrdinalIgnoreCase);
 
-    private static PlanSummary Summarize(List<DevicePlan> devices, int unmanaged) => new()
+    private static PlanSummary Summarize(DevicePlan[] devices, int unmanaged) => new()
     {
-        Subscribed = devices.Count,
+        Subscribed = devices.Length,
         Unchanged = devices.Count(d => d.Problems.Count == 0 && !d.HasChanges && !d.IsInFlight),
         OsUpdates = devices.Count(d => d.Os.Kind == ActionKind.Update),
         ConfigurationUpdates = devices.Count(d => d.Configuration.Kind == ActionKind.Update),

@@ -9,6 +9,21 @@ public sealed record RepositorySnapshot(string Ref, CommitInfo? Commit, IReadOnl
     /// <summary>Fleet files that could not be read as text (not UTF-8, or too large), with the reason.</summary>
     public IReadOnlyDictionary<string, string> UnreadableFiles { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>SHA-256 over the paths and contents of the fleet files, in path order.</summary>
+    public string ComputeContentHash()
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var path in Files.Keys.Order(StringComparer.Ordinal))
+        {
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(path));
+            hash.AppendData([0]);
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(Files[path]));
+            hash.AppendData([0]);
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
     /// <summary>True for the paths the fleet repository format reads; the git layer loads only these.</summary>
     public static bool IsFleetPath(string path)
     {

@@ -54,7 +54,7 @@ public sealed class FleetMember
     public SourceLocation? DeclaredAt { get; }
 
     /// <summary>Problems found while matching the device (ambiguous identity, declared twice).</summary>
-    public List<string> MatchProblems { get; } = [];
+    public IReadOnlyList<string> MatchProblems { get; init; } = [];
 
     public string? DeviceId => Facts?.Id;
 

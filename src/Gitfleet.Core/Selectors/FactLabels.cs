@@ -44,16 +44,44 @@ public static class FactLabels
     {
         ArgumentNullException.ThrowIfNull(facts);
         ArgumentNullException.ThrowIfNull(key);
-        return key switch
+        var (kind, name) = Parsed.GetOrAdd(key, Parse);
+        return kind switch
         {
-            "id" => facts.Id,
-            "status" => facts.Status,
-            "device_type" => facts.DeviceType,
-            "artifact_name" => facts.ArtifactName,
-            _ when key.StartsWith("tags.", StringComparison.Ordinal) => facts.Tags.GetValueOrDefault(key[5..]),
-            _ when key.StartsWith("attributes.", StringComparison.Ordinal) => facts.Attributes.GetValueOrDefault(key[11..]),
-            _ when key.StartsWith("identity.", StringComparison.Ordinal) => facts.Identity.GetValueOrDefault(key[9..]),
+            FactKind.Id => facts.Id,
+            FactKind.Status => facts.Status,
+            FactKind.DeviceType => facts.DeviceType,
+            FactKind.ArtifactName => facts.ArtifactName,
+            FactKind.Tag => facts.Tags.GetValueOrDefault(name),
+            FactKind.Attribute => facts.Attributes.GetValueOrDefault(name),
+            FactKind.Identity => facts.Identity.GetValueOrDefault(name),
             _ => null,
         };
+    }
+
+    // Keys are parsed once: selectors test the same few keys on every device of a 200,000-device fleet.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (FactKind Kind, string Name)> Parsed = new(StringComparer.Ordinal);
+
+    private static (FactKind, string) Parse(string key) => key switch
+    {
+        "id" => (FactKind.Id, key),
+        "status" => (FactKind.Status, key),
+        "device_type" => (FactKind.DeviceType, key),
+        "artifact_name" => (FactKind.ArtifactName, key),
+        _ when key.StartsWith("tags.", StringComparison.Ordinal) => (FactKind.Tag, key[5..]),
+        _ when key.StartsWith("attributes.", StringComparison.Ordinal) => (FactKind.Attribute, key[11..]),
+        _ when key.StartsWith("identity.", StringComparison.Ordinal) => (FactKind.Identity, key[9..]),
+        _ => (FactKind.Unknown, key),
+    };
+
+    private enum FactKind
+    {
+        Unknown,
+        Id,
+        Status,
+        DeviceType,
+        ArtifactName,
+        Tag,
+        Attribute,
+        Identity,
     }
 }

@@ -23,8 +23,19 @@ internal sealed class SubjectChecker(
 
     private readonly Dictionary<(SourceLocation Location, string Code, string Key), Finding> findings = [];
 
+    /// <summary>
+    /// Variables some dynamic group defines. Offline, any device may join dynamic groups at run time, so a
+    /// template reading one of these is not reported; rendering checks it per device when planning.
+    /// </summary>
+    private readonly HashSet<string> maybeDefined = new(StringComparer.Ordinal);
+
     public void CheckAll(VariableResolver resolver)
     {
+        foreach (var group in revision.Inventory.DynamicGroups)
+        {
+            maybeDefined.UnionWith(resolver.ForGroups(resolver.OrderGroups([group.Name])).Values.Keys);
+        }
+
         foreach (var host in revision.Inventory.Hosts.Values.OrderBy(h => h.Name, StringComparer.Ordinal))
         {
             var groups = resolver.OrderGroups(host.Groups);
@@ -114,7 +125,8 @@ internal sealed class SubjectChecker(
         var parameters = configuration.GetValueOrDefault("parameters") as YamlMap;
         foreach (var reference in references)
         {
-            if (vars.Values.ContainsKey(reference.Name) || (parameters?.ContainsKey(reference.Name) ?? false) || BuiltIns.Contains(reference.Name))
+            if (vars.Values.ContainsKey(reference.Name) || (parameters?.ContainsKey(reference.Name) ?? false)
+                || BuiltIns.Contains(reference.Name) || maybeDefined.Contains(reference.Name))
             {
                 continue;
             }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Gitfleet.Core.Fleet;
 
 namespace Gitfleet.Core.Variables;
@@ -12,14 +11,14 @@ namespace Gitfleet.Core.Variables;
 /// <item>label-selected overlays (Gitfleet), in file-name order;</item>
 /// <item>the host's inline inventory vars, then <c>host_vars/HOST</c>.</item>
 /// </list>
-/// The group part is cached per distinct group set, so a 200,000-device fleet with a few hundred distinct
-/// memberships merges a few hundred times, not 200,000.
+/// The group part is computed once per distinct membership (<see cref="GroupSet"/>).
 /// </summary>
 public sealed class VariableResolver
 {
     private readonly FleetRevision revision;
-    private readonly ConcurrentDictionary<string, MergedVariables> groupCache = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, MergedVariables> withOverlaysCache = new(StringComparer.Ordinal);
+    private readonly Lock gate = new();
+    private readonly Dictionary<string[], GroupSet> byDirectGroups = new(SequenceComparer.Instance);
+    private readonly Dictionary<string, GroupSet> byOrderedGroups = new(StringComparer.Ordinal);
 
     public VariableResolver(FleetRevision revision)
     {
@@ -27,15 +26,184 @@ public sealed class VariableResolver
         this.revision = revision;
     }
 
-    /// <summary>
-    /// Closes a set of direct groups over their ancestors (all included) and orders it the way Ansible applies
-    /// group_vars: by depth, then ansible_group_priority, then name.
-    /// </summary>
-    public IReadOnlyList<string> OrderGroups(IEnumerable<string> directGroups)
+    /// <summary>The membership of a device whose direct groups are given (order and duplicates do not matter).</summary>
+    public GroupSet Intern(IEnumerable<string> directGroups)
     {
         ArgumentNullException.ThrowIfNull(directGroups);
+        var direct = directGroups.Distinct(StringComparer.Ordinal).ToArray();
+        Array.Sort(direct, StringComparer.Ordinal);
+        lock (gate)
+        {
+            if (byDirectGroups.TryGetValue(direct, out var known))
+            {
+                return known;
+            }
+
+            var ordered = Order(direct);
+            var key = string.Join('\n', ordered);
+            if (!byOrderedGroups.TryGetValue(key, out var set))
+            {
+                set = new GroupSet(ordered, key);
+                byOrderedGroups[key] = set;
+            }
+
+            byDirectGroups[direct] = set;
+            return set;
+        }
+    }
+
+    /// <summary>Closes groups over their ancestors (all included) and orders them as Ansible applies group_vars.</summary>
+    public IReadOnlyList<string> OrderGroups(IEnumerable<string> directGroups) => Intern(directGroups).Groups;
+
+    /// <summary>The variables a membership gives: group layers and the overlays they select (no host layers).</summary>
+    public MergedVariables ForGroups(IReadOnlyList<string> orderedGroups) => ForGroups(Intern(orderedGroups));
+
+    public MergedVariables ForGroups(GroupSet set)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        lock (gate)
+        {
+            if (set.WithOverlays is { } cached)
+            {
+                return cached;
+            }
+
+            var groups = GroupLayers(set);
+            var overlays = MatchingOverlays(groups.Labels, set);
+            MergedVariables result;
+            if (overlays.Count == 0)
+            {
+                result = groups;
+            }
+            else
+            {
+                var merger = new VariableMerger(groups);
+                foreach (var overlay in overlays)
+                {
+                    merger.Add(overlay.Vars);
+                }
+
+                result = merger.Build();
+            }
+
+            set.WithOverlays = result;
+            return result;
+        }
+    }
+
+    public MergedVariables ForDevice(IReadOnlyList<string> orderedGroups, string? hostName, string? deviceId) =>
+        ForDevice(Intern(orderedGroups), hostName, deviceId);
+
+    /// <summary>The variables of one device: its groups, the overlays its labels select, its host layers.</summary>
+    public MergedVariables ForDevice(GroupSet set, string? hostName, string? deviceId)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        var hostLayers = HostLayers(hostName, deviceId);
+        if (hostLayers is null)
+        {
+            return ForGroups(set);
+        }
+
+        MergedVariables groups;
+        lock (gate)
+        {
+            groups = GroupLayers(set);
+        }
+
+        // Overlays select on the device's final labels, which host layers may extend.
+        var probe = new VariableMerger(new MergedVariables(new(StringComparer.Ordinal), new(StringComparer.Ordinal), new Dictionary<string, string>(groups.Labels, StringComparer.Ordinal)));
+        foreach (var layer in hostLayers)
+        {
+            probe.Add(layer);
+        }
+
+        var finalLabels = probe.Build().Labels;
+        var merger = new VariableMerger(groups);
+        foreach (var overlay in MatchingOverlays(finalLabels, set))
+        {
+            merger.Add(overlay.Vars);
+        }
+
+        foreach (var layer in hostLayers)
+        {
+            merger.Add(layer);
+        }
+
+        return merger.Build();
+    }
+
+    /// <summary>The host's own layers (inline inventory vars, host_vars by name, host_vars by server id), or null.</summary>
+    private List<VariableSet>? HostLayers(string? hostName, string? deviceId)
+    {
+        List<VariableSet>? layers = null;
+        if (hostName is not null && revision.Inventory.Hosts.TryGetValue(hostName, out var host) && host.InlineVars is not null)
+        {
+            (layers ??= new List<VariableSet>(2)).Add(host.InlineVars);
+        }
+
+        if (hostName is not null && revision.HostVars.TryGetValue(hostName, out var hostVars))
+        {
+            (layers ??= new List<VariableSet>(2)).Add(hostVars);
+        }
+
+        // A device declared by identity may also have host_vars under its server id.
+        if (deviceId is not null && deviceId != hostName && revision.HostVars.TryGetValue(deviceId, out var byId))
+        {
+            (layers ??= new List<VariableSet>(1)).Add(byId);
+        }
+
+        return layers;
+    }
+
+    private MergedVariables GroupLayers(GroupSet set)
+    {
+        if (set.GroupLayers is { } cached)
+        {
+            return cached;
+        }
+
+        var groups = revision.Inventory.Groups;
+        var merger = new VariableMerger();
+        merger.Add(groups.GetValueOrDefault(Inventory.AllGroup)?.InlineVars);
+        merger.Add(revision.GroupVars.GetValueOrDefault(Inventory.AllGroup));
+        foreach (var name in set.Groups.OrderBy(Depth))
+        {
+            if (name != Inventory.AllGroup)
+            {
+                merger.Add(groups.GetValueOrDefault(name)?.InlineVars);
+            }
+        }
+
+        foreach (var name in set.Groups)
+        {
+            if (name != Inventory.AllGroup)
+            {
+                merger.Add(revision.GroupVars.GetValueOrDefault(name));
+            }
+        }
+
+        set.GroupLayers = merger.Build();
+        return set.GroupLayers;
+    }
+
+    private List<Overlay> MatchingOverlays(Dictionary<string, string> labels, GroupSet set)
+    {
+        var result = new List<Overlay>();
+        foreach (var overlay in revision.Overlays)
+        {
+            if (overlay.Selector.Matches(labels.GetValueOrDefault, set.Contains))
+            {
+                result.Add(overlay);
+            }
+        }
+
+        return result;
+    }
+
+    private List<string> Order(string[] direct)
+    {
         var closure = new HashSet<string>(StringComparer.Ordinal) { Inventory.AllGroup };
-        var stack = new Stack<string>(directGroups);
+        var stack = new Stack<string>(direct);
         while (stack.Count > 0)
         {
             var name = stack.Pop();
@@ -63,131 +231,6 @@ public sealed class VariableResolver
             .ToList();
     }
 
-    /// <summary>The variables a device gets from its groups and the overlays they select (no host layers).</summary>
-    public MergedVariables ForGroups(IReadOnlyList<string> orderedGroups)
-    {
-        ArgumentNullException.ThrowIfNull(orderedGroups);
-        var key = string.Join('\n', orderedGroups);
-        return withOverlaysCache.GetOrAdd(key, _ =>
-        {
-            var groups = GroupLayers(orderedGroups, key);
-            var overlays = MatchingOverlays(groups.Labels, orderedGroups);
-            if (overlays.Count == 0)
-            {
-                return groups;
-            }
-
-            var merger = new VariableMerger(groups);
-            foreach (var overlay in overlays)
-            {
-                merger.Add(overlay.Vars);
-            }
-
-            return merger.Build();
-        });
-    }
-
-    /// <summary>The variables of one device: its groups, the overlays its labels select, its host layers.</summary>
-    public MergedVariables ForDevice(IReadOnlyList<string> orderedGroups, string? hostName, string? deviceId)
-    {
-        ArgumentNullException.ThrowIfNull(orderedGroups);
-        var hostLayers = HostLayers(hostName, deviceId);
-        if (hostLayers.Count == 0)
-        {
-            return ForGroups(orderedGroups);
-        }
-
-        var key = string.Join('\n', orderedGroups);
-        var groups = GroupLayers(orderedGroups, key);
-
-        // Overlays select on the device's final labels, which host layers may extend.
-        var labels = new Dictionary<string, string>(groups.Labels, StringComparer.Ordinal);
-        var probe = new VariableMerger(new MergedVariables(new(StringComparer.Ordinal), new(StringComparer.Ordinal), labels));
-        foreach (var layer in hostLayers)
-        {
-            probe.Add(layer);
-        }
-
-        var finalLabels = probe.Build().Labels;
-        var merger = new VariableMerger(groups);
-        foreach (var overlay in MatchingOverlays(finalLabels, orderedGroups))
-        {
-            merger.Add(overlay.Vars);
-        }
-
-        foreach (var layer in hostLayers)
-        {
-            merger.Add(layer);
-        }
-
-        return merger.Build();
-    }
-
-    /// <summary>True when a device has variables of its own (inline host vars or a host_vars file).</summary>
-    public bool HasHostLayers(string? hostName, string? deviceId) => HostLayers(hostName, deviceId).Count > 0;
-
-    private List<VariableSet> HostLayers(string? hostName, string? deviceId)
-    {
-        var layers = new List<VariableSet>(3);
-        if (hostName is not null && revision.Inventory.Hosts.TryGetValue(hostName, out var host) && host.InlineVars is not null)
-        {
-            layers.Add(host.InlineVars);
-        }
-
-        if (hostName is not null && revision.HostVars.TryGetValue(hostName, out var hostVars))
-        {
-            layers.Add(hostVars);
-        }
-
-        // A device declared by identity may also have host_vars under its server id.
-        if (deviceId is not null && deviceId != hostName && revision.HostVars.TryGetValue(deviceId, out var byId))
-        {
-            layers.Add(byId);
-        }
-
-        return layers;
-    }
-
-    private MergedVariables GroupLayers(IReadOnlyList<string> orderedGroups, string key) =>
-        groupCache.GetOrAdd(key, _ =>
-        {
-            var groups = revision.Inventory.Groups;
-            var merger = new VariableMerger();
-            merger.Add(groups.GetValueOrDefault(Inventory.AllGroup)?.InlineVars);
-            merger.Add(revision.GroupVars.GetValueOrDefault(Inventory.AllGroup));
-            foreach (var name in orderedGroups.OrderBy(Depth))
-            {
-                if (name != Inventory.AllGroup)
-                {
-                    merger.Add(groups.GetValueOrDefault(name)?.InlineVars);
-                }
-            }
-
-            foreach (var name in orderedGroups)
-            {
-                if (name != Inventory.AllGroup)
-                {
-                    merger.Add(revision.GroupVars.GetValueOrDefault(name));
-                }
-            }
-
-            return merger.Build();
-        });
-
-    private List<Overlay> MatchingOverlays(Dictionary<string, string> labels, IReadOnlyList<string> groups)
-    {
-        var result = new List<Overlay>();
-        foreach (var overlay in revision.Overlays)
-        {
-            if (overlay.Selector.Matches(labels.GetValueOrDefault, g => groups.Contains(g, StringComparer.Ordinal)))
-            {
-                result.Add(overlay);
-            }
-        }
-
-        return result;
-    }
-
     private int Depth(string group) => revision.Inventory.Groups.TryGetValue(group, out var g) ? g.Depth : 1;
 
     private long Priority(string group)
@@ -195,5 +238,24 @@ public sealed class VariableResolver
         var inline = revision.Inventory.Groups.GetValueOrDefault(group)?.InlineVars?.Values.GetValueOrDefault(VariableMerger.GroupPriorityVariable);
         var file = revision.GroupVars.GetValueOrDefault(group)?.Values.GetValueOrDefault(VariableMerger.GroupPriorityVariable);
         return (file ?? inline) as long? ?? 1;
+    }
+
+    private sealed class SequenceComparer : IEqualityComparer<string[]>
+    {
+        public static readonly SequenceComparer Instance = new();
+
+        public bool Equals(string[]? x, string[]? y) =>
+            ReferenceEquals(x, y) || (x is not null && y is not null && x.AsSpan().SequenceEqual(y, StringComparer.Ordinal));
+
+        public int GetHashCode(string[] obj)
+        {
+            var hash = new HashCode();
+            foreach (var item in obj)
+            {
+                hash.Add(item, StringComparer.Ordinal);
+            }
+
+            return hash.ToHashCode();
+        }
     }
 }

@@ -28,7 +28,7 @@ public sealed class FactsDocumentTests
 
     [Theory]
     [InlineData("{\"schema\":\"gitfleet.facts/v1\",\"devices\":[{\"id\":\"d\"},{\"id\":\"d\"}]}", "devices[1]: device id 'd' appears twice")]
-    [InlineData("{\"schema\":\"gitfleet.facts/v1\",\"devices\":[{\"device_type\":\"x\"}]}", "missing required properties including: 'id'")]
+    [InlineData("{\"schema\":\"gitfleet.facts/v1\",\"devices\":[{\"device_type\":\"x\"}]}", "devices[0]: a device needs a non-empty")]
     [InlineData("{\"schema\":\"other/v9\"}", "unsupported schema 'other/v9'")]
     [InlineData("{\"schema\":\"gitfleet.facts/v1\",\n\"devices\": [ }", "line 2")]
     [InlineData("null", "empty")]

@@ -245,3 +245,19 @@ public sealed class ValidationErrorTests
     private static string IndentBy(string text, int spaces) =>
         string.Join('\n', text.Split('\n').Select(l => l.Length == 0 ? l : new string(' ', spaces) + l));
 }
+
+public sealed class DynamicMembershipValidationTests
+{
+    [Fact]
+    public void Variables_from_dynamic_groups_may_be_used_by_devices_named_only_in_host_vars()
+    {
+        const string Id = "aaaaaaaa-0000-4000-8000-000000000001";
+        var result = Snapshots.Load(
+            ("inventory.yml", "all:\n  children:\n    pi4s:\n      selector:\n        matchLabels: {device_type: pi4}\n      vars: {hardware: pi4, subscribed_branch: main}\n"),
+            ("group_vars/all.yml", "os_image: [{device_type: pi4, image_name: x}]\n"),
+            ($"host_vars/{Id}.yml", "configuration:\n  template: t.json\n"),
+            ("templates/t.json", "{\"h\": \"{{hardware}}\", \"m\": \"{{missing}}\"}"));
+        var error = result.Single(Gitfleet.Core.Diagnostics.DiagnosticCodes.UndefinedTemplateVariable);
+        error.Message.ShouldContain("'missing' is not defined");
+    }
+}

@@ -1,0 +1,113 @@
+using System.Collections;
+using System.Diagnostics.CodeAnalysis;
+
+namespace Gitfleet.Core.Facts;
+
+/// <summary>
+/// A small read-only string map stored as two arrays (linear search up to 16 entries, a dictionary above).
+/// A device's tags, attributes and configuration have a handful of entries each; at 200,000 devices a
+/// Dictionary per map costs several times more memory than the strings in it.
+/// </summary>
+public sealed class CompactStringMap : IReadOnlyDictionary<string, string>
+{
+    private const int LinearLimit = 16;
+    private readonly string[] keys;
+    private readonly string[] values;
+    private readonly Dictionary<string, int>? index;
+
+    public CompactStringMap(IReadOnlyList<KeyValuePair<string, string>> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        keys = new string[entries.Count];
+        values = new string[entries.Count];
+        var count = 0;
+        foreach (var (key, value) in entries)
+        {
+            var existing = IndexOf(key, count);
+            if (existing >= 0)
+            {
+                values[existing] = value; // Last one wins, as in a JSON object read into a dictionary.
+                continue;
+            }
+
+            keys[count] = key;
+            values[count] = value;
+            count++;
+        }
+
+        if (count < keys.Length)
+        {
+            Array.Resize(ref keys, count);
+            Array.Resize(ref values, count);
+        }
+
+        if (count > LinearLimit)
+        {
+            index = new Dictionary<string, int>(count, StringComparer.Ordinal);
+            for (var i = 0; i < count; i++)
+            {
+                index[keys[i]] = i;
+            }
+        }
+    }
+
+    public static readonly CompactStringMap Empty = new([]);
+
+    public int Count => keys.Length;
+
+    public IEnumerable<string> Keys => keys;
+
+    public IEnumerable<string> Values => values;
+
+    public string this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"no key '{key}'");
+
+    public bool ContainsKey(string key) => Find(key) >= 0;
+
+    public bool TryGetValue(string key, [MaybeNullWhen(false)] out string value)
+    {
+        var i = Find(key);
+        if (i < 0)
+        {
+            value = null;
+            return false;
+        }
+
+        value = values[i];
+        return true;
+    }
+
+    public IEnumerator<KeyValuePair<string, string>> GetEnumerator()
+    {
+        for (var i = 0; i < keys.Length; i++)
+        {
+            yield return new KeyValuePair<string, string>(keys[i], values[i]);
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    private int Find(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (index is not null)
+        {
+            return index.TryGetValue(key, out var i) ? i : -1;
+        }
+
+        return IndexOf(key, keys.Length);
+    }
+
+    private int IndexOf(string key, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            // Pooled strings are usually the same instance; fall back to comparing characters.
+            if (ReferenceEquals(keys[i], key) || string.Equals(keys[i], key, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}
