@@ -1,0 +1,90 @@
+using System.Security.Cryptography;
+
+namespace Gitfleet.Artifacts.Reading;
+
+/// <summary>
+/// A forward-only read stream that hashes (SHA-256) and counts every byte read through it, so one pass over an
+/// upload yields its size and checksum. Disposing it leaves the inner stream open.
+/// </summary>
+internal sealed class HashingReadStream(Stream inner) : Stream
+{
+    private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+    public long BytesRead { get; private set; }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => BytesRead;
+        set => throw new NotSupportedException();
+    }
+
+    /// <summary>Lowercase hex SHA-256 of everything read so far; resets the hash.</summary>
+    public string FinishHex() => Convert.ToHexStringLower(hash.GetHashAndReset());
+
+    /// <summary>Reads and hashes everything left in the inner stream; returns whether it was all zero bytes.</summary>
+    public async Task<bool> DrainAsync(CancellationToken cancellationToken)
+    {
+        var buffer = new byte[81920];
+        var allZero = true;
+        int read;
+        while ((read = await ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            allZero = allZero && !buffer.AsSpan(0, read).ContainsAnyExcept((byte)0);
+        }
+
+        return allZero;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var read = inner.Read(buffer);
+        Account(buffer[..read]);
+        return read;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        Account(buffer.Span[..read]);
+        return read;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            hash.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void Account(ReadOnlySpan<byte> data)
+    {
+        hash.AppendData(data);
+        BytesRead += data.Length;
+    }
+}
