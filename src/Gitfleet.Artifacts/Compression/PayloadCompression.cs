@@ -61,7 +61,10 @@ internal static class PayloadCompressions
         }
     }
 
-    /// <summary>A stream of the decompressed bytes; closing it leaves <paramref name="compressed"/> open.</summary>
+    /// <summary>
+    /// A stream of the decompressed bytes; closing it leaves <paramref name="compressed"/> open. For
+    /// <see cref="PayloadCompression.None"/> it is <paramref name="compressed"/> itself.
+    /// </summary>
     public static Stream OpenReader(Stream compressed, PayloadCompression compression) => compression switch
     {
         PayloadCompression.None => compressed,

@@ -207,8 +207,7 @@ internal sealed class ArtifactReadSession(ArtifactReaderOptions options, IReadOn
             throw new ArtifactFormatException($"no manifest has a checksum for '{kind.Name}'");
         }
 
-        var decompressed = PayloadCompressions.OpenReader(content, kind.Compression);
-        await using (decompressed.ConfigureAwait(false))
+        return await WithDecompressedAsync(content, kind.Compression, async decompressed =>
         {
             var limited = new LimitedReadStream(decompressed, options.MaxHeaderSize, $"'{kind.Name}'");
             await using (limited.ConfigureAwait(false))
@@ -217,7 +216,7 @@ internal sealed class ArtifactReadSession(ArtifactReaderOptions options, IReadOn
                 await limited.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
                 return archive;
             }
-        }
+        }).ConfigureAwait(false);
     }
 
     private async Task ReadDataAsync(OuterEntry kind, Stream content, CancellationToken cancellationToken)
@@ -229,12 +228,29 @@ internal sealed class ArtifactReadSession(ArtifactReaderOptions options, IReadOn
                 $"'{kind.Name}' has no matching payload: header-info lists {header.PayloadTypes.Count} payload(s)");
         }
 
-        var decompressed = PayloadCompressions.OpenReader(content, kind.Compression);
-        await using (decompressed.ConfigureAwait(false))
+        payloadFiles[kind.PayloadIndex] = await WithDecompressedAsync(content, kind.Compression, async decompressed =>
         {
-            payloadFiles[kind.PayloadIndex] = await PayloadData.ReadAsync(decompressed, kind.PayloadIndex, kind.Name, manifests, cancellationToken)
+            var files = await PayloadData.ReadAsync(decompressed, kind.PayloadIndex, kind.Name, manifests, cancellationToken)
                 .ConfigureAwait(false);
             await decompressed.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+            return files;
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="body"/> on the decompressed content; the content stream itself stays open.</summary>
+    private static async Task<T> WithDecompressedAsync<T>(Stream content, PayloadCompression compression, Func<Stream, Task<T>> body)
+    {
+        var decompressed = PayloadCompressions.OpenReader(content, compression);
+        try
+        {
+            return await body(decompressed).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!ReferenceEquals(decompressed, content))
+            {
+                await decompressed.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
