@@ -14,6 +14,8 @@ internal enum PayloadCompression
 /// <summary>Suffixes, decompressors and the refusal message for compressions the BCL cannot read.</summary>
 internal static class PayloadCompressions
 {
+    private const int InputBufferSize = 128 * 1024;
+
     /// <summary>
     /// Splits "header.tar.gz" into the stem "header" and the compression. Returns false when the name is not
     /// "&lt;stem&gt;.tar" followed by a known suffix.
@@ -63,12 +65,15 @@ internal static class PayloadCompressions
 
     /// <summary>
     /// A stream of the decompressed bytes; closing it leaves <paramref name="compressed"/> open. For
-    /// <see cref="PayloadCompression.None"/> it is <paramref name="compressed"/> itself.
+    /// <see cref="PayloadCompression.None"/> it is <paramref name="compressed"/> itself. gzip reads its input in
+    /// small (8 KiB) chunks, so a buffer in between keeps the number of reads through the stream chain (and their
+    /// per-call costs) low.
     /// </summary>
     public static Stream OpenReader(Stream compressed, PayloadCompression compression) => compression switch
     {
         PayloadCompression.None => compressed,
-        PayloadCompression.Gzip => new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true),
+        // The BufferedStream is left undisposed on purpose: disposing it would close the caller's stream.
+        PayloadCompression.Gzip => new GZipStream(new BufferedStream(compressed, InputBufferSize), CompressionMode.Decompress, leaveOpen: true),
         _ => throw new InvalidOperationException($"compression {compression} has no reader"),
     };
 

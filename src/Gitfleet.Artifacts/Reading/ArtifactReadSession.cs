@@ -14,6 +14,7 @@ internal sealed class ArtifactReadSession(ArtifactReaderOptions options, IReadOn
 {
     private const int MaxVersionSize = 4096;
     private const int MaxSignatureSize = 64 * 1024;
+    private const int TarBlockSize = 512;
 
     private readonly EntryOrder order = new();
     private readonly ManifestSet manifests = new();
@@ -26,10 +27,12 @@ internal sealed class ArtifactReadSession(ArtifactReaderOptions options, IReadOn
     public async Task<ArtifactInfo> ReadAsync(Stream artifact, CancellationToken cancellationToken)
     {
         using var input = new HashingReadStream(artifact);
-        var tar = new TarReader(input, leaveOpen: true);
+        var peeked = await PeekedReadStream.OpenAsync(input, cancellationToken).ConfigureAwait(false)
+            ?? throw new ArtifactFormatException("the artifact is empty (0 bytes)");
+        var tar = new TarReader(peeked, leaveOpen: true);
         await using (tar.ConfigureAwait(false))
         {
-            while (await NextEntryAsync(tar, cancellationToken).ConfigureAwait(false) is { } entry)
+            while (await NextEntryAsync(tar, input.BytesRead, cancellationToken).ConfigureAwait(false) is { } entry)
             {
                 if (entry.EntryType == TarEntryType.GlobalExtendedAttributes)
                 {
@@ -42,15 +45,11 @@ internal sealed class ArtifactReadSession(ArtifactReaderOptions options, IReadOn
                         $"entry '{entry.Name}' is a {entry.EntryType} entry; a Mender artifact holds only regular files");
                 }
 
+                order.RequireVersionFirst(entry.Name);
                 var classified = OuterEntry.Classify(entry.Name);
                 order.Accept(classified);
                 await ReadEntryAsync(entry, classified, cancellationToken).ConfigureAwait(false);
             }
-        }
-
-        if (input.BytesRead == 0)
-        {
-            throw new ArtifactFormatException("the artifact is empty (0 bytes)");
         }
 
         if (order.LastName is null)
@@ -69,7 +68,7 @@ internal sealed class ArtifactReadSession(ArtifactReaderOptions options, IReadOn
             header!, payloadFiles, signed, signatureVerified, input.BytesRead, input.FinishHex());
     }
 
-    private async Task<TarEntry?> NextEntryAsync(TarReader tar, CancellationToken cancellationToken)
+    private async Task<TarEntry?> NextEntryAsync(TarReader tar, long bytesRead, CancellationToken cancellationToken)
     {
         try
         {
@@ -77,6 +76,12 @@ internal sealed class ArtifactReadSession(ArtifactReaderOptions options, IReadOn
         }
         catch (Exception e) when (TarEntries.IsMalformedInput(e))
         {
+            if (order.LastName is null && e is EndOfStreamException && bytesRead < TarBlockSize)
+            {
+                throw new ArtifactFormatException(
+                    $"the upload ends after {bytesRead} bytes, inside the first tar header: it is truncated or not a Mender artifact", e);
+            }
+
             if (order.LastName is null)
             {
                 throw new ArtifactFormatException("not a Mender artifact: the upload is not a tar archive", e);
@@ -85,7 +90,7 @@ internal sealed class ArtifactReadSession(ArtifactReaderOptions options, IReadOn
             if (e is EndOfStreamException)
             {
                 throw new ArtifactFormatException(
-                    $"the artifact is truncated: it ends inside the tar header that follows '{order.LastName}'", e);
+                    $"the artifact is truncated: it ends after '{order.LastName}' without the rest of the tar archive", e);
             }
 
             throw new ArtifactFormatException($"the artifact is corrupt: invalid tar header after '{order.LastName}' ({e.Message})", e);

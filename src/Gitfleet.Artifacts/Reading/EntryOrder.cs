@@ -15,13 +15,18 @@ internal sealed class EntryOrder
 
     public bool HasSeen(OuterEntryKind kind) => seen.Contains(kind);
 
+    /// <summary>Checked before the name is classified, so that any other tar archive gets this message.</summary>
+    public void RequireVersionFirst(string name)
+    {
+        if (last is null && name != OuterEntry.VersionName)
+        {
+            throw new ArtifactFormatException($"the first entry of a Mender artifact must be 'version', but it is '{name}'");
+        }
+    }
+
     public void Accept(OuterEntry entry)
     {
-        if (last is null && entry.Kind != OuterEntryKind.Version)
-        {
-            throw new ArtifactFormatException(
-                $"the first entry of a Mender artifact must be 'version', but it is '{entry.Name}'");
-        }
+        RequireVersionFirst(entry.Name);
 
         if (entry.Kind == OuterEntryKind.Data)
         {

@@ -55,11 +55,18 @@ internal sealed class HashingReadStream(Stream inner) : Stream
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    /// <summary>Completes synchronously (no state machine allocated) when the inner read does.</summary>
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        Account(buffer.Span[..read]);
-        return read;
+        var pending = inner.ReadAsync(buffer, cancellationToken);
+        if (pending.IsCompletedSuccessfully)
+        {
+            var read = pending.Result;
+            Account(buffer.Span[..read]);
+            return ValueTask.FromResult(read);
+        }
+
+        return AwaitAsync(pending, buffer);
     }
 
     public override void Flush()
@@ -80,6 +87,13 @@ internal sealed class HashingReadStream(Stream inner) : Stream
         }
 
         base.Dispose(disposing);
+    }
+
+    private async ValueTask<int> AwaitAsync(ValueTask<int> pending, Memory<byte> buffer)
+    {
+        var read = await pending.ConfigureAwait(false);
+        Account(buffer.Span[..read]);
+        return read;
     }
 
     private void Account(ReadOnlySpan<byte> data)

@@ -25,7 +25,9 @@ internal sealed record HeaderArchive(
     public static async Task<HeaderArchive> ReadAsync(
         Stream tar, string entryName, bool augment, ArtifactReaderOptions options, CancellationToken cancellationToken)
     {
-        var reader = new TarReader(tar, leaveOpen: true);
+        var peeked = await PeekedReadStream.OpenAsync(tar, cancellationToken).ConfigureAwait(false)
+            ?? throw new ArtifactFormatException($"'{entryName}' is empty: it has no 'header-info'");
+        var reader = new TarReader(peeked, leaveOpen: true);
         await using (reader.ConfigureAwait(false))
         {
             HeaderInfo? info = null;

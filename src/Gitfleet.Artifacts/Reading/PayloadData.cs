@@ -17,7 +17,13 @@ internal static class PayloadData
         Stream tar, int payloadIndex, string entryName, ManifestSet manifests, CancellationToken cancellationToken)
     {
         var files = new List<ArtifactFile>();
-        var reader = new TarReader(tar, leaveOpen: true);
+        var peeked = await PeekedReadStream.OpenAsync(tar, cancellationToken).ConfigureAwait(false);
+        if (peeked is null)
+        {
+            return files;
+        }
+
+        var reader = new TarReader(peeked, leaveOpen: true);
         await using (reader.ConfigureAwait(false))
         {
             var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);

@@ -1,0 +1,79 @@
+namespace Gitfleet.Artifacts.Reading;
+
+/// <summary>
+/// A forward-only stream whose first block has already been read (to tell an empty stream from a non-empty one
+/// before handing it to <see cref="System.Formats.Tar.TarReader"/>, which throws on empty input). Replays that
+/// block, then continues with the inner stream, which it leaves open.
+/// </summary>
+internal sealed class PeekedReadStream : Stream
+{
+    private readonly Stream inner;
+    private readonly byte[] head;
+    private readonly int headLength;
+    private int headPosition;
+
+    private PeekedReadStream(Stream inner, byte[] head, int headLength)
+    {
+        this.inner = inner;
+        this.head = head;
+        this.headLength = headLength;
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    /// <summary>The stream positioned at its start, or null when it has no bytes at all.</summary>
+    public static async Task<PeekedReadStream?> OpenAsync(Stream inner, CancellationToken cancellationToken)
+    {
+        var head = new byte[512];
+        var length = await inner.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        return length == 0 ? null : new PeekedReadStream(inner, head, length);
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (headPosition < headLength)
+        {
+            return ReadHead(buffer);
+        }
+
+        return inner.Read(buffer);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        headPosition < headLength ? ValueTask.FromResult(ReadHead(buffer.Span)) : inner.ReadAsync(buffer, cancellationToken);
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    private int ReadHead(Span<byte> buffer)
+    {
+        var count = Math.Min(buffer.Length, headLength - headPosition);
+        head.AsSpan(headPosition, count).CopyTo(buffer);
+        headPosition += count;
+        return count;
+    }
+}
