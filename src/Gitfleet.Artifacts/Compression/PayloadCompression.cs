@@ -69,11 +69,12 @@ internal static class PayloadCompressions
     /// small (8 KiB) chunks, so a buffer in between keeps the number of reads through the stream chain (and their
     /// per-call costs) low.
     /// </summary>
-    public static Stream OpenReader(Stream compressed, PayloadCompression compression) => compression switch
+    public static Stream OpenReader(Stream compressed, long compressedLength, PayloadCompression compression) => compression switch
     {
         PayloadCompression.None => compressed,
         // The BufferedStream is left undisposed on purpose: disposing it would close the caller's stream.
-        PayloadCompression.Gzip => new GZipStream(new BufferedStream(compressed, InputBufferSize), CompressionMode.Decompress, leaveOpen: true),
+        PayloadCompression.Gzip => new GZipStream(
+            new BufferedStream(compressed, (int)Math.Clamp(compressedLength, 512, InputBufferSize)), CompressionMode.Decompress, leaveOpen: true),
         _ => throw new InvalidOperationException($"compression {compression} has no reader"),
     };
 

@@ -178,10 +178,10 @@ internal sealed class ArtifactReadSession(ArtifactReaderOptions options, IReadOn
                 break;
             case OuterEntryKind.Header:
                 RequireSignatureWhenConfigured(kind);
-                header = await ReadHeaderAsync(kind, content, augment: false, cancellationToken).ConfigureAwait(false);
+                header = await ReadHeaderAsync(kind, content, length, augment: false, cancellationToken).ConfigureAwait(false);
                 break;
             case OuterEntryKind.HeaderAugment:
-                var augment = await ReadHeaderAsync(kind, content, augment: true, cancellationToken).ConfigureAwait(false);
+                var augment = await ReadHeaderAsync(kind, content, length, augment: true, cancellationToken).ConfigureAwait(false);
                 if (augment.PayloadTypes.Count > header!.PayloadTypes.Count)
                 {
                     throw new ArtifactFormatException(
@@ -190,7 +190,7 @@ internal sealed class ArtifactReadSession(ArtifactReaderOptions options, IReadOn
 
                 break;
             case OuterEntryKind.Data:
-                await ReadDataAsync(kind, content, cancellationToken).ConfigureAwait(false);
+                await ReadDataAsync(kind, content, length, cancellationToken).ConfigureAwait(false);
                 break;
         }
     }
@@ -204,7 +204,8 @@ internal sealed class ArtifactReadSession(ArtifactReaderOptions options, IReadOn
         }
     }
 
-    private async Task<HeaderArchive> ReadHeaderAsync(OuterEntry kind, Stream content, bool augment, CancellationToken cancellationToken)
+    private async Task<HeaderArchive> ReadHeaderAsync(
+        OuterEntry kind, Stream content, long length, bool augment, CancellationToken cancellationToken)
     {
         PayloadCompressions.EnsureSupported(kind.Compression, kind.Name);
         if (!manifests.Contains(kind.Name))
@@ -212,7 +213,7 @@ internal sealed class ArtifactReadSession(ArtifactReaderOptions options, IReadOn
             throw new ArtifactFormatException($"no manifest has a checksum for '{kind.Name}'");
         }
 
-        return await WithDecompressedAsync(content, kind.Compression, async decompressed =>
+        return await WithDecompressedAsync(content, length, kind.Compression, async decompressed =>
         {
             var limited = new LimitedReadStream(decompressed, options.MaxHeaderSize, $"'{kind.Name}'");
             await using (limited.ConfigureAwait(false))
@@ -224,7 +225,7 @@ internal sealed class ArtifactReadSession(ArtifactReaderOptions options, IReadOn
         }).ConfigureAwait(false);
     }
 
-    private async Task ReadDataAsync(OuterEntry kind, Stream content, CancellationToken cancellationToken)
+    private async Task ReadDataAsync(OuterEntry kind, Stream content, long length, CancellationToken cancellationToken)
     {
         PayloadCompressions.EnsureSupported(kind.Compression, kind.Name);
         if (kind.PayloadIndex >= header!.PayloadTypes.Count)
@@ -233,7 +234,7 @@ internal sealed class ArtifactReadSession(ArtifactReaderOptions options, IReadOn
                 $"'{kind.Name}' has no matching payload: header-info lists {header.PayloadTypes.Count} payload(s)");
         }
 
-        payloadFiles[kind.PayloadIndex] = await WithDecompressedAsync(content, kind.Compression, async decompressed =>
+        payloadFiles[kind.PayloadIndex] = await WithDecompressedAsync(content, length, kind.Compression, async decompressed =>
         {
             var files = await PayloadData.ReadAsync(decompressed, kind.PayloadIndex, kind.Name, manifests, cancellationToken)
                 .ConfigureAwait(false);
@@ -243,9 +244,10 @@ internal sealed class ArtifactReadSession(ArtifactReaderOptions options, IReadOn
     }
 
     /// <summary>Runs <paramref name="body"/> on the decompressed content; the content stream itself stays open.</summary>
-    private static async Task<T> WithDecompressedAsync<T>(Stream content, PayloadCompression compression, Func<Stream, Task<T>> body)
+    private static async Task<T> WithDecompressedAsync<T>(
+        Stream content, long length, PayloadCompression compression, Func<Stream, Task<T>> body)
     {
-        var decompressed = PayloadCompressions.OpenReader(content, compression);
+        var decompressed = PayloadCompressions.OpenReader(content, length, compression);
         try
         {
             return await body(decompressed).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 
 namespace Gitfleet.Artifacts.Reading;
@@ -32,15 +33,22 @@ internal sealed class HashingReadStream(Stream inner) : Stream
     /// <summary>Reads and hashes everything left in the inner stream; returns whether it was all zero bytes.</summary>
     public async Task<bool> DrainAsync(CancellationToken cancellationToken)
     {
-        var buffer = new byte[81920];
-        var allZero = true;
-        int read;
-        while ((read = await ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
         {
-            allZero = allZero && !buffer.AsSpan(0, read).ContainsAnyExcept((byte)0);
-        }
+            var allZero = true;
+            int read;
+            while ((read = await ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                allZero = allZero && !buffer.AsSpan(0, read).ContainsAnyExcept((byte)0);
+            }
 
-        return allZero;
+            return allZero;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));

@@ -58,7 +58,7 @@ public static class Ed25519
         }
 
         var k = ChallengeScalar(r, publicKey, message);
-        var check = Add(Multiply(s, BasePoint), Multiply(k, Negate(a)));
+        var check = MultiplyAndAdd(s, BasePoint, k, Negate(a));
         Span<byte> encoded = stackalloc byte[32];
         Encode(check, encoded);
         return encoded.SequenceEqual(r);
@@ -152,23 +152,42 @@ public static class Ed25519
         return new Point(e * f % P, g * h % P, f * g % P, e * h % P);
     }
 
-    private static Point Multiply(BigInteger scalar, Point point)
+    /// <summary>Doubling in extended coordinates, RFC 8032 section 5.1.4.</summary>
+    private static Point Double(Point p)
     {
-        var result = new Point(BigInteger.Zero, BigInteger.One, BigInteger.One, BigInteger.Zero);
-        var addend = point;
-        while (!scalar.IsZero)
-        {
-            if (!scalar.IsEven)
-            {
-                result = Add(result, addend);
-            }
+        var a = p.X * p.X % P;
+        var b = p.Y * p.Y % P;
+        var c = 2 * p.Z * p.Z % P;
+        var h = (a + b) % P;
+        var xy = p.X + p.Y;
+        var e = Mod(h - (xy * xy));
+        var g = Mod(a - b);
+        var f = (c + g) % P;
+        return new Point(e * f % P, g * h % P, f * g % P, e * h % P);
+    }
 
-            addend = Add(addend, addend);
-            scalar >>= 1;
+    /// <summary>[s]p + [k]q in one pass over the bits of both scalars (Shamir's trick).</summary>
+    private static Point MultiplyAndAdd(BigInteger s, Point p, BigInteger k, Point q)
+    {
+        var sBits = s.ToByteArray(isUnsigned: true, isBigEndian: false);
+        var kBits = k.ToByteArray(isUnsigned: true, isBigEndian: false);
+        var both = Add(p, q);
+        var result = new Point(BigInteger.Zero, BigInteger.One, BigInteger.One, BigInteger.Zero);
+        for (var bit = (int)Math.Max(s.GetBitLength(), k.GetBitLength()) - 1; bit >= 0; bit--)
+        {
+            result = Double(result);
+            var (sSet, kSet) = (IsSet(sBits, bit), IsSet(kBits, bit));
+            if (sSet || kSet)
+            {
+                result = Add(result, sSet && kSet ? both : sSet ? p : q);
+            }
         }
 
         return result;
     }
+
+    private static bool IsSet(byte[] littleEndian, int bit) =>
+        bit / 8 < littleEndian.Length && (littleEndian[bit / 8] & (1 << (bit % 8))) != 0;
 
     private static Point Negate(Point point) => new(Mod(-point.X), point.Y, point.Z, Mod(-point.T));
 
