@@ -7,25 +7,11 @@ namespace Gitfleet.Artifacts.Reading;
 /// A forward-only read stream that hashes (SHA-256) and counts every byte read through it, so one pass over an
 /// upload yields its size and checksum. Disposing it leaves the inner stream open.
 /// </summary>
-internal sealed class HashingReadStream(Stream inner) : Stream
+internal sealed class HashingReadStream(Stream inner) : ForwardReadStream
 {
     private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
     public long BytesRead { get; private set; }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => BytesRead;
-        set => throw new NotSupportedException();
-    }
 
     /// <summary>Lowercase hex SHA-256 of everything read so far; resets the hash.</summary>
     public string FinishHex() => Convert.ToHexStringLower(hash.GetHashAndReset());
@@ -51,17 +37,12 @@ internal sealed class HashingReadStream(Stream inner) : Stream
         }
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
         var read = inner.Read(buffer);
         Account(buffer[..read]);
         return read;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     /// <summary>Completes synchronously (no state machine allocated) when the inner read does.</summary>
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -76,16 +57,6 @@ internal sealed class HashingReadStream(Stream inner) : Stream
 
         return AwaitAsync(pending, buffer);
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -22,16 +22,8 @@ internal sealed record HeaderInfo(
     /// </summary>
     public static HeaderInfo Parse(string file, ReadOnlyMemory<byte> json)
     {
-        using var document = JsonFields.Parse(file, json);
+        using var document = ParseObject(file, json);
         var root = document.RootElement;
-        JsonFields.RequireObject(file, "", root);
-        foreach (var property in root.EnumerateObject())
-        {
-            if (!TopLevelFields.Contains(property.Name))
-            {
-                throw new ArtifactFormatException($"{file}: unknown field '{property.Name}'");
-            }
-        }
 
         var payloadTypes = ParsePayloads(file, root);
 
@@ -92,18 +84,35 @@ internal sealed record HeaderInfo(
     /// <summary>The payload types of a header-augment's header-info, where provides and depends are optional.</summary>
     public static IReadOnlyList<string> ParseAugment(string file, ReadOnlyMemory<byte> json)
     {
-        using var document = JsonFields.Parse(file, json);
+        using var document = ParseObject(file, json);
         var root = document.RootElement;
-        JsonFields.RequireObject(file, "", root);
-        foreach (var property in root.EnumerateObject())
-        {
-            if (!TopLevelFields.Contains(property.Name))
-            {
-                throw new ArtifactFormatException($"{file}: unknown field '{property.Name}'");
-            }
-        }
 
         return ParsePayloads(file, root);
+    }
+
+    /// <summary>Parses a header-info object whose top-level fields are all known ones.</summary>
+    private static JsonDocument ParseObject(string file, ReadOnlyMemory<byte> json)
+    {
+        var document = JsonFields.Parse(file, json);
+        var root = document.RootElement;
+        try
+        {
+            JsonFields.RequireObject(file, "", root);
+            foreach (var property in root.EnumerateObject())
+            {
+                if (!TopLevelFields.Contains(property.Name))
+                {
+                    throw new ArtifactFormatException($"{file}: unknown field '{property.Name}'");
+                }
+            }
+        }
+        catch
+        {
+            document.Dispose();
+            throw;
+        }
+
+        return document;
     }
 
     private static List<string> ParsePayloads(string file, JsonElement root)

@@ -5,7 +5,7 @@ namespace Gitfleet.Artifacts.Reading;
 /// before handing it to <see cref="System.Formats.Tar.TarReader"/>, which throws on empty input). Replays that
 /// block, then continues with the inner stream, which it leaves open.
 /// </summary>
-internal sealed class PeekedReadStream : Stream
+internal sealed class PeekedReadStream : ForwardReadStream
 {
     private readonly Stream inner;
     private readonly byte[] head;
@@ -19,20 +19,6 @@ internal sealed class PeekedReadStream : Stream
         this.headLength = headLength;
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
     /// <summary>The stream positioned at its start, or null when it has no bytes at all.</summary>
     public static async Task<PeekedReadStream?> OpenAsync(Stream inner, CancellationToken cancellationToken)
     {
@@ -40,8 +26,6 @@ internal sealed class PeekedReadStream : Stream
         var length = await inner.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
         return length == 0 ? null : new PeekedReadStream(inner, head, length);
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -53,21 +37,8 @@ internal sealed class PeekedReadStream : Stream
         return inner.Read(buffer);
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         headPosition < headLength ? ValueTask.FromResult(ReadHead(buffer.Span)) : inner.ReadAsync(buffer, cancellationToken);
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     private int ReadHead(Span<byte> buffer)
     {

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Gitfleet.Artifacts;
 
 /// <summary>
@@ -23,8 +25,13 @@ public sealed class ArtifactFileSource
     /// <summary>The file name inside the payload (letters, digits and '.,_-').</summary>
     public string Name { get; }
 
-    public static ArtifactFileSource FromBytes(string name, ReadOnlyMemory<byte> content) =>
-        new(name, _ => ValueTask.FromResult<Stream>(new ReadOnlyMemoryStream(content)));
+    /// <summary>Content in memory; array-backed memory is read in place, other memory is copied once.</summary>
+    public static ArtifactFileSource FromBytes(string name, ReadOnlyMemory<byte> content)
+    {
+        var segment = MemoryMarshal.TryGetArray(content, out var array) ? array : new ArraySegment<byte>(content.ToArray());
+        return new ArtifactFileSource(
+            name, _ => ValueTask.FromResult<Stream>(new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)));
+    }
 
     /// <summary>A file on disk; <paramref name="name"/> defaults to its file name.</summary>
     public static ArtifactFileSource FromFile(string path, string? name = null)
@@ -44,59 +51,4 @@ public sealed class ArtifactFileSource
     }
 
     internal ValueTask<Stream> OpenAsync(CancellationToken cancellationToken) => open(cancellationToken);
-
-    /// <summary>A read-only, seekable view over memory without copying it.</summary>
-    private sealed class ReadOnlyMemoryStream(ReadOnlyMemory<byte> content) : Stream
-    {
-        private int position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => true;
-
-        public override bool CanWrite => false;
-
-        public override long Length => content.Length;
-
-        public override long Position
-        {
-            get => position;
-            set => position = (int)Math.Clamp(value, 0, content.Length);
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var count = Math.Min(buffer.Length, content.Length - position);
-            content.Span.Slice(position, count).CopyTo(buffer);
-            position += count;
-            return count;
-        }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            ValueTask.FromResult(Read(buffer.Span));
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            Task.FromResult(Read(buffer.AsSpan(offset, count)));
-
-        public override long Seek(long offset, SeekOrigin origin)
-        {
-            Position = origin switch
-            {
-                SeekOrigin.Begin => offset,
-                SeekOrigin.Current => position + offset,
-                _ => content.Length + offset,
-            };
-            return position;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }
