@@ -137,6 +137,19 @@ public sealed class ArtifactWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task File_names_longer_than_the_ustar_field_get_a_PAX_header()
+    {
+        var name = new string('n', 150) + ".bin";
+        var definition = SmallModule("long-name-1") with { Files = [ArtifactFileSource.FromBytes(name, "x"u8.ToArray())] };
+
+        var path = await WriteAsync("long.mender", output => ArtifactWriter.WriteModuleImageAsync(output, definition));
+
+        ValidateWithMenderArtifact(path);
+        Tools.MenderArtifact(workspace.Path, "read", path).ShouldContain($"name:     {name}");
+        (await workspace.ReadAsync("long.mender")).Payloads[0].Files.ShouldHaveSingleItem().Name.ShouldBe(name);
+    }
+
+    [Fact]
     public async Task A_source_that_changes_between_the_two_reads_fails_the_write()
     {
         var reads = 0;
