@@ -48,6 +48,7 @@ internal sealed class ArtifactReadSession(ArtifactReaderOptions options, IReadOn
                 order.RequireVersionFirst(entry.Name);
                 var classified = OuterEntry.Classify(entry.Name);
                 order.Accept(classified);
+                RequireSignatureWhenConfigured(classified);
                 await ReadEntryAsync(entry, classified, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -173,11 +174,9 @@ internal sealed class ArtifactReadSession(ArtifactReaderOptions options, IReadOn
 
                 break;
             case OuterEntryKind.ManifestAugment:
-                RequireSignatureWhenConfigured(kind);
                 manifests.Add(ArtifactManifest.Parse(kind.Name, await ReadSmallAsync(content, length, options.MaxMetadataFileSize, kind, cancellationToken).ConfigureAwait(false)));
                 break;
             case OuterEntryKind.Header:
-                RequireSignatureWhenConfigured(kind);
                 header = await ReadHeaderAsync(kind, content, length, augment: false, cancellationToken).ConfigureAwait(false);
                 break;
             case OuterEntryKind.HeaderAugment:
@@ -195,9 +194,10 @@ internal sealed class ArtifactReadSession(ArtifactReaderOptions options, IReadOn
         }
     }
 
+    /// <summary>With keys configured, nothing after the manifest may come before a manifest.sig.</summary>
     private void RequireSignatureWhenConfigured(OuterEntry kind)
     {
-        if (keys.Count > 0 && !signed)
+        if (keys.Count > 0 && !signed && kind.Kind > OuterEntryKind.ManifestSignature)
         {
             throw new ArtifactFormatException(
                 $"the artifact is not signed (no 'manifest.sig' before '{kind.Name}'), but this server requires signed artifacts");
