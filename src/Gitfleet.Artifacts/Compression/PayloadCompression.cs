@@ -38,14 +38,6 @@ internal static class PayloadCompressions
         return false;
     }
 
-    public static string Suffix(PayloadCompression compression) => compression switch
-    {
-        PayloadCompression.Gzip => ".gz",
-        PayloadCompression.Xz => ".xz",
-        PayloadCompression.Zstd => ".zst",
-        _ => "",
-    };
-
     /// <summary>Throws the "not supported by this server" error for xz and zstd.</summary>
     public static void EnsureSupported(PayloadCompression compression, string entryName)
     {

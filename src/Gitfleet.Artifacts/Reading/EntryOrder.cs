@@ -13,8 +13,6 @@ internal sealed class EntryOrder
     /// <summary>The name of the last accepted entry, for messages ("after 'manifest'").</summary>
     public string? LastName => last?.Name;
 
-    public bool HasSeen(OuterEntryKind kind) => seen.Contains(kind);
-
     /// <summary>Checked before the name is classified, so that any other tar archive gets this message.</summary>
     public void RequireVersionFirst(string name)
     {
