@@ -1,0 +1,135 @@
+using System.Security.Cryptography;
+
+namespace Gitfleet.Artifacts.Signing;
+
+/// <summary>
+/// A parsed public key that verifies signatures: RSA (PKCS#1 v1.5, SHA-256), ECDSA P-256 (SHA-256) or Ed25519.
+/// Parse once with <see cref="FromPem"/> and reuse it; dispose it when done.
+/// <para>Accepted PEM: <c>PUBLIC KEY</c> (SubjectPublicKeyInfo, any of the three algorithms) and
+/// <c>RSA PUBLIC KEY</c> (PKCS#1).</para>
+/// <para>Accepted signature encodings: RSA, the raw signature (modulus length); ECDSA, either the 64-byte
+/// r||s concatenation (IEEE P1363) that mender-artifact writes, or the DER SEQUENCE of two INTEGERs that
+/// OpenSSL, the Mender client and PKCS#11 tokens produce; Ed25519, the 64-byte R||S of RFC 8032.</para>
+/// </summary>
+public sealed class VerificationKey : IDisposable
+{
+    private const int P1363SignatureLength = 64;
+
+    private readonly RSA? rsa;
+    private readonly ECDsa? ecdsa;
+    private readonly byte[]? ed25519;
+
+    private VerificationKey(SignatureAlgorithm algorithm, RSA? rsa, ECDsa? ecdsa, byte[]? ed25519)
+    {
+        Algorithm = algorithm;
+        this.rsa = rsa;
+        this.ecdsa = ecdsa;
+        this.ed25519 = ed25519;
+    }
+
+    public SignatureAlgorithm Algorithm { get; }
+
+    /// <summary>
+    /// Parses a PEM public key. Throws <see cref="FormatException"/> with a message naming the problem
+    /// (not PEM, unsupported algorithm, an EC curve other than P-256, a malformed key); the message never
+    /// contains the key material.
+    /// </summary>
+    public static VerificationKey FromPem(string publicKeyPem)
+    {
+        const string What = "public key";
+        var block = PemBlock.Parse(publicKeyPem, What);
+        try
+        {
+            switch (block.Label)
+            {
+                case "RSA PUBLIC KEY":
+                    {
+                        var key = RSA.Create();
+                        key.ImportRSAPublicKey(block.Der, out _);
+                        return new VerificationKey(SignatureAlgorithm.Rsa, key, null, null);
+                    }
+
+                case "PUBLIC KEY":
+                    return FromSubjectPublicKeyInfo(block, What);
+                default:
+                    throw new FormatException(
+                        $"the PEM block is a '{block.Label}', not a public key (expected 'PUBLIC KEY' or 'RSA PUBLIC KEY')");
+            }
+        }
+        catch (CryptographicException e)
+        {
+            throw new FormatException($"the public key cannot be loaded: {e.Message}", e);
+        }
+    }
+
+    /// <summary>True when <paramref name="signature"/> is a valid signature of <paramref name="data"/> under this key.</summary>
+    public bool Verify(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
+    {
+        switch (Algorithm)
+        {
+            case SignatureAlgorithm.Rsa:
+                return rsa!.VerifyData(data, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            case SignatureAlgorithm.EcdsaP256:
+                if (signature.Length == P1363SignatureLength
+                    && ecdsa!.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation))
+                {
+                    return true;
+                }
+
+                return signature.Length > 0 && signature[0] == 0x30
+                    && ecdsa!.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+            case SignatureAlgorithm.Ed25519:
+                return Ed25519.Verify(ed25519, data, signature);
+            default:
+                return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        rsa?.Dispose();
+        ecdsa?.Dispose();
+    }
+
+    private static VerificationKey FromSubjectPublicKeyInfo(PemBlock block, string what)
+    {
+        var (algorithm, parameter) = block.ReadAlgorithm(pkcs8: false, what);
+        switch (algorithm)
+        {
+            case KeyOids.Rsa:
+                {
+                    var key = RSA.Create();
+                    key.ImportSubjectPublicKeyInfo(block.Der, out _);
+                    return new VerificationKey(SignatureAlgorithm.Rsa, key, null, null);
+                }
+
+            case KeyOids.EcPublicKey:
+                {
+                    if (parameter != KeyOids.P256)
+                    {
+                        throw new FormatException(
+                            $"ECDSA keys must use the curve P-256 (prime256v1); this key uses {parameter ?? "explicit curve parameters"}");
+                    }
+
+                    var key = ECDsa.Create();
+                    key.ImportSubjectPublicKeyInfo(block.Der, out _);
+                    return new VerificationKey(SignatureAlgorithm.EcdsaP256, null, key, null);
+                }
+
+            case KeyOids.Ed25519:
+                {
+                    var raw = block.ReadSubjectPublicKey(what);
+                    if (!Ed25519.IsValidPublicKey(raw))
+                    {
+                        throw new FormatException("the Ed25519 public key is not a valid curve point (expected 32 bytes)");
+                    }
+
+                    return new VerificationKey(SignatureAlgorithm.Ed25519, null, null, raw);
+                }
+
+            default:
+                throw new FormatException(
+                    $"unsupported public key algorithm {algorithm}; accepted are RSA, ECDSA P-256 and Ed25519");
+        }
+    }
+}
