@@ -4,9 +4,10 @@ using Gitfleet.Git;
 namespace Gitfleet.Device.Tests.Support;
 
 /// <summary>
-/// The real Debian mender-client in standalone mode, run in a private mount namespace so /etc/mender and
-/// /usr/share/mender are this sandbox's (with Gitfleet's modules from the source tree); its data dir is the
-/// sandbox's. The modules inherit the environment, which points the rest of their paths into the sandbox.
+/// The real Debian mender-client, run in a private mount namespace so /etc/mender and /usr/share/mender are this
+/// sandbox's (with Gitfleet's modules and inventory scripts from the source tree); its data dir is the sandbox's.
+/// The modules inherit the environment, which points the rest of their paths into the sandbox. Standalone
+/// (install/commit/rollback) by default; with a server, the daemon with D-Bus enabled.
 /// </summary>
 internal sealed class MenderClient
 {
@@ -17,24 +18,39 @@ internal sealed class MenderClient
 
     private readonly DeviceSandbox sandbox;
 
-    public MenderClient(DeviceSandbox sandbox, string provisionedImage)
+    public MenderClient(DeviceSandbox sandbox, string provisionedImage, Uri? server = null)
     {
         this.sandbox = sandbox;
         sandbox.SetArtifactInfo(provisionedImage);
         File.WriteAllText(Path.Combine(sandbox.MenderData, "device_type"), $"device_type={DeviceType}\n");
-        File.WriteAllText(Path.Combine(sandbox.EtcMender, "mender.conf"), JsonSerializer.Serialize(new Dictionary<string, object>
+        var conf = new Dictionary<string, object>
         {
             ["DeviceTypeFile"] = Path.Combine(sandbox.MenderData, "device_type"),
-            ["DBus"] = new Dictionary<string, bool> { ["Enabled"] = false },
-        }));
+            ["DBus"] = new Dictionary<string, bool> { ["Enabled"] = server is not null },
+        };
+        if (server is not null)
+        {
+            conf["ServerURL"] = server.ToString().TrimEnd('/');
+            conf["UpdatePollIntervalSeconds"] = conf["InventoryPollIntervalSeconds"] = conf["RetryPollIntervalSeconds"] = 5;
+        }
+
+        File.WriteAllText(Path.Combine(sandbox.EtcMender, "mender.conf"), JsonSerializer.Serialize(conf));
         var modules = sandbox.Combine("share-mender", "modules", "v3");
         Directory.CreateDirectory(modules);
-        Directory.CreateDirectory(sandbox.Combine("share-mender", "inventory"));
-        Directory.CreateDirectory(sandbox.Combine("share-mender", "identity"));
         foreach (var module in new[] { "mender-configure", "gitfleet-ab" })
         {
             File.CreateSymbolicLink(Path.Combine(modules, module), DeviceSources.Module(module));
         }
+
+        var inventory = sandbox.Combine("share-mender", "inventory");
+        Directory.CreateDirectory(inventory);
+        foreach (var script in new[] { "mender-inventory-gitfleet", "mender-inventory-mender-configure", "mender-inventory-provides" })
+        {
+            File.CreateSymbolicLink(Path.Combine(inventory, script), DeviceSources.InventoryScript(script));
+        }
+
+        DeviceSandbox.WriteScript(sandbox.Combine("share-mender", "identity", "mender-device-identity"),
+            $"#!/bin/sh\necho mac=02:00:00:{Random.Shared.Next(0x1000000):x6}\n");
     }
 
     public Task<ProcessResult> InstallAsync(string artifact) => RunAsync("install", artifact);
@@ -52,18 +68,31 @@ internal sealed class MenderClient
             .ToDictionary(pair => pair[0], pair => pair[1], StringComparer.Ordinal);
     }
 
-    public Task<ProcessResult> RunAsync(params string[] command)
+    public Task<ProcessResult> RunAsync(params string[] command) =>
+        ProcessRunner.RunAsync("unshare", Arguments(command), sandbox.Root, Environment(), timeout: TimeSpan.FromMinutes(2));
+
+    /// <summary>Starts `mender daemon` with the system bus at <paramref name="systemBusAddress"/>.</summary>
+    public BackgroundProcess StartDaemon(string systemBusAddress)
+    {
+        var environment = Environment();
+        environment["DBUS_SYSTEM_BUS_ADDRESS"] = systemBusAddress;
+        return new BackgroundProcess("unshare", Arguments(["daemon"]), environment);
+    }
+
+    private Dictionary<string, string?> Environment()
     {
         var environment = sandbox.Environment();
-        // As on a device: the modules find the data dir from their file tree and artifact_info at its fixed path.
+        // As on a device: the scripts find the data dir from their file tree or from the mender process that
+        // runs them, and artifact_info at its fixed path.
         environment["GITFLEET_MENDER_DATA"] = null;
         environment["GITFLEET_ARTIFACT_INFO"] = null;
-        string[] arguments =
-        [
-            "--mount", "--propagation", "private", "sh", "-c", NamespaceScript, "sh",
-            sandbox.EtcMender, sandbox.Combine("share-mender"),
-            "mender", "--no-syslog", "--data", sandbox.MenderData, .. command,
-        ];
-        return ProcessRunner.RunAsync("unshare", arguments, sandbox.Root, environment, timeout: TimeSpan.FromMinutes(2));
+        return environment;
     }
+
+    private string[] Arguments(string[] command) =>
+    [
+        "--mount", "--propagation", "private", "sh", "-c", NamespaceScript, "sh",
+        sandbox.EtcMender, sandbox.Combine("share-mender"),
+        "mender", "--no-syslog", "--data", sandbox.MenderData, .. command,
+    ];
 }
