@@ -70,6 +70,29 @@ public sealed class MenderConfigureClientTests : IDisposable
         (await mender.ShowProvidesAsync())["artifact_name"].ShouldBe("cfg-1");
     }
 
+    /// <summary>
+    /// A contract for whoever builds configuration artifacts (Gitfleet's server): without clears_provides the
+    /// 3.4 client drops every old provide, rootfs-image.version included, and the device's installed image is lost.
+    /// mender-artifact's default (clears rootfs-image.mender-configure.*) keeps it, as the first test shows.
+    /// </summary>
+    [Fact]
+    public async Task A_configuration_artifact_without_clears_provides_makes_the_client_forget_the_OS_image()
+    {
+        await InstallOperatingSystemAsync("img-1");
+        var metaData = sandbox.Combine("meta-data.json");
+        await File.WriteAllTextAsync(metaData, """{"expected_os_image": "img-1"}""");
+        var artifact = sandbox.Combine("no-clears.mender");
+        var write = await Gitfleet.Git.ProcessRunner.RunAsync("mender-artifact", ["write", "module-image", "-T", "mender-configure",
+            "-n", "cfg-no-clears", "-t", MenderClient.DeviceType, "-m", metaData, "-o", artifact,
+            "--no-default-clears-provides", "--no-default-software-version"]);
+        write.ExitCode.ShouldBe(0, write.StandardError);
+
+        (await mender.InstallAsync(artifact)).ExitCode.ShouldBe(0);
+        (await mender.CommitAsync()).ExitCode.ShouldBe(0);
+
+        (await mender.ShowProvidesAsync()).ShouldNotContainKey("rootfs-image.version");
+    }
+
     public void Dispose() => sandbox.Dispose();
 
     private static Dictionary<string, string> Configuration(string image, string kioskUrl) => new()
