@@ -49,8 +49,7 @@ public sealed class GitfleetAbModuleTests : IDisposable
     public async Task A_failing_health_check_in_verify_reboot_is_undone_by_rollback()
     {
         var tree = await OsTreeAsync("img-2", healthy: false);
-        (await Run("ArtifactInstall", tree)).ExitCode.ShouldBe(0);
-        (await Run("ArtifactReboot", tree)).ExitCode.ShouldBe(0);
+        await SucceedAsync(tree, "ArtifactInstall", "ArtifactReboot");
 
         var verify = await Run("ArtifactVerifyReboot", tree);
 
@@ -58,11 +57,7 @@ public sealed class GitfleetAbModuleTests : IDisposable
         verify.StandardError.ShouldContain("failing on purpose");
         verify.StandardError.ShouldContain("rolling back to slot a");
 
-        (await Run("ArtifactRollback", tree)).ExitCode.ShouldBe(0);
-        (await Run("ArtifactRollbackReboot", tree)).ExitCode.ShouldBe(0);
-        (await Run("ArtifactVerifyRollbackReboot", tree)).ExitCode.ShouldBe(0);
-        (await Run("ArtifactFailure", tree)).ExitCode.ShouldBe(0);
-        (await Run("Cleanup", tree)).ExitCode.ShouldBe(0);
+        await SucceedAsync(tree, "ArtifactRollback", "ArtifactRollbackReboot", "ArtifactVerifyRollbackReboot", "ArtifactFailure", "Cleanup");
         ActiveSlot.ShouldBe("a");
         File.Exists(Path.Combine(sandbox.AbRoot, "pending.json")).ShouldBeFalse();
     }
@@ -71,8 +66,7 @@ public sealed class GitfleetAbModuleTests : IDisposable
     public async Task Verify_reboot_fails_when_the_switch_was_undone_behind_its_back()
     {
         var tree = await OsTreeAsync("img-2", healthy: true);
-        (await Run("ArtifactInstall", tree)).ExitCode.ShouldBe(0);
-        (await Run("ArtifactReboot", tree)).ExitCode.ShouldBe(0);
+        await SucceedAsync(tree, "ArtifactInstall", "ArtifactReboot");
         File.Delete(Path.Combine(sandbox.AbRoot, "active"));
         File.CreateSymbolicLink(Path.Combine(sandbox.AbRoot, "active"), "a"); // e.g. a watchdog fell back
 
@@ -87,9 +81,7 @@ public sealed class GitfleetAbModuleTests : IDisposable
     {
         foreach (var (image, slot) in new[] { ("img-2", "b"), ("img-3", "a"), ("img-4", "b") })
         {
-            var tree = await OsTreeAsync(image, healthy: true);
-            (await Run("ArtifactInstall", tree)).ExitCode.ShouldBe(0);
-            (await Run("ArtifactCommit", tree)).ExitCode.ShouldBe(0);
+            await SucceedAsync(await OsTreeAsync(image, healthy: true), "ArtifactInstall", "ArtifactCommit");
             ActiveSlot.ShouldBe(slot);
             File.ReadAllText(Path.Combine(sandbox.AbRoot, slot, "image")).Trim().ShouldBe(image);
         }
@@ -124,6 +116,15 @@ public sealed class GitfleetAbModuleTests : IDisposable
         return ModuleTree.Create(sandbox, Module, image,
             provides: new Dictionary<string, string> { ["rootfs-image.version"] = image },
             files: new Dictionary<string, string> { ["rootfs.tar"] = tarball, ["health-check"] = health });
+    }
+
+    private async Task SucceedAsync(string tree, params string[] states)
+    {
+        foreach (var state in states)
+        {
+            var result = await Run(state, tree);
+            result.ExitCode.ShouldBe(0, $"{state}: {result.StandardError}");
+        }
     }
 
     private Task<ProcessResult> Run(string state, string tree) => sandbox.RunAsync(DeviceSources.Module(Module), [state, tree]);
