@@ -32,6 +32,9 @@ def main(function) -> None:
     except Failure as failure:
         error(str(failure))
         code = failure.exit_code
+    except OSError as problem:  # disk full, permissions, a missing program: one line, not a traceback
+        error(str(problem))
+        code = 1
     except KeyboardInterrupt:
         code = 130
     sys.exit(code or 0)

@@ -91,6 +91,20 @@ public sealed class GitfleetAbModuleTests : IDisposable
     }
 
     [Fact]
+    public async Task A_new_install_over_a_switched_but_uncommitted_update_returns_to_the_known_good_slot_first()
+    {
+        await SucceedAsync(await OsTreeAsync("img-2", healthy: true), "ArtifactInstall", "ArtifactReboot");
+        ActiveSlot.ShouldBe("b"); // the client died before committing img-2
+
+        var install = await Run("ArtifactInstall", await OsTreeAsync("img-3", healthy: true));
+
+        install.ExitCode.ShouldBe(0, install.StandardError);
+        install.StandardError.ShouldContain("returning to slot a");
+        ActiveSlot.ShouldBe("a");
+        File.ReadAllText(Path.Combine(sandbox.AbRoot, "b", "image")).Trim().ShouldBe("img-3");
+    }
+
+    [Fact]
     public async Task An_artifact_without_an_OS_payload_is_refused()
     {
         var tree = ModuleTree.Create(sandbox, Module, "img-2");

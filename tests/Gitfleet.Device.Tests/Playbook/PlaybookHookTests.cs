@@ -86,6 +86,16 @@ public sealed class PlaybookHookTests : IDisposable
     }
 
     [Fact]
+    public async Task Credentials_in_the_playbook_url_never_reach_the_log()
+    {
+        var result = await workspace.RunHookAsync(workspace.Configuration("https://fleet:s3cret-token@127.0.0.1:1/kiosk.git", "main"));
+
+        result.ExitCode.ShouldNotBe(0);
+        result.StandardError.ShouldContain("cannot fetch https://***@127.0.0.1:1/kiosk.git");
+        result.StandardError.ShouldNotContain("s3cret-token");
+    }
+
+    [Fact]
     public async Task A_playbook_file_outside_the_repository_is_refused()
     {
         workspace.Repository.Write("playbook.yml", PlaybookWorkspace.WriteKioskUrl).Commit("kiosk playbook");
