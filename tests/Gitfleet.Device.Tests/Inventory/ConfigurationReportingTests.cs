@@ -33,7 +33,7 @@ public sealed class ConfigurationReportingTests : IDisposable
         install.ExitCode.ShouldBe(0, install.StandardError);
         (await mender.CommitAsync()).ExitCode.ShouldBe(0);
 
-        using var daemon = mender.StartDaemon(bus.Address);
+        using var daemon = await mender.StartDaemonAsync(bus.Address);
         await Wait.UntilAsync(() => !server.ConfigurationReports.IsEmpty && !server.InventoryReports.IsEmpty, Patience,
             () => $"no configuration report and inventory within {Patience}; daemon output:\n{daemon.Output}");
 

@@ -16,6 +16,14 @@ internal sealed class MenderClient
     private const string NamespaceScript =
         "mount --bind \"$1\" /etc/mender && mount --bind \"$2\" /usr/share/mender && shift 2 && exec \"$@\"";
 
+    /// <summary>One device key for all test devices: generating RSA-3072 keys costs each daemon seconds.</summary>
+    private static readonly Lazy<Task<string>> SharedDeviceKey = new(async () =>
+    {
+        var result = await ProcessRunner.RunAsync("openssl", ["genrsa", "-traditional", "3072"]);
+        result.ExitCode.ShouldBe(0, result.StandardError);
+        return result.StandardOutput;
+    });
+
     private readonly DeviceSandbox sandbox;
 
     public MenderClient(DeviceSandbox sandbox, string provisionedImage, Uri? server = null)
@@ -72,8 +80,9 @@ internal sealed class MenderClient
         ProcessRunner.RunAsync("unshare", Arguments(command), sandbox.Root, Environment(), timeout: TimeSpan.FromMinutes(2));
 
     /// <summary>Starts `mender daemon` with the system bus at <paramref name="systemBusAddress"/>.</summary>
-    public BackgroundProcess StartDaemon(string systemBusAddress)
+    public async Task<BackgroundProcess> StartDaemonAsync(string systemBusAddress)
     {
+        await File.WriteAllTextAsync(Path.Combine(sandbox.MenderData, "mender-agent.pem"), await SharedDeviceKey.Value);
         var environment = Environment();
         environment["DBUS_SYSTEM_BUS_ADDRESS"] = systemBusAddress;
         return new BackgroundProcess("unshare", Arguments(["daemon"]), environment);
