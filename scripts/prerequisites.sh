@@ -5,7 +5,7 @@ set -euo pipefail
 
 # Debian packages: git for the fleet repository, the real Mender tools for end-to-end tests,
 # ansible-core for the device playbook hook and the precedence tests, dpkg-dev to build the device .deb.
-GITFLEET_APT_PACKAGES=(git mender-client mender-artifact mender-cli ansible-core dpkg-dev fakeroot openssl ca-certificates curl python3 sqlite3 util-linux)
+GITFLEET_APT_PACKAGES=(git mender-client mender-artifact mender-cli ansible-core dpkg-dev fakeroot openssl ca-certificates curl python3 sqlite3 util-linux dbus)
 
 missing=()
 for package in "${GITFLEET_APT_PACKAGES[@]}"; do

@@ -1,0 +1,107 @@
+using System.Text.Json;
+using Gitfleet.Git;
+
+namespace Gitfleet.Device.Tests.Support;
+
+/// <summary>
+/// The real Debian mender-client, run in a private mount namespace so /etc/mender and /usr/share/mender are this
+/// sandbox's (with Gitfleet's modules and inventory scripts from the source tree); its data dir is the sandbox's.
+/// The modules inherit the environment, which points the rest of their paths into the sandbox. Standalone
+/// (install/commit/rollback) by default; with a server, the daemon with D-Bus enabled.
+/// </summary>
+internal sealed class MenderClient
+{
+    public const string DeviceType = "gitfleet-test";
+
+    private const string NamespaceScript =
+        "mount --bind \"$1\" /etc/mender && mount --bind \"$2\" /usr/share/mender && shift 2 && exec \"$@\"";
+
+    /// <summary>One device key for all test devices: generating RSA-3072 keys costs each daemon seconds.</summary>
+    private static readonly Lazy<Task<string>> SharedDeviceKey = new(async () =>
+    {
+        var result = await ProcessRunner.RunAsync("openssl", ["genrsa", "-traditional", "3072"]);
+        result.ExitCode.ShouldBe(0, result.StandardError);
+        return result.StandardOutput;
+    });
+
+    private readonly DeviceSandbox sandbox;
+
+    public MenderClient(DeviceSandbox sandbox, string provisionedImage, Uri? server = null)
+    {
+        this.sandbox = sandbox;
+        sandbox.SetArtifactInfo(provisionedImage);
+        File.WriteAllText(Path.Combine(sandbox.MenderData, "device_type"), $"device_type={DeviceType}\n");
+        var conf = new Dictionary<string, object>
+        {
+            ["DeviceTypeFile"] = Path.Combine(sandbox.MenderData, "device_type"),
+            ["DBus"] = new Dictionary<string, bool> { ["Enabled"] = server is not null },
+        };
+        if (server is not null)
+        {
+            conf["ServerURL"] = server.ToString().TrimEnd('/');
+            conf["UpdatePollIntervalSeconds"] = conf["InventoryPollIntervalSeconds"] = conf["RetryPollIntervalSeconds"] = 5;
+        }
+
+        File.WriteAllText(Path.Combine(sandbox.EtcMender, "mender.conf"), JsonSerializer.Serialize(conf));
+        var modules = sandbox.Combine("share-mender", "modules", "v3");
+        Directory.CreateDirectory(modules);
+        foreach (var module in new[] { "mender-configure", "gitfleet-ab" })
+        {
+            File.CreateSymbolicLink(Path.Combine(modules, module), DeviceSources.Module(module));
+        }
+
+        var inventory = sandbox.Combine("share-mender", "inventory");
+        Directory.CreateDirectory(inventory);
+        foreach (var script in new[] { "mender-inventory-gitfleet", "mender-inventory-mender-configure", "mender-inventory-provides" })
+        {
+            File.CreateSymbolicLink(Path.Combine(inventory, script), DeviceSources.InventoryScript(script));
+        }
+
+        DeviceSandbox.WriteScript(sandbox.Combine("share-mender", "identity", "mender-device-identity"),
+            $"#!/bin/sh\necho mac=02:00:00:{Random.Shared.Next(0x1000000):x6}\n");
+    }
+
+    public Task<ProcessResult> InstallAsync(string artifact) => RunAsync("install", artifact);
+
+    public Task<ProcessResult> CommitAsync() => RunAsync("commit");
+
+    public Task<ProcessResult> RollbackAsync() => RunAsync("rollback");
+
+    public async Task<Dictionary<string, string>> ShowProvidesAsync()
+    {
+        var result = await RunAsync("show-provides");
+        result.ExitCode.ShouldBe(0, result.StandardError);
+        return result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('=', 2))
+            .ToDictionary(pair => pair[0], pair => pair[1], StringComparer.Ordinal);
+    }
+
+    public Task<ProcessResult> RunAsync(params string[] command) =>
+        ProcessRunner.RunAsync("unshare", Arguments(command), sandbox.Root, Environment(), timeout: TimeSpan.FromMinutes(2));
+
+    /// <summary>Starts `mender daemon` with the system bus at <paramref name="systemBusAddress"/>.</summary>
+    public async Task<BackgroundProcess> StartDaemonAsync(string systemBusAddress)
+    {
+        await File.WriteAllTextAsync(Path.Combine(sandbox.MenderData, "mender-agent.pem"), await SharedDeviceKey.Value);
+        var environment = Environment();
+        environment["DBUS_SYSTEM_BUS_ADDRESS"] = systemBusAddress;
+        return new BackgroundProcess("unshare", Arguments(["daemon"]), environment);
+    }
+
+    private Dictionary<string, string?> Environment()
+    {
+        var environment = sandbox.Environment();
+        // As on a device: the scripts find the data dir from their file tree or from the mender process that
+        // runs them, and artifact_info at its fixed path.
+        environment["GITFLEET_MENDER_DATA"] = null;
+        environment["GITFLEET_ARTIFACT_INFO"] = null;
+        return environment;
+    }
+
+    private string[] Arguments(string[] command) =>
+    [
+        "--mount", "--propagation", "private", "sh", "-c", NamespaceScript, "sh",
+        sandbox.EtcMender, sandbox.Combine("share-mender"),
+        "mender", "--no-syslog", "--data", sandbox.MenderData, .. command,
+    ];
+}
