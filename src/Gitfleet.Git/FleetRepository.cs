@@ -134,6 +134,26 @@ public sealed class FleetRepository
         }
     }
 
+    /// <summary>The tree a ref's commit points to: two refs with one tree hold the same files.</summary>
+    public async Task<string?> TryResolveTreeAsync(string reference, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(reference);
+        if (reference.StartsWith('-'))
+        {
+            return null;
+        }
+
+        try
+        {
+            var sha = await GitCli.RunAsync(GitDirectory, ["rev-parse", "--verify", "--quiet", "--end-of-options", reference + "^{tree}"], cancellationToken).ConfigureAwait(false);
+            return sha.Trim();
+        }
+        catch (GitCommandException)
+        {
+            return null;
+        }
+    }
+
     public async Task<CommitInfo> ReadCommitAsync(string sha, CancellationToken cancellationToken)
     {
         var output = await GitCli.RunAsync(GitDirectory, ["show", "-s", "--format=%H%x00%an <%ae>%x00%cI%x00%s", sha], cancellationToken).ConfigureAwait(false);

@@ -92,8 +92,16 @@ internal static class PlanCommand
         timer?.Mark("membership");
         var notes = new List<string>();
         var others = new List<(string, FleetRevision)>();
+        var plannedTree = await access.Repository.TryResolveTreeAsync(branch, cancellationToken).ConfigureAwait(false);
         foreach (var other in BranchClaims.StageBranches(revision, members).Where(b => b != branch && access.Branches.Contains(b)).Order(StringComparer.Ordinal))
         {
+            // After a promotion the stages usually hold the same tree: its claims are this revision's.
+            if (plannedTree is not null && await access.Repository.TryResolveTreeAsync(other, cancellationToken).ConfigureAwait(false) == plannedTree)
+            {
+                others.Add((other, revision));
+                continue;
+            }
+
             var result = access.Load(await access.ReadAsync(other, cancellationToken).ConfigureAwait(false));
             if (result.Revision is null)
             {

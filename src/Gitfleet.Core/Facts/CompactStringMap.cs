@@ -86,6 +86,25 @@ public sealed class CompactStringMap : IReadOnlyDictionary<string, string>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
+    /// <summary>True when the entries are the same string instances in the same order (pooled strings).</summary>
+    internal bool SameEntries(List<KeyValuePair<string, string>> entries)
+    {
+        if (entries.Count != keys.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < keys.Length; i++)
+        {
+            if (!ReferenceEquals(entries[i].Key, keys[i]) || !ReferenceEquals(entries[i].Value, values[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private int Find(string key)
     {
         ArgumentNullException.ThrowIfNull(key);

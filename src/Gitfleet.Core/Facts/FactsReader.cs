@@ -16,6 +16,10 @@ internal sealed class FactsReader
     private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> lookup;
     private readonly List<KeyValuePair<string, string>> scratch = new(32);
 
+    // Identical maps (the same tags, attributes or configuration on many devices) are read once: with pooled
+    // strings, two maps are equal when their entries are the same instances, so hashing references is enough.
+    private readonly Dictionary<int, CompactStringMap> maps = [];
+
     private FactsReader()
     {
         lookup = pool.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -208,7 +212,27 @@ internal sealed class FactsReader
             scratch.Add(new KeyValuePair<string, string>(key, value));
         }
 
-        return scratch.Count == 0 ? CompactStringMap.Empty : new CompactStringMap(scratch);
+        if (scratch.Count == 0)
+        {
+            return CompactStringMap.Empty;
+        }
+
+        var hash = new HashCode();
+        foreach (var (key, value) in scratch)
+        {
+            hash.Add(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(key));
+            hash.Add(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(value));
+        }
+
+        var code = hash.ToHashCode();
+        if (maps.TryGetValue(code, out var known) && known.SameEntries(scratch))
+        {
+            return known;
+        }
+
+        var map = new CompactStringMap(scratch);
+        maps[code] = map;
+        return map;
     }
 
     private string? ReadString(ref Utf8JsonReader reader, bool pooled, string what) => reader.TokenType switch

@@ -66,34 +66,41 @@ public static class FleetMembership
         }
 
         // 3. Dynamic groups: every server device is tested against the dynamic groups' selectors, through an
-        //    index on their first matchLabels key so that 40 site groups cost one lookup, not 40 tests.
+        //    index on their first matchLabels key so that 40 site groups cost one lookup, not 40 tests. Devices
+        //    only dynamic groups name (most of a large fleet) become members right here, on every core.
         var selectors = new DynamicGroupIndex(revision.Inventory.DynamicGroups);
+        var dynamicOnly = new FleetMember?[selectors.IsEmpty ? 0 : facts.Count];
         if (!selectors.IsEmpty)
         {
-            var matched = new List<string>?[facts.Count];
-            Parallel.For(0, facts.Count, i => matched[i] = selectors.Match(facts[i]));
-            for (var i = 0; i < facts.Count; i++)
+            var alsoDeclared = new List<string>?[facts.Count];
+            Parallel.For(0, facts.Count, i =>
             {
-                if (matched[i] is not { } groups)
+                var device = facts[i];
+                if (selectors.Match(device) is not { } groups)
                 {
-                    continue;
+                    return;
                 }
 
-                var id = facts[i].Id;
-                if (directGroups.TryGetValue(id, out var list))
+                if (directGroups.ContainsKey(device.Id))
                 {
-                    list.AddRange(groups);
+                    alsoDeclared[i] = groups;
+                    return;
                 }
-                else
+
+                var set = resolver.Intern(groups);
+                dynamicOnly[i] = new FleetMember(device.Id, null, device, set.Groups, resolver.ForDevice(set, device.Id, device.Id), null);
+            });
+            for (var i = 0; i < facts.Count; i++)
+            {
+                if (alsoDeclared[i] is { } groups)
                 {
-                    directGroups[id] = groups;
-                    hostOf[id] = null;
+                    directGroups[facts[i].Id].AddRange(groups);
                 }
             }
         }
 
         var entries = directGroups.ToArray();
-        var members = new FleetMember[entries.Length];
+        var declaredMembers = new FleetMember[entries.Length];
         Parallel.For(0, entries.Length, i =>
         {
             var (key, groups) = entries[i];
@@ -102,11 +109,22 @@ public static class FleetMembership
             var deviceFacts = byId.GetValueOrDefault(key);
             var variables = resolver.ForDevice(set, hostName ?? key, deviceFacts?.Id);
             var location = declared.GetValueOrDefault(key)?.Location ?? revision.HostVars.GetValueOrDefault(key)?.Values.Location;
-            members[i] = new FleetMember(key, hostName, deviceFacts, set.Groups, variables, location)
+            declaredMembers[i] = new FleetMember(key, hostName, deviceFacts, set.Groups, variables, location)
             {
                 MatchProblems = problems.TryGetValue(key, out var list) ? list : [],
             };
         });
+
+        var members = new FleetMember[declaredMembers.Length + dynamicOnly.Count(m => m is not null)];
+        declaredMembers.CopyTo(members, 0);
+        var next = declaredMembers.Length;
+        foreach (var member in dynamicOnly)
+        {
+            if (member is not null)
+            {
+                members[next++] = member;
+            }
+        }
 
         Array.Sort(members, (a, b) => string.CompareOrdinal(a.Key, b.Key));
         return new FleetMembers(members, facts.Count - members.Count(m => m.Facts is not null));
