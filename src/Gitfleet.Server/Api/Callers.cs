@@ -1,0 +1,21 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Gitfleet.Server.Api;
+
+/// <summary>The authenticated device of a device-API request.</summary>
+public sealed record DeviceCaller(Guid Id)
+{
+    public string DeviceId { get; } = Id.ToString();
+}
+
+/// <summary>The authenticated operator of a management-API request (a user, or the static admin token).</summary>
+public sealed record ManagementCaller(string UserId, bool StaticToken);
+
+public static class CallerExtensions
+{
+    public static DeviceCaller Device(this HttpContext context) =>
+        context.Features.Get<DeviceCaller>() ?? throw ApiException.Unauthorized();
+
+    public static ManagementCaller User(this HttpContext context) =>
+        context.Features.Get<ManagementCaller>() ?? throw ApiException.Unauthorized();
+}
