@@ -8,5 +8,6 @@ internal static class CommandCatalog
     public static IEnumerable<Command> Create(CliConsole console)
     {
         yield return VersionCommand.Create(console);
+        yield return ServerCommand.Create(console);
     }
 }

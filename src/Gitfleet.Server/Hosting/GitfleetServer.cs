@@ -128,7 +128,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton<FactsWriter>();
             builder.Services.AddSingleton<CheckInFlusher>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<CheckInFlusher>());
-            builder.Services.AddOpenApi("gitfleet");
+            builder.Services.AddOpenApi();
 
             var app = builder.Build();
             app.UseMiddleware<ApiMiddleware>();

@@ -79,10 +79,10 @@ public abstract partial class SqlFleetStore : IFleetStore
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var parser = reader.GetRowParser<T>();
+        var parser = reader.GetRowParser(typeof(T));
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            yield return parser(reader);
+            yield return (T)parser(reader);
         }
     }
 
