@@ -172,12 +172,13 @@ public sealed class GitfleetServer : IAsyncDisposable
         await store.DisposeAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Blocks until the host is asked to stop (Ctrl-C via the token), then stops cleanly.</summary>
+    /// <summary>Blocks until the token is cancelled (Ctrl-C) or the host is asked to stop (SIGTERM), then stops cleanly.</summary>
     public async Task WaitForShutdownAsync(CancellationToken cancellationToken)
     {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(Timeout.Infinite, either.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
