@@ -327,11 +327,19 @@ internal sealed class InterimArtifactInspector : IArtifactInspector
     {
         using var output = new MemoryStream();
         using (var gzip = new GZipStream(output, CompressionLevel.Optimal, leaveOpen: true))
-        using (var tar = new TarWriter(gzip, TarEntryFormat.Ustar, leaveOpen: true))
         {
-            foreach (var (name, data) in files)
+            if (files.Length == 0)
             {
-                Add(tar, name, data);
+                // An empty tar is its end-of-archive marker: two zero blocks (TarWriter writes nothing at all).
+                gzip.Write(new byte[1024]);
+            }
+            else
+            {
+                using var tar = new TarWriter(gzip, TarEntryFormat.Ustar, leaveOpen: true);
+                foreach (var (name, data) in files)
+                {
+                    Add(tar, name, data);
+                }
             }
         }
 
