@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Gitfleet.Core.Facts;
@@ -21,8 +22,10 @@ internal sealed class FactsWriter(IFleetStore store, DeviceRegistry registry, Ti
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public async Task WriteAsync(Stream output, CancellationToken cancellationToken)
+    /// <summary>Writes to a pipe (the response's BodyWriter): serialisation fills buffers, flushes go out asynchronously.</summary>
+    public async Task WriteAsync(PipeWriter output, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(output);
         await using var writer = new Utf8JsonWriter(output);
         writer.WriteStartObject();
         writer.WriteString("schema", FactsDocument.CurrentSchema);
@@ -74,15 +77,17 @@ internal sealed class FactsWriter(IFleetStore store, DeviceRegistry registry, Ti
                 }).ToList(),
             };
             JsonSerializer.Serialize(writer, facts, Options);
-            if (++count % 500 == 0)
+            if (++count % 200 == 0)
             {
-                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                writer.Flush();
+                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
         }
 
         writer.WriteEndArray();
         writer.WriteEndObject();
-        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        writer.Flush();
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A forward-only cursor over a stream ordered by device id: takes the rows of one device at a time.</summary>

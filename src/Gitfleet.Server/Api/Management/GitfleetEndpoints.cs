@@ -21,7 +21,7 @@ internal static class GitfleetEndpoints
         app.MapGet("/api/management/v1/gitfleet/facts", async (HttpContext context, FactsWriter facts) =>
         {
             context.Response.ContentType = "application/json";
-            await facts.WriteAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+            await facts.WriteAsync(context.Response.BodyWriter, context.RequestAborted).ConfigureAwait(false);
         });
         app.MapGet("/metrics", async (ServerMetrics metrics, DeviceRegistry registry, IFleetStore store, CancellationToken cancellationToken) =>
             Results.Text(metrics.Render(registry.CountByStatus(), await store.CountDeploymentsByStatusAsync(cancellationToken).ConfigureAwait(false)),
