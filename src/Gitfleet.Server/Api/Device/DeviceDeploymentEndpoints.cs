@@ -19,9 +19,10 @@ internal static class DeviceDeploymentEndpoints
 
     public static void MapDeviceDeploymentsApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/devices/v2/deployments/device/deployments/next", context => NextAsync(context, NextBody.V2));
-        app.MapPost(Base + "/next", context => NextAsync(context, NextBody.V1));
-        app.MapGet(Base + "/next", context => NextAsync(context, NextBody.Query));
+        // (context, cancellationToken) rather than a bare RequestDelegate, so the endpoints appear in the OpenAPI document.
+        app.MapPost("/api/devices/v2/deployments/device/deployments/next", (HttpContext context, CancellationToken _) => NextAsync(context, NextBody.V2));
+        app.MapPost(Base + "/next", (HttpContext context, CancellationToken _) => NextAsync(context, NextBody.V1));
+        app.MapGet(Base + "/next", (HttpContext context, CancellationToken _) => NextAsync(context, NextBody.Query));
         app.MapPut(Base + "/{id}/status", StatusAsync);
         app.MapPut(Base + "/{id}/log", LogAsync);
     }
