@@ -6,7 +6,7 @@ public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
     private long ticks = start.UtcTicks;
 
     public ManualTimeProvider()
-        : this(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero))
+        : this(DateTimeOffset.UtcNow)
     {
     }
 

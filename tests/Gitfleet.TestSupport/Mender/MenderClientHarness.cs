@@ -89,6 +89,11 @@ public sealed class MenderClientHarness : IAsyncDisposable
             WriteExecutable(Path.Combine(share, "modules", "v3", name), script);
         }
 
+        if (options.PrivateKeyPem is { } key)
+        {
+            File.WriteAllText(Path.Combine(data, "mender-agent.pem"), key);
+        }
+
         File.WriteAllText(Path.Combine(etc, "artifact_info"), $"artifact_name={options.ArtifactName}\n");
         File.WriteAllText(Path.Combine(dir, "device_type"), $"device_type={options.DeviceType}\n");
         var identity = options.Identity ?? new Dictionary<string, string> { ["mac"] = MacFor(options.Name) };

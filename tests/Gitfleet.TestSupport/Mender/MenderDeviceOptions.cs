@@ -20,6 +20,9 @@ public sealed record MenderDeviceOptions
     /// <summary>Extra update modules (name → shell script) installed next to Debian's.</summary>
     public IReadOnlyDictionary<string, string> Modules { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The device key (PKCS#1 PEM) to use instead of one the client generates: lets a test preauthorize the device.</summary>
+    public string? PrivateKeyPem { get; init; }
+
     public int UpdatePollSeconds { get; init; } = 5;
 
     public int InventoryPollSeconds { get; init; } = 5;
