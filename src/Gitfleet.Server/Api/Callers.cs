@@ -5,7 +5,8 @@ namespace Gitfleet.Server.Api;
 /// <summary>The authenticated device of a device-API request.</summary>
 public sealed record DeviceCaller(Guid Id)
 {
-    public string DeviceId { get; } = Id.ToString();
+    /// <summary>The id as text, made on first use (the 204 check-in never needs it).</summary>
+    public string DeviceId => field ??= Id.ToString();
 }
 
 /// <summary>The authenticated operator of a management-API request (a user, or the static admin token).</summary>
