@@ -196,42 +196,16 @@ public abstract partial class SqlFleetStore
 
     public Task<IReadOnlyList<string>?> AbortDeploymentAsync(string deploymentId, DateTimeOffset now, CancellationToken cancellationToken) =>
         WriteAsync<IReadOnlyList<string>?>(async (connection, transaction) =>
-        {
-            if (await GetDeploymentAsync(connection, transaction, deploymentId, cancellationToken).ConfigureAwait(false) is null)
-            {
-                return null;
-            }
-
-            var devices = (await connection.QueryAsync<string>(Command(
-                "SELECT device_id FROM device_deployments WHERE deployment_id = @deploymentId AND finished = 0",
-                new { deploymentId }, transaction, cancellationToken)).ConfigureAwait(false)).AsList();
-            await connection.ExecuteAsync(Command(
-                """
-                UPDATE device_deployments SET status = 'aborted', finished = 1, finished_ms = @now, updated_ms = @now
-                WHERE deployment_id = @deploymentId AND finished = 0
-                """, new { deploymentId, now = Ms(now) }, transaction, cancellationToken)).ConfigureAwait(false);
-            await RefreshDeploymentStatusAsync(connection, transaction, deploymentId, now, cancellationToken).ConfigureAwait(false);
-            return devices;
-        }, cancellationToken);
+            await GetDeploymentAsync(connection, transaction, deploymentId, cancellationToken).ConfigureAwait(false) is null
+                ? null
+                : (await EndUnfinishedAsync(connection, transaction, "deployment_id", deploymentId, DeviceDeploymentStatus.Aborted, now, cancellationToken).ConfigureAwait(false))
+                    .Select(r => r.DeviceId).ToList(),
+            cancellationToken);
 
     public Task<int> AbortDeviceAsync(string deviceId, DateTimeOffset now, CancellationToken cancellationToken) =>
         WriteAsync(async (connection, transaction) =>
-        {
-            var deployments = (await connection.QueryAsync<string>(Command(
-                "SELECT deployment_id FROM device_deployments WHERE device_id = @deviceId AND finished = 0",
-                new { deviceId }, transaction, cancellationToken)).ConfigureAwait(false)).AsList();
-            await connection.ExecuteAsync(Command(
-                """
-                UPDATE device_deployments SET status = 'aborted', finished = 1, finished_ms = @now, updated_ms = @now
-                WHERE device_id = @deviceId AND finished = 0
-                """, new { deviceId, now = Ms(now) }, transaction, cancellationToken)).ConfigureAwait(false);
-            foreach (var deploymentId in deployments)
-            {
-                await RefreshDeploymentStatusAsync(connection, transaction, deploymentId, now, cancellationToken).ConfigureAwait(false);
-            }
-
-            return deployments.Count;
-        }, cancellationToken);
+            (await EndUnfinishedAsync(connection, transaction, "device_id", deviceId, DeviceDeploymentStatus.Aborted, now, cancellationToken).ConfigureAwait(false)).Count,
+            cancellationToken);
 
     public Task SaveLogAsync(string deviceDeploymentId, string messagesJson, DateTimeOffset now, CancellationToken cancellationToken) =>
         WriteAsync(async (connection, transaction) =>
@@ -265,6 +239,29 @@ public abstract partial class SqlFleetStore
                 yield return new DeviceDeploymentView(ToDeviceDeployment(row), deployment);
             }
         }
+    }
+
+    /// <summary>
+    /// Ends every unfinished device row whose <paramref name="column"/> (deployment_id or device_id) equals
+    /// <paramref name="value"/> with <paramref name="status"/>, and recomputes the deployments it touched.
+    /// </summary>
+    private static async Task<List<(string DeviceId, string DeploymentId)>> EndUnfinishedAsync(
+        DbConnection connection, DbTransaction transaction, string column, string value, string status, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var rows = (await connection.QueryAsync<(string DeviceId, string DeploymentId)>(Command(
+            $"SELECT device_id, deployment_id FROM device_deployments WHERE {column} = @value AND finished = 0",
+            new { value }, transaction, cancellationToken)).ConfigureAwait(false)).AsList();
+        await connection.ExecuteAsync(Command(
+            $"""
+            UPDATE device_deployments SET status = @status, finished = 1, finished_ms = @now, updated_ms = @now
+            WHERE {column} = @value AND finished = 0
+            """, new { status, value, now = Ms(now) }, transaction, cancellationToken)).ConfigureAwait(false);
+        foreach (var deploymentId in rows.Select(r => r.DeploymentId).Distinct(StringComparer.Ordinal))
+        {
+            await RefreshDeploymentStatusAsync(connection, transaction, deploymentId, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        return rows;
     }
 
     /// <summary>Recomputes a deployment's status from its device rows: pending, inprogress, finished.</summary>

@@ -261,22 +261,13 @@ public abstract partial class SqlFleetStore
 
     private async Task RemoveDeviceRowsAsync(DbConnection connection, DbTransaction transaction, string deviceId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var deployments = (await connection.QueryAsync<string>(Command(
-            "SELECT deployment_id FROM device_deployments WHERE device_id = @deviceId AND finished = 0",
-            new { deviceId }, transaction, cancellationToken)).ConfigureAwait(false)).AsList();
-        await connection.ExecuteAsync(Command(
-            "UPDATE device_deployments SET status = 'decommissioned', finished = 1, finished_ms = @now, updated_ms = @now WHERE device_id = @deviceId AND finished = 0",
-            new { deviceId, now = Ms(now) }, transaction, cancellationToken)).ConfigureAwait(false);
+        await EndUnfinishedAsync(connection, transaction, "device_id", deviceId, DeviceDeploymentStatus.Decommissioned, now, cancellationToken).ConfigureAwait(false);
         foreach (var table in new[] { "auth_sets", "attributes", "configurations" })
         {
             await connection.ExecuteAsync(Command($"DELETE FROM {table} WHERE device_id = @deviceId", new { deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
         }
 
         await connection.ExecuteAsync(Command("DELETE FROM devices WHERE id = @deviceId", new { deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
-        foreach (var deploymentId in deployments)
-        {
-            await RefreshDeploymentStatusAsync(connection, transaction, deploymentId, now, cancellationToken).ConfigureAwait(false);
-        }
     }
 
     private static async Task InsertDeviceAsync(DbConnection connection, DbTransaction transaction, string deviceId, string status, IReadOnlyDictionary<string, string> identity, string identityKey, DateTimeOffset now, CancellationToken cancellationToken)

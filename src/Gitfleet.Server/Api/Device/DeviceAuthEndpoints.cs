@@ -100,12 +100,7 @@ internal static class DeviceAuthEndpoints
             var identity = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var property in document.RootElement.EnumerateObject())
             {
-                identity[property.Name] = property.Value.ValueKind switch
-                {
-                    JsonValueKind.String => property.Value.GetString()!,
-                    JsonValueKind.Array => string.Join(',', property.Value.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText())),
-                    _ => property.Value.GetRawText(),
-                };
+                identity[property.Name] = JsonText.Of(property.Value);
             }
 
             return identity.Count > 0 ? identity : throw ApiException.BadRequest("id_data has no identity attributes");

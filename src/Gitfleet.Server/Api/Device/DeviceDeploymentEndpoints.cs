@@ -127,7 +127,7 @@ internal static class DeviceDeploymentEndpoints
     }
 
     private static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText() : null;
+        element.TryGetProperty(name, out var value) ? JsonText.Of(value) : null;
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 

@@ -136,20 +136,12 @@ internal static class InventoryEndpoints
 
         var values = filter.Value.ValueKind switch
         {
-            JsonValueKind.Array => filter.Value.EnumerateArray().Select(Text).ToList(),
+            JsonValueKind.Array => filter.Value.EnumerateArray().Select(JsonText.Of).ToList(),
             JsonValueKind.Undefined or JsonValueKind.Null => [],
-            _ => [Text(filter.Value)],
+            _ => [JsonText.Of(filter.Value)],
         };
         return new AttributeFilter(filter.Scope, filter.Attribute, filter.Type, values);
     }
-
-    private static string Text(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.String => value.GetString()!,
-        JsonValueKind.True => "true",
-        JsonValueKind.False => "false",
-        _ => value.GetRawText(),
-    };
 
     private sealed record GroupShape(string? Group);
 
