@@ -195,6 +195,21 @@ public sealed class DeploymentFlowTests(TestServer server) : IClassFixture<TestS
         list.Headers.GetValues("X-Total-Count").Single().ShouldBe("1");
     }
 
+    [Fact]
+    public async Task The_v1_post_and_get_fallbacks_offer_the_same_deployment()
+    {
+        using var admin = await server.AdminAsync();
+        await UploadAsync(admin, "v1-1", "raspberrypi4");
+        using var device = await server.AcceptedDeviceAsync();
+        var id = await CreateAsync(admin, "v1-1", [device.Id!]);
+        using var post = await device.SendAsync(HttpMethod.Post, "/api/devices/v1/deployments/device/deployments/next", new { artifact_name = "release-1", device_type = "raspberrypi4" });
+        (await post.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString().ShouldBe(id);
+        using var get = await device.SendAsync(HttpMethod.Get, "/api/devices/v1/deployments/device/deployments/next?artifact_name=release-1&device_type=raspberrypi4");
+        (await get.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString().ShouldBe(id);
+        using var missing = await device.SendAsync(HttpMethod.Post, "/api/devices/v2/deployments/device/deployments/next", new { something = "else" });
+        missing.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
     public void Dispose() => work.Dispose();
 
     private async Task<string> UploadAsync(HttpClient admin, string name, string deviceType)
