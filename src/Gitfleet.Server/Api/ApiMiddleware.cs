@@ -64,7 +64,9 @@ internal sealed partial class ApiMiddleware(
         }
         catch (Exception e)
         {
-            LogUnhandled(e, context.Request.Method, path.Value ?? "");
+            // Download paths carry a link signature: never log it.
+            var shown = path.StartsWithSegments(Deployments.DownloadLinks.Prefix, StringComparison.Ordinal) ? Deployments.DownloadLinks.Prefix + "/…" : path.Value ?? "";
+            LogUnhandled(e, context.Request.Method, shown);
             await WriteErrorAsync(context, 500, "internal error").ConfigureAwait(false);
         }
         finally
