@@ -139,6 +139,37 @@ public sealed class MenderClientTests(MenderFixture fixture) : IClassFixture<Men
         statistics.GetProperty("success").GetInt32().ShouldBe(0);
     }
 
+    [MenderFact]
+    public async Task A_configuration_deployment_reaches_the_mender_configure_module_with_the_configured_map()
+    {
+        using var admin = await fixture.Server.AdminAsync();
+        // A stand-in for the mender-configure add-on (not packaged in Debian): it saves the artifact's meta-data.
+        var configure = $"""
+            #!/bin/sh
+            case "$1" in
+              ArtifactInstall) cp "$2/header/meta-data" {MenderClientHarness.SharedDestination}/configuration.json ;;
+            esac
+            exit 0
+            """ + "\n";
+        var device = await fixture.Harness.StartAsync(new MenderDeviceOptions
+        {
+            Name = "config-" + Suffix(), DeviceType = DeviceType, Modules = new Dictionary<string, string> { ["mender-configure"] = configure },
+        });
+        var (id, authSet) = await WaitForDeviceAsync(admin, device);
+        (await admin.PutAsJsonAsync($"/api/management/v2/devauth/devices/{id}/auth/{authSet}/status", new { status = "accepted" })).EnsureSuccessStatusCode();
+        await WaitForInventoryAsync(admin, device, id, "device_type", DeviceType);
+        var configuration = new Dictionary<string, string> { ["kiosk_url"] = "https://example.com/board", ["timezone"] = "Europe/Zurich" };
+        (await admin.PutAsJsonAsync($"/api/management/v1/deviceconfig/configurations/device/{id}", configuration)).EnsureSuccessStatusCode();
+        using var deploy = await admin.PostAsJsonAsync($"/api/management/v1/deviceconfig/configurations/device/{id}/deploy", new { retries = 0 });
+        var deployment = (await deploy.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("deployment_id").GetString()!;
+        await device.CheckUpdateAsync();
+
+        await WaitForStatisticsAsync(admin, deployment, "success", 1, [device]);
+        var applied = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(Path.Combine(device.DestinationDirectory, "configuration.json")));
+        applied.ShouldBe(configuration);
+        await WaitForInventoryAsync(admin, device, id, "artifact_name", "configuration-" + ConfigurationChecksum.Compute(configuration)[..12]);
+    }
+
     private static string Suffix() => Guid.NewGuid().ToString("N")[..6];
 
     private static async Task UploadAsync(HttpClient admin, string path)
