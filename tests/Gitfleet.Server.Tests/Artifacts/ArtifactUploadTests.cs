@@ -52,7 +52,7 @@ public sealed class ArtifactUploadTests(TestServer server) : IClassFixture<TestS
     }
 
     [Theory]
-    [InlineData("garbage", "not a valid tar")]
+    [InlineData("garbage", "tar archive")]
     [InlineData("truncated", "truncated")]
     [InlineData("checksum", "checksum mismatch")]
     public async Task A_broken_artifact_is_refused_with_what_is_wrong_and_nothing_is_stored(string damage, string expected)
