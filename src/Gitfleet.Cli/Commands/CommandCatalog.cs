@@ -11,5 +11,6 @@ internal static class CommandCatalog
         yield return ValidateCommand.Create(console);
         yield return PlanCommand.Create(console);
         yield return VersionCommand.Create(console);
+        yield return ServerCommand.Create(console);
     }
 }

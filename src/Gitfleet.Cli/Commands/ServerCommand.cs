@@ -1,0 +1,74 @@
+using System.CommandLine;
+using Gitfleet.Server.Hosting;
+
+namespace Gitfleet.Cli.Commands;
+
+/// <summary><c>gitfleet server</c>: runs the device-management server until Ctrl-C.</summary>
+internal static class ServerCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var data = new Option<string?>("--data") { Description = "Data directory: database, artifacts, TLS certificate, keys (GITFLEET_DATA)." };
+        var urls = new Option<string[]>("--urls") { Description = "Listen URLs, e.g. https://127.0.0.1:8443 (GITFLEET_URLS; several: comma-separated).", AllowMultipleArgumentsPerToken = true };
+        var config = new Option<string?>("--config") { Description = "A JSON config file (keys listed in docs/server.md)." };
+        var certificate = new Option<string?>("--certificate") { Description = "PEM certificate to serve instead of the generated self-signed one." };
+        var certificateKey = new Option<string?>("--certificate-key") { Description = "PEM private key of --certificate." };
+        var command = new Command("server", "Run the device-management server (Mender-compatible device and management APIs).")
+        {
+            data, urls, config, certificate, certificateKey,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var flags = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (parse.GetValue(data) is { } dir)
+            {
+                flags["data"] = console.ResolvePath(dir);
+            }
+
+            if (parse.GetValue(urls) is { Length: > 0 } list)
+            {
+                flags["urls"] = string.Join(',', list);
+            }
+
+            if (parse.GetValue(certificate) is { } cert)
+            {
+                flags["certificate"] = console.ResolvePath(cert);
+            }
+
+            if (parse.GetValue(certificateKey) is { } key)
+            {
+                flags["certificate_key"] = console.ResolvePath(key);
+            }
+
+            ServerOptions options;
+            try
+            {
+                var configFile = parse.GetValue(config) is { } path ? console.ResolvePath(path) : null;
+                options = ServerSettings.Load(flags, console.Environment, configFile);
+            }
+            catch (ServerSettingsException e)
+            {
+                return console.Fail(e.Message);
+            }
+
+            await using var server = await GitfleetServer.StartAsync(options, cancellationToken: cancellationToken).ConfigureAwait(false);
+            console.Error.WriteLine($"gitfleet server listening on {string.Join(", ", server.Urls)}");
+            console.Error.WriteLine($"data directory: {server.DataDirectory}");
+            if (server.CertificatePath is { } certificatePath)
+            {
+                console.Error.WriteLine($"TLS certificate (give this to clients, e.g. Mender's ServerCertificate): {certificatePath}");
+            }
+
+            if (server.GeneratedAdminPassword is { } password)
+            {
+                console.Error.WriteLine($"created user '{GitfleetServer.AdminUser}' with generated password: {password}");
+                console.Error.WriteLine("(shown once; set GITFLEET_ADMIN_PASSWORD on first start to choose it)");
+            }
+
+            await server.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+            console.Error.WriteLine("gitfleet server stopped");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Gitfleet.Server.Devices;
+using Gitfleet.Server.Hosting;
+using Gitfleet.Server.Metrics;
+using Gitfleet.Server.Security;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Gitfleet.Server.Api;
+
+/// <summary>
+/// The one place that authenticates requests and turns failures into Mender-style JSON errors
+/// (<c>{"error": ..., "request_id": ...}</c>). Device paths need a device token of an accepted device; management
+/// paths need a user token, a personal access token or the static admin token. Neither kind opens the other's API.
+/// </summary>
+internal sealed partial class ApiMiddleware(
+    RequestDelegate next,
+    TokenService tokens,
+    DeviceRegistry registry,
+    AccessTokenRegistry accessTokens,
+    ServerOptions options,
+    ServerMetrics metrics,
+    TimeProvider time,
+    ILogger<ApiMiddleware> logger)
+{
+    private readonly byte[]? adminToken = options.AdminToken is { Length: > 0 } token ? Encoding.UTF8.GetBytes(token) : null;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var path = context.Request.Path;
+        var deviceApi = path.StartsWithSegments("/api/devices", StringComparison.Ordinal);
+        try
+        {
+            if (deviceApi)
+            {
+                AuthenticateDevice(context, path);
+            }
+            else if (path.StartsWithSegments("/api/management", StringComparison.Ordinal))
+            {
+                AuthenticateUser(context, path);
+            }
+
+            await next(context).ConfigureAwait(false);
+        }
+        catch (ApiException e)
+        {
+            await WriteErrorAsync(context, e.StatusCode, e.Message).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e)
+        {
+            await WriteErrorAsync(context, e.StatusCode, e.StatusCode == 413 ? "the request body is too large" : e.Message).ConfigureAwait(false);
+        }
+        catch (JsonException e)
+        {
+            await WriteErrorAsync(context, 400, "malformed JSON: " + e.Message).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+        catch (Exception e)
+        {
+            // Download paths carry a link signature: never log it.
+            var shown = path.StartsWithSegments(Deployments.DownloadLinks.Prefix, StringComparison.Ordinal) ? Deployments.DownloadLinks.Prefix + "/…" : path.Value ?? "";
+            LogUnhandled(e, context.Request.Method, shown);
+            await WriteErrorAsync(context, 500, "internal error").ConfigureAwait(false);
+        }
+        finally
+        {
+            metrics.Request(deviceApi, Stopwatch.GetTimestamp() - started, Stopwatch.Frequency);
+        }
+    }
+
+    public static async Task WriteErrorAsync(HttpContext context, int status, string message)
+    {
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+
+        var requestId = context.Request.Headers["X-MEN-RequestID"].ToString();
+        if (requestId.Length == 0 || requestId.Length > 64)
+        {
+            requestId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        }
+
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        context.Response.Headers["X-MEN-RequestID"] = requestId;
+        if (status == 401)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer realm=\"gitfleet\"";
+        }
+
+        await context.Response.WriteAsJsonAsync(new ErrorBody(message, requestId), ApiJson.Options, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private void AuthenticateDevice(HttpContext context, PathString path)
+    {
+        if (path.StartsWithSegments("/api/devices/v1/authentication", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var token = BearerToken(context);
+        if (token.IsEmpty)
+        {
+            throw ApiException.Unauthorized("missing device token (Authorization: Bearer)");
+        }
+
+        if (!tokens.TryValidateDevice(token, out var deviceId))
+        {
+            if (tokens.TryValidate(token, out var claims) && claims.Kind != TokenKind.Device)
+            {
+                throw ApiException.Forbidden("a user token cannot call the device API");
+            }
+
+            throw ApiException.Unauthorized("the device token is invalid or expired");
+        }
+
+        if (!registry.IsAccepted(deviceId))
+        {
+            throw ApiException.Unauthorized("the device is not accepted");
+        }
+
+        registry.CheckIn(deviceId, time.GetUtcNow());
+        context.Features.Set(new DeviceCaller(deviceId));
+    }
+
+    private void AuthenticateUser(HttpContext context, PathString path)
+    {
+        if (path.Equals("/api/management/v1/useradm/auth/login", StringComparison.Ordinal)
+            || path.Equals("/api/management/v1/gitfleet/info", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var token = BearerToken(context);
+        if (token.IsEmpty && context.Request.Cookies.TryGetValue("JWT", out var cookie))
+        {
+            token = cookie;
+        }
+
+        if (token.IsEmpty)
+        {
+            throw ApiException.Unauthorized("missing token (Authorization: Bearer, or the JWT cookie)");
+        }
+
+        if (adminToken is not null && IsAdminToken(token))
+        {
+            context.Features.Set(new ManagementCaller("admin-token", StaticToken: true));
+            return;
+        }
+
+        if (!tokens.TryValidate(token, out var claims))
+        {
+            throw ApiException.Unauthorized("the token is invalid or expired");
+        }
+
+        switch (claims.Kind)
+        {
+            case TokenKind.Device:
+                throw ApiException.Forbidden("a device token cannot call the management API");
+            case TokenKind.PersonalAccessToken when !accessTokens.IsActive(claims.Id):
+                throw ApiException.Unauthorized("the personal access token was revoked");
+            default:
+                context.Features.Set(new ManagementCaller(claims.Subject, StaticToken: false));
+                break;
+        }
+    }
+
+    private bool IsAdminToken(ReadOnlySpan<char> token)
+    {
+        Span<byte> bytes = stackalloc byte[Encoding.UTF8.GetMaxByteCount(Math.Min(token.Length, 1024))];
+        if (token.Length > 1024)
+        {
+            return false;
+        }
+
+        var length = Encoding.UTF8.GetBytes(token, bytes);
+        return CryptographicOperations.FixedTimeEquals(bytes[..length], adminToken);
+    }
+
+    private static ReadOnlySpan<char> BearerToken(HttpContext context)
+    {
+        var header = context.Request.Headers.Authorization;
+        if (header.Count != 1)
+        {
+            return default;
+        }
+
+        var value = header[0].AsSpan().Trim();
+        return value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? value[7..].Trim() : default;
+    }
+
+    private sealed record ErrorBody(string Error, string RequestId);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
+    private partial void LogUnhandled(Exception exception, string method, string path);
+}

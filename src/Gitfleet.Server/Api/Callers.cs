@@ -1,0 +1,22 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Gitfleet.Server.Api;
+
+/// <summary>The authenticated device of a device-API request.</summary>
+public sealed record DeviceCaller(Guid Id)
+{
+    /// <summary>The id as text, made on first use (the 204 check-in never needs it).</summary>
+    public string DeviceId => field ??= Id.ToString();
+}
+
+/// <summary>The authenticated operator of a management-API request (a user, or the static admin token).</summary>
+public sealed record ManagementCaller(string UserId, bool StaticToken);
+
+public static class CallerExtensions
+{
+    public static DeviceCaller Device(this HttpContext context) =>
+        context.Features.Get<DeviceCaller>() ?? throw ApiException.Unauthorized();
+
+    public static ManagementCaller User(this HttpContext context) =>
+        context.Features.Get<ManagementCaller>() ?? throw ApiException.Unauthorized();
+}

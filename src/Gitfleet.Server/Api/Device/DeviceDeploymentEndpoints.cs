@@ -1,0 +1,145 @@
+using System.Text.Json;
+using Gitfleet.Server.Deployments;
+using Gitfleet.Server.Metrics;
+using Gitfleet.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gitfleet.Server.Api.Device;
+
+/// <summary>
+/// Deployments, device side. next is the hot path: with nothing pending for the device it answers 204 from the
+/// in-memory index without reading the body or touching the store.
+/// </summary>
+internal static class DeviceDeploymentEndpoints
+{
+    private const string Base = "/api/devices/v1/deployments/device/deployments";
+
+    public static void MapDeviceDeploymentsApi(this IEndpointRouteBuilder app)
+    {
+        // (context, cancellationToken) rather than a bare RequestDelegate, so the endpoints appear in the OpenAPI document.
+        app.MapPost("/api/devices/v2/deployments/device/deployments/next", (HttpContext context, CancellationToken _) => NextAsync(context, NextBody.V2));
+        app.MapPost(Base + "/next", (HttpContext context, CancellationToken _) => NextAsync(context, NextBody.V1));
+        app.MapGet(Base + "/next", (HttpContext context, CancellationToken _) => NextAsync(context, NextBody.Query));
+        app.MapPut(Base + "/{id}/status", StatusAsync);
+        app.MapPut(Base + "/{id}/log", LogAsync);
+    }
+
+    private enum NextBody
+    {
+        V2,
+        V1,
+        Query,
+    }
+
+    private static async Task NextAsync(HttpContext context, NextBody shape)
+    {
+        var device = context.Device();
+        var services = context.RequestServices;
+        var deployments = services.GetRequiredService<DeploymentService>();
+        var metrics = services.GetRequiredService<ServerMetrics>();
+        var cancellationToken = context.RequestAborted;
+        if (!services.GetRequiredService<Devices.DeviceRegistry>().HasPending(device.Id))
+        {
+            metrics.CheckIn(offered: false);
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
+        var (artifactName, deviceType) = shape == NextBody.Query
+            ? (context.Request.Query["artifact_name"].ToString(), context.Request.Query["device_type"].ToString())
+            : await ReadProvidesAsync(context, shape, cancellationToken).ConfigureAwait(false);
+        var offer = await deployments.NextAsync(device, NullIfEmpty(artifactName), NullIfEmpty(deviceType), context.Request, cancellationToken).ConfigureAwait(false);
+        metrics.CheckIn(offered: offer is not null);
+        if (offer is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(new OfferBody(offer.DeploymentId, new OfferArtifact(
+            offer.Artifact.Id, offer.Artifact.Name, new OfferSource(offer.Uri, offer.Expires), offer.Artifact.DeviceTypes)), ApiJson.Options, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<(string? ArtifactName, string? DeviceType)> ReadProvidesAsync(HttpContext context, NextBody shape, CancellationToken cancellationToken)
+    {
+        var body = await JsonBody.ReadBytesAsync(context, cancellationToken).ConfigureAwait(false);
+        if (body.IsEmpty)
+        {
+            throw ApiException.BadRequest("the request body is empty; device_provides expected");
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var provides = document.RootElement;
+            if (shape == NextBody.V2)
+            {
+                if (provides.ValueKind != JsonValueKind.Object || !provides.TryGetProperty("device_provides", out provides))
+                {
+                    throw ApiException.BadRequest("device_provides is required");
+                }
+            }
+
+            if (provides.ValueKind != JsonValueKind.Object)
+            {
+                throw ApiException.BadRequest("device provides must be a JSON object");
+            }
+
+            return (Text(provides, "artifact_name"), Text(provides, "device_type"));
+        }
+        catch (JsonException e)
+        {
+            throw ApiException.BadRequest("malformed JSON: " + e.Message);
+        }
+    }
+
+    private static async Task<IResult> StatusAsync(string id, HttpContext context, DeploymentService deployments, CancellationToken cancellationToken)
+    {
+        var body = await JsonBody.ReadAsync<StatusBody>(context, cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrEmpty(body.Status))
+        {
+            throw ApiException.BadRequest("status is required");
+        }
+
+        await deployments.ReportStatusAsync(context.Device(), id, body.Status, body.Substate, cancellationToken).ConfigureAwait(false);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> LogAsync(string id, HttpContext context, DeploymentService deployments, CancellationToken cancellationToken)
+    {
+        var raw = await JsonBody.ReadBytesAsync(context, cancellationToken).ConfigureAwait(false);
+        var body = JsonBody.Parse<LogBody>(raw);
+        if (body.Messages is not { Count: > 0 } messages)
+        {
+            throw ApiException.BadRequest("messages must be a non-empty list");
+        }
+
+        if (messages.Any(m => m is null || m.Message is null))
+        {
+            throw ApiException.BadRequest("every log message needs a message");
+        }
+
+        await deployments.SaveLogAsync(context.Device(), id, JsonSerializer.Serialize(messages, ApiJson.Options), cancellationToken).ConfigureAwait(false);
+        return Results.NoContent();
+    }
+
+    private static string? Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) ? JsonText.Of(value) : null;
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private sealed record StatusBody(string? Status, string? Substate);
+
+    private sealed record LogBody(List<LogMessage>? Messages);
+
+    internal sealed record LogMessage(string? Level, string? Message, string? Timestamp);
+
+    private sealed record OfferBody(string Id, OfferArtifact Artifact);
+
+    private sealed record OfferArtifact(string Id, string ArtifactName, OfferSource Source, IReadOnlyList<string> DeviceTypesCompatible);
+
+    private sealed record OfferSource(string Uri, DateTimeOffset Expire);
+}

@@ -1,0 +1,60 @@
+using System.Text.Json;
+using Gitfleet.Server.Api.Device;
+using Gitfleet.Server.Deployments;
+using Gitfleet.Storage;
+using Gitfleet.Storage.Sql;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Gitfleet.Server.Api.Management;
+
+/// <summary>deviceconfig, management side: the configured map (GET 200/404, PUT 204) and deploying it (200 {"deployment_id"}).</summary>
+internal static class DeviceConfigEndpoints
+{
+    private const string Base = "/api/management/v1/deviceconfig/configurations/device/{id}";
+
+    public static void MapDeviceConfigManagementApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet(Base, async (string id, IFleetStore store, CancellationToken cancellationToken) =>
+        {
+            var configuration = await store.GetConfigurationAsync(id, cancellationToken).ConfigureAwait(false);
+            if (configuration is null || await store.GetDeviceAsync(id, cancellationToken).ConfigureAwait(false) is null)
+            {
+                throw ApiException.NotFound($"no configuration for device {id}");
+            }
+
+            return Results.Ok(new ConfigurationShape(
+                id,
+                JsonMaps.Deserialize(configuration.ConfiguredJson),
+                JsonMaps.Deserialize(configuration.ReportedJson),
+                configuration.DeploymentId,
+                configuration.ReportedAt,
+                configuration.ConfiguredAt));
+        });
+        app.MapPut(Base, async (string id, HttpContext context, IFleetStore store, TimeProvider time, CancellationToken cancellationToken) =>
+        {
+            var map = ReadMap(await JsonBody.ReadAsync<JsonElement>(context, cancellationToken).ConfigureAwait(false));
+            _ = await store.GetDeviceAsync(id, cancellationToken).ConfigureAwait(false) ?? throw ApiException.NotFound($"device {id} not found");
+            await store.SetConfiguredAsync(id, JsonMaps.Serialize(map), time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            return Results.NoContent();
+        });
+        app.MapPost(Base + "/deploy", async (string id, HttpContext context, DeploymentService deployments, CancellationToken cancellationToken) =>
+        {
+            var body = await JsonBody.ReadAsync<DeployBody>(context, cancellationToken).ConfigureAwait(false);
+            var outcome = await deployments.CreateConfigurationAsync(
+                id, body.Retries ?? 0, DeploymentEndpoints.Trace(body.Trace), DeploymentEndpoints.IdempotencyKey(context), cancellationToken).ConfigureAwait(false);
+            return Results.Ok(new DeployAnswer(outcome.Deployment.Id));
+        });
+    }
+
+    private static Dictionary<string, string> ReadMap(JsonElement body) => Api.Device.DeviceConfigEndpoints.ReadFlatMap(body);
+
+    private sealed record ConfigurationShape(
+        string Id, IReadOnlyDictionary<string, string> Configured, IReadOnlyDictionary<string, string> Reported, string? DeploymentId,
+        DateTimeOffset? ReportedTs, DateTimeOffset? UpdatedTs);
+
+    private sealed record DeployBody(int? Retries, TraceBody? Trace);
+
+    private sealed record DeployAnswer(string DeploymentId);
+}

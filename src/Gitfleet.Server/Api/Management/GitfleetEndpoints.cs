@@ -1,0 +1,32 @@
+using System.Reflection;
+using Gitfleet.Server.Devices;
+using Gitfleet.Server.Facts;
+using Gitfleet.Server.Metrics;
+using Gitfleet.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Gitfleet.Server.Api.Management;
+
+/// <summary>Gitfleet's extensions (docs/api.md): server identification, bulk facts, and Prometheus metrics.</summary>
+internal static class GitfleetEndpoints
+{
+    public static readonly string Version =
+        typeof(GitfleetEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static void MapGitfleetApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/management/v1/gitfleet/info", () => Results.Ok(new InfoShape("gitfleet", Version, ["facts", "idempotency-key", "trace"])));
+        app.MapGet("/api/management/v1/gitfleet/facts", async (HttpContext context, FactsWriter facts) =>
+        {
+            context.Response.ContentType = "application/json";
+            await facts.WriteAsync(context.Response.BodyWriter, context.RequestAborted).ConfigureAwait(false);
+        });
+        app.MapGet("/metrics", async (ServerMetrics metrics, DeviceRegistry registry, IFleetStore store, CancellationToken cancellationToken) =>
+            Results.Text(metrics.Render(registry.CountByStatus(), await store.CountDeploymentsByStatusAsync(cancellationToken).ConfigureAwait(false)),
+                "text/plain; version=0.0.4"));
+    }
+
+    private sealed record InfoShape(string Name, string Version, IReadOnlyList<string> Features);
+}

@@ -1,0 +1,127 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Gitfleet.Server.Hosting;
+using Gitfleet.Server.Security;
+using Gitfleet.Storage;
+using Gitfleet.Storage.Model;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Gitfleet.Server.Api.Management;
+
+/// <summary>useradm: HTTP Basic login (token in the body and the JWT cookie), the current user, personal access tokens.</summary>
+internal static class UserAdmEndpoints
+{
+    private const string Base = "/api/management/v1/useradm";
+
+    public static void MapUserAdmApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost(Base + "/auth/login", LoginAsync);
+        app.MapPost(Base + "/auth/logout", (HttpContext context) =>
+        {
+            context.Response.Cookies.Delete("JWT");
+            return Results.Accepted();
+        });
+        app.MapGet(Base + "/users/me", async (HttpContext context, IFleetStore store, CancellationToken cancellationToken) =>
+        {
+            var caller = context.User();
+            var user = caller.StaticToken ? null : await store.GetUserAsync(caller.UserId, cancellationToken).ConfigureAwait(false);
+            return user is null
+                ? Results.Ok(new UserShape(caller.UserId, "admin-token", null))
+                : Results.Ok(new UserShape(user.Id, user.Email, user.CreatedAt));
+        });
+        app.MapPost(Base + "/settings/tokens", CreateTokenAsync);
+        app.MapGet(Base + "/settings/tokens", async (HttpContext context, IFleetStore store, CancellationToken cancellationToken) =>
+            Results.Ok((await store.ListAccessTokensAsync(context.User().UserId, cancellationToken).ConfigureAwait(false))
+                .Select(t => new TokenShape(t.Id, t.Name, t.ExpiresAt, t.CreatedAt))));
+        app.MapDelete(Base + "/settings/tokens/{id}", async (string id, HttpContext context, IFleetStore store, AccessTokenRegistry registry, CancellationToken cancellationToken) =>
+        {
+            if (!await store.DeleteAccessTokenAsync(context.User().UserId, id, cancellationToken).ConfigureAwait(false))
+            {
+                throw ApiException.NotFound($"token {id} not found");
+            }
+
+            registry.Remove(id);
+            return Results.NoContent();
+        });
+    }
+
+    private static async Task<IResult> LoginAsync(HttpContext context, IFleetStore store, TokenService tokens, ServerOptions options, CancellationToken cancellationToken)
+    {
+        if (!AuthenticationHeaderValue.TryParse(context.Request.Headers.Authorization.ToString(), out var header)
+            || !header.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase) || header.Parameter is null)
+        {
+            throw ApiException.Unauthorized("login needs HTTP Basic authentication (email and password)");
+        }
+
+        string email, password;
+        try
+        {
+            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header.Parameter));
+            var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+            if (colon < 0)
+            {
+                throw ApiException.Unauthorized("malformed Basic credentials");
+            }
+
+            (email, password) = (decoded[..colon], decoded[(colon + 1)..]);
+        }
+        catch (FormatException)
+        {
+            throw ApiException.Unauthorized("malformed Basic credentials");
+        }
+
+        var user = await store.FindUserAsync(email, cancellationToken).ConfigureAwait(false);
+        if (user is null || !PasswordHasher.Verify(password, user.PasswordHash))
+        {
+            throw ApiException.Unauthorized("wrong email or password");
+        }
+
+        var token = tokens.IssueUser(user.Id, options.UserTokenLifetime);
+        context.Response.Cookies.Append("JWT", token, new CookieOptions
+        {
+            HttpOnly = true,
+            Secure = context.Request.IsHttps,
+            SameSite = SameSiteMode.Strict,
+            Path = "/",
+            MaxAge = options.UserTokenLifetime,
+        });
+        return Results.Text(token, "application/jwt", Encoding.ASCII);
+    }
+
+    private static async Task<IResult> CreateTokenAsync(
+        HttpContext context, IFleetStore store, TokenService tokens, AccessTokenRegistry registry, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var caller = context.User();
+        if (caller.StaticToken)
+        {
+            throw ApiException.Forbidden("the static admin token cannot create personal access tokens; log in as a user");
+        }
+
+        var body = await JsonBody.ReadAsync<TokenRequest>(context, cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > 128)
+        {
+            throw ApiException.BadRequest("name is required (at most 128 characters)");
+        }
+
+        var seconds = body.ExpiresIn ?? 31_536_000;
+        if (seconds is < 1 or > 31_536_000)
+        {
+            throw ApiException.BadRequest("expires_in must be between 1 and 31536000 seconds");
+        }
+
+        var now = time.GetUtcNow();
+        var id = Guid.NewGuid().ToString();
+        var lifetime = TimeSpan.FromSeconds(seconds);
+        await store.CreateAccessTokenAsync(new AccessTokenRecord(id, caller.UserId, body.Name, now.Add(lifetime), now), cancellationToken).ConfigureAwait(false);
+        registry.Add(id);
+        return Results.Text(tokens.IssuePersonalAccessToken(caller.UserId, id, lifetime), "application/jwt", Encoding.ASCII);
+    }
+
+    private sealed record TokenRequest(string? Name, long? ExpiresIn);
+
+    private sealed record UserShape(string Id, string Email, DateTimeOffset? CreatedTs);
+
+    private sealed record TokenShape(string Id, string Name, DateTimeOffset ExpirationDate, DateTimeOffset CreatedTs);
+}

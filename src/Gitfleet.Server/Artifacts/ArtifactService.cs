@@ -1,0 +1,195 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Gitfleet.Artifacts;
+using Gitfleet.Server.Api;
+using Gitfleet.Server.Hosting;
+using Gitfleet.Storage;
+using Gitfleet.Storage.Model;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+
+namespace Gitfleet.Server.Artifacts;
+
+/// <summary>Artifact files in the data dir and their records: upload (multipart, streamed to disk), generation, deletion.</summary>
+internal sealed class ArtifactService(IFleetStore store, IArtifactInspector inspector, DataDirectory data, ServerOptions options, TimeProvider time)
+{
+    private readonly Lazy<IReadOnlyList<string>> verifyKeys = new(() => options.ArtifactVerifyKeyPaths.Select(File.ReadAllText).ToList());
+
+    /// <summary>Reads a Mender multipart upload (fields size, description, artifact), verifies it, stores it.</summary>
+    public async Task<ArtifactRecord> UploadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
+            || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            || HeaderUtilities.RemoveQuotes(contentType.Boundary).Value is not { Length: > 0 } boundary)
+        {
+            throw ApiException.BadRequest("expected multipart/form-data with fields 'description', 'size' and 'artifact'");
+        }
+
+        var description = "";
+        var id = Guid.NewGuid().ToString();
+        var fileName = id + ".mender";
+        var path = data.ArtifactPath(fileName);
+        var stored = false;
+        try
+        {
+            var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = options.MaxArtifactBytes };
+            while (await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false) is { } section)
+            {
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition))
+                {
+                    continue;
+                }
+
+                var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
+                if (name == "artifact")
+                {
+                    await WriteFileAsync(section.Body, path, cancellationToken).ConfigureAwait(false);
+                    stored = true;
+                    break;
+                }
+
+                using var text = new StreamReader(section.Body);
+                var value = await text.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+                if (name == "description")
+                {
+                    description = value.Length > 1024 ? throw ApiException.BadRequest("description is longer than 1024 characters") : value;
+                }
+            }
+
+            if (!stored)
+            {
+                throw ApiException.BadRequest("the upload has no 'artifact' file part");
+            }
+
+            var info = await InspectAsync(path, cancellationToken).ConfigureAwait(false);
+            var record = ToRecord(id, fileName, description, info, generated: false);
+            var conflict = await store.InsertArtifactAsync(record, cancellationToken).ConfigureAwait(false);
+            if (conflict is not null)
+            {
+                throw ApiException.Conflict($"an artifact named '{info.Name}' for device type(s) {string.Join(", ", conflict.DeviceTypes.Intersect(info.DeviceTypesCompatible))} already exists (id {conflict.Id})");
+            }
+
+            return record;
+        }
+        catch
+        {
+            File.Delete(path);
+            throw;
+        }
+    }
+
+    public async Task<ArtifactRecord> GetOrCreateConfigurationArtifactAsync(string artifactName, string deviceType, IReadOnlyDictionary<string, string> configuration, CancellationToken cancellationToken)
+    {
+        var existing = await store.ListArtifactsAsync(artifactName, includeGenerated: true, cancellationToken).ConfigureAwait(false);
+        if (existing.FirstOrDefault(a => a.Generated && a.DeviceTypes.Contains(deviceType, StringComparer.Ordinal)) is { } reusable)
+        {
+            return reusable;
+        }
+
+        var id = Guid.NewGuid().ToString();
+        var fileName = id + ".mender";
+        var path = data.ArtifactPath(fileName);
+        try
+        {
+            await using (var file = File.Create(path))
+            {
+                inspector.WriteConfigurationArtifact(file, artifactName, [deviceType], configuration);
+            }
+
+            var info = await InspectAsync(path, cancellationToken).ConfigureAwait(false);
+            var record = ToRecord(id, fileName, "generated configuration artifact", info, generated: true);
+            var conflict = await store.InsertArtifactAsync(record, cancellationToken).ConfigureAwait(false);
+            if (conflict is not null)
+            {
+                File.Delete(path);
+                return conflict;
+            }
+
+            return record;
+        }
+        catch
+        {
+            File.Delete(path);
+            throw;
+        }
+    }
+
+    public async Task DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        var artifact = await store.GetArtifactAsync(id, cancellationToken).ConfigureAwait(false)
+            ?? throw ApiException.NotFound($"artifact {id} not found");
+        switch (await store.DeleteArtifactAsync(id, cancellationToken).ConfigureAwait(false))
+        {
+            case ArtifactDeleteOutcome.NotFound:
+                throw ApiException.NotFound($"artifact {id} not found");
+            case ArtifactDeleteOutcome.InUse:
+                throw ApiException.Conflict($"artifact {id} is used by an unfinished deployment");
+            default:
+                File.Delete(data.ArtifactPath(artifact.FileName));
+                break;
+        }
+    }
+
+    public string PathOf(ArtifactRecord artifact)
+    {
+        ArgumentNullException.ThrowIfNull(artifact);
+        return data.ArtifactPath(artifact.FileName);
+    }
+
+    public static ArtifactInfo Metadata(ArtifactRecord artifact)
+    {
+        ArgumentNullException.ThrowIfNull(artifact);
+        return JsonSerializer.Deserialize<ArtifactInfo>(artifact.MetadataJson)!;
+    }
+
+    private async Task<ArtifactInfo> InspectAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var file = File.OpenRead(path);
+            var info = await inspector.ReadAsync(file, verifyKeys.Value, cancellationToken).ConfigureAwait(false);
+            await using var again = File.OpenRead(path);
+            var checksum = Convert.ToHexStringLower(await SHA256.HashDataAsync(again, cancellationToken).ConfigureAwait(false));
+            return info with { Size = new FileInfo(path).Length, Checksum = checksum };
+        }
+        catch (ArtifactFormatException e)
+        {
+            throw ApiException.BadRequest("invalid artifact: " + e.Message);
+        }
+    }
+
+    private ArtifactRecord ToRecord(string id, string fileName, string description, ArtifactInfo info, bool generated) => new()
+    {
+        Id = id,
+        Name = info.Name,
+        Description = description,
+        DeviceTypes = info.DeviceTypesCompatible,
+        MetadataJson = JsonSerializer.Serialize(info),
+        Size = info.Size,
+        Checksum = info.Checksum,
+        Signed = info.Signed,
+        FileName = fileName,
+        Generated = generated,
+        CreatedAt = time.GetUtcNow(),
+    };
+
+    private async Task WriteFileAsync(Stream source, string path, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true);
+        var buffer = new byte[81920];
+        long total = 0;
+        int read;
+        while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            total += read;
+            if (total > options.MaxArtifactBytes)
+            {
+                throw new ApiException(413, $"the artifact exceeds the limit of {options.MaxArtifactBytes} bytes");
+            }
+
+            await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

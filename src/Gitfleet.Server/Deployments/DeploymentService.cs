@@ -1,0 +1,341 @@
+using Gitfleet.Core.Facts;
+using Gitfleet.Server.Api;
+using Gitfleet.Server.Artifacts;
+using Gitfleet.Server.Devices;
+using Gitfleet.Server.Hosting;
+using Gitfleet.Storage;
+using Gitfleet.Storage.Model;
+using Gitfleet.Storage.Sql;
+using Microsoft.AspNetCore.Http;
+
+namespace Gitfleet.Server.Deployments;
+
+/// <summary>
+/// Deployments from creation to the last device report, keeping the in-memory pending index in step with the
+/// store: a device is marked pending after its deployment is committed, and cleared only when the store says it
+/// has nothing unfinished (guarded by a generation so a concurrent create is never lost).
+/// </summary>
+internal sealed class DeploymentService(
+    IFleetStore store,
+    DeviceRegistry registry,
+    DownloadLinks links,
+    ArtifactService artifacts,
+    ServerOptions options,
+    TimeProvider time)
+{
+    private const int MaxNameLength = 256;
+
+    public async Task<CreateDeploymentOutcome> CreateAsync(CreateDeploymentCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (command.IdempotencyKey is { } key && await store.FindDeploymentByIdempotencyKeyAsync(key, cancellationToken).ConfigureAwait(false) is { } earlier)
+        {
+            return new CreateDeploymentOutcome(earlier, Existing: true);
+        }
+
+        RequireText(command.Name, "name");
+        RequireText(command.ArtifactName, "artifact_name");
+        if (command.Retries is < 0 or > 100)
+        {
+            throw ApiException.BadRequest("retries must be between 0 and 100");
+        }
+
+        var candidates = await store.ListArtifactsAsync(command.ArtifactName, includeGenerated: false, cancellationToken).ConfigureAwait(false);
+        if (candidates.Count == 0)
+        {
+            throw ApiException.Unprocessable($"no artifact named '{command.ArtifactName}'");
+        }
+
+        var devices = await ResolveDevicesAsync(command, cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        var deploymentId = Guid.NewGuid().ToString();
+        var rows = devices.Select(device => new DeviceDeploymentRecord
+        {
+            Id = Guid.NewGuid().ToString(),
+            DeploymentId = deploymentId,
+            DeviceId = device.Id,
+            Status = DeviceDeploymentStatus.Pending,
+            CreatedAt = now,
+            DeviceType = device.DeviceType,
+            ArtifactId = candidates.FirstOrDefault(a => device.DeviceType is { } type && a.DeviceTypes.Contains(type, StringComparer.Ordinal))?.Id,
+        }).ToList();
+        var deployment = new DeploymentRecord
+        {
+            Id = deploymentId,
+            Name = command.Name,
+            ArtifactName = command.ArtifactName,
+            Kind = DeploymentKinds.Os,
+            Status = DeploymentStatus.Pending,
+            CreatedAt = now,
+            DeviceCount = rows.Count,
+            Retries = command.Retries,
+            Group = command.Group,
+            Trace = command.Trace,
+            IdempotencyKey = command.IdempotencyKey,
+        };
+        return await CommitAsync(new NewDeployment(deployment, rows), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>deviceconfig deploy: a one-device configuration deployment with a generated mender-configure artifact.</summary>
+    public async Task<CreateDeploymentOutcome> CreateConfigurationAsync(string deviceId, int retries, DeploymentTrace? trace, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        if (idempotencyKey is not null && await store.FindDeploymentByIdempotencyKeyAsync(idempotencyKey, cancellationToken).ConfigureAwait(false) is { } earlier)
+        {
+            return new CreateDeploymentOutcome(earlier, Existing: true);
+        }
+
+        if (retries is < 0 or > 100)
+        {
+            throw ApiException.BadRequest("retries must be between 0 and 100");
+        }
+
+        var device = await store.GetDeviceAsync(deviceId, cancellationToken).ConfigureAwait(false)
+            ?? throw ApiException.NotFound($"device {deviceId} not found");
+        if (device.Status != DeviceStatus.Accepted)
+        {
+            throw ApiException.Conflict($"device {deviceId} is {device.Status}, not accepted");
+        }
+
+        if (device.DeviceType is not { Length: > 0 } deviceType)
+        {
+            throw ApiException.Conflict($"device {deviceId} has not reported its device_type yet");
+        }
+
+        var configuration = await store.GetConfigurationAsync(deviceId, cancellationToken).ConfigureAwait(false);
+        if (configuration?.ConfiguredJson is not { } configuredJson)
+        {
+            throw ApiException.Conflict($"device {deviceId} has no configuration to deploy; PUT one first");
+        }
+
+        var configured = JsonMaps.Deserialize(configuredJson);
+        var checksum = ConfigurationChecksum.Compute(configured);
+        var artifactName = "configuration-" + checksum[..12];
+        var artifact = await artifacts.GetOrCreateConfigurationArtifactAsync(artifactName, deviceType, configured, cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        var deploymentId = Guid.NewGuid().ToString();
+        var deployment = new DeploymentRecord
+        {
+            Id = deploymentId,
+            Name = $"configuration for {deviceId}",
+            ArtifactName = artifactName,
+            Kind = DeploymentKinds.Configuration,
+            Status = DeploymentStatus.Pending,
+            CreatedAt = now,
+            DeviceCount = 1,
+            Retries = retries,
+            Trace = trace,
+            IdempotencyKey = idempotencyKey,
+            ArtifactId = artifact.Id,
+            ConfigurationJson = configuredJson,
+            ConfigurationChecksum = checksum,
+        };
+        var row = new DeviceDeploymentRecord
+        {
+            Id = Guid.NewGuid().ToString(),
+            DeploymentId = deploymentId,
+            DeviceId = deviceId,
+            Status = DeviceDeploymentStatus.Pending,
+            CreatedAt = now,
+            DeviceType = deviceType,
+            ArtifactId = artifact.Id,
+        };
+        var outcome = await CommitAsync(new NewDeployment(deployment, [row]), cancellationToken).ConfigureAwait(false);
+        if (!outcome.Existing)
+        {
+            await store.SetConfigurationDeploymentAsync(deviceId, outcome.Deployment.Id, cancellationToken).ConfigureAwait(false);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>The check-in: null (204) when nothing is pending; answered from memory unless the index says otherwise.</summary>
+    public async ValueTask<DeploymentOffer?> NextAsync(DeviceCaller device, string? installedArtifact, string? deviceType, HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!registry.HasPending(device.Id))
+        {
+            return null;
+        }
+
+        var generation = registry.PendingGeneration(device.DeviceId);
+        while (true)
+        {
+            var next = await store.GetNextForDeviceAsync(device.DeviceId, cancellationToken).ConfigureAwait(false);
+            if (next is null)
+            {
+                registry.ClearPending(device.DeviceId, generation);
+                return null;
+            }
+
+            var (row, deployment) = (next.Device, next.Deployment);
+            if (row.Status == DeviceDeploymentStatus.Pending && row.Attempts == 0 && installedArtifact == deployment.ArtifactName)
+            {
+                await FinishAsync(row, DeviceDeploymentStatus.AlreadyInstalled, generation, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var artifact = await ChooseArtifactAsync(row, deployment, deviceType, cancellationToken).ConfigureAwait(false);
+            if (artifact is null)
+            {
+                await FinishAsync(row, DeviceDeploymentStatus.NoArtifact, generation, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var (uri, expires) = links.Create(request, DownloadLinks.DeviceKind, row.Id + "_" + artifact.Id, options.DownloadLinkLifetime);
+            return new DeploymentOffer(deployment.Id, artifact, uri, expires);
+        }
+    }
+
+    public async Task ReportStatusAsync(DeviceCaller device, string deploymentId, string status, string? substate, CancellationToken cancellationToken)
+    {
+        if (!DeviceDeploymentStatus.IsReportable(status))
+        {
+            throw ApiException.BadRequest($"unknown status '{status}'; expected one of: downloading, installing, rebooting, pause_before_installing, pause_before_committing, pause_before_rebooting, success, failure, already-installed");
+        }
+
+        var view = await store.GetDeviceDeploymentAsync(deploymentId, device.DeviceId, cancellationToken).ConfigureAwait(false)
+            ?? throw ApiException.NotFound($"deployment {deploymentId} not found for this device");
+        var current = view.Device.Status;
+        if (current == DeviceDeploymentStatus.Aborted)
+        {
+            throw ApiException.Conflict("the deployment was aborted");
+        }
+
+        if (DeviceDeploymentStatus.IsFinished(current))
+        {
+            if (current == status)
+            {
+                return;
+            }
+
+            throw ApiException.Conflict($"the deployment already finished with status {current}");
+        }
+
+        var generation = registry.PendingGeneration(device.DeviceId);
+        var outcome = await store.UpdateDeviceStatusAsync(view.Device.Id, status, substate, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (outcome is { DeviceStillHasUnfinished: false })
+        {
+            registry.ClearPending(device.DeviceId, generation);
+        }
+    }
+
+    public async Task SaveLogAsync(DeviceCaller device, string deploymentId, string messagesJson, CancellationToken cancellationToken)
+    {
+        var view = await store.GetDeviceDeploymentAsync(deploymentId, device.DeviceId, cancellationToken).ConfigureAwait(false)
+            ?? throw ApiException.NotFound($"deployment {deploymentId} not found for this device");
+        await store.SaveLogAsync(view.Device.Id, messagesJson, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Aborts a deployment; its devices find out at their next report (409) or check-in.</summary>
+    public async Task AbortAsync(string deploymentId, CancellationToken cancellationToken)
+    {
+        var deployment = await store.GetDeploymentAsync(deploymentId, cancellationToken).ConfigureAwait(false)
+            ?? throw ApiException.NotFound($"deployment {deploymentId} not found");
+        if (deployment.Status == DeploymentStatus.Finished)
+        {
+            throw ApiException.Unprocessable($"deployment {deploymentId} already finished");
+        }
+
+        await store.AbortDeploymentAsync(deploymentId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<int> AbortDeviceAsync(string deviceId, CancellationToken cancellationToken) =>
+        store.AbortDeviceAsync(deviceId, time.GetUtcNow(), cancellationToken);
+
+    private async Task<CreateDeploymentOutcome> CommitAsync(NewDeployment deployment, CancellationToken cancellationToken)
+    {
+        var outcome = await store.CreateDeploymentAsync(deployment, cancellationToken).ConfigureAwait(false);
+        if (!outcome.Existing)
+        {
+            foreach (var row in deployment.Devices)
+            {
+                registry.MarkPending(row.DeviceId);
+            }
+        }
+
+        return outcome;
+    }
+
+    private async Task FinishAsync(DeviceDeploymentRecord row, string status, long generation, CancellationToken cancellationToken)
+    {
+        var outcome = await store.UpdateDeviceStatusAsync(row.Id, status, null, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (outcome is { DeviceStillHasUnfinished: false })
+        {
+            registry.ClearPending(row.DeviceId, generation);
+        }
+    }
+
+    private async Task<ArtifactRecord?> ChooseArtifactAsync(DeviceDeploymentRecord row, DeploymentRecord deployment, string? deviceType, CancellationToken cancellationToken)
+    {
+        var type = deviceType ?? row.DeviceType;
+        if (deployment.ArtifactId is { } fixedArtifact)
+        {
+            var generated = await store.GetArtifactAsync(fixedArtifact, cancellationToken).ConfigureAwait(false);
+            return generated is not null && (type is null || generated.DeviceTypes.Contains(type, StringComparer.Ordinal)) ? generated : null;
+        }
+
+        var candidates = await store.ListArtifactsAsync(deployment.ArtifactName, includeGenerated: false, cancellationToken).ConfigureAwait(false);
+        if (row.ArtifactId is { } chosen && candidates.FirstOrDefault(a => a.Id == chosen) is { } picked
+            && (type is null || picked.DeviceTypes.Contains(type, StringComparer.Ordinal)))
+        {
+            return picked;
+        }
+
+        return type is null ? null : candidates.FirstOrDefault(a => a.DeviceTypes.Contains(type, StringComparer.Ordinal));
+    }
+
+    private async Task<IReadOnlyList<DeviceRecord>> ResolveDevicesAsync(CreateDeploymentCommand command, CancellationToken cancellationToken)
+    {
+        var selectors = (command.DeviceIds is { Count: > 0 } ? 1 : 0) + (command.Group is not null ? 1 : 0) + (command.AllDevices ? 1 : 0);
+        if (selectors != 1)
+        {
+            throw ApiException.BadRequest("give exactly one of: devices (a non-empty list), a group, or all_devices");
+        }
+
+        if (command.DeviceIds is { Count: > 0 } ids)
+        {
+            var distinct = ids.Distinct(StringComparer.Ordinal).ToList();
+            var found = await ListAllAsync(new DeviceQuery { Ids = distinct }, cancellationToken).ConfigureAwait(false);
+            var unknown = distinct.Except(found.Select(d => d.Id), StringComparer.Ordinal).ToList();
+            if (unknown.Count > 0)
+            {
+                throw ApiException.BadRequest($"unknown device ids: {string.Join(", ", unknown.Take(10))}{(unknown.Count > 10 ? ", ..." : "")}");
+            }
+
+            return found;
+        }
+
+        var query = command.Group is { } group
+            ? new DeviceQuery { Group = group, Status = DeviceStatus.Accepted }
+            : new DeviceQuery { Status = DeviceStatus.Accepted };
+        var devices = await ListAllAsync(query, cancellationToken).ConfigureAwait(false);
+        return devices.Count > 0 ? devices
+            : throw ApiException.BadRequest(command.Group is null ? "there are no accepted devices" : $"no accepted devices in group '{command.Group}'");
+    }
+
+    private async Task<List<DeviceRecord>> ListAllAsync(DeviceQuery query, CancellationToken cancellationToken)
+    {
+        var all = new List<DeviceRecord>();
+        for (var page = 1; ; page++)
+        {
+            var batch = await store.ListDevicesAsync(query with { Page = page, PerPage = 1000 }, cancellationToken).ConfigureAwait(false);
+            all.AddRange(batch.Items);
+            if (batch.Items.Count < 1000)
+            {
+                return all;
+            }
+        }
+    }
+
+    private static void RequireText(string? value, string field)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw ApiException.BadRequest($"{field} is required");
+        }
+
+        if (value.Length > MaxNameLength)
+        {
+            throw ApiException.BadRequest($"{field} is longer than {MaxNameLength} characters");
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using Gitfleet.Server.Hosting;
+using Gitfleet.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Gitfleet.Server.Devices;
+
+/// <summary>Writes in-memory check-in times to the store in batches, and once more at shutdown.</summary>
+internal sealed partial class CheckInFlusher(DeviceRegistry registry, IFleetStore store, ServerOptions options, TimeProvider time, ILogger<CheckInFlusher> logger)
+    : BackgroundService
+{
+    private const int BatchSize = 5000;
+
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var batch = registry.DrainCheckIns(BatchSize);
+            if (batch.Count == 0)
+            {
+                return;
+            }
+
+            await store.SaveCheckInsAsync(batch, cancellationToken).ConfigureAwait(false);
+            LogFlushed(batch.Count);
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.CheckInFlushInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    await FlushAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogFlushFailed(e);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Debug, Message = "Wrote {Count} device check-ins")]
+    private partial void LogFlushed(int count);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Writing device check-ins failed; retrying at the next interval")]
+    private partial void LogFlushFailed(Exception exception);
+}

@@ -1,0 +1,236 @@
+using System.Net;
+using Gitfleet.Server.Api;
+using Gitfleet.Server.Api.Device;
+using Gitfleet.Server.Api.Management;
+using Gitfleet.Server.Artifacts;
+using Gitfleet.Server.Artifacts.Interim;
+using Gitfleet.Server.Deployments;
+using Gitfleet.Server.Devices;
+using Gitfleet.Server.Facts;
+using Gitfleet.Server.Metrics;
+using Gitfleet.Server.Security;
+using Gitfleet.Storage;
+using Gitfleet.Storage.Model;
+using Gitfleet.Storage.Sqlite;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Gitfleet.Server.Hosting;
+
+/// <summary>
+/// A running Gitfleet server. Used by <c>gitfleet server</c>, by tests and by the demo: start it on port 0, read
+/// <see cref="Urls"/>, trust <see cref="CertificatePath"/>, and dispose it to stop cleanly (check-ins are flushed).
+/// </summary>
+public sealed class GitfleetServer : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly IFleetStore store;
+    private int stopped;
+
+    private GitfleetServer(WebApplication app, IFleetStore store, DataDirectory data, string? certificatePath, string? generatedAdminPassword, IReadOnlyList<string> urls)
+    {
+        this.app = app;
+        this.store = store;
+        DataDirectory = data.Root;
+        CertificatePath = certificatePath;
+        GeneratedAdminPassword = generatedAdminPassword;
+        Urls = urls;
+    }
+
+    /// <summary>The addresses actually bound (port 0 resolved), e.g. https://127.0.0.1:40123.</summary>
+    public IReadOnlyList<string> Urls { get; }
+
+    /// <summary>The first bound address, without a trailing slash.</summary>
+    public Uri BaseUri => new(Urls[0]);
+
+    public string DataDirectory { get; }
+
+    /// <summary>The PEM certificate clients should trust (null when serving plain HTTP only).</summary>
+    public string? CertificatePath { get; }
+
+    /// <summary>The admin password generated at this start (first start without GITFLEET_ADMIN_PASSWORD); null otherwise.</summary>
+    public string? GeneratedAdminPassword { get; }
+
+    public const string AdminUser = "admin";
+
+    public IServiceProvider Services => app.Services;
+
+    public static async Task<GitfleetServer> StartAsync(ServerOptions options, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var time = timeProvider ?? TimeProvider.System;
+        var data = new DataDirectory(options.DataDirectory);
+        var store = await SqliteFleetStore.OpenAsync(data.DatabasePath, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var tokens = new TokenService(TokenService.LoadOrCreateKey(data.TokenKeyPath), time);
+            var generatedPassword = await BootstrapAdminAsync(store, options, time, cancellationToken).ConfigureAwait(false);
+            var registry = await LoadRegistryAsync(store, cancellationToken).ConfigureAwait(false);
+            var accessTokens = new AccessTokenRegistry();
+            foreach (var token in await store.ListAccessTokensAsync(null, cancellationToken).ConfigureAwait(false))
+            {
+                if (token.ExpiresAt > time.GetUtcNow())
+                {
+                    accessTokens.Add(token.Id);
+                }
+            }
+
+            var endpoints = options.Urls.Select(ParseUrl).ToList();
+            string? certificatePath = null;
+            System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null;
+            if (endpoints.Any(e => e.Https))
+            {
+                (certificate, certificatePath) = ServerCertificate.Load(options, data, time);
+            }
+
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = data.Root, EnvironmentName = "Production" });
+            builder.Logging.ClearProviders();
+            if (options.ConsoleLogging)
+            {
+                builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+            }
+
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                kestrel.AddServerHeader = false;
+                kestrel.Limits.MaxRequestBodySize = Math.Max(options.MaxJsonBodyBytes * 2L, 1024 * 1024);
+                foreach (var endpoint in endpoints)
+                {
+                    kestrel.Listen(endpoint.Address, endpoint.Port, listen =>
+                    {
+                        if (endpoint.Https)
+                        {
+                            listen.UseHttps(certificate!);
+                        }
+                    });
+                }
+            });
+            builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
+            builder.Services.AddSingleton(options);
+            builder.Services.AddSingleton(data);
+            builder.Services.AddSingleton(time);
+            builder.Services.AddSingleton<IFleetStore>(store);
+            builder.Services.AddSingleton(tokens);
+            builder.Services.AddSingleton(registry);
+            builder.Services.AddSingleton(accessTokens);
+            builder.Services.AddSingleton<ServerMetrics>();
+            builder.Services.AddSingleton<DownloadLinks>();
+            builder.Services.AddSingleton<IArtifactInspector, InterimArtifactInspector>();
+            builder.Services.AddSingleton<ArtifactService>();
+            builder.Services.AddSingleton<DeploymentService>();
+            builder.Services.AddSingleton<FactsWriter>();
+            builder.Services.AddSingleton<CheckInFlusher>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<CheckInFlusher>());
+            builder.Services.AddOpenApi();
+
+            var app = builder.Build();
+            app.UseMiddleware<ApiMiddleware>();
+            app.MapDeviceAuthApi();
+            app.MapDeviceInventoryApi();
+            app.MapDeviceDeploymentsApi();
+            app.MapDeviceConfigApi();
+            app.MapDownloads();
+            app.MapUserAdmApi();
+            app.MapDevAuthApi();
+            app.MapInventoryApi();
+            app.MapArtifactsApi();
+            app.MapDeploymentsApi();
+            app.MapDeviceConfigManagementApi();
+            app.MapGitfleetApi();
+            app.MapOpenApi("/api/openapi.json");
+            app.MapFallback((HttpContext context) => throw ApiException.NotFound($"no such endpoint: {context.Request.Method} {context.Request.Path}"));
+
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+                .Select(a => a.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/'))
+                .ToList();
+            return new GitfleetServer(app, store, data, certificatePath, generatedPassword, bound);
+        }
+        catch
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref stopped, 1) != 0)
+        {
+            return;
+        }
+
+        await app.StopAsync(cancellationToken).ConfigureAwait(false);
+        await app.DisposeAsync().ConfigureAwait(false);
+        await store.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Blocks until the token is cancelled (Ctrl-C) or the host is asked to stop (SIGTERM), then stops cleanly.</summary>
+    public async Task WaitForShutdownAsync(CancellationToken cancellationToken)
+    {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, either.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync());
+
+    private static async Task<string?> BootstrapAdminAsync(IFleetStore store, ServerOptions options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (await store.FindUserAsync(AdminUser, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return null;
+        }
+
+        var password = options.AdminPassword is { Length: > 0 } given ? given : PasswordHasher.Generate();
+        await store.CreateUserAsync(new UserRecord(Guid.NewGuid().ToString(), AdminUser, PasswordHasher.Hash(password), time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        return options.AdminPassword is { Length: > 0 } ? null : password;
+    }
+
+    private static async Task<DeviceRegistry> LoadRegistryAsync(IFleetStore store, CancellationToken cancellationToken)
+    {
+        var registry = new DeviceRegistry();
+        await foreach (var row in store.StreamDeviceStatusesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            registry.Set(row.Id, row.Status, row.LastCheckIn);
+        }
+
+        await foreach (var deviceId in store.StreamDevicesWithUnfinishedAsync(cancellationToken).ConfigureAwait(false))
+        {
+            registry.MarkPending(deviceId);
+        }
+
+        return registry;
+    }
+
+    private static (bool Https, IPAddress Address, int Port) ParseUrl(string url)
+    {
+        if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
+            || uri.Scheme is not ("https" or "http"))
+        {
+            throw new ArgumentException($"'{url}' is not an http:// or https:// URL with a host and port", nameof(url));
+        }
+
+        var address = uri.Host switch
+        {
+            "localhost" => IPAddress.Loopback,
+            _ when IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) => ip,
+            _ => throw new ArgumentException($"'{url}': listen on an IP address or localhost, not '{uri.Host}'", nameof(url)),
+        };
+        return (uri.Scheme == "https", address, uri.Port);
+    }
+}

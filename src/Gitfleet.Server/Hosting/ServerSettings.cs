@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Gitfleet.Server.Hosting;
+
+/// <summary>
+/// Builds <see cref="ServerOptions"/> from three layers, strongest first: command-line flags, GITFLEET_* environment
+/// variables, and an optional JSON config file (docs/server.md lists every key). Unknown config keys are errors.
+/// </summary>
+public static class ServerSettings
+{
+    /// <summary>Setting name (config-file key) → environment variable.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Environment = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["data"] = "GITFLEET_DATA",
+        ["urls"] = "GITFLEET_URLS",
+        ["certificate"] = "GITFLEET_CERTIFICATE",
+        ["certificate_key"] = "GITFLEET_CERTIFICATE_KEY",
+        ["admin_password"] = "GITFLEET_ADMIN_PASSWORD",
+        ["admin_token"] = "GITFLEET_ADMIN_TOKEN",
+        ["device_token_lifetime"] = "GITFLEET_DEVICE_TOKEN_LIFETIME",
+        ["user_token_lifetime"] = "GITFLEET_USER_TOKEN_LIFETIME",
+        ["download_link_lifetime"] = "GITFLEET_DOWNLOAD_LINK_LIFETIME",
+        ["checkin_flush_interval"] = "GITFLEET_CHECKIN_FLUSH_INTERVAL",
+        ["max_json_body_bytes"] = "GITFLEET_MAX_JSON_BODY_BYTES",
+        ["max_artifact_bytes"] = "GITFLEET_MAX_ARTIFACT_BYTES",
+        ["artifact_verify_keys"] = "GITFLEET_ARTIFACT_VERIFY_KEYS",
+    };
+
+    /// <summary>Combines the layers. <paramref name="flags"/> holds only the settings given on the command line.</summary>
+    public static ServerOptions Load(IReadOnlyDictionary<string, string> flags, Func<string, string?> environment, string? configFile)
+    {
+        ArgumentNullException.ThrowIfNull(flags);
+        ArgumentNullException.ThrowIfNull(environment);
+        var file = configFile is null ? new Dictionary<string, string>(StringComparer.Ordinal) : ReadConfigFile(configFile);
+        string? Get(string name) =>
+            flags.TryGetValue(name, out var flag) ? flag
+            : environment(Environment[name]) is { Length: > 0 } env ? env
+            : file.GetValueOrDefault(name);
+
+        var data = Get("data") ?? throw new ServerSettingsException("the data directory is required (--data DIR or GITFLEET_DATA)");
+        var defaults = new ServerOptions { DataDirectory = data };
+        return defaults with
+        {
+            Urls = Get("urls") is { } urls ? List(urls) : defaults.Urls,
+            CertificatePath = Get("certificate"),
+            CertificateKeyPath = Get("certificate_key"),
+            AdminPassword = Get("admin_password"),
+            AdminToken = Get("admin_token"),
+            DeviceTokenLifetime = Duration(Get("device_token_lifetime"), "device_token_lifetime") ?? defaults.DeviceTokenLifetime,
+            UserTokenLifetime = Duration(Get("user_token_lifetime"), "user_token_lifetime") ?? defaults.UserTokenLifetime,
+            DownloadLinkLifetime = Duration(Get("download_link_lifetime"), "download_link_lifetime") ?? defaults.DownloadLinkLifetime,
+            CheckInFlushInterval = Duration(Get("checkin_flush_interval"), "checkin_flush_interval") ?? defaults.CheckInFlushInterval,
+            MaxJsonBodyBytes = (int)(Number(Get("max_json_body_bytes"), "max_json_body_bytes") ?? defaults.MaxJsonBodyBytes),
+            MaxArtifactBytes = Number(Get("max_artifact_bytes"), "max_artifact_bytes") ?? defaults.MaxArtifactBytes,
+            ArtifactVerifyKeyPaths = Get("artifact_verify_keys") is { } keys ? List(keys) : [],
+        };
+    }
+
+    private static Dictionary<string, string> ReadConfigFile(string path)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new ServerSettingsException($"{path}: the config file must hold a JSON object");
+            }
+
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (!Environment.ContainsKey(property.Name))
+                {
+                    throw new ServerSettingsException($"{path}: unknown setting '{property.Name}'; known: {string.Join(", ", Environment.Keys)}");
+                }
+
+                values[property.Name] = property.Value.ValueKind switch
+                {
+                    JsonValueKind.Array => string.Join(',', property.Value.EnumerateArray().Select(v => v.GetString())),
+                    JsonValueKind.String => property.Value.GetString()!,
+                    _ => property.Value.GetRawText(),
+                };
+            }
+
+            return values;
+        }
+        catch (IOException e)
+        {
+            throw new ServerSettingsException($"cannot read the config file {path}: {e.Message}", e);
+        }
+        catch (JsonException e)
+        {
+            throw new ServerSettingsException($"{path} is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    private static List<string> List(string value) =>
+        value.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+
+    /// <summary>A duration: "90s", "15m", "12h", "7d", or a .NET TimeSpan ("01:00:00").</summary>
+    private static TimeSpan? Duration(string? value, string name)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        var unit = value[^1];
+        if (unit is 's' or 'm' or 'h' or 'd' && double.TryParse(value[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount > 0)
+        {
+            return unit switch
+            {
+                's' => TimeSpan.FromSeconds(amount),
+                'm' => TimeSpan.FromMinutes(amount),
+                'h' => TimeSpan.FromHours(amount),
+                _ => TimeSpan.FromDays(amount),
+            };
+        }
+
+        return TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero
+            ? span
+            : throw new ServerSettingsException($"{name}: '{value}' is not a duration (like 90s, 15m, 12h, 7d)");
+    }
+
+    private static long? Number(string? value, string name) =>
+        value is null ? null
+        : long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) && number > 0 ? number
+        : throw new ServerSettingsException($"{name}: '{value}' is not a positive number");
+}
+
+public sealed class ServerSettingsException : Exception
+{
+    public ServerSettingsException(string message)
+        : base(message)
+    {
+    }
+
+    public ServerSettingsException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+
+    public ServerSettingsException()
+    {
+    }
+}

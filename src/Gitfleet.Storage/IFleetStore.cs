@@ -1,0 +1,178 @@
+using Gitfleet.Storage.Model;
+
+namespace Gitfleet.Storage;
+
+/// <summary>
+/// The server's store. One implementation per database engine (SQLite now, PostgreSQL later); the server never
+/// sees SQL. Every method that changes several rows runs in one transaction, so a failure stores nothing.
+/// Methods that stream (<c>IAsyncEnumerable</c>) run one query per call, for bulk views such as the facts endpoint.
+/// </summary>
+public interface IFleetStore : IDeviceStore, IUserStore, IArtifactStore, IDeploymentStore, IConfigurationStore, IAsyncDisposable
+{
+    /// <summary>Creates or upgrades the schema to the newest version; returns the version now in place.</summary>
+    Task<int> MigrateAsync(CancellationToken cancellationToken);
+}
+
+public interface IDeviceStore
+{
+    Task<DeviceRecord?> GetDeviceAsync(string id, CancellationToken cancellationToken);
+
+    Task<Page<DeviceRecord>> ListDevicesAsync(DeviceQuery query, CancellationToken cancellationToken);
+
+    Task<long> CountDevicesAsync(string? status, CancellationToken cancellationToken);
+
+    Task<IReadOnlyDictionary<string, long>> CountDevicesByStatusAsync(CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<AuthSetRecord>> GetAuthSetsAsync(IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records an auth request: an unknown identity becomes a pending device with a pending auth set; a known
+    /// identity with a new key gets a new pending auth set; a known pair is returned as it is.
+    /// </summary>
+    Task<AuthRequestOutcome> RecordAuthRequestAsync(string deviceId, string authSetId, IReadOnlyDictionary<string, string> identity, string identityKey, string publicKey, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Creates a preauthorized device with one preauthorized auth set; null when the identity exists.</summary>
+    Task<DeviceRecord?> PreauthorizeAsync(string deviceId, string authSetId, IReadOnlyDictionary<string, string> identity, string identityKey, string publicKey, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sets one auth set's status (accepting one rejects the device's other accepted sets) and recomputes the
+    /// device status. Returns the device after the change, or null when the device or auth set is unknown.
+    /// </summary>
+    Task<DeviceRecord?> SetAuthSetStatusAsync(string deviceId, string authSetId, string status, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Deletes one auth set; the device goes when it was its last one. Returns the device's new status (null = gone), or false when unknown.</summary>
+    Task<(bool Found, DeviceRecord? Device)> DeleteAuthSetAsync(string deviceId, string authSetId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Removes the device, its auth sets, inventory and configuration; its unfinished deployments become decommissioned.</summary>
+    Task<bool> DecommissionDeviceAsync(string deviceId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Every device's status and last check-in (for the in-memory registry at start).</summary>
+    IAsyncEnumerable<DeviceStatusRow> StreamDeviceStatusesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Every device (for the facts view), in id order.</summary>
+    IAsyncEnumerable<DeviceRecord> StreamDevicesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes last check-in times in one transaction.</summary>
+    Task SaveCheckInsAsync(IReadOnlyCollection<KeyValuePair<string, DateTimeOffset>> checkIns, CancellationToken cancellationToken);
+
+    /// <summary>PUT (replace = true) or PATCH the device-reported inventory; device_type and artifact_name are mirrored on the device.</summary>
+    Task<bool> SaveInventoryAsync(string deviceId, IReadOnlyList<KeyValuePair<string, string>> attributes, bool replace, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>PUT (replace = true) or PATCH the device's tags.</summary>
+    Task<bool> SaveTagsAsync(string deviceId, IReadOnlyList<KeyValuePair<string, string>> tags, bool replace, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<AttributeRecord>> GetAttributesAsync(IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken);
+
+    /// <summary>Every attribute of every device, ordered by device id (for the facts view).</summary>
+    IAsyncEnumerable<AttributeRecord> StreamAttributesAsync(CancellationToken cancellationToken);
+
+    Task<bool> SetGroupAsync(string deviceId, string? group, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<string>> ListGroupsAsync(CancellationToken cancellationToken);
+}
+
+public interface IUserStore
+{
+    Task<UserRecord?> FindUserAsync(string email, CancellationToken cancellationToken);
+
+    Task<UserRecord?> GetUserAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Creates the user unless one with that email exists; returns true when created.</summary>
+    Task<bool> CreateUserAsync(UserRecord user, CancellationToken cancellationToken);
+
+    Task CreateAccessTokenAsync(AccessTokenRecord token, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<AccessTokenRecord>> ListAccessTokensAsync(string? userId, CancellationToken cancellationToken);
+
+    Task<bool> DeleteAccessTokenAsync(string userId, string tokenId, CancellationToken cancellationToken);
+}
+
+public interface IArtifactStore
+{
+    /// <summary>Stores the artifact unless one with the same name shares a device type; returns the conflicting one then.</summary>
+    Task<ArtifactRecord?> InsertArtifactAsync(ArtifactRecord artifact, CancellationToken cancellationToken);
+
+    Task<ArtifactRecord?> GetArtifactAsync(string id, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ArtifactRecord>> ListArtifactsAsync(string? name, bool includeGenerated, CancellationToken cancellationToken);
+
+    /// <summary>Deletes an artifact no unfinished deployment uses: Deleted, NotFound or InUse.</summary>
+    Task<ArtifactDeleteOutcome> DeleteArtifactAsync(string id, CancellationToken cancellationToken);
+}
+
+public enum ArtifactDeleteOutcome
+{
+    Deleted,
+    NotFound,
+    InUse,
+}
+
+public interface IDeploymentStore
+{
+    /// <summary>
+    /// Writes the deployment and its device rows in one transaction. With an idempotency key that an earlier
+    /// deployment already used, nothing is written and that deployment is returned (also under concurrent calls).
+    /// </summary>
+    Task<CreateDeploymentOutcome> CreateDeploymentAsync(NewDeployment deployment, CancellationToken cancellationToken);
+
+    Task<DeploymentRecord?> GetDeploymentAsync(string id, CancellationToken cancellationToken);
+
+    Task<DeploymentRecord?> FindDeploymentByIdempotencyKeyAsync(string key, CancellationToken cancellationToken);
+
+    Task<Page<DeploymentRecord>> ListDeploymentsAsync(DeploymentQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Device-deployment counts per status.</summary>
+    Task<IReadOnlyDictionary<string, long>> GetStatisticsAsync(string deploymentId, CancellationToken cancellationToken);
+
+    /// <summary>Deployment counts per status (for metrics).</summary>
+    Task<IReadOnlyDictionary<string, long>> CountDeploymentsByStatusAsync(CancellationToken cancellationToken);
+
+    Task<Page<DeviceDeploymentRecord>> ListDeviceDeploymentsAsync(string deploymentId, int page, int perPage, CancellationToken cancellationToken);
+
+    /// <summary>A device's deployments, newest first.</summary>
+    Task<IReadOnlyList<DeviceDeploymentView>> ListDeviceHistoryAsync(string deviceId, CancellationToken cancellationToken);
+
+    /// <summary>The device's oldest unfinished device deployment (FIFO by creation time), with its deployment.</summary>
+    Task<DeviceDeploymentView?> GetNextForDeviceAsync(string deviceId, CancellationToken cancellationToken);
+
+    Task<DeviceDeploymentView?> GetDeviceDeploymentAsync(string deploymentId, string deviceId, CancellationToken cancellationToken);
+
+    Task<DeviceDeploymentRecord?> GetDeviceDeploymentByIdAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Applies a device's status report and updates the deployment's status in the same transaction. A failure
+    /// with retries left puts the device back to pending (a new attempt); leaving pending counts an attempt.
+    /// Null when the row is unknown.
+    /// </summary>
+    Task<StatusChangeOutcome?> UpdateDeviceStatusAsync(string deviceDeploymentId, string status, string? substate, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Aborts every unfinished device of a deployment; returns their device ids, or null when the deployment is unknown.</summary>
+    Task<IReadOnlyList<string>?> AbortDeploymentAsync(string deploymentId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Aborts every unfinished deployment of one device; returns how many.</summary>
+    Task<int> AbortDeviceAsync(string deviceId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task SaveLogAsync(string deviceDeploymentId, string messagesJson, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task<string?> GetLogAsync(string deviceDeploymentId, CancellationToken cancellationToken);
+
+    /// <summary>Ids of devices that have an unfinished device deployment (the in-memory pending index at start).</summary>
+    IAsyncEnumerable<string> StreamDevicesWithUnfinishedAsync(CancellationToken cancellationToken);
+
+    /// <summary>Every unfinished device deployment with its deployment, ordered by device id (for the facts view).</summary>
+    IAsyncEnumerable<DeviceDeploymentView> StreamUnfinishedAsync(CancellationToken cancellationToken);
+}
+
+public interface IConfigurationStore
+{
+    Task<ConfigurationRecord?> GetConfigurationAsync(string deviceId, CancellationToken cancellationToken);
+
+    Task SetConfiguredAsync(string deviceId, string configurationJson, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task SetReportedAsync(string deviceId, string configurationJson, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task SetConfigurationDeploymentAsync(string deviceId, string deploymentId, CancellationToken cancellationToken);
+
+    /// <summary>Every device's configuration, ordered by device id (for the facts view).</summary>
+    IAsyncEnumerable<ConfigurationRecord> StreamConfigurationsAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,71 @@
+namespace Gitfleet.Storage.Model;
+
+/// <summary>A device as devauth and inventory know it. Identity is the map the device authenticated with.</summary>
+public sealed record DeviceRecord
+{
+    public required string Id { get; init; }
+
+    /// <summary>accepted, pending, rejected, preauthorized (see <see cref="Gitfleet.Core.Facts.DeviceStatus"/>).</summary>
+    public required string Status { get; init; }
+
+    public required IReadOnlyDictionary<string, string> Identity { get; init; }
+
+    /// <summary>Canonical JSON of the identity (keys sorted): unique per device.</summary>
+    public required string IdentityKey { get; init; }
+
+    public string? DeviceType { get; init; }
+
+    public string? ArtifactName { get; init; }
+
+    public string? Group { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public required DateTimeOffset UpdatedAt { get; init; }
+
+    public DateTimeOffset? LastCheckIn { get; init; }
+}
+
+/// <summary>One identity + public key pair a device presented (Mender's "auth set").</summary>
+public sealed record AuthSetRecord(string Id, string DeviceId, string PublicKey, string Status, DateTimeOffset CreatedAt);
+
+/// <summary>An inventory attribute; <see cref="ValueJson"/> is a JSON string or array of strings.</summary>
+public sealed record AttributeRecord(string DeviceId, string Scope, string Name, string ValueJson, DateTimeOffset UpdatedAt);
+
+/// <summary>A device's status and last check-in, as the in-memory registry loads it at start.</summary>
+public sealed record DeviceStatusRow(string Id, string Status, DateTimeOffset? LastCheckIn);
+
+public static class AttributeScope
+{
+    public const string Inventory = "inventory";
+    public const string Identity = "identity";
+    public const string System = "system";
+    public const string Tags = "tags";
+}
+
+/// <summary>Paging and filters for device lists. Page numbers start at 1.</summary>
+public sealed record DeviceQuery
+{
+    public string? Status { get; init; }
+
+    public IReadOnlyList<string>? Ids { get; init; }
+
+    public string? Group { get; init; }
+
+    /// <summary>true: only devices in some group; false: only devices in no group.</summary>
+    public bool? HasGroup { get; init; }
+
+    public IReadOnlyList<AttributeFilter> Filters { get; init; } = [];
+
+    public int Page { get; init; } = 1;
+
+    public int PerPage { get; init; } = 20;
+}
+
+/// <summary>An inventory filter (Mender v2 search): operator is $eq, $ne, $in, $exists.</summary>
+public sealed record AttributeFilter(string Scope, string Name, string Operator, IReadOnlyList<string> Values);
+
+public sealed record Page<T>(IReadOnlyList<T> Items, long Total);
+
+/// <summary>What a device's auth request produced.</summary>
+public sealed record AuthRequestOutcome(DeviceRecord Device, AuthSetRecord AuthSet, bool Created);

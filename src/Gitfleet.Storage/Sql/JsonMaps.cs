@@ -1,0 +1,36 @@
+using System.Text.Json;
+
+namespace Gitfleet.Storage.Sql;
+
+/// <summary>Flat string maps and attribute values as stored JSON text.</summary>
+public static class JsonMaps
+{
+    public static string Serialize(IReadOnlyDictionary<string, string> map) =>
+        JsonSerializer.Serialize(map.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
+
+    public static IReadOnlyDictionary<string, string> Deserialize(string? json) =>
+        string.IsNullOrEmpty(json)
+            ? new Dictionary<string, string>(StringComparer.Ordinal)
+            : JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? new Dictionary<string, string>(StringComparer.Ordinal);
+
+    public static string SerializeList(IReadOnlyList<string> values) => JsonSerializer.Serialize(values);
+
+    public static IReadOnlyList<string> DeserializeList(string json) => JsonSerializer.Deserialize<List<string>>(json) ?? [];
+
+    /// <summary>An attribute value as JSON: one string, or an array for a repeated key.</summary>
+    public static string AttributeValue(IReadOnlyList<string> values) =>
+        values.Count == 1 ? JsonSerializer.Serialize(values[0]) : JsonSerializer.Serialize(values);
+
+    /// <summary>An attribute value read back: the string, or the array's items joined with ','.</summary>
+    public static string AttributeText(string valueJson)
+    {
+        using var document = JsonDocument.Parse(valueJson);
+        var root = document.RootElement;
+        return root.ValueKind switch
+        {
+            JsonValueKind.String => root.GetString()!,
+            JsonValueKind.Array => string.Join(',', root.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : e.GetRawText())),
+            _ => root.GetRawText(),
+        };
+    }
+}

@@ -1,0 +1,140 @@
+namespace Gitfleet.Storage.Sql;
+
+/// <summary>A numbered schema change. Applied in order, each in its own transaction, recorded in schema_migrations.</summary>
+public sealed record Migration(int Version, string Description, string Sql);
+
+/// <summary>
+/// The schema, as portable SQL (TEXT, BIGINT, INTEGER; timestamps are Unix milliseconds, maps are JSON text) that
+/// SQLite and PostgreSQL both accept. Never edit a released migration: add a new one.
+/// </summary>
+public static class SchemaMigrations
+{
+    public static readonly IReadOnlyList<Migration> All =
+    [
+        new(1, "devices, auth sets, inventory, users, artifacts, deployments, configuration", """
+            CREATE TABLE devices (
+                id TEXT PRIMARY KEY,
+                status TEXT NOT NULL,
+                identity_json TEXT NOT NULL,
+                identity_key TEXT NOT NULL UNIQUE,
+                device_type TEXT NULL,
+                artifact_name TEXT NULL,
+                group_name TEXT NULL,
+                created_ms BIGINT NOT NULL,
+                updated_ms BIGINT NOT NULL,
+                last_checkin_ms BIGINT NULL
+            );
+            CREATE INDEX ix_devices_status ON devices (status);
+            CREATE INDEX ix_devices_group ON devices (group_name);
+
+            CREATE TABLE auth_sets (
+                id TEXT PRIMARY KEY,
+                device_id TEXT NOT NULL,
+                pubkey TEXT NOT NULL,
+                status TEXT NOT NULL,
+                created_ms BIGINT NOT NULL
+            );
+            CREATE UNIQUE INDEX ix_auth_sets_device_key ON auth_sets (device_id, pubkey);
+
+            CREATE TABLE attributes (
+                device_id TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                name TEXT NOT NULL,
+                value_json TEXT NOT NULL,
+                updated_ms BIGINT NOT NULL,
+                PRIMARY KEY (device_id, scope, name)
+            );
+            CREATE INDEX ix_attributes_lookup ON attributes (scope, name, value_json);
+
+            CREATE TABLE users (
+                id TEXT PRIMARY KEY,
+                email TEXT NOT NULL UNIQUE,
+                password_hash TEXT NOT NULL,
+                created_ms BIGINT NOT NULL
+            );
+
+            CREATE TABLE access_tokens (
+                id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                expires_ms BIGINT NOT NULL,
+                created_ms BIGINT NOT NULL
+            );
+
+            CREATE TABLE artifacts (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                description TEXT NOT NULL,
+                device_types_json TEXT NOT NULL,
+                metadata_json TEXT NOT NULL,
+                size BIGINT NOT NULL,
+                checksum TEXT NULL,
+                signed INTEGER NOT NULL,
+                file_name TEXT NOT NULL,
+                generated INTEGER NOT NULL,
+                created_ms BIGINT NOT NULL
+            );
+            CREATE INDEX ix_artifacts_name ON artifacts (name);
+
+            CREATE TABLE deployments (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                artifact_name TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                status TEXT NOT NULL,
+                created_ms BIGINT NOT NULL,
+                finished_ms BIGINT NULL,
+                device_count INTEGER NOT NULL,
+                retries INTEGER NOT NULL,
+                group_name TEXT NULL,
+                trace_branch TEXT NULL,
+                trace_commit TEXT NULL,
+                trace_author TEXT NULL,
+                trace_subject TEXT NULL,
+                idempotency_key TEXT NULL UNIQUE,
+                artifact_id TEXT NULL,
+                configuration_json TEXT NULL,
+                configuration_checksum TEXT NULL,
+                seq BIGINT NOT NULL
+            );
+            CREATE INDEX ix_deployments_status_created ON deployments (status, created_ms);
+            CREATE INDEX ix_deployments_created ON deployments (created_ms);
+
+            CREATE TABLE device_deployments (
+                id TEXT PRIMARY KEY,
+                deployment_id TEXT NOT NULL,
+                device_id TEXT NOT NULL,
+                status TEXT NOT NULL,
+                finished INTEGER NOT NULL,
+                created_ms BIGINT NOT NULL,
+                started_ms BIGINT NULL,
+                finished_ms BIGINT NULL,
+                updated_ms BIGINT NULL,
+                attempts INTEGER NOT NULL,
+                device_type TEXT NULL,
+                artifact_id TEXT NULL,
+                has_log INTEGER NOT NULL,
+                substate TEXT NULL,
+                seq BIGINT NOT NULL,
+                UNIQUE (deployment_id, device_id)
+            );
+            CREATE INDEX ix_device_deployments_device ON device_deployments (device_id, finished, seq);
+            CREATE INDEX ix_device_deployments_deployment_status ON device_deployments (deployment_id, status);
+
+            CREATE TABLE deployment_logs (
+                device_deployment_id TEXT PRIMARY KEY,
+                messages_json TEXT NOT NULL,
+                created_ms BIGINT NOT NULL
+            );
+
+            CREATE TABLE configurations (
+                device_id TEXT PRIMARY KEY,
+                configured_json TEXT NULL,
+                configured_ms BIGINT NULL,
+                reported_json TEXT NULL,
+                reported_ms BIGINT NULL,
+                deployment_id TEXT NULL
+            );
+            """),
+    ];
+}

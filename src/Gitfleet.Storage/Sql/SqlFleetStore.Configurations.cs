@@ -1,0 +1,56 @@
+using Dapper;
+using Gitfleet.Storage.Model;
+
+namespace Gitfleet.Storage.Sql;
+
+public abstract partial class SqlFleetStore
+{
+    private const string ConfigurationColumns = "device_id, configured_json, configured_ms, reported_json, reported_ms, deployment_id";
+
+    public async Task<ConfigurationRecord?> GetConfigurationAsync(string deviceId, CancellationToken cancellationToken) =>
+        (await QueryAsync<ConfigurationRow>($"SELECT {ConfigurationColumns} FROM configurations WHERE device_id = @deviceId", new { deviceId }, cancellationToken).ConfigureAwait(false))
+            .Select(ToConfiguration).FirstOrDefault();
+
+    public Task SetConfiguredAsync(string deviceId, string configurationJson, DateTimeOffset now, CancellationToken cancellationToken) =>
+        UpsertConfigurationAsync(deviceId, "configured_json", "configured_ms", configurationJson, now, cancellationToken);
+
+    public Task SetReportedAsync(string deviceId, string configurationJson, DateTimeOffset now, CancellationToken cancellationToken) =>
+        UpsertConfigurationAsync(deviceId, "reported_json", "reported_ms", configurationJson, now, cancellationToken);
+
+    public Task SetConfigurationDeploymentAsync(string deviceId, string deploymentId, CancellationToken cancellationToken) =>
+        WriteAsync((connection, transaction) => connection.ExecuteAsync(Command(
+            """
+            INSERT INTO configurations (device_id, deployment_id) VALUES (@deviceId, @deploymentId)
+            ON CONFLICT (device_id) DO UPDATE SET deployment_id = excluded.deployment_id
+            """, new { deviceId, deploymentId }, transaction, cancellationToken)), cancellationToken);
+
+    public IAsyncEnumerable<ConfigurationRecord> StreamConfigurationsAsync(CancellationToken cancellationToken) =>
+        StreamAsync<ConfigurationRow>($"SELECT {ConfigurationColumns} FROM configurations ORDER BY device_id", null, cancellationToken).Select(ToConfiguration);
+
+    private Task UpsertConfigurationAsync(string deviceId, string jsonColumn, string timeColumn, string json, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync((connection, transaction) => connection.ExecuteAsync(Command(
+            $"""
+            INSERT INTO configurations (device_id, {jsonColumn}, {timeColumn}) VALUES (@deviceId, @json, @now)
+            ON CONFLICT (device_id) DO UPDATE SET {jsonColumn} = excluded.{jsonColumn}, {timeColumn} = excluded.{timeColumn}
+            """, new { deviceId, json, now = Ms(now) }, transaction, cancellationToken)), cancellationToken);
+
+    private static ConfigurationRecord ToConfiguration(ConfigurationRow row) => new()
+    {
+        DeviceId = row.DeviceId,
+        ConfiguredJson = row.ConfiguredJson,
+        ConfiguredAt = FromMs(row.ConfiguredMs),
+        ReportedJson = row.ReportedJson,
+        ReportedAt = FromMs(row.ReportedMs),
+        DeploymentId = row.DeploymentId,
+    };
+
+    private sealed class ConfigurationRow
+    {
+        public string DeviceId { get; set; } = "";
+        public string? ConfiguredJson { get; set; }
+        public long? ConfiguredMs { get; set; }
+        public string? ReportedJson { get; set; }
+        public long? ReportedMs { get; set; }
+        public string? DeploymentId { get; set; }
+    }
+}

@@ -1,0 +1,457 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using Dapper;
+using Gitfleet.Core.Facts;
+using Gitfleet.Storage.Model;
+
+namespace Gitfleet.Storage.Sql;
+
+public abstract partial class SqlFleetStore
+{
+    private const string DeviceColumns =
+        "id, status, identity_json, identity_key, device_type, artifact_name, group_name, created_ms, updated_ms, last_checkin_ms";
+
+    public Task<DeviceRecord?> GetDeviceAsync(string id, CancellationToken cancellationToken) =>
+        ReadAsync(async connection => ToDevice(await connection.QuerySingleOrDefaultAsync<DeviceRow>(
+            Command($"SELECT {DeviceColumns} FROM devices WHERE id = @id", new { id }, null, cancellationToken)).ConfigureAwait(false)), cancellationToken);
+
+    public async Task<Page<DeviceRecord>> ListDevicesAsync(DeviceQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var (where, parameters) = DeviceWhere(query);
+        parameters.Add("limit", query.PerPage);
+        parameters.Add("offset", (long)(Math.Max(query.Page, 1) - 1) * query.PerPage);
+        return await ReadAsync(async connection =>
+        {
+            var total = await connection.ExecuteScalarAsync<long>(Command($"SELECT COUNT(*) FROM devices d {where}", parameters, null, cancellationToken)).ConfigureAwait(false);
+            var rows = await connection.QueryAsync<DeviceRow>(Command(
+                $"SELECT {DeviceColumns} FROM devices d {where} ORDER BY d.created_ms, d.id LIMIT @limit OFFSET @offset",
+                parameters, null, cancellationToken)).ConfigureAwait(false);
+            return new Page<DeviceRecord>(rows.Select(r => ToDevice(r)!).ToList(), total);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<long> CountDevicesAsync(string? status, CancellationToken cancellationToken) =>
+        await ReadAsync(connection => connection.ExecuteScalarAsync<long>(Command(
+            status is null ? "SELECT COUNT(*) FROM devices" : "SELECT COUNT(*) FROM devices WHERE status = @status",
+            new { status }, null, cancellationToken)), cancellationToken).ConfigureAwait(false);
+
+    public async Task<IReadOnlyDictionary<string, long>> CountDevicesByStatusAsync(CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync<(string Status, long Count)>("SELECT status, COUNT(*) FROM devices GROUP BY status", null, cancellationToken).ConfigureAwait(false);
+        return rows.ToDictionary(r => r.Status, r => r.Count, StringComparer.Ordinal);
+    }
+
+    public async Task<IReadOnlyList<AuthSetRecord>> GetAuthSetsAsync(IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deviceIds);
+        var result = new List<AuthSetRecord>();
+        foreach (var batch in Batches(deviceIds))
+        {
+            var rows = await QueryAsync<AuthSetRow>(
+                "SELECT id, device_id, pubkey, status, created_ms FROM auth_sets WHERE device_id IN @batch ORDER BY created_ms, id",
+                new { batch }, cancellationToken).ConfigureAwait(false);
+            result.AddRange(rows.Select(ToAuthSet));
+        }
+
+        return result;
+    }
+
+    public Task<AuthRequestOutcome> RecordAuthRequestAsync(string deviceId, string authSetId, IReadOnlyDictionary<string, string> identity, string identityKey, string publicKey, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync(async (connection, transaction) =>
+        {
+            var device = await FindByIdentityKeyAsync(connection, transaction, identityKey, cancellationToken).ConfigureAwait(false);
+            if (device is null)
+            {
+                await InsertDeviceAsync(connection, transaction, deviceId, DeviceStatus.Pending, identity, identityKey, now, cancellationToken).ConfigureAwait(false);
+                var created = new AuthSetRecord(authSetId, deviceId, publicKey, DeviceStatus.Pending, now);
+                await InsertAuthSetAsync(connection, transaction, created, cancellationToken).ConfigureAwait(false);
+                var fresh = await FindByIdentityKeyAsync(connection, transaction, identityKey, cancellationToken).ConfigureAwait(false);
+                return new AuthRequestOutcome(fresh!, created, Created: true);
+            }
+
+            var existing = await connection.QuerySingleOrDefaultAsync<AuthSetRow>(Command(
+                "SELECT id, device_id, pubkey, status, created_ms FROM auth_sets WHERE device_id = @id AND pubkey = @publicKey",
+                new { id = device.Id, publicKey }, transaction, cancellationToken)).ConfigureAwait(false);
+            if (existing is not null)
+            {
+                return new AuthRequestOutcome(device, ToAuthSet(existing), Created: false);
+            }
+
+            var added = new AuthSetRecord(authSetId, device.Id, publicKey, DeviceStatus.Pending, now);
+            await InsertAuthSetAsync(connection, transaction, added, cancellationToken).ConfigureAwait(false);
+            var updated = await RefreshDeviceStatusAsync(connection, transaction, device.Id, now, cancellationToken).ConfigureAwait(false);
+            return new AuthRequestOutcome(updated!, added, Created: true);
+        }, cancellationToken);
+
+    public Task<DeviceRecord?> PreauthorizeAsync(string deviceId, string authSetId, IReadOnlyDictionary<string, string> identity, string identityKey, string publicKey, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync(async (connection, transaction) =>
+        {
+            if (await FindByIdentityKeyAsync(connection, transaction, identityKey, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return null;
+            }
+
+            await InsertDeviceAsync(connection, transaction, deviceId, DeviceStatus.Preauthorized, identity, identityKey, now, cancellationToken).ConfigureAwait(false);
+            await InsertAuthSetAsync(connection, transaction, new AuthSetRecord(authSetId, deviceId, publicKey, DeviceStatus.Preauthorized, now), cancellationToken).ConfigureAwait(false);
+            return await FindByIdentityKeyAsync(connection, transaction, identityKey, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    public Task<DeviceRecord?> SetAuthSetStatusAsync(string deviceId, string authSetId, string status, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync(async (connection, transaction) =>
+        {
+            var changed = await connection.ExecuteAsync(Command(
+                "UPDATE auth_sets SET status = @status WHERE id = @authSetId AND device_id = @deviceId",
+                new { status, authSetId, deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
+            if (changed == 0)
+            {
+                return null;
+            }
+
+            if (status == DeviceStatus.Accepted)
+            {
+                await connection.ExecuteAsync(Command(
+                    "UPDATE auth_sets SET status = 'rejected' WHERE device_id = @deviceId AND id <> @authSetId AND status = 'accepted'",
+                    new { authSetId, deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
+            }
+
+            return await RefreshDeviceStatusAsync(connection, transaction, deviceId, now, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    public Task<(bool Found, DeviceRecord? Device)> DeleteAuthSetAsync(string deviceId, string authSetId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync<(bool, DeviceRecord?)>(async (connection, transaction) =>
+        {
+            var deleted = await connection.ExecuteAsync(Command(
+                "DELETE FROM auth_sets WHERE id = @authSetId AND device_id = @deviceId", new { authSetId, deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
+            if (deleted == 0)
+            {
+                return (false, null);
+            }
+
+            var left = await connection.ExecuteScalarAsync<long>(Command(
+                "SELECT COUNT(*) FROM auth_sets WHERE device_id = @deviceId", new { deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
+            if (left == 0)
+            {
+                await RemoveDeviceRowsAsync(connection, transaction, deviceId, now, cancellationToken).ConfigureAwait(false);
+                return (true, null);
+            }
+
+            return (true, await RefreshDeviceStatusAsync(connection, transaction, deviceId, now, cancellationToken).ConfigureAwait(false));
+        }, cancellationToken);
+
+    public Task<bool> DecommissionDeviceAsync(string deviceId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync(async (connection, transaction) =>
+        {
+            var exists = await connection.ExecuteScalarAsync<long>(Command(
+                "SELECT COUNT(*) FROM devices WHERE id = @deviceId", new { deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
+            if (exists == 0)
+            {
+                return false;
+            }
+
+            await RemoveDeviceRowsAsync(connection, transaction, deviceId, now, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    public IAsyncEnumerable<DeviceStatusRow> StreamDeviceStatusesAsync(CancellationToken cancellationToken) =>
+        StreamAsync<StatusRow>("SELECT id, status, last_checkin_ms FROM devices", null, cancellationToken)
+            .Select(r => new DeviceStatusRow(r.Id, r.Status, FromMs(r.LastCheckinMs)));
+
+    public IAsyncEnumerable<DeviceRecord> StreamDevicesAsync(CancellationToken cancellationToken) =>
+        StreamAsync<DeviceRow>($"SELECT {DeviceColumns} FROM devices ORDER BY id", null, cancellationToken).Select(r => ToDevice(r)!);
+
+    public async Task SaveCheckInsAsync(IReadOnlyCollection<KeyValuePair<string, DateTimeOffset>> checkIns, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(checkIns);
+        if (checkIns.Count == 0)
+        {
+            return;
+        }
+
+        await WriteAsync(async (connection, transaction) =>
+        {
+            await connection.ExecuteAsync(Command(
+                "UPDATE devices SET last_checkin_ms = @Ms WHERE id = @Id",
+                checkIns.Select(c => new { Id = c.Key, Ms = Ms(c.Value) }), transaction, cancellationToken)).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<bool> SaveInventoryAsync(string deviceId, IReadOnlyList<KeyValuePair<string, string>> attributes, bool replace, DateTimeOffset now, CancellationToken cancellationToken) =>
+        SaveScopeAsync(deviceId, AttributeScope.Inventory, attributes, replace, now, cancellationToken);
+
+    public Task<bool> SaveTagsAsync(string deviceId, IReadOnlyList<KeyValuePair<string, string>> tags, bool replace, DateTimeOffset now, CancellationToken cancellationToken) =>
+        SaveScopeAsync(deviceId, AttributeScope.Tags, tags, replace, now, cancellationToken);
+
+    public async Task<IReadOnlyList<AttributeRecord>> GetAttributesAsync(IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deviceIds);
+        var result = new List<AttributeRecord>();
+        foreach (var batch in Batches(deviceIds))
+        {
+            var rows = await QueryAsync<AttributeRow>(
+                "SELECT device_id, scope, name, value_json, updated_ms FROM attributes WHERE device_id IN @batch ORDER BY device_id, scope, name",
+                new { batch }, cancellationToken).ConfigureAwait(false);
+            result.AddRange(rows.Select(ToAttribute));
+        }
+
+        return result;
+    }
+
+    public IAsyncEnumerable<AttributeRecord> StreamAttributesAsync(CancellationToken cancellationToken) =>
+        StreamAsync<AttributeRow>("SELECT device_id, scope, name, value_json, updated_ms FROM attributes ORDER BY device_id, scope, name", null, cancellationToken)
+            .Select(ToAttribute);
+
+    public Task<bool> SetGroupAsync(string deviceId, string? group, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync(async (connection, transaction) => await connection.ExecuteAsync(Command(
+            "UPDATE devices SET group_name = @group, updated_ms = @now WHERE id = @deviceId",
+            new { group, now = Ms(now), deviceId }, transaction, cancellationToken)).ConfigureAwait(false) > 0, cancellationToken);
+
+    public async Task<IReadOnlyList<string>> ListGroupsAsync(CancellationToken cancellationToken) =>
+        await QueryAsync<string>("SELECT DISTINCT group_name FROM devices WHERE group_name IS NOT NULL ORDER BY group_name", null, cancellationToken).ConfigureAwait(false);
+
+    private Task<bool> SaveScopeAsync(string deviceId, string scope, IReadOnlyList<KeyValuePair<string, string>> attributes, bool replace, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync(async (connection, transaction) =>
+        {
+            var exists = await connection.ExecuteScalarAsync<long>(Command(
+                "SELECT COUNT(*) FROM devices WHERE id = @deviceId", new { deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
+            if (exists == 0)
+            {
+                return false;
+            }
+
+            if (replace)
+            {
+                await connection.ExecuteAsync(Command(
+                    "DELETE FROM attributes WHERE device_id = @deviceId AND scope = @scope", new { deviceId, scope }, transaction, cancellationToken)).ConfigureAwait(false);
+            }
+
+            await connection.ExecuteAsync(Command(
+                """
+                INSERT INTO attributes (device_id, scope, name, value_json, updated_ms) VALUES (@deviceId, @scope, @Key, @Value, @now)
+                ON CONFLICT (device_id, scope, name) DO UPDATE SET value_json = excluded.value_json, updated_ms = excluded.updated_ms
+                """,
+                attributes.Select(a => new { deviceId, scope, a.Key, a.Value, now = Ms(now) }), transaction, cancellationToken)).ConfigureAwait(false);
+            if (scope == AttributeScope.Inventory)
+            {
+                var deviceType = attributes.LastOrDefault(a => a.Key == "device_type").Value;
+                var artifactName = attributes.LastOrDefault(a => a.Key == "artifact_name").Value;
+                await connection.ExecuteAsync(Command(
+                    """
+                    UPDATE devices SET device_type = COALESCE(@deviceType, device_type), artifact_name = COALESCE(@artifactName, artifact_name),
+                        updated_ms = @now WHERE id = @deviceId
+                    """,
+                    new
+                    {
+                        deviceType = deviceType is null ? null : JsonMaps.AttributeText(deviceType),
+                        artifactName = artifactName is null ? null : JsonMaps.AttributeText(artifactName),
+                        now = Ms(now),
+                        deviceId,
+                    }, transaction, cancellationToken)).ConfigureAwait(false);
+            }
+            else
+            {
+                await connection.ExecuteAsync(Command(
+                    "UPDATE devices SET updated_ms = @now WHERE id = @deviceId", new { now = Ms(now), deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
+            }
+
+            return true;
+        }, cancellationToken);
+
+    private async Task RemoveDeviceRowsAsync(DbConnection connection, DbTransaction transaction, string deviceId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await EndUnfinishedAsync(connection, transaction, "device_id", deviceId, DeviceDeploymentStatus.Decommissioned, now, cancellationToken).ConfigureAwait(false);
+        foreach (var table in new[] { "auth_sets", "attributes", "configurations" })
+        {
+            await connection.ExecuteAsync(Command($"DELETE FROM {table} WHERE device_id = @deviceId", new { deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
+        }
+
+        await connection.ExecuteAsync(Command("DELETE FROM devices WHERE id = @deviceId", new { deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
+    }
+
+    private static async Task InsertDeviceAsync(DbConnection connection, DbTransaction transaction, string deviceId, string status, IReadOnlyDictionary<string, string> identity, string identityKey, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync(Command(
+            """
+            INSERT INTO devices (id, status, identity_json, identity_key, created_ms, updated_ms)
+            VALUES (@deviceId, @status, @identityJson, @identityKey, @now, @now)
+            """,
+            new { deviceId, status, identityJson = JsonMaps.Serialize(identity), identityKey, now = Ms(now) }, transaction, cancellationToken)).ConfigureAwait(false);
+        await connection.ExecuteAsync(Command(
+            "INSERT INTO attributes (device_id, scope, name, value_json, updated_ms) VALUES (@deviceId, 'identity', @Key, @Value, @now)",
+            identity.Select(p => new { deviceId, p.Key, Value = System.Text.Json.JsonSerializer.Serialize(p.Value), now = Ms(now) }),
+            transaction, cancellationToken)).ConfigureAwait(false);
+    }
+
+    private static Task InsertAuthSetAsync(DbConnection connection, DbTransaction transaction, AuthSetRecord authSet, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(Command(
+            "INSERT INTO auth_sets (id, device_id, pubkey, status, created_ms) VALUES (@Id, @DeviceId, @PublicKey, @Status, @created)",
+            new { authSet.Id, authSet.DeviceId, authSet.PublicKey, authSet.Status, created = Ms(authSet.CreatedAt) }, transaction, cancellationToken));
+
+    private static async Task<DeviceRecord?> FindByIdentityKeyAsync(DbConnection connection, DbTransaction transaction, string identityKey, CancellationToken cancellationToken) =>
+        ToDevice(await connection.QuerySingleOrDefaultAsync<DeviceRow>(Command(
+            $"SELECT {DeviceColumns} FROM devices WHERE identity_key = @identityKey", new { identityKey }, transaction, cancellationToken)).ConfigureAwait(false));
+
+    /// <summary>The device's status follows its auth sets: accepted > preauthorized > pending > rejected.</summary>
+    private static async Task<DeviceRecord?> RefreshDeviceStatusAsync(DbConnection connection, DbTransaction transaction, string deviceId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var statuses = (await connection.QueryAsync<string>(Command(
+            "SELECT status FROM auth_sets WHERE device_id = @deviceId", new { deviceId }, transaction, cancellationToken)).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+        var status = statuses.Contains(DeviceStatus.Accepted) ? DeviceStatus.Accepted
+            : statuses.Contains(DeviceStatus.Preauthorized) ? DeviceStatus.Preauthorized
+            : statuses.Contains(DeviceStatus.Pending) ? DeviceStatus.Pending
+            : DeviceStatus.Rejected;
+        await connection.ExecuteAsync(Command(
+            "UPDATE devices SET status = @status, updated_ms = @now WHERE id = @deviceId", new { status, now = Ms(now), deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
+        return ToDevice(await connection.QuerySingleOrDefaultAsync<DeviceRow>(Command(
+            $"SELECT {DeviceColumns} FROM devices WHERE id = @deviceId", new { deviceId }, transaction, cancellationToken)).ConfigureAwait(false));
+    }
+
+    private static (string Where, DynamicParameters Parameters) DeviceWhere(DeviceQuery query)
+    {
+        var clauses = new List<string>();
+        var parameters = new DynamicParameters();
+        if (query.Status is not null)
+        {
+            clauses.Add("d.status = @status");
+            parameters.Add("status", query.Status);
+        }
+
+        if (query.Ids is { } ids)
+        {
+            clauses.Add("d.id IN @ids");
+            parameters.Add("ids", ids.Count == 0 ? [""] : ids);
+        }
+
+        if (query.Group is not null)
+        {
+            clauses.Add("d.group_name = @group");
+            parameters.Add("group", query.Group);
+        }
+
+        if (query.HasGroup is { } hasGroup)
+        {
+            clauses.Add(hasGroup ? "d.group_name IS NOT NULL" : "d.group_name IS NULL");
+        }
+
+        for (var i = 0; i < query.Filters.Count; i++)
+        {
+            clauses.Add(FilterClause(query.Filters[i], i, parameters));
+        }
+
+        return (clauses.Count == 0 ? "" : "WHERE " + string.Join(" AND ", clauses), parameters);
+    }
+
+    private static string FilterClause(AttributeFilter filter, int index, DynamicParameters parameters)
+    {
+        var p = "f" + index.ToString(CultureInfo.InvariantCulture);
+        string column;
+        bool isColumn;
+        if (filter.Scope == AttributeScope.System && filter.Name == "group")
+        {
+            (column, isColumn) = ("d.group_name", true);
+        }
+        else if (filter.Scope == AttributeScope.Identity && filter.Name == "status")
+        {
+            (column, isColumn) = ("d.status", true);
+        }
+        else
+        {
+            (column, isColumn) = ("a.value_json", false);
+            parameters.Add(p + "s", filter.Scope);
+            parameters.Add(p + "n", filter.Name);
+        }
+
+        var values = isColumn ? filter.Values : filter.Values.Select(v => System.Text.Json.JsonSerializer.Serialize(v)).ToList();
+        var condition = new StringBuilder();
+        var exists = true;
+        switch (filter.Operator)
+        {
+            case "$eq":
+                condition.Append(CultureInfo.InvariantCulture, $"{column} = @{p}v");
+                parameters.Add(p + "v", values.FirstOrDefault() ?? "");
+                break;
+            case "$ne":
+                exists = false;
+                condition.Append(CultureInfo.InvariantCulture, $"{column} = @{p}v");
+                parameters.Add(p + "v", values.FirstOrDefault() ?? "");
+                break;
+            case "$in":
+                condition.Append(CultureInfo.InvariantCulture, $"{column} IN @{p}v");
+                parameters.Add(p + "v", values.Count == 0 ? [""] : values);
+                break;
+            case "$exists":
+                exists = !string.Equals(filter.Values.FirstOrDefault(), "false", StringComparison.OrdinalIgnoreCase);
+                condition.Append(isColumn ? $"{column} IS NOT NULL" : "1 = 1");
+                break;
+            default:
+                throw new ArgumentException($"unsupported filter operator '{filter.Operator}'", nameof(filter));
+        }
+
+        if (isColumn)
+        {
+            return exists ? condition.ToString() : $"NOT ({condition})";
+        }
+
+        var subquery = $"EXISTS (SELECT 1 FROM attributes a WHERE a.device_id = d.id AND a.scope = @{p}s AND a.name = @{p}n AND {condition})";
+        return exists ? subquery : "NOT " + subquery;
+    }
+
+    private static DeviceRecord? ToDevice(DeviceRow? row) => row is null ? null : new DeviceRecord
+    {
+        Id = row.Id,
+        Status = row.Status,
+        Identity = JsonMaps.Deserialize(row.IdentityJson),
+        IdentityKey = row.IdentityKey,
+        DeviceType = row.DeviceType,
+        ArtifactName = row.ArtifactName,
+        Group = row.GroupName,
+        CreatedAt = FromMs(row.CreatedMs),
+        UpdatedAt = FromMs(row.UpdatedMs),
+        LastCheckIn = FromMs(row.LastCheckinMs),
+    };
+
+    private static AuthSetRecord ToAuthSet(AuthSetRow row) => new(row.Id, row.DeviceId, row.Pubkey, row.Status, FromMs(row.CreatedMs));
+
+    private static AttributeRecord ToAttribute(AttributeRow row) => new(row.DeviceId, row.Scope, row.Name, row.ValueJson, FromMs(row.UpdatedMs));
+
+    private sealed class DeviceRow
+    {
+        public string Id { get; set; } = "";
+        public string Status { get; set; } = "";
+        public string IdentityJson { get; set; } = "";
+        public string IdentityKey { get; set; } = "";
+        public string? DeviceType { get; set; }
+        public string? ArtifactName { get; set; }
+        public string? GroupName { get; set; }
+        public long CreatedMs { get; set; }
+        public long UpdatedMs { get; set; }
+        public long? LastCheckinMs { get; set; }
+    }
+
+    private sealed class StatusRow
+    {
+        public string Id { get; set; } = "";
+        public string Status { get; set; } = "";
+        public long? LastCheckinMs { get; set; }
+    }
+
+    private sealed class AuthSetRow
+    {
+        public string Id { get; set; } = "";
+        public string DeviceId { get; set; } = "";
+        public string Pubkey { get; set; } = "";
+        public string Status { get; set; } = "";
+        public long CreatedMs { get; set; }
+    }
+
+    private sealed class AttributeRow
+    {
+        public string DeviceId { get; set; } = "";
+        public string Scope { get; set; } = "";
+        public string Name { get; set; } = "";
+        public string ValueJson { get; set; } = "";
+        public long UpdatedMs { get; set; }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Dapper;
+
+namespace Gitfleet.Storage.Sql;
+
+/// <summary>
+/// The store over portable SQL (ADO.NET + Dapper). An engine supplies connections, its write discipline and
+/// how it recognises a unique-key violation; everything else is shared, so a second engine is a small subclass.
+/// </summary>
+public abstract partial class SqlFleetStore : IFleetStore
+{
+    static SqlFleetStore()
+    {
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+    }
+
+    /// <summary>An open connection for reading (pooled).</summary>
+    protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>Serialises writers where the engine needs it (SQLite has one writer); disposing releases it.</summary>
+    protected abstract ValueTask<IDisposable> EnterWriterAsync(CancellationToken cancellationToken);
+
+    /// <summary>True when the exception is a unique-constraint violation.</summary>
+    protected abstract bool IsUniqueViolation(DbException exception);
+
+    public abstract ValueTask DisposeAsync();
+
+    public async Task<int> MigrateAsync(CancellationToken cancellationToken)
+    {
+        using var writer = await EnterWriterAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_ms BIGINT NOT NULL)",
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var applied = (await connection.QueryAsync<int>(new CommandDefinition(
+            "SELECT version FROM schema_migrations", cancellationToken: cancellationToken)).ConfigureAwait(false)).ToHashSet();
+        var current = applied.Count == 0 ? 0 : applied.Max();
+        foreach (var migration in SchemaMigrations.All.Where(m => !applied.Contains(m.Version)).OrderBy(m => m.Version))
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition(migration.Sql, transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO schema_migrations (version, description, applied_ms) VALUES (@Version, @Description, @Now)",
+                new { migration.Version, migration.Description, Now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() },
+                transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            current = migration.Version;
+        }
+
+        return current;
+    }
+
+    /// <summary>Runs <paramref name="work"/> in a write transaction; anything it throws rolls everything back.</summary>
+    protected async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        using var writer = await EnterWriterAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var result = await work(connection, transaction).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    protected async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await work(connection).ConfigureAwait(false);
+    }
+
+    protected async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object? parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<T>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+    }
+
+    /// <summary>Streams a query row by row (unbuffered): one query, constant memory.</summary>
+    protected async IAsyncEnumerable<T> StreamAsync<T>(string sql, object? parameters, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var parser = reader.GetRowParser(typeof(T));
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return (T)parser(reader);
+        }
+    }
+
+    protected static CommandDefinition Command(string sql, object? parameters, DbTransaction? transaction, CancellationToken cancellationToken) =>
+        new(sql, parameters, transaction, cancellationToken: cancellationToken);
+
+    protected static long Ms(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
+
+    protected static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    protected static DateTimeOffset? FromMs(long? ms) => ms is { } value ? DateTimeOffset.FromUnixTimeMilliseconds(value) : null;
+
+    /// <summary>Splits a long id list so no statement exceeds an engine's parameter limit.</summary>
+    protected static IEnumerable<string[]> Batches(IEnumerable<string> ids, int size = 500) => ids.Distinct(StringComparer.Ordinal).Chunk(size);
+}

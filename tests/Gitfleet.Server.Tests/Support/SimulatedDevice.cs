@@ -1,0 +1,86 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Gitfleet.Server.Tests.Support;
+
+/// <summary>
+/// A device speaking the Mender device protocol from C# (signed auth requests, bearer token), for integration tests
+/// that need many devices or exact control. End-to-end tests use the real mender-client instead.
+/// </summary>
+public sealed class SimulatedDevice : IDisposable
+{
+    private readonly AsymmetricAlgorithm key;
+
+    public SimulatedDevice(HttpClient http, bool ecdsa = false)
+    {
+        Http = http;
+        key = ecdsa ? ECDsa.Create(ECCurve.NamedCurves.nistP256) : RSA.Create(2048);
+        Mac = "02:" + string.Join(':', RandomNumberGenerator.GetBytes(5).Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    public HttpClient Http { get; }
+
+    public string Mac { get; }
+
+    public string? Id { get; set; }
+
+    public string? Token { get; set; }
+
+    public string PublicKeyPem => key is RSA rsa ? rsa.ExportSubjectPublicKeyInfoPem() : ((ECDsa)key).ExportSubjectPublicKeyInfoPem();
+
+    public string IdData => JsonSerializer.Serialize(new Dictionary<string, string> { ["mac"] = Mac });
+
+    /// <summary>POSTs a signed auth request (as mender-client does: body + newline, signature over the raw bytes).</summary>
+    public async Task<HttpResponseMessage> RequestAuthAsync(Func<byte[], byte[]>? tamper = null)
+    {
+        var body = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { id_data = IdData, tenant_token = "", pubkey = PublicKeyPem }) + "\n");
+        var signature = Sign(body);
+        var sent = tamper?.Invoke(body) ?? body;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/devices/v1/authentication/auth_requests") { Content = new ByteArrayContent(sent) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Add("X-MEN-Signature", Convert.ToBase64String(signature));
+        return await Http.SendAsync(request).ConfigureAwait(false);
+    }
+
+    public async Task<string> AuthenticateAsync()
+    {
+        using var response = await RequestAuthAsync().ConfigureAwait(false);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync().ConfigureAwait(false));
+        Token = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        return Token;
+    }
+
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? json = null, string? token = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? Token);
+        if (json is not null)
+        {
+            request.Content = JsonContent.Create(json);
+        }
+
+        return await Http.SendAsync(request).ConfigureAwait(false);
+    }
+
+    /// <summary>The v2 check-in as mender-client 3.4 sends it.</summary>
+    public Task<HttpResponseMessage> NextAsync(string artifactName = "release-1", string deviceType = "raspberrypi4") =>
+        SendAsync(HttpMethod.Post, "/api/devices/v2/deployments/device/deployments/next",
+            new { device_provides = new { artifact_name = artifactName, device_type = deviceType }, update_control_map = true });
+
+    public Task<HttpResponseMessage> ReportAsync(string deploymentId, string status) =>
+        SendAsync(HttpMethod.Put, $"/api/devices/v1/deployments/device/deployments/{deploymentId}/status", new { status });
+
+    public byte[] Sign(byte[] data) => key is RSA rsa
+        ? rsa.SignData(data, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+        : ((ECDsa)key).SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+
+    public void Dispose()
+    {
+        key.Dispose();
+        Http.Dispose();
+    }
+}

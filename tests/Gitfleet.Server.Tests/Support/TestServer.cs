@@ -1,0 +1,153 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using Gitfleet.Server.Hosting;
+using Gitfleet.TestSupport;
+
+namespace Gitfleet.Server.Tests.Support;
+
+/// <summary>
+/// A real Gitfleet server on https://127.0.0.1:0 with a fresh data dir and a manual clock, plus HTTP clients that
+/// trust exactly its generated certificate.
+/// </summary>
+public sealed class TestServer : IAsyncLifetime
+{
+    public const string AdminPassword = "correct horse battery staple";
+    public const string AdminToken = "static-admin-token-for-tests-0123456789";
+
+    private readonly TempDirectory data = new("gitfleet-server");
+    private GitfleetServer? server;
+    private string? adminToken;
+
+    public ManualTimeProvider Time { get; } = new();
+
+    public GitfleetServer Server => server ?? throw new InvalidOperationException("the server is not started");
+
+    public Uri BaseUri => Server.BaseUri;
+
+    public string DataDirectory => data.Path;
+
+    public Func<ServerOptions, ServerOptions> Configure { get; init; } = o => o;
+
+    public async Task InitializeAsync() => server = await GitfleetServer.StartAsync(Options(), Time).ConfigureAwait(false);
+
+    public ServerOptions Options() => Configure(new ServerOptions
+    {
+        DataDirectory = data.Path,
+        Urls = ["https://127.0.0.1:0"],
+        AdminPassword = AdminPassword,
+        AdminToken = AdminToken,
+        ConsoleLogging = false,
+        CheckInFlushInterval = TimeSpan.FromMilliseconds(200),
+    });
+
+    /// <summary>Stops and starts the server on the same data dir (a new port).</summary>
+    public async Task RestartAsync()
+    {
+        await Server.StopAsync().ConfigureAwait(false);
+        adminToken = null;
+        server = await GitfleetServer.StartAsync(Options(), Time).ConfigureAwait(false);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (server is not null)
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+        }
+
+        data.Dispose();
+    }
+
+    /// <summary>A client without credentials that trusts the server's generated certificate.</summary>
+    public HttpClient Anonymous()
+    {
+        using var trusted = X509Certificate2.CreateFromPem(File.ReadAllText(Server.CertificatePath!));
+        var thumbprint = trusted.GetCertHashString();
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+            certificate is not null && certificate.GetCertHashString() == thumbprint;
+        return new HttpClient(handler) { BaseAddress = BaseUri };
+    }
+
+    /// <summary>A client logged in as admin through useradm (HTTP Basic → JWT); the login is done once per server.</summary>
+    public async Task<HttpClient> AdminAsync()
+    {
+        adminToken ??= await LoginAsync().ConfigureAwait(false);
+        var client = Anonymous();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
+        return client;
+    }
+
+    public async Task<string> LoginAsync(string user = "admin", string password = AdminPassword)
+    {
+        using var client = Anonymous();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/management/v1/useradm/auth/login");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+        using var response = await client.SendAsync(request).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>A simulated device (C# keys, real HTTP) that is accepted, authenticated and has sent its inventory.</summary>
+    public async Task<SimulatedDevice> AcceptedDeviceAsync(string deviceType = "raspberrypi4", string artifactName = "release-1", IReadOnlyDictionary<string, string>? inventory = null)
+    {
+        var device = new SimulatedDevice(Anonymous());
+        using (var first = await device.RequestAuthAsync().ConfigureAwait(false))
+        {
+            first.StatusCode.ShouldBe(System.Net.HttpStatusCode.Unauthorized);
+        }
+
+        using var admin = await AdminAsync().ConfigureAwait(false);
+        var (deviceId, authSetId) = await FindDeviceAsync(admin, device).ConfigureAwait(false);
+        using (var accept = await admin.PutAsJsonAsync($"/api/management/v2/devauth/devices/{deviceId}/auth/{authSetId}/status", new { status = "accepted" }).ConfigureAwait(false))
+        {
+            accept.StatusCode.ShouldBe(System.Net.HttpStatusCode.NoContent);
+        }
+
+        await device.AuthenticateAsync().ConfigureAwait(false);
+        device.Id = deviceId;
+        var attributes = new List<object> { new { name = "device_type", value = deviceType }, new { name = "artifact_name", value = artifactName } };
+        foreach (var (name, value) in inventory ?? new Dictionary<string, string>())
+        {
+            attributes.Add(new { name, value });
+        }
+
+        using var put = await device.SendAsync(HttpMethod.Put, "/api/devices/v1/inventory/device/attributes", attributes).ConfigureAwait(false);
+        put.EnsureSuccessStatusCode();
+        return device;
+    }
+
+    public static async Task<(string DeviceId, string AuthSetId)> FindDeviceAsync(HttpClient admin, SimulatedDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+        ArgumentNullException.ThrowIfNull(device);
+        var devices = await admin.GetFromJsonAsync<JsonElement>("/api/management/v2/devauth/devices?per_page=500").ConfigureAwait(false);
+        foreach (var candidate in devices.EnumerateArray())
+        {
+            if (candidate.GetProperty("identity_data").GetProperty("mac").GetString() == device.Mac)
+            {
+                return (candidate.GetProperty("id").GetString()!, candidate.GetProperty("auth_sets")[0].GetProperty("id").GetString()!);
+            }
+        }
+
+        throw new InvalidOperationException($"device {device.Mac} is not listed");
+    }
+
+    /// <summary>Uploads an artifact file through the management API; returns the response.</summary>
+    public static async Task<HttpResponseMessage> UploadAsync(HttpClient admin, string path, string description = "")
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent(description), "description" },
+            { new StringContent(new FileInfo(path).Length.ToString(System.Globalization.CultureInfo.InvariantCulture)), "size" },
+        };
+        var file = new StreamContent(File.OpenRead(path));
+        file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        form.Add(file, "artifact", Path.GetFileName(path));
+        return await admin.PostAsync("/api/management/v1/deployments/artifacts", form).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,180 @@
+using Gitfleet.Storage.Model;
+using Gitfleet.Storage.Sql;
+using Microsoft.Data.Sqlite;
+
+namespace Gitfleet.Storage.Tests.Sqlite;
+
+public sealed class SqliteFleetStoreTests : IAsyncLifetime
+{
+    private readonly StoreFixture fixture = new();
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    private IFleetStore Store => fixture.Store;
+
+    public Task InitializeAsync() => fixture.InitializeAsync();
+
+    public Task DisposeAsync() => fixture.DisposeAsync();
+
+    [Fact]
+    public async Task Migrations_are_versioned_idempotent_and_the_database_runs_in_wal_mode()
+    {
+        (await Store.MigrateAsync(None)).ShouldBe(SchemaMigrations.All.Max(m => m.Version));
+        (await Store.MigrateAsync(None)).ShouldBe(SchemaMigrations.All.Max(m => m.Version));
+        await using var connection = new SqliteConnection($"Data Source={fixture.DatabasePath}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        (await command.ExecuteScalarAsync())!.ToString().ShouldBe("wal");
+        command.CommandText = "SELECT COUNT(*) FROM schema_migrations";
+        Convert.ToInt32(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture).ShouldBe(SchemaMigrations.All.Count);
+    }
+
+    [Fact]
+    public async Task Auth_requests_create_devices_and_auth_sets_and_accepting_one_key_rejects_the_other()
+    {
+        var identity = new Dictionary<string, string> { ["mac"] = "m1" };
+        var key = JsonMaps.Serialize(identity);
+        var first = await Store.RecordAuthRequestAsync("d1", "a1", identity, key, "key-1", StoreFixture.Now, None);
+        first.Created.ShouldBeTrue();
+        first.Device.Status.ShouldBe("pending");
+        (await Store.RecordAuthRequestAsync("ignored", "ignored", identity, key, "key-1", StoreFixture.Now, None)).AuthSet.Id.ShouldBe("a1");
+        var second = await Store.RecordAuthRequestAsync("ignored", "a2", identity, key, "key-2", StoreFixture.Now, None);
+        second.Device.Id.ShouldBe("d1");
+
+        (await Store.SetAuthSetStatusAsync("d1", "a1", "accepted", StoreFixture.Now, None))!.Status.ShouldBe("accepted");
+        (await Store.SetAuthSetStatusAsync("d1", "a2", "accepted", StoreFixture.Now, None))!.Status.ShouldBe("accepted");
+        var sets = await Store.GetAuthSetsAsync(["d1"], None);
+        sets.Single(s => s.Id == "a1").Status.ShouldBe("rejected");
+        sets.Single(s => s.Id == "a2").Status.ShouldBe("accepted");
+        (await Store.SetAuthSetStatusAsync("d1", "nope", "accepted", StoreFixture.Now, None)).ShouldBeNull();
+
+        (await Store.DeleteAuthSetAsync("d1", "a2", StoreFixture.Now, None)).Device!.Status.ShouldBe("rejected");
+        (await Store.DeleteAuthSetAsync("d1", "a1", StoreFixture.Now, None)).ShouldBe((true, null));
+        (await Store.GetDeviceAsync("d1", None)).ShouldBeNull();
+        (await Store.PreauthorizeAsync("d2", "a3", identity, key, "key-3", StoreFixture.Now, None))!.Status.ShouldBe("preauthorized");
+        (await Store.PreauthorizeAsync("d3", "a4", identity, key, "key-3", StoreFixture.Now, None)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task A_device_gets_its_deployments_first_in_first_out()
+    {
+        var device = await fixture.AcceptedDeviceAsync("m1");
+        var os = StoreFixture.Deployment("os-2", [device.Id], StoreFixture.Now);
+        var configuration = StoreFixture.Deployment("configuration-1", [device.Id], StoreFixture.Now, kind: "configuration");
+        await Store.CreateDeploymentAsync(os, None);
+        await Store.CreateDeploymentAsync(configuration, None);
+
+        (await Store.GetNextForDeviceAsync(device.Id, None))!.Deployment.Id.ShouldBe(os.Deployment.Id);
+        var outcome = await Store.UpdateDeviceStatusAsync(os.Devices[0].Id, "success", null, StoreFixture.Now, None);
+        outcome!.DeviceStillHasUnfinished.ShouldBeTrue();
+        outcome.Deployment.Status.ShouldBe("finished");
+        (await Store.GetNextForDeviceAsync(device.Id, None))!.Deployment.Id.ShouldBe(configuration.Deployment.Id);
+        (await Store.UpdateDeviceStatusAsync(configuration.Devices[0].Id, "success", null, StoreFixture.Now, None))!.DeviceStillHasUnfinished.ShouldBeFalse();
+        (await Store.GetNextForDeviceAsync(device.Id, None)).ShouldBeNull();
+        (await Store.ListDeviceHistoryAsync(device.Id, None)).Select(h => h.Deployment.Id).ShouldBe([configuration.Deployment.Id, os.Deployment.Id]);
+    }
+
+    [Fact]
+    public async Task Deployment_status_follows_its_devices_and_retries_put_a_failure_back_to_pending()
+    {
+        var a = await fixture.AcceptedDeviceAsync("m1");
+        var b = await fixture.AcceptedDeviceAsync("m2");
+        var deployment = StoreFixture.Deployment("r-1", [a.Id, b.Id], StoreFixture.Now, retries: 1);
+        (await Store.CreateDeploymentAsync(deployment, None)).Deployment.Status.ShouldBe("pending");
+        var rowA = deployment.Devices.Single(d => d.DeviceId == a.Id).Id;
+        (await Store.UpdateDeviceStatusAsync(rowA, "downloading", null, StoreFixture.Now, None))!.Deployment.Status.ShouldBe("inprogress");
+        var retried = await Store.UpdateDeviceStatusAsync(rowA, "failure", null, StoreFixture.Now, None);
+        retried!.Device.Status.ShouldBe("pending");
+        retried.Device.Attempts.ShouldBe(1);
+        await Store.UpdateDeviceStatusAsync(rowA, "downloading", null, StoreFixture.Now, None);
+        (await Store.UpdateDeviceStatusAsync(rowA, "failure", null, StoreFixture.Now, None))!.Device.Status.ShouldBe("failure");
+
+        var aborted = await Store.AbortDeploymentAsync(deployment.Deployment.Id, StoreFixture.Now, None);
+        aborted.ShouldBe([b.Id]);
+        var stored = await Store.GetDeploymentAsync(deployment.Deployment.Id, None);
+        stored!.Status.ShouldBe("finished");
+        stored.FinishedAt.ShouldBe(StoreFixture.Now);
+        stored.Trace!.Commit.ShouldBe("abc");
+        var statistics = await Store.GetStatisticsAsync(deployment.Deployment.Id, None);
+        statistics["failure"].ShouldBe(1);
+        statistics["aborted"].ShouldBe(1);
+        (await Store.AbortDeploymentAsync("unknown", StoreFixture.Now, None)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task The_same_idempotency_key_stores_one_deployment_under_concurrent_writers()
+    {
+        var device = await fixture.AcceptedDeviceAsync("m1");
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ =>
+            Store.CreateDeploymentAsync(StoreFixture.Deployment("k-1", [device.Id], StoreFixture.Now, key: "same-key"), None)));
+        outcomes.Select(o => o.Deployment.Id).Distinct().Count().ShouldBe(1);
+        outcomes.Count(o => !o.Existing).ShouldBe(1);
+        (await Store.ListDeploymentsAsync(new DeploymentQuery(), None)).Total.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_failing_multi_row_change_stores_nothing()
+    {
+        var device = await fixture.AcceptedDeviceAsync("m1");
+        var deployment = StoreFixture.Deployment("tx-1", [device.Id], StoreFixture.Now);
+        var broken = deployment with { Devices = [deployment.Devices[0], deployment.Devices[0]] };
+        await Should.ThrowAsync<SqliteException>(() => Store.CreateDeploymentAsync(broken, None));
+        (await Store.GetDeploymentAsync(deployment.Deployment.Id, None)).ShouldBeNull();
+        (await Store.GetNextForDeviceAsync(device.Id, None)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Decommissioning_removes_the_device_and_finishes_its_deployments()
+    {
+        var device = await fixture.AcceptedDeviceAsync("m1");
+        var deployment = StoreFixture.Deployment("d-1", [device.Id], StoreFixture.Now);
+        await Store.CreateDeploymentAsync(deployment, None);
+        await Store.SetConfiguredAsync(device.Id, "{\"a\":\"1\"}", StoreFixture.Now, None);
+        (await Store.DecommissionDeviceAsync(device.Id, StoreFixture.Now, None)).ShouldBeTrue();
+        (await Store.GetDeviceAsync(device.Id, None)).ShouldBeNull();
+        (await Store.GetConfigurationAsync(device.Id, None)).ShouldBeNull();
+        (await Store.GetAttributesAsync([device.Id], None)).ShouldBeEmpty();
+        (await Store.GetDeploymentAsync(deployment.Deployment.Id, None))!.Status.ShouldBe("finished");
+        (await Store.GetStatisticsAsync(deployment.Deployment.Id, None))["decommissioned"].ShouldBe(1);
+        (await Store.DecommissionDeviceAsync(device.Id, StoreFixture.Now, None)).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Inventory_mirrors_device_type_and_filters_find_devices_by_tag_group_and_status()
+    {
+        var a = await fixture.AcceptedDeviceAsync("m1");
+        var b = await fixture.AcceptedDeviceAsync("m2", deviceType: "bbb");
+        await Store.SaveTagsAsync(a.Id, [new("subscribed_branch", "\"canary\"")], replace: true, StoreFixture.Now, None);
+        await Store.SetGroupAsync(b.Id, "kiosks", StoreFixture.Now, None);
+        (await Store.GetDeviceAsync(b.Id, None))!.DeviceType.ShouldBe("bbb");
+
+        async Task<IReadOnlyList<string>> FindAsync(params AttributeFilter[] filters) =>
+            (await Store.ListDevicesAsync(new DeviceQuery { Filters = filters, PerPage = 50 }, None)).Items.Select(d => d.Id).ToList();
+
+        (await FindAsync(new AttributeFilter("tags", "subscribed_branch", "$eq", ["canary"]))).ShouldBe([a.Id]);
+        (await FindAsync(new AttributeFilter("tags", "subscribed_branch", "$exists", ["false"]))).ShouldBe([b.Id]);
+        (await FindAsync(new AttributeFilter("system", "group", "$eq", ["kiosks"]))).ShouldBe([b.Id]);
+        (await FindAsync(new AttributeFilter("inventory", "device_type", "$in", ["rpi4", "bbb"]))).Count.ShouldBe(2);
+        (await FindAsync(new AttributeFilter("identity", "status", "$ne", ["accepted"]))).ShouldBeEmpty();
+        (await Store.ListGroupsAsync(None)).ShouldBe(["kiosks"]);
+        (await Store.SaveTagsAsync("unknown", [], replace: true, StoreFixture.Now, None)).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Bulk_streams_are_ordered_by_device_id_and_check_ins_are_saved_in_batches()
+    {
+        var devices = new List<DeviceRecord>();
+        for (var i = 0; i < 5; i++)
+        {
+            devices.Add(await fixture.AcceptedDeviceAsync("m" + i));
+        }
+
+        await Store.SaveCheckInsAsync(devices.Select(d => new KeyValuePair<string, DateTimeOffset>(d.Id, StoreFixture.Now.AddMinutes(1))).ToList(), None);
+        var streamed = await Store.StreamDevicesAsync(None).ToListAsync();
+        streamed.Select(d => d.Id).ShouldBe(devices.Select(d => d.Id).Order(StringComparer.Ordinal));
+        streamed.ShouldAllBe(d => d.LastCheckIn == StoreFixture.Now.AddMinutes(1));
+        var attributeOwners = await Store.StreamAttributesAsync(None).Select(a => a.DeviceId).ToListAsync();
+        attributeOwners.ShouldBe(attributeOwners.Order(StringComparer.Ordinal));
+        (await Store.StreamDeviceStatusesAsync(None).CountAsync()).ShouldBe(5);
+    }
+}
