@@ -85,6 +85,24 @@ public sealed class VerificationKey : IDisposable
         }
     }
 
+    /// <summary>The key as a canonical SubjectPublicKeyInfo PEM ("PUBLIC KEY"), whatever form it was read from.</summary>
+    public string ExportSubjectPublicKeyInfoPem()
+    {
+        if (rsa is not null)
+        {
+            return rsa.ExportSubjectPublicKeyInfoPem();
+        }
+
+        if (ecdsa is not null)
+        {
+            return ecdsa.ExportSubjectPublicKeyInfoPem();
+        }
+
+        // SEQUENCE { SEQUENCE { OID 1.3.101.112 }, BIT STRING { 32-byte key } } (RFC 8410).
+        byte[] prefix = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+        return new string(PemEncoding.Write("PUBLIC KEY", [.. prefix, .. ed25519!]));
+    }
+
     public void Dispose()
     {
         rsa?.Dispose();

@@ -12,7 +12,7 @@ using Microsoft.Net.Http.Headers;
 namespace Gitfleet.Server.Artifacts;
 
 /// <summary>Artifact files in the data dir and their records: upload (multipart, streamed to disk), generation, deletion.</summary>
-internal sealed class ArtifactService(IFleetStore store, IArtifactInspector inspector, DataDirectory data, ServerOptions options, TimeProvider time)
+internal sealed class ArtifactService(IFleetStore store, DataDirectory data, ServerOptions options, TimeProvider time)
 {
     private readonly Lazy<IReadOnlyList<string>> verifyKeys = new(() => options.ArtifactVerifyKeyPaths.Select(File.ReadAllText).ToList());
 
@@ -95,7 +95,7 @@ internal sealed class ArtifactService(IFleetStore store, IArtifactInspector insp
         {
             await using (var file = File.Create(path))
             {
-                inspector.WriteConfigurationArtifact(file, artifactName, [deviceType], configuration);
+                ArtifactWriter.WriteConfigurationArtifact(file, artifactName, [deviceType], configuration);
             }
 
             var info = await InspectAsync(path, cancellationToken).ConfigureAwait(false);
@@ -148,11 +148,10 @@ internal sealed class ArtifactService(IFleetStore store, IArtifactInspector insp
     {
         try
         {
+            // The reader verifies every checksum (and the signature when keys are configured) and measures the
+            // file's size and SHA-256 in the same pass.
             await using var file = File.OpenRead(path);
-            var info = await inspector.ReadAsync(file, verifyKeys.Value, cancellationToken).ConfigureAwait(false);
-            await using var again = File.OpenRead(path);
-            var checksum = Convert.ToHexStringLower(await SHA256.HashDataAsync(again, cancellationToken).ConfigureAwait(false));
-            return info with { Size = new FileInfo(path).Length, Checksum = checksum };
+            return await ArtifactReader.ReadAsync(file, new ArtifactReaderOptions { VerificationKeys = verifyKeys.Value }, cancellationToken).ConfigureAwait(false);
         }
         catch (ArtifactFormatException e)
         {

@@ -280,7 +280,11 @@ internal sealed class DeploymentService(
             return picked;
         }
 
-        return type is null ? null : candidates.FirstOrDefault(a => a.DeviceTypes.Contains(type, StringComparer.Ordinal));
+        // No artifact of that name for the device's type: offer one anyway. The client checks compatibility
+        // itself, refuses to install, and reports failure with the reason in the deployment log, which tells
+        // an operator more than Mender's silent "noartifact".
+        return (type is null ? null : candidates.FirstOrDefault(a => a.DeviceTypes.Contains(type, StringComparer.Ordinal)))
+            ?? candidates.FirstOrDefault();
     }
 
     private async Task<IReadOnlyList<DeviceRecord>> ResolveDevicesAsync(CreateDeploymentCommand command, CancellationToken cancellationToken)

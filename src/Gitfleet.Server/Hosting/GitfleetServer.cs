@@ -3,7 +3,6 @@ using Gitfleet.Server.Api;
 using Gitfleet.Server.Api.Device;
 using Gitfleet.Server.Api.Management;
 using Gitfleet.Server.Artifacts;
-using Gitfleet.Server.Artifacts.Interim;
 using Gitfleet.Server.Deployments;
 using Gitfleet.Server.Devices;
 using Gitfleet.Server.Facts;
@@ -61,10 +60,27 @@ public sealed class GitfleetServer : IAsyncDisposable
 
     public IServiceProvider Services => app.Services;
 
+    /// <summary>A configured artifact verification key that cannot be used stops the start, with the reason.</summary>
+    private static void CheckArtifactVerifyKeys(ServerOptions options)
+    {
+        foreach (var path in options.ArtifactVerifyKeyPaths)
+        {
+            try
+            {
+                using var key = Gitfleet.Artifacts.Signing.VerificationKey.FromPem(File.ReadAllText(path));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                throw new InvalidOperationException($"artifact verification key {path}: {e.Message}", e);
+            }
+        }
+    }
+
     public static async Task<GitfleetServer> StartAsync(ServerOptions options, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var time = timeProvider ?? TimeProvider.System;
+        CheckArtifactVerifyKeys(options);
         var data = new DataDirectory(options.DataDirectory);
         var store = await SqliteFleetStore.OpenAsync(data.DatabasePath, cancellationToken).ConfigureAwait(false);
         try
@@ -122,7 +138,6 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton(accessTokens);
             builder.Services.AddSingleton<ServerMetrics>();
             builder.Services.AddSingleton<DownloadLinks>();
-            builder.Services.AddSingleton<IArtifactInspector, InterimArtifactInspector>();
             builder.Services.AddSingleton<ArtifactService>();
             builder.Services.AddSingleton<DeploymentService>();
             builder.Services.AddSingleton<FactsWriter>();

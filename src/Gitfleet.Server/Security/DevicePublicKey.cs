@@ -1,12 +1,11 @@
-using System.Security.Cryptography;
+using Gitfleet.Artifacts.Signing;
 
 namespace Gitfleet.Server.Security;
 
 /// <summary>
-/// A device's public key from an auth request: parsed once, normalised to one PEM spelling (so the same key
-/// always matches the same auth set), and used to verify the X-MEN-Signature over the raw request body.
-/// RSA (PKCS#1 v1.5, SHA-256) and ECDSA P-256 keys are supported here; Ed25519 arrives with Gitfleet.Artifacts'
-/// SignatureVerifier.
+/// Device public keys as the Mender client sends them in auth requests: RSA (the client's default, 3072 bits),
+/// ECDSA P-256 or Ed25519, in PEM. Verification is delegated to Gitfleet.Artifacts' verifier (RSA PKCS#1 v1.5
+/// SHA-256; ECDSA in DER or raw r||s form; Ed25519 per RFC 8032).
 /// </summary>
 public static class DevicePublicKey
 {
@@ -14,78 +13,25 @@ public static class DevicePublicKey
     public static string Normalize(string pem)
     {
         ArgumentNullException.ThrowIfNull(pem);
-        if (TryImport(pem, out var rsa, out var ecdsa))
+        try
         {
-            using (rsa)
-            using (ecdsa)
-            {
-                return (rsa is not null ? rsa.ExportSubjectPublicKeyInfoPem() : ecdsa!.ExportSubjectPublicKeyInfoPem()) + "\n";
-            }
+            using var key = VerificationKey.FromPem(pem);
+            return key.ExportSubjectPublicKeyInfoPem() + "\n";
         }
-
-        throw new FormatException("pubkey is not a PEM-encoded RSA or ECDSA P-256 public key");
+        catch (FormatException e)
+        {
+            throw new FormatException($"pubkey is not a usable RSA, ECDSA P-256 or Ed25519 public key: {e.Message}", e);
+        }
     }
 
     public static bool Verify(string pem, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
     {
-        if (!TryImport(pem, out var rsa, out var ecdsa))
-        {
-            return false;
-        }
-
-        using (rsa)
-        using (ecdsa)
-        {
-            try
-            {
-                if (rsa is not null)
-                {
-                    return rsa.VerifyData(data, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-                }
-
-                // Go's crypto/ecdsa signs in ASN.1 DER; accept the raw r||s form too.
-                return ecdsa!.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence)
-                    || ecdsa.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-            }
-            catch (CryptographicException)
-            {
-                return false;
-            }
-        }
-    }
-
-    private static bool TryImport(string pem, out RSA? rsa, out ECDsa? ecdsa)
-    {
-        rsa = null;
-        ecdsa = null;
-        var candidate = RSA.Create();
         try
         {
-            candidate.ImportFromPem(pem);
-            rsa = candidate;
-            return true;
+            return SignatureVerifier.Verify(pem, data, signature);
         }
-        catch (Exception e) when (e is ArgumentException or CryptographicException)
+        catch (FormatException)
         {
-            candidate.Dispose();
-        }
-
-        var ec = ECDsa.Create();
-        try
-        {
-            ec.ImportFromPem(pem);
-            if (ec.KeySize != 256)
-            {
-                ec.Dispose();
-                return false;
-            }
-
-            ecdsa = ec;
-            return true;
-        }
-        catch (Exception e) when (e is ArgumentException or CryptographicException)
-        {
-            ec.Dispose();
             return false;
         }
     }

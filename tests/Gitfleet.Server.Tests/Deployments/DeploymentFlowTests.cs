@@ -75,15 +75,16 @@ public sealed class DeploymentFlowTests(TestServer server) : IClassFixture<TestS
     }
 
     [Fact]
-    public async Task A_device_of_another_type_gets_noartifact()
+    public async Task A_device_of_another_type_is_offered_the_artifact_so_the_client_can_refuse_it_with_a_reason()
     {
         using var admin = await server.AdminAsync();
         await UploadAsync(admin, "typed-1", "beaglebone");
         using var device = await server.AcceptedDeviceAsync(deviceType: "raspberrypi4");
         var id = await CreateAsync(admin, "typed-1", [device.Id!]);
-        (await device.NextAsync()).StatusCode.ShouldBe(HttpStatusCode.NoContent);
-        var devices = await admin.GetFromJsonAsync<JsonElement>($"/api/management/v1/deployments/deployments/{id}/devices");
-        devices[0].GetProperty("status").GetString().ShouldBe("noartifact");
+        using var offer = await device.NextAsync();
+        offer.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var artifact = (await offer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("artifact");
+        artifact.GetProperty("device_types_compatible")[0].GetString().ShouldBe("beaglebone");
     }
 
     [Fact]

@@ -73,6 +73,19 @@ public sealed class DeviceAuthTests(TestServer server) : IClassFixture<TestServe
         count.GetProperty("count").GetInt64().ShouldBeGreaterThanOrEqualTo(1);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Ed25519_device_keys_authenticate_and_a_forged_signature_is_refused(bool forge)
+    {
+        using var device = new SimulatedDevice(server.Anonymous(), ed25519: true);
+        using var admin = await server.AdminAsync();
+        (await admin.PostAsJsonAsync("/api/management/v2/devauth/devices",
+            new { identity_data = new Dictionary<string, string> { ["mac"] = device.Mac }, pubkey = device.PublicKeyPem })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        using var response = await device.RequestAuthAsync(forge ? body => [.. body[..^1], (byte)' ', (byte)'\n'] : null);
+        response.StatusCode.ShouldBe(forge ? HttpStatusCode.Unauthorized : HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+    }
+
     [Fact]
     public async Task A_signature_over_other_bytes_is_refused()
     {

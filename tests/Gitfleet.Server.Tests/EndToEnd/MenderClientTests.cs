@@ -73,7 +73,7 @@ public sealed class MenderClientTests(MenderFixture fixture) : IClassFixture<Men
     }
 
     [MenderFact]
-    public async Task A_failing_update_module_fails_the_deployment_with_its_output_in_the_log_and_a_wrong_type_gets_noartifact()
+    public async Task A_failing_update_module_and_a_wrong_device_type_fail_the_deployment_with_the_reason_in_the_log()
     {
         using var admin = await fixture.Server.AdminAsync();
         var modules = new Dictionary<string, string> { ["gitfleet-fail"] = MenderArtifactTool.FailingModule("gitfleet-fail: the flux capacitor is missing") };
@@ -106,7 +106,11 @@ public sealed class MenderClientTests(MenderFixture fixture) : IClassFixture<Men
             async () => (await admin.GetAsync($"/api/management/v1/deployments/deployments/{failing}/devices/{ids[0]}/log")) is { IsSuccessStatusCode: true } r ? await r.Content.ReadAsStringAsync() : "",
             text => text.Length > 0, "the failure log");
         log.ShouldContain("the flux capacitor is missing");
-        await WaitForStatisticsAsync(admin, typed, "noartifact", 1, devices);
+        await WaitForStatisticsAsync(admin, typed, "failure", 1, devices);
+        var typedLog = await Eventually.WaitAsync(
+            async () => (await admin.GetAsync($"/api/management/v1/deployments/deployments/{typed}/devices/{ids[1]}/log")) is { IsSuccessStatusCode: true } r ? await r.Content.ReadAsStringAsync() : "",
+            text => text.Length > 0, "the wrong-type log");
+        typedLog.ShouldContain("device type", Case.Insensitive);
     }
 
     [MenderFact]

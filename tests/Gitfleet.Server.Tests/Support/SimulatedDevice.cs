@@ -13,12 +13,22 @@ namespace Gitfleet.Server.Tests.Support;
 /// </summary>
 public sealed class SimulatedDevice : IDisposable
 {
-    private readonly AsymmetricAlgorithm key;
+    private readonly AsymmetricAlgorithm? key;
+    private readonly OpensslEd25519Key? ed25519;
 
-    public SimulatedDevice(HttpClient http, bool ecdsa = false)
+    public SimulatedDevice(HttpClient http, bool ecdsa = false, bool ed25519 = false)
     {
         Http = http;
-        key = ecdsa ? ECDsa.Create(ECCurve.NamedCurves.nistP256) : RSA.Create(2048);
+        if (ed25519)
+        {
+            // .NET cannot sign with Ed25519; openssl can, as a device's tooling would.
+            this.ed25519 = new OpensslEd25519Key();
+        }
+        else
+        {
+            key = ecdsa ? ECDsa.Create(ECCurve.NamedCurves.nistP256) : RSA.Create(2048);
+        }
+
         Mac = "02:" + string.Join(':', RandomNumberGenerator.GetBytes(5).Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
     }
 
@@ -30,7 +40,7 @@ public sealed class SimulatedDevice : IDisposable
 
     public string? Token { get; set; }
 
-    public string PublicKeyPem => key is RSA rsa ? rsa.ExportSubjectPublicKeyInfoPem() : ((ECDsa)key).ExportSubjectPublicKeyInfoPem();
+    public string PublicKeyPem => ed25519?.PublicKeyPem ?? (key is RSA rsa ? rsa.ExportSubjectPublicKeyInfoPem() : ((ECDsa)key!).ExportSubjectPublicKeyInfoPem());
 
     public string IdData => JsonSerializer.Serialize(new Dictionary<string, string> { ["mac"] = Mac });
 
@@ -74,13 +84,45 @@ public sealed class SimulatedDevice : IDisposable
     public Task<HttpResponseMessage> ReportAsync(string deploymentId, string status) =>
         SendAsync(HttpMethod.Put, $"/api/devices/v1/deployments/device/deployments/{deploymentId}/status", new { status });
 
-    public byte[] Sign(byte[] data) => key is RSA rsa
+    public byte[] Sign(byte[] data) => ed25519?.Sign(data) ?? (key is RSA rsa
         ? rsa.SignData(data, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
-        : ((ECDsa)key).SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+        : ((ECDsa)key!).SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence));
 
     public void Dispose()
     {
-        key.Dispose();
+        key?.Dispose();
+        ed25519?.Dispose();
         Http.Dispose();
+    }
+
+    /// <summary>An Ed25519 key pair held by openssl in a temp dir.</summary>
+    private sealed class OpensslEd25519Key : IDisposable
+    {
+        private readonly Gitfleet.TestSupport.TempDirectory directory = new("ed25519");
+
+        public OpensslEd25519Key()
+        {
+            Run("genpkey", "-algorithm", "ed25519", "-out", directory.Combine("key.pem"));
+            PublicKeyPem = Run("pkey", "-in", directory.Combine("key.pem"), "-pubout");
+        }
+
+        public string PublicKeyPem { get; }
+
+        public byte[] Sign(byte[] data)
+        {
+            var input = directory.Combine("data.bin");
+            File.WriteAllBytes(input, data);
+            Run("pkeyutl", "-sign", "-inkey", directory.Combine("key.pem"), "-rawin", "-in", input, "-out", directory.Combine("sig.bin"));
+            return File.ReadAllBytes(directory.Combine("sig.bin"));
+        }
+
+        public void Dispose() => directory.Dispose();
+
+        private static string Run(params string[] arguments)
+        {
+            var result = Gitfleet.Git.ProcessRunner.RunAsync("openssl", arguments).GetAwaiter().GetResult();
+            result.ExitCode.ShouldBe(0, result.StandardError);
+            return result.StandardOutput;
+        }
     }
 }
