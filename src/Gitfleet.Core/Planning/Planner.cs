@@ -1,5 +1,6 @@
 using Gitfleet.Core.Facts;
 using Gitfleet.Core.Fleet;
+using Gitfleet.Core.Reconcile;
 using Gitfleet.Core.Resolution;
 
 namespace Gitfleet.Core.Planning;
@@ -94,65 +95,11 @@ public static class Planner
         }
 
         var facts = member.Facts!;
-        var os = PlanOs(facts, desired.Image!);
+        var os = TargetComparison.CompareOs(facts, desired.Image!);
         var configuration = desired.ManagesConfiguration && desired.Configuration is { } rendered
-            ? PlanConfiguration(facts, rendered, os.Kind == ActionKind.Update)
+            ? TargetComparison.CompareConfiguration(facts, rendered, os.Kind == ActionKind.Update)
             : ConfigAction.Nothing;
         return plan with { Os = os, Configuration = configuration };
-    }
-
-    private static OsAction PlanOs(DeviceFacts facts, string image)
-    {
-        var installed = facts.InstalledImage;
-        if (facts.InFlight.Count == 0)
-        {
-            return installed == image ? new OsAction(ActionKind.None, installed, image, []) : new OsAction(ActionKind.Update, installed, image, []);
-        }
-
-        var inFlight = facts.InFlight.Where(d => d.Kind == DeploymentKind.Os).ToList();
-        var stale = inFlight.Where(d => d.ArtifactName != image).Select(d => d.DeploymentId).ToList();
-        if (inFlight.Any(d => d.ArtifactName == image))
-        {
-            return new OsAction(ActionKind.InFlight, installed, image, stale);
-        }
-
-        if (installed != image)
-        {
-            return new OsAction(ActionKind.Update, installed, image, stale);
-        }
-
-        return stale.Count > 0 ? new OsAction(ActionKind.Abort, installed, image, stale) : new OsAction(ActionKind.None, installed, image, []);
-    }
-
-    private static ConfigAction PlanConfiguration(DeviceFacts facts, RenderedConfiguration desired, bool withOsUpdate)
-    {
-        if (facts.InFlight.Count == 0 && !withOsUpdate && SameConfiguration(facts.ReportedConfiguration, desired.Values))
-        {
-            return ConfigAction.Nothing with { Desired = desired };
-        }
-
-        var inFlight = facts.InFlight.Where(d => d.Kind == DeploymentKind.Configuration).ToList();
-        var stale = inFlight.Where(d => d.ConfigurationChecksum != desired.Checksum).Select(d => d.DeploymentId).ToList();
-        var changes = Diff(facts.ReportedConfiguration, desired);
-        if (inFlight.Any(d => d.ConfigurationChecksum == desired.Checksum))
-        {
-            return new ConfigAction(ActionKind.InFlight, changes, "already scheduled", stale) { Desired = desired };
-        }
-
-        if (withOsUpdate)
-        {
-            return new ConfigAction(ActionKind.Update, changes, "re-sent with the OS update", stale) { Desired = desired };
-        }
-
-        if (changes.Count > 0)
-        {
-            var reason = facts.ReportedConfiguration is null ? "the device never reported a configuration" : "the configuration changed";
-            return new ConfigAction(ActionKind.Update, changes, reason, stale) { Desired = desired };
-        }
-
-        return stale.Count > 0
-            ? new ConfigAction(ActionKind.Abort, [], "a different configuration is scheduled", stale) { Desired = desired }
-            : ConfigAction.Nothing with { Desired = desired };
     }
 
     /// <summary>Key-level diff from what the device reported to what is desired; secret values redacted.</summary>
@@ -185,24 +132,6 @@ public static class Planner
 
         changes.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
         return changes;
-    }
-
-    private static bool SameConfiguration(IReadOnlyDictionary<string, string>? reported, IReadOnlyDictionary<string, string> desired)
-    {
-        if (reported is null || reported.Count != desired.Count)
-        {
-            return false;
-        }
-
-        foreach (var (key, value) in desired)
-        {
-            if (!reported.TryGetValue(key, out var other) || !string.Equals(value, other, StringComparison.Ordinal))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private static bool LooksSecret(string key) =>

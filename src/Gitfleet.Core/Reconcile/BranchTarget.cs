@@ -1,0 +1,111 @@
+using Gitfleet.Core.Repository;
+
+namespace Gitfleet.Core.Reconcile;
+
+/// <summary>
+/// What one branch at one commit wants for each device it subscribes: the OS image and the configuration
+/// (deduplicated by checksum: a fleet has few distinct configurations), with the rollout policy, the group
+/// dependencies, the devices to preauthorize, and the devices left alone with the reason. `gitfleet apply`
+/// sends it to a Gitfleet server (POST /api/management/v1/gitfleet/branches/{branch}/target); the server's git
+/// watcher builds the same document in-process. It carries secret values: send it over TLS, never log it.
+/// </summary>
+public sealed record BranchTarget
+{
+    public const string CurrentSchema = "gitfleet.target/v1";
+
+    public string Schema { get; init; } = CurrentSchema;
+
+    public required string Branch { get; init; }
+
+    public required CommitInfo Commit { get; init; }
+
+    /// <summary>Hash of the fleet files: the same commit content applied twice is recognised as the same.</summary>
+    public string ContentHash { get; init; } = "";
+
+    public RolloutPolicyDocument Policy { get; init; } = RolloutPolicyDocument.From(Fleet.RolloutPolicy.AllAtOnce);
+
+    public bool CorrectDrift { get; init; }
+
+    public bool AutoAccept { get; init; }
+
+    /// <summary>Group → groups it depends on (gitfleet.yml).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> DependsOn { get; init => field = value ?? new Dictionary<string, IReadOnlyList<string>>(); } = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>Configuration checksum → the configuration.</summary>
+    public IReadOnlyDictionary<string, TargetConfiguration> Configurations { get; init => field = value ?? new Dictionary<string, TargetConfiguration>(); } = new Dictionary<string, TargetConfiguration>();
+
+    /// <summary>Every device the branch subscribes and can plan, in device-id order.</summary>
+    public IReadOnlyList<TargetDevice> Devices { get; init => field = value ?? []; } = [];
+
+    /// <summary>Devices declared in git by identity (and key) whose subscription is this branch: preauthorized.</summary>
+    public IReadOnlyList<TargetAdmission> Admissions { get; init => field = value ?? []; } = [];
+
+    /// <summary>Devices the branch subscribes but leaves alone, with the reason (unknown to the server, no image, conflict ...).</summary>
+    public IReadOnlyList<TargetProblem> Problems { get; init => field = value ?? []; } = [];
+}
+
+/// <summary>A configuration as the server stores and deploys it. Keys in <see cref="SecretKeys"/> print as ***.</summary>
+public sealed record TargetConfiguration(IReadOnlyDictionary<string, string> Values, IReadOnlyList<string> SecretKeys);
+
+/// <summary>
+/// One device's desired state. <see cref="Configuration"/> is a checksum into <see cref="BranchTarget.Configurations"/>,
+/// null when git declares no configuration for it. <see cref="Groups"/> lists only groups that take part in dependsOn.
+/// </summary>
+public sealed record TargetDevice(string Id, string Image, string? Configuration, IReadOnlyList<string> Groups)
+{
+    public string? Host { get; init; }
+}
+
+/// <summary>A device declared in git by identity, to preauthorize (with its key when git has one).</summary>
+public sealed record TargetAdmission(string Host, IReadOnlyDictionary<string, string> Identity, string? PublicKey);
+
+public sealed record TargetProblem(string Key, string? DeviceId, string Code, string Message);
+
+/// <summary>A rollout policy in a JSON-friendly form (quantities as "10%" or "50", durations in seconds).</summary>
+public sealed record RolloutPolicyDocument(
+    IReadOnlyList<string> Waves,
+    int? MaxConcurrent,
+    string? FailureThreshold,
+    int Retries,
+    double SoakSeconds,
+    double OfflineTimeoutSeconds)
+{
+    public static RolloutPolicyDocument From(Fleet.RolloutPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return new RolloutPolicyDocument(
+            policy.Waves.Select(w => w.ToString()).ToList(),
+            policy.MaxConcurrent,
+            policy.FailureThreshold?.ToString(),
+            policy.Retries,
+            policy.Soak.TotalSeconds,
+            policy.OfflineTimeout.TotalSeconds);
+    }
+
+    /// <summary>Back to a policy; throws <see cref="FormatException"/> on a malformed quantity.</summary>
+    public Fleet.RolloutPolicy ToPolicy() => new()
+    {
+        Waves = Waves is { Count: > 0 } ? Waves.Select(Parse).ToList() : [Fleet.Quantity.Percent(100)],
+        MaxConcurrent = MaxConcurrent,
+        FailureThreshold = FailureThreshold is null ? null : Parse(FailureThreshold),
+        Retries = Retries,
+        Soak = TimeSpan.FromSeconds(SoakSeconds),
+        OfflineTimeout = TimeSpan.FromSeconds(OfflineTimeoutSeconds),
+    };
+
+    private static Fleet.Quantity Parse(string text)
+    {
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        if (text.EndsWith('%') && double.TryParse(text[..^1], System.Globalization.NumberStyles.Float, culture, out var percent) && percent is >= 0 and <= 100)
+        {
+            return Fleet.Quantity.Percent(percent);
+        }
+
+        if (int.TryParse(text, System.Globalization.NumberStyles.None, culture, out var count))
+        {
+            return Fleet.Quantity.Count(count);
+        }
+
+        throw new FormatException($"'{text}' is neither a count nor a percentage");
+    }
+}
