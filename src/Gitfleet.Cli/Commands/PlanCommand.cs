@@ -4,6 +4,7 @@ using Gitfleet.Core.Facts;
 using Gitfleet.Core.Fleet;
 using Gitfleet.Core.Planning;
 using Gitfleet.Core.Resolution;
+using Gitfleet.Git;
 using Spectre.Console;
 
 namespace Gitfleet.Cli.Commands;
@@ -88,45 +89,15 @@ internal static class PlanCommand
         CancellationToken cancellationToken,
         PhaseTimer? timer = null)
     {
-        var members = FleetMembership.Resolve(revision, facts);
-        timer?.Mark("membership");
-        var notes = new List<string>();
-        var others = new List<(string, FleetRevision)>();
-        var plannedTree = await access.Repository.TryResolveTreeAsync(branch, cancellationToken).ConfigureAwait(false);
-        foreach (var other in BranchClaims.StageBranches(revision, members).Where(b => b != branch && access.Branches.Contains(b)).Order(StringComparer.Ordinal))
+        try
         {
-            // After a promotion the stages usually hold the same tree: its claims are this revision's.
-            if (plannedTree is not null && await access.Repository.TryResolveTreeAsync(other, cancellationToken).ConfigureAwait(false) == plannedTree)
-            {
-                others.Add((other, revision));
-                continue;
-            }
-
-            var result = access.Load(await access.ReadAsync(other, cancellationToken).ConfigureAwait(false));
-            if (result.Revision is null)
-            {
-                notes.Add($"branch '{other}' does not validate, so the devices it claims are not checked for conflicts");
-                continue;
-            }
-
-            others.Add((other, result.Revision));
+            var planned = await new BranchPlanner(access.Repository).PlanAsync(branch, revision, facts, secrets, cancellationToken, phase => timer?.Mark(phase)).ConfigureAwait(false);
+            return (planned.Plan, planned.Notes);
         }
-
-        timer?.Mark("read other stage branches");
-        var claims = BranchClaims.Compute(others, facts, (revision, members));
-        timer?.Mark("claims of other branches");
-
-        var plan = Planner.Plan(new PlanRequest
+        catch (GitCommandException e)
         {
-            Branch = branch,
-            Revision = revision,
-            Facts = facts,
-            Secrets = secrets,
-            Members = members,
-            OtherBranchClaims = claims,
-        });
-        timer?.Mark("plan");
-        return (plan, notes);
+            throw new CliException(e.Message, e);
+        }
     }
 
     private static async Task<FactsDocument> ReadFactsAsync(CliConsole console, string path, CancellationToken cancellationToken)
