@@ -136,6 +136,12 @@ public sealed partial class ManagementClient : IDisposable
             JsonContent.Create(new { status = "aborted" }), null, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Aborts every unfinished deployment of one device (Mender: DELETE /deployments/devices/{id}).</summary>
+    public async Task AbortDeviceDeploymentsAsync(string deviceId, CancellationToken cancellationToken)
+    {
+        using var _ = await SendAsync(HttpMethod.Delete, $"api/management/v1/deployments/deployments/devices/{Uri.EscapeDataString(deviceId)}", null, null, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task PutConfigurationAsync(string deviceId, IReadOnlyDictionary<string, string> configuration, CancellationToken cancellationToken)
     {
         using var _ = await SendAsync(HttpMethod.Put, $"api/management/v1/deviceconfig/configurations/device/{Uri.EscapeDataString(deviceId)}",
@@ -188,7 +194,7 @@ public sealed partial class ManagementClient : IDisposable
             ? cookies.Select(c => c.Split(';')[0]).Where(c => c.StartsWith("JWT=", StringComparison.Ordinal)).Select(c => c[4..]).FirstOrDefault()
             : null;
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content, string? idempotencyKey, CancellationToken cancellationToken, bool allowFailure = false)
+    internal async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content, string? idempotencyKey, CancellationToken cancellationToken, bool allowFailure = false)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -235,7 +241,7 @@ public sealed partial class ManagementClient : IDisposable
             ? "the server's TLS certificate is not trusted (pass its CA/certificate PEM, or use the insecure option for a throwaway setup)"
             : e.Message;
 
-    private static async Task EnsureSuccessAsync(HttpResponseMessage response, HttpMethod method, string path, CancellationToken cancellationToken)
+    internal static async Task EnsureSuccessAsync(HttpResponseMessage response, HttpMethod method, string path, CancellationToken cancellationToken)
     {
         if (response.IsSuccessStatusCode)
         {

@@ -107,11 +107,19 @@ public sealed class FleetRepository
         }
     }
 
-    /// <summary>Local branch names (for a mirror: the remote's branches).</summary>
+    /// <summary>
+    /// Branch names: local branches and origin's remote-tracking ones (a CI checkout has only the built branch
+    /// locally; the other stages are origin/*). For a mirror: the remote's branches.
+    /// </summary>
     public async Task<IReadOnlyList<string>> ListBranchesAsync(CancellationToken cancellationToken)
     {
-        var output = await GitCli.RunAsync(GitDirectory, ["for-each-ref", "--format=%(refname:short)", "refs/heads"], cancellationToken).ConfigureAwait(false);
-        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var output = await GitCli.RunAsync(GitDirectory, ["for-each-ref", "--format=%(refname)", "refs/heads", "refs/remotes/origin"], cancellationToken).ConfigureAwait(false);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(r => r.StartsWith("refs/heads/", StringComparison.Ordinal) ? r["refs/heads/".Length..] : r["refs/remotes/origin/".Length..])
+            .Where(b => b != "HEAD")
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToList();
     }
 
     /// <summary>The commit a ref (branch, tag, SHA, origin/x) points to, or null when there is none.</summary>
@@ -123,9 +131,16 @@ public sealed class FleetRepository
             return null;
         }
 
+        return await RevParseAsync(reference + "^{commit}", cancellationToken).ConfigureAwait(false)
+            ?? (reference.Contains('/', StringComparison.Ordinal) ? null : await RevParseAsync($"refs/remotes/origin/{reference}^{{commit}}", cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>rev-parse one name, null when it names nothing.</summary>
+    private async Task<string?> RevParseAsync(string name, CancellationToken cancellationToken)
+    {
         try
         {
-            var sha = await GitCli.RunAsync(GitDirectory, ["rev-parse", "--verify", "--quiet", "--end-of-options", reference + "^{commit}"], cancellationToken).ConfigureAwait(false);
+            var sha = await GitCli.RunAsync(GitDirectory, ["rev-parse", "--verify", "--quiet", "--end-of-options", name], cancellationToken).ConfigureAwait(false);
             return sha.Trim();
         }
         catch (GitCommandException)
@@ -143,15 +158,9 @@ public sealed class FleetRepository
             return null;
         }
 
-        try
-        {
-            var sha = await GitCli.RunAsync(GitDirectory, ["rev-parse", "--verify", "--quiet", "--end-of-options", reference + "^{tree}"], cancellationToken).ConfigureAwait(false);
-            return sha.Trim();
-        }
-        catch (GitCommandException)
-        {
-            return null;
-        }
+        return await TryResolveAsync(reference, cancellationToken).ConfigureAwait(false) is { } commit
+            ? await RevParseAsync(commit + "^{tree}", cancellationToken).ConfigureAwait(false)
+            : null;
     }
 
     public async Task<CommitInfo> ReadCommitAsync(string sha, CancellationToken cancellationToken)

@@ -141,3 +141,24 @@ public sealed class FleetRepositoryTests : IDisposable
         cache.Dispose();
     }
 }
+
+public sealed class CiCheckoutTests
+{
+    [Fact]
+    public async Task Stage_branches_of_a_ci_clone_are_found_on_origin()
+    {
+        using var origin = new GitTestRepository();
+        origin.Write("inventory.yml", "all:\n").Commit("fleet");
+        origin.Git("branch", "canary");
+        origin.Git("branch", "production");
+        using var clone = new TempDirectory("ci-clone");
+        // What actions/checkout does: a clone with only the built branch local, the others as origin/*.
+        (await ProcessRunner.RunAsync("git", ["clone", "--quiet", "--branch", "production", origin.Path, clone.Path])).ExitCode.ShouldBe(0);
+        using var cache = new TempDirectory();
+        var repository = await FleetRepository.OpenAsync(clone.Path, cache.Path, default);
+        (await repository.ListBranchesAsync(default)).ShouldBe(["canary", "main", "production"]);
+        (await repository.TryResolveAsync("canary", default)).ShouldBe(origin.Head("canary"));
+        (await repository.ReadSnapshotAsync("main", default)).Files.ContainsKey("inventory.yml").ShouldBeTrue();
+        (await repository.TryResolveTreeAsync("canary", default)).ShouldBe(await repository.TryResolveTreeAsync("production", default));
+    }
+}

@@ -10,7 +10,12 @@ internal static class CommandCatalog
         yield return InitCommand.Create(console);
         yield return ValidateCommand.Create(console);
         yield return PlanCommand.Create(console);
-        yield return VersionCommand.Create(console);
+        yield return ApplyCommand.Create(console);
+        yield return StatusCommand.Create(console);
+        yield return GateCommand.Create(console);
+        yield return HistoryCommand.Create(console);
+        yield return RolloutCommand.Create(console);
         yield return ServerCommand.Create(console);
+        yield return VersionCommand.Create(console);
     }
 }

@@ -23,9 +23,10 @@ internal static class PlanCommand
         };
         var facts = new Option<string?>("--facts")
         {
-            Description = "A facts file (JSON, schema in docs/facts.md; '-' for stdin): what the server knows about the devices.",
+            Description = "A facts file (JSON, schema in docs/facts.md; '-' for stdin): what the server knows about the devices. Or use --server.",
             HelpName = "FILE",
         };
+        var connection = new ServerConnection(required: false);
         var all = new Option<bool>("--all") { Description = "List unchanged devices too." };
         var limit = new Option<int>("--limit")
         {
@@ -38,12 +39,13 @@ internal static class PlanCommand
         {
             repo, branch, facts, all, limit, json, cacheDir,
         };
+        connection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var factsPath = parse.GetValue(facts);
-            if (factsPath is null)
+            if (factsPath is null && connection.ServerUrl(parse, console) is null)
             {
-                return console.Fail("plan needs --facts FILE: what the server knows about the devices (see docs/facts.md)");
+                return console.Fail("plan needs --facts FILE or --server URL: what the server knows about the devices (see docs/facts.md)");
             }
 
             var timer = new PhaseTimer(console);
@@ -52,7 +54,9 @@ internal static class PlanCommand
             var access = await RepositoryAccess.OpenAsync(console, source, parse.GetValue(cacheDir), cancellationToken).ConfigureAwait(false);
             var revision = await access.LoadValidAsync(branchName, cancellationToken).ConfigureAwait(false);
             timer.Mark("read and validate branch");
-            var document = await ReadFactsAsync(console, factsPath, cancellationToken).ConfigureAwait(false);
+            var document = factsPath is not null
+                ? await ReadFactsAsync(console, factsPath, cancellationToken).ConfigureAwait(false)
+                : await ReadServerFactsAsync(console, connection, parse, cancellationToken).ConfigureAwait(false);
             timer.Mark("read facts");
             var (plan, notes) = await PlanAsync(access, revision, branchName, document.Devices, console.Environment, cancellationToken, timer).ConfigureAwait(false);
 
@@ -89,12 +93,37 @@ internal static class PlanCommand
         CancellationToken cancellationToken,
         PhaseTimer? timer = null)
     {
+        var planned = await PlanBranchAsync(access, revision, branch, facts, secrets, cancellationToken, timer).ConfigureAwait(false);
+        return (planned.Plan, planned.Notes);
+    }
+
+    internal static async Task<PlannedBranch> PlanBranchAsync(
+        RepositoryAccess access,
+        FleetRevision revision,
+        string branch,
+        IReadOnlyList<DeviceFacts> facts,
+        Func<string, string?> secrets,
+        CancellationToken cancellationToken,
+        PhaseTimer? timer = null)
+    {
         try
         {
-            var planned = await new BranchPlanner(access.Repository).PlanAsync(branch, revision, facts, secrets, cancellationToken, phase => timer?.Mark(phase)).ConfigureAwait(false);
-            return (planned.Plan, planned.Notes);
+            return await new BranchPlanner(access.Repository).PlanAsync(branch, revision, facts, secrets, cancellationToken, phase => timer?.Mark(phase)).ConfigureAwait(false);
         }
         catch (GitCommandException e)
+        {
+            throw new CliException(e.Message, e);
+        }
+    }
+
+    internal static async Task<FactsDocument> ReadServerFactsAsync(CliConsole console, ServerConnection connection, ParseResult parse, CancellationToken cancellationToken)
+    {
+        using var client = await connection.ConnectAsync(parse, console, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await client.GetFactsAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Gitfleet.Client.ManagementApiException e)
         {
             throw new CliException(e.Message, e);
         }

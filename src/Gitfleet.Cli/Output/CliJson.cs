@@ -31,7 +31,16 @@ internal sealed record CommitJson(string Sha, string Author, string Subject, Dat
 
 internal sealed record PlanJson(string Repository, string Branch, CommitJson? Commit, PlanSummary Summary, IReadOnlyList<DevicePlan> Devices, IReadOnlyList<string> Notes);
 
+internal sealed record SubmissionJson(string Commit, bool Unchanged);
+
+internal sealed record OutcomeJson(string Device, string Action, bool Succeeded, string Message, string? DeploymentId);
+
+internal sealed record ApplyJson(
+    string Repository, string Branch, string Mode, string Protocol, CommitJson? Commit, PlanSummary Summary,
+    IReadOnlyList<DevicePlan> Devices, SubmissionJson? Submission, IReadOnlyList<OutcomeJson> Outcomes, IReadOnlyList<string> MissingArtifacts);
+
 [JsonSourceGenerationOptions(UseStringEnumConverter = true)]
 [JsonSerializable(typeof(ValidateJson))]
 [JsonSerializable(typeof(PlanJson))]
+[JsonSerializable(typeof(ApplyJson))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;
