@@ -7,6 +7,7 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> Create(CliConsole console)
     {
+        yield return DemoCommand.Create(console);
         yield return InitCommand.Create(console);
         yield return ValidateCommand.Create(console);
         yield return PlanCommand.Create(console);
