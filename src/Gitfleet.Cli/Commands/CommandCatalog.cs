@@ -12,5 +12,6 @@ internal static class CommandCatalog
         yield return PlanCommand.Create(console);
         yield return VersionCommand.Create(console);
         yield return ServerCommand.Create(console);
+        yield return SimulateCommand.Create(console);
     }
 }

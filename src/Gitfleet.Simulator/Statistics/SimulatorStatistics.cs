@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Gitfleet.Simulator.Devices;
 
 namespace Gitfleet.Simulator.Statistics;
@@ -67,6 +68,45 @@ public sealed record SimulatorStatistics
         }
 
         return text.ToString();
+    }
+
+    /// <summary>The snapshot as one JSON object (snake_case names; latencies in milliseconds) for scripts and benchmarks.</summary>
+    public void WriteJson(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var names = JsonNamingPolicy.SnakeCaseLower;
+        writer.WriteStartObject();
+        writer.WriteString("timestamp", Timestamp);
+        writer.WriteNumber("devices", Devices);
+        writer.WriteStartObject("devices_by_state");
+        foreach (var (state, count) in DevicesByState)
+        {
+            writer.WriteNumber(names.ConvertName(state.ToString()), count);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteStartObject("events");
+        foreach (var (what, count) in Events)
+        {
+            writer.WriteNumber(names.ConvertName(what.ToString()), count);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteNumber("check_ins_per_second", Math.Round(CheckInsPerSecond, 1));
+        writer.WriteNumber("requests_per_second", Math.Round(RequestsPerSecond, 1));
+        foreach (var (name, latency) in new[] { ("check_in_latency_ms", CheckInLatency), ("request_latency_ms", RequestLatency), ("scheduler_lag_ms", SchedulerLag) })
+        {
+            writer.WriteStartObject(name);
+            writer.WriteNumber("count", latency.Count);
+            foreach (var percent in new[] { 50, 90, 99 })
+            {
+                writer.WriteNumber("p" + percent.ToString(CultureInfo.InvariantCulture), Math.Round(latency.Percentile(percent).TotalMilliseconds, 2));
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
     }
 
     private static string Ms(TimeSpan value) => value.TotalMilliseconds.ToString(value.TotalMilliseconds < 10 ? "F1" : "F0", CultureInfo.InvariantCulture) + " ms";
