@@ -187,6 +187,9 @@ public sealed class DeviceApiClient
         {
             request.Content = new ByteArrayContent(json);
             request.Content.Headers.ContentType = JsonType;
+
+            // The 3.4 client streams the bodies of authenticated requests: chunked, without Content-Length.
+            request.Headers.TransferEncodingChunked = token is not null && path.StartsWith("/api/devices/", StringComparison.Ordinal);
         }
 
         configure?.Invoke(request);
