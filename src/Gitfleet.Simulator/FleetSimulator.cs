@@ -175,6 +175,7 @@ public sealed class FleetSimulator : IAsyncDisposable
             CheckInLatency = counters.CheckInLatency.Snapshot(),
             RequestLatency = counters.RequestLatency.Snapshot(),
             SchedulerLag = counters.SchedulerLag.Snapshot(),
+            LastError = context.LastError,
         };
     }
 

@@ -12,6 +12,7 @@ internal static class LoadCommands
                 ["register", .. var rest] => await Registration.RunAsync(new BenchArgs(rest)),
                 ["checkins", .. var rest] => await CheckInLoad.RunAsync(new BenchArgs(rest)),
                 ["downloads", .. var rest] => await DownloadBench.RunAsync(new BenchArgs(rest)),
+                ["simulate", .. var rest] => await SimulatorLoad.RunAsync(new BenchArgs(rest)),
                 _ => Usage(),
             };
         }
@@ -27,6 +28,7 @@ internal static class LoadCommands
         Console.Error.WriteLine("""
             usage: Gitfleet.Bench load register  --server URL --ca PEM --token T --devices N --tokens FILE [--prefix P] [--concurrency C]
                    Gitfleet.Bench load checkins  --server URL --ca PEM --tokens FILE --devices N [--connections C] [--warmup S] [--duration S] [--server-pid PID]
+                   Gitfleet.Bench load simulate  --server URL --ca PEM --devices N [--prefix P] [--poll S] [--ramp S] [--duration S] [--server-pid PID]
                    Gitfleet.Bench load downloads --server URL --ca PEM --token T --work DIR [--size-mib M] [--runs R] [--parallel P] [--server-pid PID]
             """);
         return 2;

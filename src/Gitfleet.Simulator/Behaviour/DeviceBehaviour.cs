@@ -23,14 +23,24 @@ internal sealed partial class DeviceBehaviour(SimulationContext context)
 
     public async Task<long?> StepAsync(SimDevice device, CancellationToken cancellationToken)
     {
-        if (device.Deployment is not null)
+        try
         {
-            return await DeployAsync(device, cancellationToken).ConfigureAwait(false);
-        }
+            if (device.Deployment is not null)
+            {
+                return await DeployAsync(device, cancellationToken).ConfigureAwait(false);
+            }
 
-        return device.State == SimulatedDeviceState.Idle
-            ? await PollAsync(device, cancellationToken).ConfigureAwait(false)
-            : await BootAsync(device, cancellationToken).ConfigureAwait(false);
+            return device.State == SimulatedDeviceState.Idle
+                ? await PollAsync(device, cancellationToken).ConfigureAwait(false)
+                : await BootAsync(device, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OperationCanceledException)
+        {
+            // A bug or an answer the simulator cannot handle: counted and shown, and the device tries again later.
+            Counters.Count(SimulatorEvent.StepErrors);
+            context.LastError = $"device {device.Index}: {e.GetType().Name}: {e.Message}";
+            return context.Now + Options.RetryInterval.Ticks;
+        }
     }
 
     /// <summary>The daemon starts (first start, or back from offline): authenticate, then inventory and an update check at once.</summary>

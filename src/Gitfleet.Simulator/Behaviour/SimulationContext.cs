@@ -38,6 +38,9 @@ internal sealed class SimulationContext(SimulatorOptions options, TimeProvider t
 
     public long Now => Time.GetUtcNow().UtcTicks;
 
+    /// <summary>The last unexpected error of a device step (null: none).</summary>
+    public string? LastError { get; set; }
+
     public void FallBack(int from) => Interlocked.CompareExchange(ref nextProtocol, Math.Min(2, from + 1), from);
 
     public IReadOnlyDictionary<string, string> Identity(SimDevice device) =>

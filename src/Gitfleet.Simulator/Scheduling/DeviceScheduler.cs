@@ -21,6 +21,7 @@ internal sealed class DeviceScheduler : IDisposable
     private readonly int maxInFlight;
     private int inFlight;
     private long timerDue = long.MaxValue;
+    private bool blocked;
 
     public DeviceScheduler(TimeProvider time, int maxInFlight, LatencyHistogram lag)
     {
@@ -47,6 +48,11 @@ internal sealed class DeviceScheduler : IDisposable
 
             device.Generation++;
             queue.Enqueue((device, device.Generation), dueTicks);
+            if (dueTicks >= timerDue)
+            {
+                // The armed timer comes first and the loop re-arms after it: no need to wake the loop now.
+                return;
+            }
         }
 
         signal.Set();
@@ -83,13 +89,22 @@ internal sealed class DeviceScheduler : IDisposable
             List<TaskCompletionSource>? idle = null;
             lock (gate)
             {
-                while (inFlight < maxInFlight && queue.TryPeek(out var entry, out var when) && when <= now)
+                blocked = false;
+                while (queue.TryPeek(out var entry, out var when) && when <= now)
                 {
-                    queue.Dequeue();
                     if (entry.Generation != entry.Device.Generation || entry.Device.Stopped)
                     {
+                        queue.Dequeue();
                         continue;
                     }
+
+                    if (inFlight >= maxInFlight)
+                    {
+                        blocked = true;
+                        break;
+                    }
+
+                    queue.Dequeue();
 
                     entry.Device.Running = true;
                     inFlight++;
@@ -149,14 +164,17 @@ internal sealed class DeviceScheduler : IDisposable
         }
         finally
         {
+            bool wake;
             lock (gate)
             {
                 device.Running = false;
                 inFlight--;
+                var due = long.MaxValue;
                 if (next is { } when && !cancellationToken.IsCancellationRequested)
                 {
+                    due = Math.Min(when, device.WakeRequest);
                     device.Generation++;
-                    queue.Enqueue((device, device.Generation), Math.Min(when, device.WakeRequest));
+                    queue.Enqueue((device, device.Generation), due);
                 }
                 else
                 {
@@ -164,9 +182,16 @@ internal sealed class DeviceScheduler : IDisposable
                 }
 
                 device.WakeRequest = long.MaxValue;
+
+                // Wake the loop only when it has something to do: a slot it waited for, a wake-up before the armed
+                // timer, or a test waiting for idleness. At thousands of steps a second this saves most wake-ups.
+                wake = blocked || due < timerDue || idleWaiters.Count > 0 || cancellationToken.IsCancellationRequested;
             }
 
-            signal.Set();
+            if (wake)
+            {
+                signal.Set();
+            }
         }
     }
 
@@ -185,7 +210,7 @@ internal sealed class DeviceScheduler : IDisposable
 
     private void ArmTimer(long now)
     {
-        if (inFlight >= maxInFlight || !queue.TryPeek(out _, out var when))
+        if (blocked || !queue.TryPeek(out _, out var when))
         {
             return;
         }

@@ -48,6 +48,7 @@ public enum SimulatorEvent
     NetworkErrors,
     ServerErrors,
     UnexpectedResponses,
+    StepErrors,
     AuthRequests,
     Authorized,
     AuthPending,

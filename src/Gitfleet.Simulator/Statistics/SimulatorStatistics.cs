@@ -28,6 +28,9 @@ public sealed record SimulatorStatistics
 
     public required LatencySnapshot SchedulerLag { get; init; }
 
+    /// <summary>The last unexpected error inside a device step, if any (also counted as <see cref="SimulatorEvent.StepErrors"/>).</summary>
+    public string? LastError { get; init; }
+
     public long this[SimulatorEvent what] => Events.GetValueOrDefault(what);
 
     public long this[SimulatedDeviceState state] => DevicesByState.GetValueOrDefault(state);
@@ -55,10 +58,14 @@ public sealed record SimulatorStatistics
 
         text.Append(culture, $" | deployments: {this[SimulatorEvent.DeploymentsSucceeded]} success, {this[SimulatorEvent.DeploymentsFailed]} failure, ");
         text.Append(culture, $"{this[SimulatorEvent.DeploymentsAlreadyInstalled]} already-installed, {this[SimulatorEvent.DeploymentsAborted]} aborted");
-        var errors = this[SimulatorEvent.NetworkErrors] + this[SimulatorEvent.ServerErrors] + this[SimulatorEvent.UnexpectedResponses];
+        var errors = this[SimulatorEvent.NetworkErrors] + this[SimulatorEvent.ServerErrors] + this[SimulatorEvent.UnexpectedResponses] + this[SimulatorEvent.StepErrors];
         if (errors > 0)
         {
             text.Append(culture, $" | errors {this[SimulatorEvent.NetworkErrors]} network, {this[SimulatorEvent.ServerErrors]} 5xx, {this[SimulatorEvent.UnexpectedResponses]} other");
+            if (this[SimulatorEvent.StepErrors] > 0)
+            {
+                text.Append(culture, $", {this[SimulatorEvent.StepErrors]} simulator ({LastError})");
+            }
         }
 
         var lag = previous is null ? SchedulerLag : SchedulerLag.Since(previous.SchedulerLag);
@@ -92,6 +99,11 @@ public sealed record SimulatorStatistics
         }
 
         writer.WriteEndObject();
+        if (LastError is not null)
+        {
+            writer.WriteString("last_error", LastError);
+        }
+
         writer.WriteNumber("check_ins_per_second", Math.Round(CheckInsPerSecond, 1));
         writer.WriteNumber("requests_per_second", Math.Round(RequestsPerSecond, 1));
         foreach (var (name, latency) in new[] { ("check_in_latency_ms", CheckInLatency), ("request_latency_ms", RequestLatency), ("scheduler_lag_ms", SchedulerLag) })

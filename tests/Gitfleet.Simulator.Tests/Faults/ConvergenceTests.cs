@@ -46,5 +46,7 @@ public sealed class ConvergenceTests(ServerFixture server) : IClassFixture<Serve
         }
 
         run.Fleet.Statistics()[SimulatorEvent.ChecksumMismatches].ShouldBe(0);
+
+        run.ShouldHaveNoErrors();
     }
 }

@@ -47,6 +47,8 @@ public sealed class AuthorizationTests(ServerFixture server) : IClassFixture<Ser
             inventory["hostname"].ShouldBe(device.Identity["serial"]);
             inventory.ShouldContainKey("mem_total_kB");
         }
+
+        run.ShouldHaveNoErrors();
     }
 
     [Fact]
@@ -70,6 +72,8 @@ public sealed class AuthorizationTests(ServerFixture server) : IClassFixture<Ser
         await again.AllIdleAsync();
         again.DeviceIds.ShouldBe(run.DeviceIds);
         again.Fleet.Statistics()[SimulatorEvent.AuthPending].ShouldBe(0);
+
+        run.ShouldHaveNoErrors();
     }
 
     [Fact]
@@ -84,5 +88,7 @@ public sealed class AuthorizationTests(ServerFixture server) : IClassFixture<Ser
         await using var second = await SimulationRun.StartAsync(server.Options("late", 2));
         await second.AllIdleAsync();
         second.Fleet.Statistics()[SimulatorEvent.AutoAccepted].ShouldBe(2);
+
+        second.ShouldHaveNoErrors();
     }
 }

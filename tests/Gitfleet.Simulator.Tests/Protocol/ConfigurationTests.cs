@@ -37,6 +37,8 @@ public sealed class ConfigurationTests(ServerFixture server) : IClassFixture<Ser
         inventory["artifact_name"].ShouldStartWith("configuration-");
         run[0].Configuration!.OrderBy(p => p.Key, StringComparer.Ordinal).ShouldBe(configuration.OrderBy(p => p.Key, StringComparer.Ordinal));
         run.Fleet.Statistics()[SimulatorEvent.ConfigurationReports].ShouldBe(1);
+
+        run.ShouldHaveNoErrors();
     }
 
     [Fact]
@@ -57,6 +59,8 @@ public sealed class ConfigurationTests(ServerFixture server) : IClassFixture<Ser
         stored.TryGetProperty("reported", out var reported).ShouldBeTrue();
         reported.EnumerateObject().ShouldBeEmpty();
         run.Fleet.Statistics()[SimulatorEvent.InterlockRefusals].ShouldBe(1);
+
+        run.ShouldHaveNoErrors();
     }
 
     private async Task<string> DeployConfigurationAsync(Guid device, Dictionary<string, string> configuration)

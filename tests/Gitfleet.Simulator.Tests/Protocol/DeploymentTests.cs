@@ -40,6 +40,8 @@ public sealed class DeploymentTests(ServerFixture server) : IClassFixture<Server
         var again = await server.DeployAsync("pi4-os-2", run.DeviceIds);
         await run.UntilAsync(() => server.FinishedAsync(again), "second deployment finished");
         (await server.StatisticsAsync(again)).GetProperty("already-installed").GetInt32().ShouldBe(3);
+
+        run.ShouldHaveNoErrors();
     }
 
     [Fact]
@@ -67,6 +69,8 @@ public sealed class DeploymentTests(ServerFixture server) : IClassFixture<Server
         run[1].RunningImage.ShouldBe("pi4-os-1");
         run[2].RunningImage.ShouldBe("broken-3");
         (await server.InventoryAsync(ids[1]))["rootfs-image.version"].ShouldBe("pi4-os-1");
+
+        run.ShouldHaveNoErrors();
     }
 
     [Fact]
@@ -88,6 +92,8 @@ public sealed class DeploymentTests(ServerFixture server) : IClassFixture<Server
         run[0].RunningImage.ShouldBe("pi4-os-1");
         run[0].DeploymentId.ShouldBeNull();
         (await server.StatisticsAsync(deployment)).GetProperty("aborted").GetInt32().ShouldBe(1);
+
+        run.ShouldHaveNoErrors();
     }
 
     [Fact]
@@ -108,5 +114,7 @@ public sealed class DeploymentTests(ServerFixture server) : IClassFixture<Server
         statistics[SimulatorEvent.ChecksumMismatches].ShouldBe(0);
         (await server.StatisticsAsync(deployment)).GetProperty("success").GetInt32().ShouldBe(1);
         run[0].RunningImage.ShouldBe("pi4-os-big");
+
+        run.ShouldHaveNoErrors();
     }
 }

@@ -1,4 +1,5 @@
 using Gitfleet.Simulator.Devices;
+using Gitfleet.Simulator.Statistics;
 
 namespace Gitfleet.Simulator.Tests.Support;
 
@@ -55,6 +56,15 @@ public sealed class SimulationRun : IAsyncDisposable
 
     /// <summary>Until every device is idle (authorized, inventory sent, polling).</summary>
     public Task AllIdleAsync() => UntilAsync(() => Devices.All(d => d.State == SimulatedDeviceState.Idle), "all devices idle");
+
+    /// <summary>No simulator bug, no 5xx, no answer the client would not expect (network faults are allowed).</summary>
+    public void ShouldHaveNoErrors()
+    {
+        var statistics = Fleet.Statistics();
+        statistics[SimulatorEvent.StepErrors].ShouldBe(0, statistics.LastError);
+        statistics[SimulatorEvent.ServerErrors].ShouldBe(0);
+        statistics[SimulatorEvent.UnexpectedResponses].ShouldBe(0);
+    }
 
     public ValueTask DisposeAsync() => Fleet.DisposeAsync();
 }
