@@ -143,16 +143,30 @@ internal static class DownloadBench
 
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = path + ".tmp";
+        var image = path + ".rootfs.ext4";
+        await using (var payload = File.Create(image))
+        {
+            // Incompressible and the same on every run.
+            var random = new Random(42);
+            var chunk = new byte[1024 * 1024];
+            for (var i = 0; i < sizeMiB; i++)
+            {
+                random.NextBytes(chunk);
+                await payload.WriteAsync(chunk);
+            }
+        }
+
         await using (var output = File.Create(temporary))
         {
             await ArtifactWriter.WriteRootfsImageAsync(output, new RootfsImageDefinition
             {
                 Name = name,
                 DeviceTypes = ["pi4-v3-arm64"],
-                Image = ArtifactFileSource.FromStream("rootfs.ext4", _ => ValueTask.FromResult<Stream>(new NoiseStream(sizeMiB * 1048576L))),
+                Image = ArtifactFileSource.FromFile(image, "rootfs.ext4"),
             }, new ArtifactWriterOptions { DataCompression = CompressionLevel.NoCompression });
         }
 
+        File.Delete(image);
         File.Move(temporary, path, overwrite: true);
     }
 
@@ -163,53 +177,4 @@ internal static class DownloadBench
     }
 
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
-
-    /// <summary>Incompressible bytes, a pure function of the position (so any read pattern gives the same content).</summary>
-    private sealed class NoiseStream(long length) : Stream
-    {
-        private long position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => length;
-
-        public override long Position { get => position; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var count = (int)Math.Min(buffer.Length, length - position);
-            for (var i = 0; i < count; i++)
-            {
-                var at = position + i;
-                buffer[i] = (byte)(Mix((ulong)(at >> 3)) >> (int)((at & 7) * 8));
-            }
-
-            position += count;
-            return count;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        private static ulong Mix(ulong z)
-        {
-            z += 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return z ^ (z >> 31);
-        }
-    }
 }
