@@ -25,9 +25,19 @@ internal sealed class PendingAcceptor(SimulationContext context, IReadOnlyList<S
         while (!cancellationToken.IsCancellationRequested)
         {
             await Task.Delay(interval, context.Time, cancellationToken).ConfigureAwait(false);
-            if (context.Counters.States()[SimulatedDeviceState.PendingAuthorization] > 0)
+            if (context.Counters.States()[SimulatedDeviceState.PendingAuthorization] == 0)
+            {
+                continue;
+            }
+
+            try
             {
                 await SweepAsync(managementToken, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+            {
+                // Not the answer devauth gives: shown, and tried again at the next interval.
+                context.LastError = "accepting pending devices: " + e.Message;
             }
         }
     }
@@ -72,7 +82,8 @@ internal sealed class PendingAcceptor(SimulationContext context, IReadOnlyList<S
         var accepted = 0;
         foreach (var set in sets.EnumerateArray())
         {
-            if (set.GetProperty("status").GetString() != "pending" || Normalize(set.GetProperty("pubkey").GetString() ?? "") != ours)
+            if (!set.TryGetProperty("status", out var status) || status.GetString() != "pending"
+                || !set.TryGetProperty("pubkey", out var pubkey) || Normalize(pubkey.GetString() ?? "") != ours)
             {
                 continue;
             }
