@@ -40,7 +40,7 @@ public sealed class FleetSimulator : IAsyncDisposable
     {
         this.options = options;
         this.time = time;
-        http = ServerConnection.Create(options.Server, options.MaxConnections, options.CaCertificatePath, options.Insecure, options.RequestTimeout);
+        http = ServerHttpClient.Create(options.Server, options.MaxConnections, options.CaCertificatePath, options.Insecure, options.RequestTimeout);
         scheduler = new DeviceScheduler(time, options.MaxConcurrentSteps, counters.SchedulerLag);
         context = new SimulationContext(options, time, new DeviceApiClient(http, counters, time), counters, scheduler);
         behaviour = new DeviceBehaviour(context);

@@ -30,11 +30,11 @@ internal static class DownloadBench
         var size = new FileInfo(path).Length;
         var expected = await HashFileAsync(path);
 
-        using var http = ServerConnection.Create(server, parallel + 2, args.Text("ca"), insecure: false, TimeSpan.FromMinutes(10));
+        using var http = ServerHttpClient.Create(server, parallel + 2, args.Text("ca"), insecure: false, TimeSpan.FromMinutes(10));
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", args.Text("token"));
         var id = await UploadOnceAsync(http, path, name);
         var link = (await http.GetFromJsonAsync<JsonElement>($"/api/management/v1/deployments/artifacts/{id}/download")).GetProperty("uri").GetString()!;
-        using var anonymous = ServerConnection.Create(server, parallel + 2, args.Text("ca"), insecure: false, TimeSpan.FromMinutes(10));
+        using var anonymous = ServerHttpClient.Create(server, parallel + 2, args.Text("ca"), insecure: false, TimeSpan.FromMinutes(10));
 
         var full = new List<double>();
         var cpuBefore = CpuSample.Take(serverPid);

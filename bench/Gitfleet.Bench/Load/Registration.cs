@@ -28,7 +28,7 @@ internal static class Registration
             return 0;
         }
 
-        using var http = ServerConnection.Create(server, concurrency, args.Text("ca"), insecure: false, TimeSpan.FromSeconds(120));
+        using var http = ServerHttpClient.Create(server, concurrency, args.Text("ca"), insecure: false, TimeSpan.FromSeconds(120));
         var api = new DeviceApiClient(http);
         var token = args.Text("token");
         var failures = 0;

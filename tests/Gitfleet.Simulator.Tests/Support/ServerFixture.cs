@@ -37,7 +37,7 @@ public sealed class ServerFixture : IAsyncLifetime
             ConsoleLogging = false,
             CheckInFlushInterval = TimeSpan.FromMilliseconds(200),
         });
-        admin = ServerConnection.Create(server.BaseUri, 4, server.CertificatePath, insecure: false, TimeSpan.FromSeconds(30));
+        admin = ServerHttpClient.Create(server.BaseUri, 4, server.CertificatePath, insecure: false, TimeSpan.FromSeconds(30));
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
     }
 

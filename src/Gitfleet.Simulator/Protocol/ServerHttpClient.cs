@@ -8,7 +8,7 @@ namespace Gitfleet.Simulator.Protocol;
 /// The one HTTP connection pool all simulated devices share: HTTP/1.1 keep-alive (as the Mender client speaks it),
 /// a bounded number of connections, and trust in exactly the server's certificate (or none, with insecure).
 /// </summary>
-public static class ServerConnection
+public static class ServerHttpClient
 {
     public static HttpClient Create(Uri server, int maxConnections, string? caCertificatePath, bool insecure, TimeSpan requestTimeout)
     {
