@@ -17,6 +17,7 @@ internal static class CommandCatalog
         yield return HistoryCommand.Create(console);
         yield return RolloutCommand.Create(console);
         yield return ServerCommand.Create(console);
+        yield return SimulateCommand.Create(console);
         yield return VersionCommand.Create(console);
     }
 }

@@ -1,0 +1,36 @@
+namespace Gitfleet.Bench.Load;
+
+/// <summary>The load modes of bench/checkins.sh and bench/downloads.sh: register devices, hammer next, download artifacts.</summary>
+internal static class LoadCommands
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        try
+        {
+            return args switch
+            {
+                ["register", .. var rest] => await Registration.RunAsync(new BenchArgs(rest)),
+                ["checkins", .. var rest] => await CheckInLoad.RunAsync(new BenchArgs(rest)),
+                ["downloads", .. var rest] => await DownloadBench.RunAsync(new BenchArgs(rest)),
+                ["simulate", .. var rest] => await SimulatorLoad.RunAsync(new BenchArgs(rest)),
+                _ => Usage(),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            return 2;
+        }
+    }
+
+    private static int Usage()
+    {
+        Console.Error.WriteLine("""
+            usage: Gitfleet.Bench load register  --server URL --ca PEM --token T --devices N --tokens FILE [--prefix P] [--concurrency C]
+                   Gitfleet.Bench load checkins  --server URL --ca PEM --tokens FILE --devices N [--connections C] [--warmup S] [--duration S] [--server-pid PID]
+                   Gitfleet.Bench load simulate  --server URL --ca PEM --devices N [--prefix P] [--poll S] [--ramp S] [--duration S] [--server-pid PID]
+                   Gitfleet.Bench load downloads --server URL --ca PEM --token T --work DIR [--size-mib M] [--runs R] [--parallel P] [--server-pid PID]
+            """);
+        return 2;
+    }
+}

@@ -1,0 +1,48 @@
+# Shared by the bench scripts: build once, start and stop a separate `gitfleet server` process, medians.
+# shellcheck shell=bash
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+bench_token="bench-admin-token-$(id -u)-0123456789abcdef"
+bench_dll="$root/bench/Gitfleet.Bench/bin/Release/net10.0/Gitfleet.Bench.dll"
+server_pid=""
+
+bench_build() {
+  "$root/gitfleet" version >/dev/null   # publishes the CLI (Release, ReadyToRun) when a source changed
+  dotnet build "$root/bench/Gitfleet.Bench" -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
+}
+
+# start_server DATA_DIR PORT [taskset CPU list]: the server as its own process, as in production.
+start_server() {
+  local data="$1" port="$2" cpus="${3:-}"
+  mkdir -p "$data"
+  local launcher=()
+  [ -n "$cpus" ] && launcher=(taskset -c "$cpus")
+  GITFLEET_ADMIN_TOKEN="$bench_token" GITFLEET_ADMIN_PASSWORD="bench-password" GITFLEET_DEVICE_TOKEN_LIFETIME=30d \
+    "${launcher[@]}" dotnet "$root/.gitfleet/bin/gitfleet.dll" server --data "$data" --urls "https://127.0.0.1:$port" >"$data/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do
+    if curl -s -o /dev/null --cacert "$data/tls/server.crt" "https://127.0.0.1:$port/api/management/v1/gitfleet/info" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "the server did not start; see $data/server.log" >&2
+  return 1
+}
+
+stop_server() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid"
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  server_pid=""
+}
+
+# median_of FIELD < lines of "result k=v ...": the median of that field.
+median_of() {
+  grep -o " $1=[0-9.]*" | cut -d= -f2 | sort -n | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]; else print "n/a"}'
+}
+
+machine_line() {
+  echo "machine: $(nproc) cores, $(free -m | awk '/^Mem:/ {print $2}') MiB memory, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+}
