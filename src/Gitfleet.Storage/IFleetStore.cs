@@ -7,7 +7,7 @@ namespace Gitfleet.Storage;
 /// sees SQL. Every method that changes several rows runs in one transaction, so a failure stores nothing.
 /// Methods that stream (<c>IAsyncEnumerable</c>) run one query per call, for bulk views such as the facts endpoint.
 /// </summary>
-public interface IFleetStore : IDeviceStore, IUserStore, IArtifactStore, IDeploymentStore, IConfigurationStore, IAsyncDisposable
+public interface IFleetStore : IDeviceStore, IUserStore, IArtifactStore, IDeploymentStore, IConfigurationStore, IReconcileStore, IAsyncDisposable
 {
     /// <summary>Creates or upgrades the schema to the newest version; returns the version now in place.</summary>
     Task<int> MigrateAsync(CancellationToken cancellationToken);
@@ -30,6 +30,9 @@ public interface IDeviceStore
     /// identity with a new key gets a new pending auth set; a known pair is returned as it is.
     /// </summary>
     Task<AuthRequestOutcome> RecordAuthRequestAsync(string deviceId, string authSetId, IReadOnlyDictionary<string, string> identity, string identityKey, string publicKey, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>The devices whose canonical identity (JSON, keys sorted) is one of <paramref name="identityKeys"/>.</summary>
+    Task<IReadOnlyList<DeviceRecord>> FindByIdentityKeysAsync(IReadOnlyCollection<string> identityKeys, CancellationToken cancellationToken);
 
     /// <summary>Creates a preauthorized device with one preauthorized auth set; null when the identity exists.</summary>
     Task<DeviceRecord?> PreauthorizeAsync(string deviceId, string authSetId, IReadOnlyDictionary<string, string> identity, string identityKey, string publicKey, DateTimeOffset now, CancellationToken cancellationToken);
@@ -65,6 +68,21 @@ public interface IDeviceStore
 
     /// <summary>Every attribute of every device, ordered by device id (for the facts view).</summary>
     IAsyncEnumerable<AttributeRecord> StreamAttributesAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes values the server learned from the devices' check-ins (scope "provides", e.g. rootfs-image.version
+    /// from device_provides), in one transaction; values of devices that no longer exist are dropped.
+    /// </summary>
+    Task SaveProvidedAsync(IReadOnlyCollection<ProvidedAttribute> values, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Every value of scope "provides" (for the in-memory last-known values at start).</summary>
+    IAsyncEnumerable<ProvidedAttribute> StreamProvidedAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A short text that changes when devices join or leave, change status, get their device type, or their tags
+    /// change: what can change a branch's membership without a commit (the git watcher plans again then).
+    /// </summary>
+    Task<string> FleetFingerprintAsync(CancellationToken cancellationToken);
 
     Task<bool> SetGroupAsync(string deviceId, string? group, DateTimeOffset now, CancellationToken cancellationToken);
 
@@ -175,4 +193,42 @@ public interface IConfigurationStore
 
     /// <summary>Every device's configuration, ordered by device id (for the facts view).</summary>
     IAsyncEnumerable<ConfigurationRecord> StreamConfigurationsAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The reconciler's state: each branch's applied target and rollout, and the bulk reads and writes the rollout
+/// engine needs (one observed-state read per decision, one transaction per decision).
+/// </summary>
+public interface IReconcileStore
+{
+    Task<IReadOnlyList<BranchRecord>> ListBranchesAsync(CancellationToken cancellationToken);
+
+    /// <summary>The branch's applied target document (JSON), or null.</summary>
+    Task<string?> GetTargetJsonAsync(string branch, CancellationToken cancellationToken);
+
+    /// <summary>Stores a branch's new target (a new target generation); the branch's last seen commit becomes its commit.</summary>
+    Task<BranchRecord> SaveTargetAsync(NewBranchTarget target, CancellationToken cancellationToken);
+
+    /// <summary>What the git watcher saw on a branch: its newest commit and that commit's validation errors (empty when valid).</summary>
+    Task<BranchRecord> SaveObservationAsync(string branch, string? lastSeenCommit, IReadOnlyList<string> errors, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<RolloutDeviceRecord>> ListRolloutDevicesAsync(string branch, CancellationToken cancellationToken);
+
+    /// <summary>Writes one rollout decision in one transaction (see <see cref="RolloutCommit"/>).</summary>
+    Task CommitRolloutAsync(RolloutCommit commit, CancellationToken cancellationToken);
+
+    /// <summary>The status of the given device parts (unknown parts are left out).</summary>
+    Task<IReadOnlyList<DevicePartOutcome>> GetDevicePartsAsync(IReadOnlyCollection<DevicePart> parts, CancellationToken cancellationToken);
+
+    /// <summary>Deployment logs (messages JSON) by device-deployment id.</summary>
+    Task<IReadOnlyDictionary<string, string>> GetLogsAsync(IReadOnlyCollection<string> deviceDeploymentIds, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The observed state the rollout engine compares with targets, for every device, by id: status, device type,
+    /// artifact name, the installed image (rootfs-image.version reported in the inventory, else captured from the
+    /// check-in), the reported configuration, the last check-in and the unfinished deployments. The same data as
+    /// the facts document, without the maps only planning needs (identity, tags, other attributes). Four queries.
+    /// </summary>
+    /// <param name="lastCheckIn">Fresher check-in times than the store's (the server keeps them in memory).</param>
+    Task<IReadOnlyDictionary<string, Gitfleet.Core.Facts.DeviceFacts>> LoadObservedAsync(Func<string, DateTimeOffset?>? lastCheckIn, CancellationToken cancellationToken);
 }

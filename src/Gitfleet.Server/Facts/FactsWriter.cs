@@ -42,13 +42,19 @@ internal sealed class FactsWriter(IFleetStore store, DeviceRegistry registry, Ti
             var inventory = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var attribute in await attributes.TakeAsync(device.Id).ConfigureAwait(false))
             {
-                var target = attribute.Scope switch
+                switch (attribute.Scope)
                 {
-                    AttributeScope.Tags => tags,
-                    AttributeScope.Inventory => inventory,
-                    _ => null,
-                };
-                target?.Add(attribute.Name, JsonMaps.AttributeText(attribute.ValueJson));
+                    case AttributeScope.Tags:
+                        tags.Add(attribute.Name, JsonMaps.AttributeText(attribute.ValueJson));
+                        break;
+                    case AttributeScope.Inventory:
+                        inventory[attribute.Name] = JsonMaps.AttributeText(attribute.ValueJson);
+                        break;
+                    case AttributeScope.Provides:
+                        // Rows come in scope order: what the device reports itself (inventory) wins.
+                        inventory.TryAdd(attribute.Name, JsonMaps.AttributeText(attribute.ValueJson));
+                        break;
+                }
             }
 
             var configuration = (await configurations.TakeAsync(device.Id).ConfigureAwait(false)).FirstOrDefault();
@@ -88,6 +94,16 @@ internal sealed class FactsWriter(IFleetStore store, DeviceRegistry registry, Ti
         writer.WriteEndObject();
         writer.Flush();
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The same document read back into memory (the git watcher plans against it, as the CLI plans against the endpoint).</summary>
+    public async Task<IReadOnlyList<DeviceFacts>> ReadAllAsync(CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var pipe = PipeWriter.Create(buffer, new StreamPipeWriterOptions(leaveOpen: true));
+        await WriteAsync(pipe, cancellationToken).ConfigureAwait(false);
+        await pipe.CompleteAsync().ConfigureAwait(false);
+        return FactsDocument.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)).Devices;
     }
 
     /// <summary>A forward-only cursor over a stream ordered by device id: takes the rows of one device at a time.</summary>
