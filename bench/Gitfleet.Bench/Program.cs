@@ -5,6 +5,8 @@ return args switch
     ["generate-fleet", var directory, var devices, var hostVars] => FleetGenerator.Generate(directory, int.Parse(devices, System.Globalization.CultureInfo.InvariantCulture), int.Parse(hostVars, System.Globalization.CultureInfo.InvariantCulture)),
     ["parse-facts", var file] => Measure.ParseFacts(file),
     ["plan", var repository, var file, var branch] => Measure.Plan(repository, file, branch),
+    ["reconcile", var work, var baseCommit, var changeCommit, var runs] => await ReconcileBench.RunAsync(work, baseCommit, changeCommit, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
+    ["observe", var database, var runs] => await ObserveBench.RunAsync(database, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
     _ => Usage(),
 };
 

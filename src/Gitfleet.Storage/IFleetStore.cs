@@ -224,11 +224,14 @@ public interface IReconcileStore
     Task<IReadOnlyDictionary<string, string>> GetLogsAsync(IReadOnlyCollection<string> deviceDeploymentIds, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The observed state the rollout engine compares with targets, for every device, by id: status, device type,
-    /// artifact name, the installed image (rootfs-image.version reported in the inventory, else captured from the
-    /// check-in), the reported configuration, the last check-in and the unfinished deployments. The same data as
-    /// the facts document, without the maps only planning needs (identity, tags, other attributes). Four queries.
+    /// The observed state the rollout engine compares with targets, for every device: status, device type, artifact
+    /// name, the installed image (rootfs-image.version reported in the inventory, else captured from check-ins), the
+    /// reported configuration, the last check-in and the unfinished deployments. The same data as the facts
+    /// document, without what only planning needs (identity, tags, other attributes). Reads run in parallel;
+    /// with <paramref name="previous"/>, only devices whose rows were stamped since it are read (everything every
+    /// few minutes), unchanged devices keep their facts, and reported configurations are read again only when their
+    /// stored checksum changed.
     /// </summary>
     /// <param name="lastCheckIn">Fresher check-in times than the store's (the server keeps them in memory).</param>
-    Task<IReadOnlyDictionary<string, Gitfleet.Core.Facts.DeviceFacts>> LoadObservedAsync(Func<string, DateTimeOffset?>? lastCheckIn, CancellationToken cancellationToken);
+    Task<ObservedState> LoadObservedAsync(ObservedState? previous, DateTimeOffset now, Func<string, DateTimeOffset?>? lastCheckIn, CancellationToken cancellationToken);
 }

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Gitfleet.Core.Facts;
@@ -31,10 +32,60 @@ internal sealed class FactsWriter(IFleetStore store, DeviceRegistry registry, Ti
         writer.WriteString("schema", FactsDocument.CurrentSchema);
         writer.WriteString("generated_at", time.GetUtcNow());
         writer.WriteStartArray("devices");
+        var count = 0;
+        await foreach (var facts in StreamAsync(cancellationToken).ConfigureAwait(false))
+        {
+            JsonSerializer.Serialize(writer, facts, Options);
+            if (++count % 200 == 0)
+            {
+                writer.Flush();
+                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        writer.Flush();
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The same facts in memory, without JSON (the git watcher plans against them, as the CLI plans against the endpoint).</summary>
+    public async Task<IReadOnlyList<DeviceFacts>> ReadAllAsync(CancellationToken cancellationToken)
+    {
+        var devices = new List<DeviceFacts>(registry.Count);
+        await foreach (var facts in StreamAsync(cancellationToken).ConfigureAwait(false))
+        {
+            devices.Add(facts);
+        }
+
+        return devices;
+    }
+
+    /// <summary>Every device's facts, in id order, merged from four ordered queries as they stream.</summary>
+    private async IAsyncEnumerable<DeviceFacts> StreamAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         await using var attributes = new Cursor<AttributeRecord>(store.StreamAttributesAsync(cancellationToken), a => a.DeviceId);
         await using var configurations = new Cursor<ConfigurationRecord>(store.StreamConfigurationsAsync(cancellationToken), c => c.DeviceId);
         await using var inFlight = new Cursor<DeviceDeploymentView>(store.StreamUnfinishedAsync(cancellationToken), v => v.Device.DeviceId);
-        var count = 0;
+
+        // Many devices report the same configuration: each distinct JSON text is parsed once.
+        var maps = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        IReadOnlyDictionary<string, string>? Map(string? json)
+        {
+            if (json is null)
+            {
+                return null;
+            }
+
+            if (!maps.TryGetValue(json, out var map))
+            {
+                map = JsonMaps.Deserialize(json);
+                maps[json] = map;
+            }
+
+            return map;
+        }
+
         await foreach (var device in store.StreamDevicesAsync(cancellationToken).ConfigureAwait(false))
         {
             var identity = new Dictionary<string, string>(device.Identity, StringComparer.Ordinal);
@@ -59,7 +110,7 @@ internal sealed class FactsWriter(IFleetStore store, DeviceRegistry registry, Ti
 
             var configuration = (await configurations.TakeAsync(device.Id).ConfigureAwait(false)).FirstOrDefault();
             var deployments = await inFlight.TakeAsync(device.Id).ConfigureAwait(false);
-            var facts = new DeviceFacts
+            yield return new DeviceFacts
             {
                 Id = device.Id,
                 Status = device.Status,
@@ -68,8 +119,8 @@ internal sealed class FactsWriter(IFleetStore store, DeviceRegistry registry, Ti
                 Identity = identity,
                 Tags = tags,
                 Attributes = inventory,
-                ReportedConfiguration = configuration?.ReportedJson is { } reported ? JsonMaps.Deserialize(reported) : null,
-                ConfiguredConfiguration = configuration?.ConfiguredJson is { } configured ? JsonMaps.Deserialize(configured) : null,
+                ReportedConfiguration = Map(configuration?.ReportedJson),
+                ConfiguredConfiguration = Map(configuration?.ConfiguredJson),
                 LastCheckIn = registry.LastCheckIn(device.Id) ?? device.LastCheckIn,
                 InFlight = deployments.Select(v => new InFlightDeployment
                 {
@@ -82,28 +133,7 @@ internal sealed class FactsWriter(IFleetStore store, DeviceRegistry registry, Ti
                     Commit = v.Deployment.Trace?.Commit,
                 }).ToList(),
             };
-            JsonSerializer.Serialize(writer, facts, Options);
-            if (++count % 200 == 0)
-            {
-                writer.Flush();
-                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-            }
         }
-
-        writer.WriteEndArray();
-        writer.WriteEndObject();
-        writer.Flush();
-        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>The same document read back into memory (the git watcher plans against it, as the CLI plans against the endpoint).</summary>
-    public async Task<IReadOnlyList<DeviceFacts>> ReadAllAsync(CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var pipe = PipeWriter.Create(buffer, new StreamPipeWriterOptions(leaveOpen: true));
-        await WriteAsync(pipe, cancellationToken).ConfigureAwait(false);
-        await pipe.CompleteAsync().ConfigureAwait(false);
-        return FactsDocument.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)).Devices;
     }
 
     /// <summary>A forward-only cursor over a stream ordered by device id: takes the rows of one device at a time.</summary>

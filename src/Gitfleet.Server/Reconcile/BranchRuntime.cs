@@ -27,6 +27,14 @@ internal sealed class BranchRuntime(string branch)
 
     public RolloutDecision? LastDecision { get; set; }
 
+    /// <summary>The rollout devices that were offline (and not done) at <see cref="LastDecision"/>.</summary>
+    public (int Count, int Hash) LastOffline { get; set; }
+
+    /// <summary>The last decision's device evaluations, and the target generation they belong to.</summary>
+    public DeviceEvaluation[]? Evaluations { get; set; }
+
+    public long EvaluatedGeneration { get; set; } = -1;
+
     /// <summary>A transient problem (git unreachable) shown as Reconciling until the next success.</summary>
     public string? TransientError { get; set; }
 

@@ -7,7 +7,8 @@ namespace Gitfleet.Server.Reconcile;
 /// The deployments one rollout decision creates: one OS deployment per image with its devices, one configuration
 /// deployment per distinct configuration with its devices (its artifact is generated per device type when a
 /// device first asks), every one traced to the target's commit. OS deployments come first, so a device installs
-/// the image before the configuration written for it.
+/// the image before the configuration written for it. Ids are version 7 GUIDs (time-ordered) and rows come in
+/// device order, so the store's indexes grow at neighbouring pages instead of random ones.
 /// </summary>
 internal sealed class DeploymentBatch(TargetIndex target, DateTimeOffset now)
 {
@@ -26,7 +27,7 @@ internal sealed class DeploymentBatch(TargetIndex target, DateTimeOffset now)
     {
         if (!images.TryGetValue(image, out var group))
         {
-            group = new Group(Guid.NewGuid().ToString(), new DeploymentRecord
+            group = new Group(Guid.CreateVersion7().ToString(), new DeploymentRecord
             {
                 Id = "",
                 Name = $"{target.Branch} @ {target.Commit.ShortSha}: {image}",
@@ -52,7 +53,7 @@ internal sealed class DeploymentBatch(TargetIndex target, DateTimeOffset now)
         {
             var configuration = target.Configurations[index];
             var name = "configuration-" + configuration.Checksum[..12];
-            group = new Group(Guid.NewGuid().ToString(), new DeploymentRecord
+            group = new Group(Guid.CreateVersion7().ToString(), new DeploymentRecord
             {
                 Id = "",
                 Name = $"{target.Branch} @ {target.Commit.ShortSha}: {name}",
@@ -77,12 +78,12 @@ internal sealed class DeploymentBatch(TargetIndex target, DateTimeOffset now)
     public IReadOnlyList<NewDeployment> Build() =>
         images.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Value)
             .Concat(configurations.OrderBy(kv => kv.Key).Select(kv => kv.Value))
-            .Select(g => new NewDeployment(g.Header with { Id = g.Id, DeviceCount = g.Rows.Count }, g.Rows))
+            .Select(g => new NewDeployment(g.Header with { Id = g.Id, DeviceCount = g.Rows.Count }, g.Rows.OrderBy(r => r.DeviceId, StringComparer.Ordinal).ToList()))
             .ToList();
 
     private DeviceDeploymentRecord Row(string deploymentId, string deviceId, string? deviceType, string? artifactId) => new()
     {
-        Id = Guid.NewGuid().ToString(),
+        Id = Guid.CreateVersion7().ToString(),
         DeploymentId = deploymentId,
         DeviceId = deviceId,
         Status = DeviceDeploymentStatus.Pending,

@@ -36,8 +36,12 @@ internal sealed record DeviceEvaluation(DeviceFacts? Facts, OsAction Os, ConfigA
         }
     }
 
-    /// <summary>Compares every device of a target with the facts, on every core.</summary>
-    public static DeviceEvaluation[] EvaluateAll(TargetIndex target, IReadOnlyDictionary<string, DeviceFacts> facts)
+    /// <summary>
+    /// Compares every device of a target with the facts, on every core. With the evaluations of the same target
+    /// from the previous decision, a device whose compared facts are the same instances (the observed-state read
+    /// keeps them when nothing changed) keeps its evaluation: a no-op decision compares almost nothing.
+    /// </summary>
+    public static DeviceEvaluation[] EvaluateAll(TargetIndex target, IReadOnlyDictionary<string, DeviceFacts> facts, DeviceEvaluation[]? previous = null)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(facts);
@@ -50,6 +54,12 @@ internal sealed record DeviceEvaluation(DeviceFacts? Facts, OsAction Os, ConfigA
                 return;
             }
 
+            if (previous is not null && previous[i].Facts is { } before && SameComparison(before, device))
+            {
+                result[i] = ReferenceEquals(before, device) ? previous[i] : previous[i] with { Facts = device };
+                return;
+            }
+
             var os = TargetComparison.CompareOs(device, target.ImageFor(i));
             var configuration = target.ConfigurationFor(i) is { } desired
                 ? TargetComparison.CompareConfiguration(device, desired, os.Kind == ActionKind.Update)
@@ -58,4 +68,10 @@ internal sealed record DeviceEvaluation(DeviceFacts? Facts, OsAction Os, ConfigA
         });
         return result;
     }
+
+    /// <summary>Same inputs to <see cref="TargetComparison"/>: status, installed image, reported configuration and in-flight deployments.</summary>
+    private static bool SameComparison(DeviceFacts before, DeviceFacts now) =>
+        ReferenceEquals(before, now)
+        || (before.Status == now.Status && ReferenceEquals(before.Attributes, now.Attributes) && before.ArtifactName == now.ArtifactName
+            && ReferenceEquals(before.ReportedConfiguration, now.ReportedConfiguration) && ReferenceEquals(before.InFlight, now.InFlight));
 }

@@ -231,6 +231,30 @@ internal sealed class RolloutWork
         Progress = Progress with { Aborted = true };
     }
 
+    /// <summary>Which rollout devices are offline and not done (a count and a hash of their ids): what time alone changes in a decision.</summary>
+    public (int Count, int Hash) Offline()
+    {
+        var (count, hash) = (0, 0);
+        foreach (var row in Rows.Values)
+        {
+            var done = row.State is RolloutDeviceState.Succeeded or RolloutDeviceState.Aborted
+                || (row.State == RolloutDeviceState.Failed && row.Attempts > target.Policy.Retries);
+            if (done || !target.TryFind(row.DeviceId, out var i))
+            {
+                continue;
+            }
+
+            var seen = evaluations[i].Facts?.LastCheckIn;
+            if (seen is null || now - seen.Value > target.Policy.OfflineTimeout)
+            {
+                count++;
+                hash ^= StringComparer.Ordinal.GetHashCode(row.DeviceId);
+            }
+        }
+
+        return (count, hash);
+    }
+
     public RolloutInput ToInput(string seed) => new()
     {
         Policy = target.Policy,
@@ -321,9 +345,10 @@ internal sealed class RolloutWork
         Progress = Progress,
         StartedAt = StartedAt,
         ReplaceDevices = Restarted,
-        Devices = Restarted ? [.. Rows.Values] : changed.Where(Rows.ContainsKey).Select(id => Rows[id]).ToList(),
+        // In device order: the store's indexes are keyed by device id, so sorted writes stay on neighbouring pages.
+        Devices = (Restarted ? Rows.Values : changed.Where(Rows.ContainsKey).Select(id => Rows[id])).OrderBy(r => r.DeviceId, StringComparer.Ordinal).ToList(),
         Deployments = batch?.Build() ?? [],
-        Configured = batch?.Configured ?? [],
+        Configured = batch?.Configured.OrderBy(c => c.DeviceId, StringComparer.Ordinal).ToList() ?? [],
         Aborts = [.. aborts],
         Now = now,
     };

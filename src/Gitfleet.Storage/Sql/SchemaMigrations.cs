@@ -136,7 +136,7 @@ public static class SchemaMigrations
                 deployment_id TEXT NULL
             );
             """),
-        new(2, "reconcile: branch targets, rollout progress and devices; captured device provides; unfinished-deployment index", """
+        new(2, "reconcile: branch targets, rollout progress and devices; unfinished-deployment index; secret keys; reported checksums", """
             CREATE TABLE reconcile_targets (
                 branch TEXT PRIMARY KEY,
                 generation BIGINT NOT NULL,
@@ -179,8 +179,12 @@ public static class SchemaMigrations
             );
 
             CREATE INDEX ix_device_deployments_unfinished ON device_deployments (device_id, seq) WHERE finished = 0;
+            CREATE INDEX ix_device_deployments_updated ON device_deployments (updated_ms);
+            CREATE INDEX ix_devices_updated ON devices (updated_ms);
 
             ALTER TABLE deployments ADD COLUMN secret_keys_json TEXT NULL;
+            ALTER TABLE configurations ADD COLUMN reported_checksum TEXT NULL;
+            CREATE INDEX ix_configurations_reported ON configurations (reported_ms);
             """),
     ];
 }

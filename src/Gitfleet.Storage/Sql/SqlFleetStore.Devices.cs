@@ -233,7 +233,9 @@ public abstract partial class SqlFleetStore
             """,
             ["device", "name", "value", "now"], values,
             (p, v) => (v[0], v[1], v[2], v[3]) = (p.DeviceId, p.Name, System.Text.Json.JsonSerializer.Serialize(p.Value), ms),
-            cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            cancellationToken).ConfigureAwait(false)
+            + await BulkAsync(connection, transaction, "UPDATE devices SET updated_ms = @now WHERE id = @device", ["now", "device"], values,
+                (p, v) => (v[0], v[1]) = (ms, p.DeviceId), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
 
     public IAsyncEnumerable<ProvidedAttribute> StreamProvidedAsync(CancellationToken cancellationToken) =>

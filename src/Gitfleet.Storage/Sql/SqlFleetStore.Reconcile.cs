@@ -98,6 +98,12 @@ public abstract partial class SqlFleetStore
         return WriteAsync(async (connection, transaction) =>
         {
             var now = Ms(commit.Now);
+            var bulk = commit.Devices.Count + commit.Deployments.Sum(d => d.Devices.Count) > 10_000;
+            if (bulk)
+            {
+                await BulkWriteAsync(connection, transaction, starting: true, cancellationToken).ConfigureAwait(false);
+            }
+
             await EnsureBranchAsync(connection, transaction, commit.Branch, commit.Now, cancellationToken).ConfigureAwait(false);
             await InsertDeploymentsAsync(connection, transaction, commit.Deployments, cancellationToken).ConfigureAwait(false);
             await BulkAsync(connection, transaction,
@@ -146,6 +152,11 @@ public abstract partial class SqlFleetStore
                     reason = p.PauseReason, acknowledged = p.AcknowledgedFailures, aborted = p.Aborted ? 1 : 0,
                     started = OptionalMs(commit.StartedAt), completed = OptionalMs(p.CompletedAt), now,
                 }, transaction, cancellationToken)).ConfigureAwait(false);
+            if (bulk)
+            {
+                await BulkWriteAsync(connection, transaction, starting: false, cancellationToken).ConfigureAwait(false);
+            }
+
             return 0;
         }, cancellationToken);
     }
@@ -220,7 +231,7 @@ public abstract partial class SqlFleetStore
                 NULL, NULL, @created, 0, @type, @artifactId, 0, NULL, @seq)
             """,
             ["id", "deployment", "device", "created", "type", "artifactId", "seq"],
-            sequenced.SelectMany(s => s.New.Devices.Select(row => (Row: row, s.Seq))),
+            sequenced.SelectMany(s => s.New.Devices.Select(row => (Row: row, s.Seq))).ToList(),
             (r, v) => (v[0], v[1], v[2], v[3], v[4], v[5], v[6]) = (r.Row.Id, r.Row.DeploymentId, r.Row.DeviceId, Ms(r.Row.CreatedAt), r.Row.DeviceType, r.Row.ArtifactId, r.Seq),
             cancellationToken).ConfigureAwait(false);
     }
@@ -234,12 +245,18 @@ public abstract partial class SqlFleetStore
         }
 
         var ms = Ms(now);
-        await BulkAsync(connection, transaction,
-            """
-            UPDATE device_deployments SET status = 'aborted', finished = 1, finished_ms = @now, updated_ms = @now
-            WHERE deployment_id = @deployment AND device_id = @device AND finished = 0
-            """,
-            ["now", "deployment", "device"], parts, (p, v) => (v[0], v[1], v[2]) = (ms, p.DeploymentId, p.DeviceId), cancellationToken).ConfigureAwait(false);
+        foreach (var deployment in parts.GroupBy(p => p.DeploymentId, StringComparer.Ordinal))
+        {
+            foreach (var batch in Batches(deployment.Select(p => p.DeviceId)))
+            {
+                await connection.ExecuteAsync(Command(
+                    """
+                    UPDATE device_deployments SET status = 'aborted', finished = 1, finished_ms = @ms, updated_ms = @ms
+                    WHERE deployment_id = @deploymentId AND device_id IN @batch AND finished = 0
+                    """, new { ms, deploymentId = deployment.Key, batch }, transaction, cancellationToken)).ConfigureAwait(false);
+            }
+        }
+
         foreach (var deploymentId in parts.Select(p => p.DeploymentId).Distinct(StringComparer.Ordinal))
         {
             await AdvanceDeploymentStatusAsync(connection, transaction, deploymentId, now, cancellationToken).ConfigureAwait(false);

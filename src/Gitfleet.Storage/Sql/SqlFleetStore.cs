@@ -26,6 +26,12 @@ public abstract partial class SqlFleetStore : IFleetStore
 
     public abstract ValueTask DisposeAsync();
 
+    /// <summary>
+    /// Called before (<paramref name="starting"/>) and after a transaction that writes several hundred thousand
+    /// rows (a rollout decision over a large fleet): an engine may tune its connection for it.
+    /// </summary>
+    protected virtual Task BulkWriteAsync(DbConnection connection, DbTransaction transaction, bool starting, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public async Task<int> MigrateAsync(CancellationToken cancellationToken)
     {
         using var writer = await EnterWriterAsync(cancellationToken).ConfigureAwait(false);

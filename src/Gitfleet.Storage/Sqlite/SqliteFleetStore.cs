@@ -59,6 +59,16 @@ public sealed class SqliteFleetStore : SqlFleetStore
         return new Release(writer);
     }
 
+    /// <summary>A larger page cache while a large decision writes, so index pages stay in memory; back to the default after.</summary>
+    protected override async Task BulkWriteAsync(DbConnection connection, DbTransaction transaction, bool starting, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = starting ? "PRAGMA cache_size = -131072" : "PRAGMA cache_size = -2000";
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     protected override bool IsUniqueViolation(DbException exception) =>
         exception is SqliteException { SqliteErrorCode: 19 }; // SQLITE_CONSTRAINT
 

@@ -75,7 +75,7 @@ public sealed class ReconcileStoreTests : IAsyncLifetime
         rows.ShouldHaveSingleItem().Deployments.ShouldBe([os.Deployment.Id, configuration.Deployment.Id]);
         (await Store.GetConfigurationAsync(device.Id, None))!.DeploymentId.ShouldBe(configuration.Deployment.Id);
 
-        var observed = await Store.LoadObservedAsync(id => id == other.Id ? StoreFixture.Now.AddHours(1) : null, None);
+        var observed = (await Store.LoadObservedAsync(null, StoreFixture.Now, id => id == other.Id ? StoreFixture.Now.AddHours(1) : null, None)).Devices;
         observed[device.Id].InFlight.Select(f => (f.Kind, f.ArtifactName, f.ConfigurationChecksum)).ShouldBe(
             [(DeploymentKind.Os, "image-2", null), (DeploymentKind.Configuration, null, "0123456789abcdef")]);
         observed[other.Id].LastCheckIn.ShouldBe(StoreFixture.Now.AddHours(1));
@@ -104,16 +104,50 @@ public sealed class ReconcileStoreTests : IAsyncLifetime
         await Store.SetReportedAsync(reporting.Id, JsonMaps.Serialize(new Dictionary<string, string> { ["a"] = "1" }), StoreFixture.Now, None);
         await Store.SetReportedAsync(silent.Id, JsonMaps.Serialize(new Dictionary<string, string> { ["a"] = "1" }), StoreFixture.Now, None);
 
-        var observed = await Store.LoadObservedAsync(null, None);
+        var state = await Store.LoadObservedAsync(null, StoreFixture.Now, null, None);
+        var observed = state.Devices;
         observed[reporting.Id].InstalledImage.ShouldBe("from-inventory");
         observed[silent.Id].InstalledImage.ShouldBe("only-provides");
         observed.ContainsKey("gone-device").ShouldBeFalse();
         observed[silent.Id].ReportedConfiguration.ShouldBeSameAs(observed[reporting.Id].ReportedConfiguration, "identical maps are read once");
         (await Store.StreamProvidedAsync(None).ToListAsync()).Count.ShouldBe(2, "values of unknown devices are dropped");
+        var again = await Store.LoadObservedAsync(state, StoreFixture.Now, null, None);
+        again.Devices[silent.Id].ShouldBeSameAs(observed[silent.Id], "nothing changed: the same facts");
+        await Store.SetReportedAsync(silent.Id, JsonMaps.Serialize(new Dictionary<string, string> { ["a"] = "2" }), StoreFixture.Now, None);
+        var changed = await Store.LoadObservedAsync(again, StoreFixture.Now, null, None);
+        changed.Devices[silent.Id].ReportedConfiguration!["a"].ShouldBe("2");
+        changed.Devices[reporting.Id].ShouldBeSameAs(observed[reporting.Id]);
 
         // PUT replaces what the device reports, not what its check-ins provided.
         await Store.SaveInventoryAsync(reporting.Id, [new("device_type", "\"rpi4\"")], replace: true, StoreFixture.Now, None);
-        (await Store.LoadObservedAsync(null, None))[reporting.Id].InstalledImage.ShouldBe("from-provides");
+        (await Store.LoadObservedAsync(changed, StoreFixture.Now, null, None)).Devices[reporting.Id].InstalledImage.ShouldBe("from-provides");
+    }
+
+    [Fact]
+    public async Task Reads_between_full_reads_follow_deployments_new_devices_and_removed_ones()
+    {
+        var device = await fixture.AcceptedDeviceAsync("m1");
+        var leaving = await fixture.AcceptedDeviceAsync("m2");
+        var first = await Store.LoadObservedAsync(null, StoreFixture.Now, null, None);
+        first.FullReadAt.ShouldBe(StoreFixture.Now);
+
+        var later = StoreFixture.Now.AddMinutes(1);
+        var deployment = StoreFixture.Deployment("image-2", [device.Id], later);
+        await Store.CreateDeploymentAsync(deployment, None);
+        var joined = await fixture.AcceptedDeviceAsync("m3");
+        var second = await Store.LoadObservedAsync(first, later, null, None);
+        second.FullReadAt.ShouldBe(StoreFixture.Now, "only what changed was read");
+        second.Devices[device.Id].InFlight.ShouldHaveSingleItem().ArtifactName.ShouldBe("image-2");
+        second.Devices.ContainsKey(joined.Id).ShouldBeTrue("a new device is read");
+        second.Devices[leaving.Id].ShouldBeSameAs(first.Devices[leaving.Id]);
+
+        var row = (await Store.GetNextForDeviceAsync(device.Id, None))!.Device;
+        await Store.UpdateDeviceStatusAsync(row.Id, "success", null, later.AddMinutes(1), None);
+        await Store.DecommissionDeviceAsync(leaving.Id, later.AddMinutes(1), None);
+        var third = await Store.LoadObservedAsync(second, later.AddMinutes(1), null, None);
+        third.Devices[device.Id].InFlight.ShouldBeEmpty();
+        third.Devices.ContainsKey(leaving.Id).ShouldBeFalse("a device that went away is dropped");
+        (await Store.LoadObservedAsync(third, StoreFixture.Now.AddMinutes(10), null, None)).FullReadAt.ShouldBe(StoreFixture.Now.AddMinutes(10), "everything is read every few minutes");
     }
 
     [Fact]

@@ -36,6 +36,9 @@ internal sealed partial class GitWatcher(
     private readonly Dictionary<string, WatchState> states = options.FleetBranches.ToDictionary(b => b, _ => new WatchState(), StringComparer.Ordinal);
     private FleetRepository? repository;
 
+    /// <summary>Called with each phase of a branch's reconcile and how long it took (bench/reconcile.sh prints them).</summary>
+    public Action<string, TimeSpan>? PhaseObserver { get; set; }
+
     public bool Enabled => options.FleetRepository is not null && states.Count > 0;
 
     public bool Watches(string branch) => Enabled && states.ContainsKey(branch);
@@ -104,6 +107,13 @@ internal sealed partial class GitWatcher(
     {
         var now = time.GetUtcNow();
         string? head = null;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        void Phase(string name)
+        {
+            PhaseObserver?.Invoke(name, clock.Elapsed);
+            clock.Restart();
+        }
+
         try
         {
             repository ??= await FleetRepository.OpenAsync(options.FleetRepository!, Path.Combine(data.Root, "repos"), cancellationToken).ConfigureAwait(false);
@@ -111,6 +121,7 @@ internal sealed partial class GitWatcher(
             head = await repository.TryResolveAsync(branch, cancellationToken).ConfigureAwait(false)
                 ?? throw new GitCommandException($"the fleet repository {repository.Source} has no branch '{branch}'");
             var fingerprint = await store.FleetFingerprintAsync(cancellationToken).ConfigureAwait(false);
+            Phase("fetch");
             if (head == state.Commit && fingerprint == state.Fingerprint)
             {
                 state.Succeeded(now, options.FleetPollInterval);
@@ -121,6 +132,7 @@ internal sealed partial class GitWatcher(
 
             var planner = new BranchPlanner(repository);
             var load = await planner.LoadAsync(head, cancellationToken).ConfigureAwait(false);
+            Phase("load and validate");
             if (load.Revision is null)
             {
                 var errors = load.Errors.Select(d => d.ToString()).ToList();
@@ -130,9 +142,12 @@ internal sealed partial class GitWatcher(
             else
             {
                 var devices = await facts.ReadAllAsync(cancellationToken).ConfigureAwait(false);
-                var planned = await planner.PlanAsync(branch, load.Revision, devices, options.Secrets, cancellationToken).ConfigureAwait(false);
+                Phase("read facts");
+                var planned = await planner.PlanAsync(branch, load.Revision, devices, options.Secrets, cancellationToken, Phase).ConfigureAwait(false);
                 var target = BranchTargetBuilder.Build(planned.Plan, planned.Revision, planned.Members);
+                Phase("build target");
                 var result = await engine.SubmitAsync(branch, target, cancellationToken).ConfigureAwait(false);
+                Phase("submit");
                 if (result.Unchanged)
                 {
                     await engine.ReportObservationAsync(branch, head, [], cancellationToken).ConfigureAwait(false);
