@@ -55,6 +55,14 @@ public interface IDeviceStore
     /// <summary>Every device (for the facts view), in id order.</summary>
     IAsyncEnumerable<DeviceRecord> StreamDevicesAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Every device's facts, as the facts document holds them (docs/facts.md), in id order, a page of devices at a
+    /// time: four range queries per page (devices, attributes, configurations, unfinished deployments), maps that
+    /// repeat shared. The facts endpoint streams the pages; the git watcher plans against all of them.
+    /// </summary>
+    /// <param name="lastCheckIn">Fresher check-in times than the store's (the server keeps them in memory).</param>
+    IAsyncEnumerable<IReadOnlyList<Gitfleet.Core.Facts.DeviceFacts>> StreamFactsAsync(Func<string, DateTimeOffset?>? lastCheckIn, CancellationToken cancellationToken);
+
     /// <summary>Writes last check-in times in one transaction.</summary>
     Task SaveCheckInsAsync(IReadOnlyCollection<KeyValuePair<string, DateTimeOffset>> checkIns, CancellationToken cancellationToken);
 
