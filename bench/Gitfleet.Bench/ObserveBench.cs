@@ -21,4 +21,25 @@ internal static class ObserveBench
 
         return 0;
     }
+
+    public static async Task<int> FactsAsync(string database, int runs)
+    {
+        await using var store = await SqliteFleetStore.OpenAsync(database, CancellationToken.None);
+        for (var run = 0; run < runs; run++)
+        {
+            var gc = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+            var allocated = GC.GetTotalAllocatedBytes();
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+            var count = 0;
+            await foreach (var page in store.StreamFactsAsync(null, withConfigured: false, CancellationToken.None))
+            {
+                count += page.Count;
+            }
+
+            Console.WriteLine($"facts of {count} devices in {clock.ElapsedMilliseconds} ms ({(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms CPU), {(GC.GetTotalAllocatedBytes() - allocated) >> 20} MiB allocated, GCs {GC.CollectionCount(0) - gc.Item1}/{GC.CollectionCount(1) - gc.Item2}/{GC.CollectionCount(2) - gc.Item3}");
+        }
+
+        return 0;
+    }
 }

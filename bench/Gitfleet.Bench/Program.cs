@@ -7,6 +7,7 @@ return args switch
     ["plan", var repository, var file, var branch] => Measure.Plan(repository, file, branch),
     ["reconcile", var work, var baseCommit, var changeCommit, var runs] => await ReconcileBench.RunAsync(work, baseCommit, changeCommit, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
     ["observe", var database, var runs] => await ObserveBench.RunAsync(database, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
+    ["facts", var database, var runs] => await ObserveBench.FactsAsync(database, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
     _ => Usage(),
 };
 

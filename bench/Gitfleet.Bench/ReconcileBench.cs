@@ -88,7 +88,11 @@ internal static class ReconcileBench
                 throw new InvalidOperationException($"the change did not reach every device: {status.Devices} ({status.Rollout?.Message})");
             }
 
+            // The decisions right after the change read what it wrote once more (its stamps are in the margin of the
+            // change-stamp reads); the steady state is a minute later.
             clock.Advance(TimeSpan.FromSeconds(15));
+            await engine.RunOnceAsync(CancellationToken.None);
+            clock.Advance(TimeSpan.FromSeconds(45));
             var inFlight = await MeasureAsync(() => engine.RunOnceAsync(CancellationToken.None));
             var change = plan + schedule;
             results.Add([noop, plan, schedule, change, inFlight]);

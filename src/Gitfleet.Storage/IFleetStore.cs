@@ -61,7 +61,8 @@ public interface IDeviceStore
     /// repeat shared. The facts endpoint streams the pages; the git watcher plans against all of them.
     /// </summary>
     /// <param name="lastCheckIn">Fresher check-in times than the store's (the server keeps them in memory).</param>
-    IAsyncEnumerable<IReadOnlyList<Gitfleet.Core.Facts.DeviceFacts>> StreamFactsAsync(Func<string, DateTimeOffset?>? lastCheckIn, CancellationToken cancellationToken);
+    /// <param name="withConfigured">Include the configured maps (the endpoint does; planning never reads them).</param>
+    IAsyncEnumerable<IReadOnlyList<Gitfleet.Core.Facts.DeviceFacts>> StreamFactsAsync(Func<string, DateTimeOffset?>? lastCheckIn, bool withConfigured, CancellationToken cancellationToken);
 
     /// <summary>Writes last check-in times in one transaction.</summary>
     Task SaveCheckInsAsync(IReadOnlyCollection<KeyValuePair<string, DateTimeOffset>> checkIns, CancellationToken cancellationToken);

@@ -29,7 +29,7 @@ internal sealed class FactsWriter(IFleetStore store, DeviceRegistry registry, Ti
         writer.WriteString("generated_at", time.GetUtcNow());
         writer.WriteStartArray("devices");
         var count = 0;
-        await foreach (var page in store.StreamFactsAsync(registry.LastCheckIn, cancellationToken).ConfigureAwait(false))
+        await foreach (var page in store.StreamFactsAsync(registry.LastCheckIn, withConfigured: true, cancellationToken).ConfigureAwait(false))
         {
             foreach (var facts in page)
             {
@@ -48,11 +48,14 @@ internal sealed class FactsWriter(IFleetStore store, DeviceRegistry registry, Ti
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The same facts in memory, without JSON (the git watcher plans against them, as the CLI plans against the endpoint).</summary>
+    /// <summary>
+    /// The same facts in memory, without JSON and without the configured maps, which planning never reads (the git
+    /// watcher plans against them, as the CLI plans against the endpoint).
+    /// </summary>
     public async Task<IReadOnlyList<DeviceFacts>> ReadAllAsync(CancellationToken cancellationToken)
     {
         var devices = new List<DeviceFacts>(registry.Count);
-        await foreach (var page in store.StreamFactsAsync(registry.LastCheckIn, cancellationToken).ConfigureAwait(false))
+        await foreach (var page in store.StreamFactsAsync(registry.LastCheckIn, withConfigured: false, cancellationToken).ConfigureAwait(false))
         {
             devices.AddRange(page);
         }

@@ -41,8 +41,7 @@ internal sealed class DeploymentBatch(TargetIndex target, DateTimeOffset now)
             images[image] = group;
         }
 
-        var artifact = deviceType is null ? null : candidates.FirstOrDefault(a => a.DeviceTypes.Contains(deviceType, StringComparer.Ordinal));
-        group.Rows.Add(Row(group.Id, deviceId, deviceType, artifact?.Id));
+        group.Rows.Add(Row(group.Id, deviceId, deviceType, group.ArtifactFor(deviceType, candidates)));
         return group.Id;
     }
 
@@ -78,7 +77,7 @@ internal sealed class DeploymentBatch(TargetIndex target, DateTimeOffset now)
     public IReadOnlyList<NewDeployment> Build() =>
         images.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Value)
             .Concat(configurations.OrderBy(kv => kv.Key).Select(kv => kv.Value))
-            .Select(g => new NewDeployment(g.Header with { Id = g.Id, DeviceCount = g.Rows.Count }, g.Rows.OrderBy(r => r.DeviceId, StringComparer.Ordinal).ToList()))
+            .Select(g => new NewDeployment(g.Header with { Id = g.Id, DeviceCount = g.Rows.Count }, RolloutWork.Sorted(g.Rows, r => r.DeviceId)))
             .ToList();
 
     private DeviceDeploymentRecord Row(string deploymentId, string deviceId, string? deviceType, string? artifactId) => new()
@@ -94,6 +93,25 @@ internal sealed class DeploymentBatch(TargetIndex target, DateTimeOffset now)
 
     private sealed record Group(string Id, DeploymentRecord Header)
     {
+        private readonly Dictionary<string, string?> artifacts = new(StringComparer.Ordinal);
+
         public List<DeviceDeploymentRecord> Rows { get; } = [];
+
+        /// <summary>The artifact of the image for a device type (looked up once per type).</summary>
+        public string? ArtifactFor(string? deviceType, IReadOnlyList<ArtifactRecord> candidates)
+        {
+            if (deviceType is null)
+            {
+                return null;
+            }
+
+            if (!artifacts.TryGetValue(deviceType, out var id))
+            {
+                id = candidates.FirstOrDefault(a => a.DeviceTypes.Contains(deviceType, StringComparer.Ordinal))?.Id;
+                artifacts[deviceType] = id;
+            }
+
+            return id;
+        }
     }
 }

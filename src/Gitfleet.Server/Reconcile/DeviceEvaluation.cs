@@ -19,21 +19,24 @@ internal sealed record DeviceEvaluation(DeviceFacts? Facts, OsAction Os, ConfigA
     public bool InFlight => Os.Kind == ActionKind.InFlight || Configuration.Kind == ActionKind.InFlight;
 
     /// <summary>In-flight deployments that deliver the desired state (followed instead of scheduling again).</summary>
-    public IEnumerable<string> DesiredInFlight(string image)
+    public IReadOnlyList<string> DesiredInFlight(string image)
     {
-        if (Facts is null)
+        if (Facts is not { InFlight.Count: > 0 })
         {
-            yield break;
+            return [];
         }
 
+        var ids = new List<string>(Facts.InFlight.Count);
         foreach (var flight in Facts.InFlight)
         {
             if ((flight.Kind == DeploymentKind.Os && Os.Kind == ActionKind.InFlight && flight.ArtifactName == image)
                 || (flight.Kind == DeploymentKind.Configuration && Configuration.Kind == ActionKind.InFlight && flight.ConfigurationChecksum == Configuration.Checksum))
             {
-                yield return flight.DeploymentId;
+                ids.Add(flight.DeploymentId);
             }
         }
+
+        return ids;
     }
 
     /// <summary>

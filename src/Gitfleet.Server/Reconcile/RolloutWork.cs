@@ -304,7 +304,7 @@ internal sealed class RolloutWork
             if (!evaluation.NeedsSchedule)
             {
                 Set(evaluation.InFlight
-                    ? row with { State = RolloutDeviceState.Scheduled, Attempts = row.Attempts + 1, Deployments = evaluation.DesiredInFlight(image).ToList(), LastError = null }
+                    ? row with { State = RolloutDeviceState.Scheduled, Attempts = row.Attempts + 1, Deployments = evaluation.DesiredInFlight(image), LastError = null }
                     : row with { State = RolloutDeviceState.Succeeded, LastError = null });
                 continue;
             }
@@ -346,12 +346,27 @@ internal sealed class RolloutWork
         StartedAt = StartedAt,
         ReplaceDevices = Restarted,
         // In device order: the store's indexes are keyed by device id, so sorted writes stay on neighbouring pages.
-        Devices = (Restarted ? Rows.Values : changed.Where(Rows.ContainsKey).Select(id => Rows[id])).OrderBy(r => r.DeviceId, StringComparer.Ordinal).ToList(),
+        Devices = Sorted((Restarted ? Rows.Values : changed.Where(Rows.ContainsKey).Select(id => Rows[id])).ToList(), r => r.DeviceId),
         Deployments = batch?.Build() ?? [],
-        Configured = batch?.Configured.OrderBy(c => c.DeviceId, StringComparer.Ordinal).ToList() ?? [],
+        Configured = batch is null ? [] : Sorted(batch.Configured.ToList(), c => c.DeviceId),
         Aborts = [.. aborts],
         Now = now,
     };
+
+    /// <summary>The list in ordinal order of <paramref name="key"/>; already sorted lists (the usual case) are only checked.</summary>
+    internal static List<T> Sorted<T>(List<T> items, Func<T, string> key)
+    {
+        for (var i = 1; i < items.Count; i++)
+        {
+            if (string.CompareOrdinal(key(items[i - 1]), key(items[i])) > 0)
+            {
+                items.Sort((a, b) => string.CompareOrdinal(key(a), key(b)));
+                break;
+            }
+        }
+
+        return items;
+    }
 
     /// <summary>Devices that got new deployments (the in-memory pending index is told after the commit).</summary>
     public IEnumerable<string> NewlyDeployed => batch?.DeviceIds ?? [];
@@ -388,7 +403,7 @@ internal sealed class RolloutWork
 
         Rows[id] = evaluation.NeedsSchedule
             ? new RolloutDeviceRecord(id, RolloutDeviceState.Waiting, 0, [], null, now)
-            : new RolloutDeviceRecord(id, RolloutDeviceState.Scheduled, 1, evaluation.DesiredInFlight(target.ImageFor(i)).ToList(), null, now);
+            : new RolloutDeviceRecord(id, RolloutDeviceState.Scheduled, 1, evaluation.DesiredInFlight(target.ImageFor(i)), null, now);
         changed.Add(id);
     }
 

@@ -9,10 +9,11 @@ public abstract partial class SqlFleetStore
     private const int FactsPageSize = 20_000;
 
     public async IAsyncEnumerable<IReadOnlyList<DeviceFacts>> StreamFactsAsync(
-        Func<string, DateTimeOffset?>? lastCheckIn, [EnumeratorCancellation] CancellationToken cancellationToken)
+        Func<string, DateTimeOffset?>? lastCheckIn, bool withConfigured, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var deployments = await ReadUnfinishedDeploymentsAsync(cancellationToken).ConfigureAwait(false);
         var maps = new FactsMaps();
+        var attributePool = new StringPool(); // Names and values repeat across pages.
         var after = "";
         while (true)
         {
@@ -23,10 +24,13 @@ public abstract partial class SqlFleetStore
             }
 
             var last = devices[^1].Id;
-            var attributes = Task.Run(() => ReadFactsAttributesAsync(after, last, cancellationToken), cancellationToken);
-            var configurations = Task.Run(() => ReadFactsConfigurationsAsync(after, last, cancellationToken), cancellationToken);
-            var inFlight = Task.Run(() => ReadFactsInFlightAsync(after, last, deployments, cancellationToken), cancellationToken);
+            var attributes = Task.Run(() => ReadFactsAttributesAsync(after, last, attributePool, cancellationToken), cancellationToken);
+            var configurations = Task.Run(() => ReadFactsConfigurationsAsync(after, last, withConfigured, cancellationToken), cancellationToken);
+            var inFlight = Task.Run(
+                () => ReadInFlightRowsAsync("finished = 0 AND device_id > @after AND device_id <= @last", [("@after", after), ("@last", last)], deployments, cancellationToken),
+                cancellationToken);
             await Task.WhenAll(attributes, configurations, inFlight).ConfigureAwait(false);
+            await maps.ReadUnseenAsync(this, configurations.Result, cancellationToken).ConfigureAwait(false);
             var page = new List<DeviceFacts>(devices.Count);
             foreach (var device in devices)
             {
@@ -41,7 +45,7 @@ public abstract partial class SqlFleetStore
                     Identity = maps.Map(scopes?.Identity, share: false),
                     Tags = maps.Map(scopes?.Tags),
                     Attributes = maps.Map(scopes?.Inventory),
-                    ReportedConfiguration = maps.Configuration(configuration.Reported),
+                    ReportedConfiguration = maps.Reported(device.Id, configuration),
                     ConfiguredConfiguration = maps.Configuration(configuration.Configured),
                     LastCheckIn = lastCheckIn?.Invoke(device.Id) ?? FromMs(device.LastCheckInMs),
                     InFlight = inFlight.Result.GetValueOrDefault(device.Id) ?? [],
@@ -57,116 +61,87 @@ public abstract partial class SqlFleetStore
     {
         var pool = new StringPool();
         var devices = new List<ObservedRow>(FactsPageSize);
-        await foreach (var reader in ReadRowsAsync(
+        await ReadAllAsync(
             "SELECT id, status, device_type, artifact_name, last_checkin_ms FROM devices WHERE id > @after ORDER BY id LIMIT @limit",
-            [("@after", after), ("@limit", FactsPageSize)], cancellationToken).ConfigureAwait(false))
-        {
-            devices.Add(new ObservedRow(
-                reader.GetString(0),
-                pool.Intern(reader.GetString(1)),
-                reader.IsDBNull(2) ? null : pool.Intern(reader.GetString(2)),
-                reader.IsDBNull(3) ? null : pool.Intern(reader.GetString(3)),
-                reader.IsDBNull(4) ? null : reader.GetInt64(4),
+            [("@after", after), ("@limit", FactsPageSize)], row => devices.Add(new ObservedRow(
+                row.GetString(0),
+                row.GetPooled(1, pool),
+                row.IsNull(2) ? null : row.GetPooled(2, pool),
+                row.IsNull(3) ? null : row.GetPooled(3, pool),
+                row.IsNull(4) ? null : row.GetInt64(4),
                 null,
                 null,
-                false));
-        }
-
+                false)), cancellationToken).ConfigureAwait(false);
         return devices;
     }
 
     /// <summary>Identity, inventory (provides as a fallback) and tags of the devices in (after, last], by device.</summary>
-    private async Task<Dictionary<string, DeviceScopes>> ReadFactsAttributesAsync(string after, string last, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, DeviceScopes>> ReadFactsAttributesAsync(string after, string last, StringPool pool, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, DeviceScopes>(StringComparer.Ordinal);
+        DeviceScopes? scopes = null;
+        await ReadAllAsync(
+            "SELECT device_id, scope, name, value_json FROM attributes WHERE device_id > @after AND device_id <= @last ORDER BY device_id, scope, name",
+            [("@after", after), ("@last", last)], row =>
+            {
+                var deviceId = row.GetPooled(0, pool);
+                if (scopes is null || !ReferenceEquals(scopes.DeviceId, deviceId))
+                {
+                    scopes = new DeviceScopes(deviceId);
+                    result[deviceId] = scopes;
+                }
+
+                var name = row.GetPooled(2, pool);
+                var value = row.GetPooledAttribute(3, pool);
+                switch (row.GetPooled(1, pool))
+                {
+                    case AttributeScope.Identity:
+                        scopes.Identity.Add(new(name, value));
+                        break;
+                    case AttributeScope.Inventory:
+                        scopes.Inventory.Add(new(name, value));
+                        break;
+                    case AttributeScope.Provides:
+                        // Rows come in scope order: what the device reports itself (inventory) wins.
+                        if (!scopes.Inventory.Any(kv => kv.Key == name))
+                        {
+                            scopes.Inventory.Add(new(name, value));
+                        }
+
+                        break;
+                    case AttributeScope.Tags:
+                        scopes.Tags.Add(new(name, value));
+                        break;
+                }
+            }, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>
+    /// Configurations of the devices in (after, last]: the reported one's checksum (its JSON only when no checksum
+    /// is stored) and, when asked for, the configured JSON. Distinct reported maps are read once, by checksum.
+    /// </summary>
+    private async Task<Dictionary<string, FactsConfiguration>> ReadFactsConfigurationsAsync(string after, string last, bool withConfigured, CancellationToken cancellationToken)
     {
         var pool = new StringPool();
-        var result = new Dictionary<string, DeviceScopes>(StringComparer.Ordinal);
-        await foreach (var reader in ReadRowsAsync(
-            "SELECT device_id, scope, name, value_json FROM attributes WHERE device_id > @after AND device_id <= @last ORDER BY device_id, scope, name",
-            [("@after", after), ("@last", last)], cancellationToken).ConfigureAwait(false))
-        {
-            var deviceId = reader.GetString(0);
-            if (!result.TryGetValue(deviceId, out var scopes))
-            {
-                scopes = new DeviceScopes();
-                result[deviceId] = scopes;
-            }
-
-            var name = pool.Intern(reader.GetString(2));
-            var value = pool.Intern(JsonMaps.AttributeText(reader.GetString(3)));
-            switch (reader.GetString(1))
-            {
-                case AttributeScope.Identity:
-                    scopes.Identity.Add(new(name, value));
-                    break;
-                case AttributeScope.Inventory:
-                    scopes.Inventory.Add(new(name, value));
-                    break;
-                case AttributeScope.Provides:
-                    // Rows come in scope order: what the device reports itself (inventory) wins.
-                    if (!scopes.Inventory.Any(kv => kv.Key == name))
-                    {
-                        scopes.Inventory.Add(new(name, value));
-                    }
-
-                    break;
-                case AttributeScope.Tags:
-                    scopes.Tags.Add(new(name, value));
-                    break;
-            }
-        }
-
+        var result = new Dictionary<string, FactsConfiguration>(StringComparer.Ordinal);
+        await ReadAllAsync(
+            $"""
+            SELECT device_id, reported_checksum, CASE WHEN reported_checksum IS NULL THEN reported_json END, {(withConfigured ? "configured_json" : "NULL")}
+            FROM configurations WHERE device_id > @after AND device_id <= @last
+            """,
+            [("@after", after), ("@last", last)], row => result[row.GetString(0)] = new FactsConfiguration(
+                row.IsNull(1) ? null : row.GetPooled(1, pool), row.IsNull(2) ? null : row.GetString(2), row.IsNull(3) ? null : row.GetString(3)),
+            cancellationToken).ConfigureAwait(false);
         return result;
     }
 
-    private async Task<Dictionary<string, (string? Reported, string? Configured)>> ReadFactsConfigurationsAsync(string after, string last, CancellationToken cancellationToken)
+    private readonly record struct FactsConfiguration(string? ReportedChecksum, string? ReportedJson, string? Configured);
+
+    private sealed class DeviceScopes(string deviceId)
     {
-        var result = new Dictionary<string, (string?, string?)>(StringComparer.Ordinal);
-        await foreach (var reader in ReadRowsAsync(
-            "SELECT device_id, reported_json, configured_json FROM configurations WHERE device_id > @after AND device_id <= @last",
-            [("@after", after), ("@last", last)], cancellationToken).ConfigureAwait(false))
-        {
-            result[reader.GetString(0)] = (reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
-        }
+        public string DeviceId { get; } = deviceId;
 
-        return result;
-    }
-
-    private async Task<Dictionary<string, List<InFlightDeployment>>> ReadFactsInFlightAsync(
-        string after, string last, Dictionary<string, InFlightDeployment> deployments, CancellationToken cancellationToken)
-    {
-        var shared = new Dictionary<(string, string), InFlightDeployment>();
-        var result = new Dictionary<string, List<InFlightDeployment>>(StringComparer.Ordinal);
-        await foreach (var reader in ReadRowsAsync(
-            "SELECT device_id, deployment_id, status FROM device_deployments WHERE finished = 0 AND device_id > @after AND device_id <= @last ORDER BY device_id, seq",
-            [("@after", after), ("@last", last)], cancellationToken).ConfigureAwait(false))
-        {
-            if (!deployments.TryGetValue(reader.GetString(1), out var deployment))
-            {
-                continue;
-            }
-
-            var status = reader.GetString(2);
-            if (!shared.TryGetValue((deployment.DeploymentId, status), out var flight))
-            {
-                flight = deployment with { Status = status };
-                shared[(deployment.DeploymentId, status)] = flight;
-            }
-
-            var deviceId = reader.GetString(0);
-            if (!result.TryGetValue(deviceId, out var list))
-            {
-                list = new List<InFlightDeployment>(2);
-                result[deviceId] = list;
-            }
-
-            list.Add(flight);
-        }
-
-        return result;
-    }
-
-    private sealed class DeviceScopes
-    {
         public List<KeyValuePair<string, string>> Identity { get; } = [];
 
         public List<KeyValuePair<string, string>> Inventory { get; } = [];
@@ -180,7 +155,7 @@ public abstract partial class SqlFleetStore
     /// </summary>
     private sealed class FactsMaps
     {
-        private readonly Dictionary<string, CompactStringMap> byContent = new(StringComparer.Ordinal);
+        private readonly Dictionary<List<KeyValuePair<string, string>>, CompactStringMap> byContent = new(PooledEntries.Instance);
         private readonly Dictionary<string, IReadOnlyDictionary<string, string>> byJson = new(StringComparer.Ordinal);
         private readonly StringPool pool = new();
 
@@ -197,15 +172,43 @@ public abstract partial class SqlFleetStore
                 return new CompactStringMap(entries);
             }
 
-            var key = string.Join('\u0001', entries.Select(kv => kv.Key + '\u0002' + kv.Value));
-            if (!byContent.TryGetValue(key, out var map))
+            if (!byContent.TryGetValue(entries, out var map))
             {
-                map = new CompactStringMap(entries.ToList());
-                byContent[key] = map;
+                map = new CompactStringMap(entries);
+                byContent[entries] = map;
             }
 
             return map;
         }
+
+        private readonly Dictionary<string, IReadOnlyDictionary<string, string>> byChecksum = new(StringComparer.Ordinal);
+
+        /// <summary>Reads the reported maps of checksums not seen yet (one device each).</summary>
+        public async Task ReadUnseenAsync(SqlFleetStore store, Dictionary<string, FactsConfiguration> page, CancellationToken cancellationToken)
+        {
+            var unseen = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (deviceId, configuration) in page)
+            {
+                if (configuration.ReportedChecksum is { } checksum && !byChecksum.ContainsKey(checksum))
+                {
+                    unseen.TryAdd(checksum, deviceId);
+                }
+            }
+
+            if (unseen.Count == 0)
+            {
+                return;
+            }
+
+            var read = await store.ReadReportedAsync([.. unseen.Values], cancellationToken).ConfigureAwait(false);
+            foreach (var (checksum, deviceId) in unseen)
+            {
+                byChecksum[checksum] = read.GetValueOrDefault(deviceId) ?? DeviceFacts.EmptyMap;
+            }
+        }
+
+        public IReadOnlyDictionary<string, string>? Reported(string deviceId, FactsConfiguration configuration) =>
+            configuration.ReportedChecksum is { } checksum ? byChecksum[checksum] : Configuration(configuration.ReportedJson);
 
         public IReadOnlyDictionary<string, string>? Configuration(string? json)
         {
@@ -222,6 +225,42 @@ public abstract partial class SqlFleetStore
             }
 
             return map;
+        }
+    }
+
+    /// <summary>Entries of pooled strings are equal when they are the same instances in the same order: no text compared, nothing allocated.</summary>
+    private sealed class PooledEntries : IEqualityComparer<List<KeyValuePair<string, string>>>
+    {
+        public static readonly PooledEntries Instance = new();
+
+        public bool Equals(List<KeyValuePair<string, string>>? x, List<KeyValuePair<string, string>>? y)
+        {
+            if (x is null || y is null || x.Count != y.Count)
+            {
+                return ReferenceEquals(x, y);
+            }
+
+            for (var i = 0; i < x.Count; i++)
+            {
+                if (!ReferenceEquals(x[i].Key, y[i].Key) || !ReferenceEquals(x[i].Value, y[i].Value))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public int GetHashCode(List<KeyValuePair<string, string>> entries)
+        {
+            var hash = new HashCode();
+            foreach (var (key, value) in entries)
+            {
+                hash.Add(RuntimeHelpers.GetHashCode(key));
+                hash.Add(RuntimeHelpers.GetHashCode(value));
+            }
+
+            return hash.ToHashCode();
         }
     }
 }

@@ -18,8 +18,12 @@ public abstract partial class SqlFleetStore
     /// <summary>A full read at least this often: it also drops devices removed since, whatever the change stamps say.</summary>
     public static readonly TimeSpan FullReadInterval = TimeSpan.FromMinutes(5);
 
-    /// <summary>Rows stamped this long before a read are read again by the next one (a write that committed while a read ran).</summary>
-    private static readonly TimeSpan ChangeMargin = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Rows stamped this long before a read are read again by the next one (a write that committed while a read ran).
+    /// Writes are short transactions in this process (the engine's own large commit never overlaps its reads), so a
+    /// few seconds are plenty, and a decision's own writes are read back exactly once by the next one.
+    /// </summary>
+    private static readonly TimeSpan ChangeMargin = TimeSpan.FromSeconds(5);
 
     public Task<ObservedState> LoadObservedAsync(ObservedState? previous, DateTimeOffset now, Func<string, DateTimeOffset?>? lastCheckIn, CancellationToken cancellationToken) =>
         LoadObservedAsync(previous, full: false, now, lastCheckIn, cancellationToken);
@@ -236,7 +240,7 @@ public abstract partial class SqlFleetStore
     {
         var pool = new StringPool();
         var devices = new List<ObservedRow>();
-        await foreach (var reader in ReadRowsAsync(
+        await ReadAllAsync(
             $"""
             SELECT d.id, d.status, d.device_type, d.artifact_name, d.last_checkin_ms,
                 (SELECT a.value_json FROM attributes a WHERE a.device_id = d.id AND a.scope = '{AttributeScope.Inventory}' AND a.name = '{DeviceFacts.RootfsImageVersionAttribute}'),
@@ -244,41 +248,45 @@ public abstract partial class SqlFleetStore
                 c.reported_checksum, CASE WHEN c.reported_json IS NULL THEN 0 ELSE 1 END
             FROM devices d LEFT JOIN configurations c ON c.device_id = d.id
             WHERE {string.Format(System.Globalization.CultureInfo.InvariantCulture, where, "d.id")}
-            """, parameters, cancellationToken).ConfigureAwait(false))
-        {
-            var image = reader.IsDBNull(5) ? reader.IsDBNull(6) ? null : reader.GetString(6) : reader.GetString(5);
-            devices.Add(new ObservedRow(
-                reader.GetString(0),
-                pool.Intern(reader.GetString(1)),
-                reader.IsDBNull(2) ? null : pool.Intern(reader.GetString(2)),
-                reader.IsDBNull(3) ? null : pool.Intern(reader.GetString(3)),
-                reader.IsDBNull(4) ? null : reader.GetInt64(4),
-                image is null ? null : pool.Intern(AttributeTextFast(image)),
-                reader.IsDBNull(7) ? null : pool.Intern(reader.GetString(7)),
-                reader.GetInt64(8) != 0));
-        }
+            """, parameters, row => devices.Add(new ObservedRow(
+                row.GetString(0),
+                row.GetPooled(1, pool),
+                row.IsNull(2) ? null : row.GetPooled(2, pool),
+                row.IsNull(3) ? null : row.GetPooled(3, pool),
+                row.IsNull(4) ? null : row.GetInt64(4),
+                row.IsNull(5) ? row.IsNull(6) ? null : row.GetPooledAttribute(6, pool) : row.GetPooledAttribute(5, pool),
+                row.IsNull(7) ? null : row.GetPooled(7, pool),
+                row.GetInt64(8) != 0)), cancellationToken).ConfigureAwait(false);
+        var flights = await ReadInFlightRowsAsync(
+            $"finished = 0 AND {string.Format(System.Globalization.CultureInfo.InvariantCulture, where, "device_id")}", parameters, deployments, cancellationToken).ConfigureAwait(false);
+        return new ObservedHalf(devices, flights);
+    }
 
-        // Devices of one deployment in one status share one (immutable) record.
+    /// <summary>
+    /// The unfinished device rows matching <paramref name="where"/>, by device, in queue order; devices of one
+    /// deployment in one status share one (immutable) record.
+    /// </summary>
+    private async Task<Dictionary<string, List<InFlightDeployment>>> ReadInFlightRowsAsync(
+        string where, IReadOnlyList<(string Name, object Value)> parameters, Dictionary<string, InFlightDeployment> deployments, CancellationToken cancellationToken)
+    {
+        var pool = new StringPool();
         var shared = new Dictionary<(string, string), InFlightDeployment>();
         var flights = new Dictionary<string, List<InFlightDeployment>>(StringComparer.Ordinal);
-        await foreach (var reader in ReadRowsAsync(
-            $"SELECT device_id, deployment_id, status FROM device_deployments WHERE finished = 0 AND {string.Format(System.Globalization.CultureInfo.InvariantCulture, where, "device_id")} ORDER BY device_id, seq",
-            parameters, cancellationToken).ConfigureAwait(false))
+        await ReadAllAsync($"SELECT device_id, deployment_id, status FROM device_deployments WHERE {where} ORDER BY device_id, seq", parameters, row =>
         {
-            var deploymentId = pool.Intern(reader.GetString(1));
-            if (!deployments.TryGetValue(deploymentId, out var deployment))
+            if (!deployments.TryGetValue(row.GetPooled(1, pool), out var deployment))
             {
-                continue;
+                return;
             }
 
-            var status = pool.Intern(reader.GetString(2));
-            if (!shared.TryGetValue((deploymentId, status), out var flight))
+            var status = row.GetPooled(2, pool);
+            if (!shared.TryGetValue((deployment.DeploymentId, status), out var flight))
             {
                 flight = deployment with { Status = status };
-                shared[(deploymentId, status)] = flight;
+                shared[(deployment.DeploymentId, status)] = flight;
             }
 
-            var deviceId = reader.GetString(0);
+            var deviceId = row.GetString(0);
             if (!flights.TryGetValue(deviceId, out var list))
             {
                 list = new List<InFlightDeployment>(2);
@@ -286,9 +294,8 @@ public abstract partial class SqlFleetStore
             }
 
             list.Add(flight);
-        }
-
-        return new ObservedHalf(devices, flights);
+        }, cancellationToken).ConfigureAwait(false);
+        return flights;
     }
 
     /// <summary>Reported configurations of the given devices (JSON parsed), in batches.</summary>
@@ -342,12 +349,6 @@ public abstract partial class SqlFleetStore
             yield return reader;
         }
     }
-
-    /// <summary>An attribute value's text; a plain JSON string (the common case) without a JSON parser.</summary>
-    private static string AttributeTextFast(string valueJson) =>
-        valueJson.Length >= 2 && valueJson[0] == '"' && valueJson[^1] == '"' && !valueJson.AsSpan(1, valueJson.Length - 2).ContainsAny('"', '\\')
-            ? valueJson[1..^1]
-            : JsonMaps.AttributeText(valueJson);
 
     private sealed record ObservedRow(string Id, string Status, string? DeviceType, string? ArtifactName, long? LastCheckInMs, string? Image, string? Checksum, bool HasReported);
 

@@ -201,7 +201,7 @@ public abstract partial class SqlFleetStore
     }
 
     /// <summary>Inserts deployments and their device rows in order (FIFO per device follows the order given).</summary>
-    private static async Task InsertDeploymentsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<NewDeployment> deployments, CancellationToken cancellationToken)
+    private async Task InsertDeploymentsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<NewDeployment> deployments, CancellationToken cancellationToken)
     {
         if (deployments.Count == 0)
         {
@@ -237,7 +237,7 @@ public abstract partial class SqlFleetStore
     }
 
     /// <summary>Aborts single devices' parts of deployments (superseded or abandoned changes) and advances those deployments.</summary>
-    private static async Task AbortPartsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<DevicePart> parts, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task AbortPartsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<DevicePart> parts, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (parts.Count == 0)
         {

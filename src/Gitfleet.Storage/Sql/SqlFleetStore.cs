@@ -105,7 +105,7 @@ public abstract partial class SqlFleetStore : IFleetStore
     /// Runs one prepared statement for many rows, reusing its parameters (named <c>@name</c> in the SQL): bulk
     /// writes of hundreds of thousands of rows without parsing or binding the statement again per row.
     /// </summary>
-    protected static async Task<int> BulkAsync<T>(
+    protected virtual async Task<int> BulkAsync<T>(
         DbConnection connection,
         DbTransaction transaction,
         string sql,
