@@ -6,11 +6,14 @@ return args switch
     ["parse-facts", var file] => Measure.ParseFacts(file),
     ["plan", var repository, var file, var branch] => Measure.Plan(repository, file, branch),
     ["load", .. var rest] => await Gitfleet.Bench.Load.LoadCommands.RunAsync(rest),
+    ["reconcile", var work, var baseCommit, var changeCommit, var runs] => await ReconcileBench.RunAsync(work, baseCommit, changeCommit, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
+    ["observe", var database, var runs] => await ObserveBench.RunAsync(database, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
+    ["facts", var database, var runs] => await ObserveBench.FactsAsync(database, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Gitfleet.Bench generate-fleet DIR DEVICES HOST_VARS_FILES");
+    Console.Error.WriteLine("usage: Gitfleet.Bench generate-fleet DIR DEVICES HOST_VARS_FILES | parse-facts FILE | plan REPO FACTS BRANCH | load ... | reconcile WORK BASE CHANGE RUNS | observe DB RUNS | facts DB RUNS");
     return 2;
 }

@@ -7,7 +7,7 @@ namespace Gitfleet.Storage;
 /// sees SQL. Every method that changes several rows runs in one transaction, so a failure stores nothing.
 /// Methods that stream (<c>IAsyncEnumerable</c>) run one query per call, for bulk views such as the facts endpoint.
 /// </summary>
-public interface IFleetStore : IDeviceStore, IUserStore, IArtifactStore, IDeploymentStore, IConfigurationStore, IAsyncDisposable
+public interface IFleetStore : IDeviceStore, IUserStore, IArtifactStore, IDeploymentStore, IConfigurationStore, IReconcileStore, IAsyncDisposable
 {
     /// <summary>Creates or upgrades the schema to the newest version; returns the version now in place.</summary>
     Task<int> MigrateAsync(CancellationToken cancellationToken);
@@ -31,6 +31,9 @@ public interface IDeviceStore
     /// </summary>
     Task<AuthRequestOutcome> RecordAuthRequestAsync(string deviceId, string authSetId, IReadOnlyDictionary<string, string> identity, string identityKey, string publicKey, DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>The devices whose canonical identity (JSON, keys sorted) is one of <paramref name="identityKeys"/>.</summary>
+    Task<IReadOnlyList<DeviceRecord>> FindByIdentityKeysAsync(IReadOnlyCollection<string> identityKeys, CancellationToken cancellationToken);
+
     /// <summary>Creates a preauthorized device with one preauthorized auth set; null when the identity exists.</summary>
     Task<DeviceRecord?> PreauthorizeAsync(string deviceId, string authSetId, IReadOnlyDictionary<string, string> identity, string identityKey, string publicKey, DateTimeOffset now, CancellationToken cancellationToken);
 
@@ -52,6 +55,15 @@ public interface IDeviceStore
     /// <summary>Every device (for the facts view), in id order.</summary>
     IAsyncEnumerable<DeviceRecord> StreamDevicesAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Every device's facts, as the facts document holds them (docs/facts.md), in id order, a page of devices at a
+    /// time: four range queries per page (devices, attributes, configurations, unfinished deployments), maps that
+    /// repeat shared. The facts endpoint streams the pages; the git watcher plans against all of them.
+    /// </summary>
+    /// <param name="lastCheckIn">Fresher check-in times than the store's (the server keeps them in memory).</param>
+    /// <param name="withConfigured">Include the configured maps (the endpoint does; planning never reads them).</param>
+    IAsyncEnumerable<IReadOnlyList<Gitfleet.Core.Facts.DeviceFacts>> StreamFactsAsync(Func<string, DateTimeOffset?>? lastCheckIn, bool withConfigured, CancellationToken cancellationToken);
+
     /// <summary>Writes last check-in times in one transaction.</summary>
     Task SaveCheckInsAsync(IReadOnlyCollection<KeyValuePair<string, DateTimeOffset>> checkIns, CancellationToken cancellationToken);
 
@@ -65,6 +77,21 @@ public interface IDeviceStore
 
     /// <summary>Every attribute of every device, ordered by device id (for the facts view).</summary>
     IAsyncEnumerable<AttributeRecord> StreamAttributesAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes values the server learned from the devices' check-ins (scope "provides", e.g. rootfs-image.version
+    /// from device_provides), in one transaction; values of devices that no longer exist are dropped.
+    /// </summary>
+    Task SaveProvidedAsync(IReadOnlyCollection<ProvidedAttribute> values, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Every value of scope "provides" (for the in-memory last-known values at start).</summary>
+    IAsyncEnumerable<ProvidedAttribute> StreamProvidedAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A short text that changes when devices join or leave, change status, get their device type, or their tags
+    /// change: what can change a branch's membership without a commit (the git watcher plans again then).
+    /// </summary>
+    Task<string> FleetFingerprintAsync(CancellationToken cancellationToken);
 
     Task<bool> SetGroupAsync(string deviceId, string? group, DateTimeOffset now, CancellationToken cancellationToken);
 
@@ -175,4 +202,45 @@ public interface IConfigurationStore
 
     /// <summary>Every device's configuration, ordered by device id (for the facts view).</summary>
     IAsyncEnumerable<ConfigurationRecord> StreamConfigurationsAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The reconciler's state: each branch's applied target and rollout, and the bulk reads and writes the rollout
+/// engine needs (one observed-state read per decision, one transaction per decision).
+/// </summary>
+public interface IReconcileStore
+{
+    Task<IReadOnlyList<BranchRecord>> ListBranchesAsync(CancellationToken cancellationToken);
+
+    /// <summary>The branch's applied target document (JSON), or null.</summary>
+    Task<string?> GetTargetJsonAsync(string branch, CancellationToken cancellationToken);
+
+    /// <summary>Stores a branch's new target (a new target generation); the branch's last seen commit becomes its commit.</summary>
+    Task<BranchRecord> SaveTargetAsync(NewBranchTarget target, CancellationToken cancellationToken);
+
+    /// <summary>What the git watcher saw on a branch: its newest commit and that commit's validation errors (empty when valid).</summary>
+    Task<BranchRecord> SaveObservationAsync(string branch, string? lastSeenCommit, IReadOnlyList<string> errors, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<RolloutDeviceRecord>> ListRolloutDevicesAsync(string branch, CancellationToken cancellationToken);
+
+    /// <summary>Writes one rollout decision in one transaction (see <see cref="RolloutCommit"/>).</summary>
+    Task CommitRolloutAsync(RolloutCommit commit, CancellationToken cancellationToken);
+
+    /// <summary>The status of the given device parts (unknown parts are left out).</summary>
+    Task<IReadOnlyList<DevicePartOutcome>> GetDevicePartsAsync(IReadOnlyCollection<DevicePart> parts, CancellationToken cancellationToken);
+
+    /// <summary>Deployment logs (messages JSON) by device-deployment id.</summary>
+    Task<IReadOnlyDictionary<string, string>> GetLogsAsync(IReadOnlyCollection<string> deviceDeploymentIds, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The observed state the rollout engine compares with targets, for every device: status, device type, artifact
+    /// name, the installed image (rootfs-image.version reported in the inventory, else captured from check-ins), the
+    /// reported configuration, the last check-in and the unfinished deployments. The same data as the facts
+    /// document, without what only planning needs (identity, tags, other attributes). Reads run in parallel;
+    /// with <paramref name="previous"/>, only devices whose rows were stamped since it are read (everything every
+    /// few minutes), unchanged devices keep their facts, and reported configurations are read again only when their
+    /// stored checksum changed.
+    /// </summary>
+    /// <param name="lastCheckIn">Fresher check-in times than the store's (the server keeps them in memory).</param>
+    Task<ObservedState> LoadObservedAsync(ObservedState? previous, DateTimeOffset now, Func<string, DateTimeOffset?>? lastCheckIn, CancellationToken cancellationToken);
 }

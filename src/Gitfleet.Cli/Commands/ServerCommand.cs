@@ -13,9 +13,13 @@ internal static class ServerCommand
         var config = new Option<string?>("--config") { Description = "A JSON config file (keys listed in docs/server.md)." };
         var certificate = new Option<string?>("--certificate") { Description = "PEM certificate to serve instead of the generated self-signed one." };
         var certificateKey = new Option<string?>("--certificate-key") { Description = "PEM private key of --certificate." };
+        var fleetRepo = new Option<string?>("--fleet-repo") { Description = "Fleet repository to watch and reconcile: a path or a git URL (GITFLEET_FLEET_REPO)." };
+        var fleetBranches = new Option<string?>("--fleet-branches") { Description = "Branches to reconcile, comma-separated, e.g. main,canary,production (GITFLEET_FLEET_BRANCHES)." };
+        var fleetPoll = new Option<string?>("--fleet-poll-interval") { Description = "How often to fetch the fleet repository, e.g. 60s (GITFLEET_FLEET_POLL_INTERVAL)." };
+        var webhookSecret = new Option<string?>("--webhook-secret") { Description = "Secret of the push webhooks (GitHub, Gitea, GitLab); prefer GITFLEET_WEBHOOK_SECRET." };
         var command = new Command("server", "Run the device-management server (Mender-compatible device and management APIs).")
         {
-            data, urls, config, certificate, certificateKey,
+            data, urls, config, certificate, certificateKey, fleetRepo, fleetBranches, fleetPoll, webhookSecret,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -38,6 +42,26 @@ internal static class ServerCommand
             if (parse.GetValue(certificateKey) is { } key)
             {
                 flags["certificate_key"] = console.ResolvePath(key);
+            }
+
+            if (parse.GetValue(fleetRepo) is { } repo)
+            {
+                flags["fleet_repo"] = Directory.Exists(console.ResolvePath(repo)) ? console.ResolvePath(repo) : repo;
+            }
+
+            if (parse.GetValue(fleetBranches) is { } branches)
+            {
+                flags["fleet_branches"] = branches;
+            }
+
+            if (parse.GetValue(fleetPoll) is { } poll)
+            {
+                flags["fleet_poll_interval"] = poll;
+            }
+
+            if (parse.GetValue(webhookSecret) is { } secret)
+            {
+                flags["webhook_secret"] = secret;
             }
 
             ServerOptions options;

@@ -267,6 +267,13 @@ internal sealed class DeploymentService(
     private async Task<ArtifactRecord?> ChooseArtifactAsync(DeviceDeploymentRecord row, DeploymentRecord deployment, string? deviceType, CancellationToken cancellationToken)
     {
         var type = deviceType ?? row.DeviceType;
+        if (deployment.ArtifactId is null && deployment.Kind == DeploymentKinds.Configuration && deployment.ConfigurationJson is { } configuration && type is not null)
+        {
+            // The reconciler's configuration deployments (one per configuration, many devices) generate their
+            // artifact per device type when a device first asks for it.
+            return await artifacts.GetOrCreateConfigurationArtifactAsync(deployment.ArtifactName, type, JsonMaps.Deserialize(configuration), cancellationToken).ConfigureAwait(false);
+        }
+
         if (deployment.ArtifactId is { } fixedArtifact)
         {
             var generated = await store.GetArtifactAsync(fixedArtifact, cancellationToken).ConfigureAwait(false);

@@ -5,14 +5,22 @@ using Microsoft.Extensions.Logging;
 
 namespace Gitfleet.Server.Devices;
 
-/// <summary>Writes in-memory check-in times to the store in batches, and once more at shutdown.</summary>
-internal sealed partial class CheckInFlusher(DeviceRegistry registry, IFleetStore store, ServerOptions options, TimeProvider time, ILogger<CheckInFlusher> logger)
+/// <summary>
+/// Writes in-memory check-in times and changed provides (rootfs-image.version from check-ins) to the store in
+/// batches, and once more at shutdown.
+/// </summary>
+internal sealed partial class CheckInFlusher(DeviceRegistry registry, DeviceProvides provides, IFleetStore store, ServerOptions options, TimeProvider time, ILogger<CheckInFlusher> logger)
     : BackgroundService
 {
     private const int BatchSize = 5000;
 
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
+        while (provides.Drain(BatchSize) is { Count: > 0 } changed)
+        {
+            await store.SaveProvidedAsync(changed, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
+
         while (true)
         {
             var batch = registry.DrainCheckIns(BatchSize);

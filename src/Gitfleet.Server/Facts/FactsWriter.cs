@@ -4,15 +4,12 @@ using System.Text.Json.Serialization;
 using Gitfleet.Core.Facts;
 using Gitfleet.Server.Devices;
 using Gitfleet.Storage;
-using Gitfleet.Storage.Model;
-using Gitfleet.Storage.Sql;
 
 namespace Gitfleet.Server.Facts;
 
 /// <summary>
-/// Streams a <see cref="FactsDocument"/> for every device: four queries (devices, attributes, configurations,
-/// unfinished deployments), each ordered by device id and merged as they stream, so memory stays flat at
-/// hundreds of thousands of devices and no per-device query is made.
+/// Streams a <see cref="FactsDocument"/> for every device, a page of devices at a time from the store (four range
+/// queries per page, no per-device query), so memory stays bounded at hundreds of thousands of devices.
 /// </summary>
 internal sealed class FactsWriter(IFleetStore store, DeviceRegistry registry, TimeProvider time)
 {
@@ -31,56 +28,17 @@ internal sealed class FactsWriter(IFleetStore store, DeviceRegistry registry, Ti
         writer.WriteString("schema", FactsDocument.CurrentSchema);
         writer.WriteString("generated_at", time.GetUtcNow());
         writer.WriteStartArray("devices");
-        await using var attributes = new Cursor<AttributeRecord>(store.StreamAttributesAsync(cancellationToken), a => a.DeviceId);
-        await using var configurations = new Cursor<ConfigurationRecord>(store.StreamConfigurationsAsync(cancellationToken), c => c.DeviceId);
-        await using var inFlight = new Cursor<DeviceDeploymentView>(store.StreamUnfinishedAsync(cancellationToken), v => v.Device.DeviceId);
         var count = 0;
-        await foreach (var device in store.StreamDevicesAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var page in store.StreamFactsAsync(registry.LastCheckIn, withConfigured: true, cancellationToken).ConfigureAwait(false))
         {
-            var identity = new Dictionary<string, string>(device.Identity, StringComparer.Ordinal);
-            var tags = new Dictionary<string, string>(StringComparer.Ordinal);
-            var inventory = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var attribute in await attributes.TakeAsync(device.Id).ConfigureAwait(false))
+            foreach (var facts in page)
             {
-                var target = attribute.Scope switch
+                JsonSerializer.Serialize(writer, facts, Options);
+                if (++count % 200 == 0)
                 {
-                    AttributeScope.Tags => tags,
-                    AttributeScope.Inventory => inventory,
-                    _ => null,
-                };
-                target?.Add(attribute.Name, JsonMaps.AttributeText(attribute.ValueJson));
-            }
-
-            var configuration = (await configurations.TakeAsync(device.Id).ConfigureAwait(false)).FirstOrDefault();
-            var deployments = await inFlight.TakeAsync(device.Id).ConfigureAwait(false);
-            var facts = new DeviceFacts
-            {
-                Id = device.Id,
-                Status = device.Status,
-                DeviceType = device.DeviceType,
-                ArtifactName = device.ArtifactName,
-                Identity = identity,
-                Tags = tags,
-                Attributes = inventory,
-                ReportedConfiguration = configuration?.ReportedJson is { } reported ? JsonMaps.Deserialize(reported) : null,
-                ConfiguredConfiguration = configuration?.ConfiguredJson is { } configured ? JsonMaps.Deserialize(configured) : null,
-                LastCheckIn = registry.LastCheckIn(device.Id) ?? device.LastCheckIn,
-                InFlight = deployments.Select(v => new InFlightDeployment
-                {
-                    DeploymentId = v.Deployment.Id,
-                    Kind = v.Deployment.Kind == DeploymentKinds.Configuration ? DeploymentKind.Configuration : DeploymentKind.Os,
-                    ArtifactName = v.Deployment.Kind == DeploymentKinds.Os ? v.Deployment.ArtifactName : null,
-                    ConfigurationChecksum = v.Deployment.ConfigurationChecksum,
-                    Status = v.Device.Status,
-                    CreatedAt = v.Deployment.CreatedAt,
-                    Commit = v.Deployment.Trace?.Commit,
-                }).ToList(),
-            };
-            JsonSerializer.Serialize(writer, facts, Options);
-            if (++count % 200 == 0)
-            {
-                writer.Flush();
-                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    writer.Flush();
+                    await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
         }
 
@@ -90,35 +48,18 @@ internal sealed class FactsWriter(IFleetStore store, DeviceRegistry registry, Ti
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>A forward-only cursor over a stream ordered by device id: takes the rows of one device at a time.</summary>
-    private sealed class Cursor<T>(IAsyncEnumerable<T> source, Func<T, string> key) : IAsyncDisposable
+    /// <summary>
+    /// The same facts in memory, without JSON and without the configured maps, which planning never reads (the git
+    /// watcher plans against them, as the CLI plans against the endpoint).
+    /// </summary>
+    public async Task<IReadOnlyList<DeviceFacts>> ReadAllAsync(CancellationToken cancellationToken)
     {
-        private readonly IAsyncEnumerator<T> enumerator = source.GetAsyncEnumerator();
-        private bool started;
-        private bool done;
-
-        public async ValueTask<List<T>> TakeAsync(string deviceId)
+        var devices = new List<DeviceFacts>(registry.Count);
+        await foreach (var page in store.StreamFactsAsync(registry.LastCheckIn, withConfigured: false, cancellationToken).ConfigureAwait(false))
         {
-            var rows = new List<T>();
-            if (!started)
-            {
-                started = true;
-                done = !await enumerator.MoveNextAsync().ConfigureAwait(false);
-            }
-
-            while (!done && string.CompareOrdinal(key(enumerator.Current), deviceId) <= 0)
-            {
-                if (key(enumerator.Current) == deviceId)
-                {
-                    rows.Add(enumerator.Current);
-                }
-
-                done = !await enumerator.MoveNextAsync().ConfigureAwait(false);
-            }
-
-            return rows;
+            devices.AddRange(page);
         }
 
-        public ValueTask DisposeAsync() => enumerator.DisposeAsync();
+        return devices;
     }
 }

@@ -7,6 +7,8 @@ using Gitfleet.Server.Deployments;
 using Gitfleet.Server.Devices;
 using Gitfleet.Server.Facts;
 using Gitfleet.Server.Metrics;
+using Gitfleet.Server.Reconcile;
+using Gitfleet.Server.Reconcile.Git;
 using Gitfleet.Server.Security;
 using Gitfleet.Storage;
 using Gitfleet.Storage.Model;
@@ -88,6 +90,12 @@ public sealed class GitfleetServer : IAsyncDisposable
             var tokens = new TokenService(TokenService.LoadOrCreateKey(data.TokenKeyPath), time);
             var generatedPassword = await BootstrapAdminAsync(store, options, time, cancellationToken).ConfigureAwait(false);
             var registry = await LoadRegistryAsync(store, cancellationToken).ConfigureAwait(false);
+            var provides = new DeviceProvides();
+            await foreach (var value in store.StreamProvidedAsync(cancellationToken).ConfigureAwait(false))
+            {
+                provides.Load(value.DeviceId, value.Value);
+            }
+
             var accessTokens = new AccessTokenRegistry();
             foreach (var token in await store.ListAccessTokensAsync(null, cancellationToken).ConfigureAwait(false))
             {
@@ -141,8 +149,14 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton<ArtifactService>();
             builder.Services.AddSingleton<DeploymentService>();
             builder.Services.AddSingleton<FactsWriter>();
+            builder.Services.AddSingleton(provides);
             builder.Services.AddSingleton<CheckInFlusher>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<CheckInFlusher>());
+            builder.Services.AddSingleton<AdmissionController>();
+            builder.Services.AddSingleton<RolloutEngine>();
+            builder.Services.AddHostedService<RolloutService>();
+            builder.Services.AddSingleton<GitWatcher>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<GitWatcher>());
             builder.Services.AddOpenApi();
 
             var app = builder.Build();
@@ -159,6 +173,9 @@ public sealed class GitfleetServer : IAsyncDisposable
             app.MapDeploymentsApi();
             app.MapDeviceConfigManagementApi();
             app.MapGitfleetApi();
+            app.MapBranchApi();
+            app.MapDeviceHistoryApi();
+            app.MapWebhooks();
             app.MapOpenApi("/api/openapi.json");
             app.MapFallback((HttpContext context) => throw ApiException.NotFound($"no such endpoint: {context.Request.Method} {context.Request.Path}"));
 

@@ -37,6 +37,36 @@ public sealed record ServerOptions
     /// <summary>PEM public keys; when any is given, uploaded artifacts must carry a signature one of them verifies.</summary>
     public IReadOnlyList<string> ArtifactVerifyKeyPaths { get; init; } = [];
 
+    /// <summary>The fleet repository the server watches (a path or a git URL); null: targets arrive only through the API.</summary>
+    public string? FleetRepository { get; init; }
+
+    /// <summary>The branches of <see cref="FleetRepository"/> the server reconciles, each on its own.</summary>
+    public IReadOnlyList<string> FleetBranches { get; init; } = [];
+
+    /// <summary>How often the watcher fetches the fleet repository (webhooks trigger a branch at once).</summary>
+    public TimeSpan FleetPollInterval { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Shared secret of the push webhooks (GitHub and Gitea HMAC, GitLab token); webhooks are refused without one.</summary>
+    public string? WebhookSecret { get; init; }
+
+    /// <summary>Largest branch target accepted (decompressed): a 200,000-device target is tens of MB.</summary>
+    public long MaxTargetBytes { get; init; } = 1024L * 1024 * 1024;
+
+    /// <summary>How often the rollout engine compares every branch's target with the devices' reported state.</summary>
+    public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a device that just succeeded may still report its old state before it counts as drifted.</summary>
+    public TimeSpan DriftGracePeriod { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Run the rollout engine and the git watcher in the background (the server always does; in-process tests turn
+    /// it off and call the engine and the watcher themselves, so nothing moves between their steps).
+    /// </summary>
+    public bool BackgroundReconcile { get; init; } = true;
+
+    /// <summary>Secrets for configuration templates (the <c>env</c> helper) when the watcher plans: the server's environment.</summary>
+    public Func<string, string?> Secrets { get; init; } = System.Environment.GetEnvironmentVariable;
+
     /// <summary>Write request and server logs to the console.</summary>
     public bool ConsoleLogging { get; init; } = true;
 }

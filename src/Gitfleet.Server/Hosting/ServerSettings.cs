@@ -25,6 +25,13 @@ public static class ServerSettings
         ["max_json_body_bytes"] = "GITFLEET_MAX_JSON_BODY_BYTES",
         ["max_artifact_bytes"] = "GITFLEET_MAX_ARTIFACT_BYTES",
         ["artifact_verify_keys"] = "GITFLEET_ARTIFACT_VERIFY_KEYS",
+        ["fleet_repo"] = "GITFLEET_FLEET_REPO",
+        ["fleet_branches"] = "GITFLEET_FLEET_BRANCHES",
+        ["fleet_poll_interval"] = "GITFLEET_FLEET_POLL_INTERVAL",
+        ["webhook_secret"] = "GITFLEET_WEBHOOK_SECRET",
+        ["max_target_bytes"] = "GITFLEET_MAX_TARGET_BYTES",
+        ["reconcile_interval"] = "GITFLEET_RECONCILE_INTERVAL",
+        ["drift_grace_period"] = "GITFLEET_DRIFT_GRACE_PERIOD",
     };
 
     /// <summary>Combines the layers. <paramref name="flags"/> holds only the settings given on the command line.</summary>
@@ -40,8 +47,32 @@ public static class ServerSettings
 
         var data = Get("data") ?? throw new ServerSettingsException("the data directory is required (--data DIR or GITFLEET_DATA)");
         var defaults = new ServerOptions { DataDirectory = data };
+        var fleetRepository = Get("fleet_repo");
+        var fleetBranches = Get("fleet_branches") is { } branches ? List(branches) : [];
+        if (fleetRepository is null && fleetBranches.Count > 0)
+        {
+            throw new ServerSettingsException("fleet_branches needs fleet_repo (--fleet-repo URL|PATH)");
+        }
+
+        if (fleetRepository is not null && fleetBranches.Count == 0)
+        {
+            throw new ServerSettingsException("fleet_repo needs the branches to reconcile (--fleet-branches main,canary,production)");
+        }
+
+        if (fleetBranches.FirstOrDefault(b => b.StartsWith('-') || b.Contains("..", StringComparison.Ordinal) || b.Any(char.IsWhiteSpace)) is { } bad)
+        {
+            throw new ServerSettingsException($"fleet_branches: '{bad}' is not a branch name");
+        }
+
         return defaults with
         {
+            FleetRepository = fleetRepository,
+            FleetBranches = fleetBranches.Distinct(StringComparer.Ordinal).ToList(),
+            FleetPollInterval = Duration(Get("fleet_poll_interval"), "fleet_poll_interval") ?? defaults.FleetPollInterval,
+            WebhookSecret = Get("webhook_secret"),
+            MaxTargetBytes = Number(Get("max_target_bytes"), "max_target_bytes") ?? defaults.MaxTargetBytes,
+            ReconcileInterval = Duration(Get("reconcile_interval"), "reconcile_interval") ?? defaults.ReconcileInterval,
+            DriftGracePeriod = Duration(Get("drift_grace_period"), "drift_grace_period") ?? defaults.DriftGracePeriod,
             Urls = Get("urls") is { } urls ? List(urls) : defaults.Urls,
             CertificatePath = Get("certificate"),
             CertificateKeyPath = Get("certificate_key"),

@@ -37,6 +37,9 @@ public sealed record DeploymentRecord
     public string? ConfigurationJson { get; init; }
 
     public string? ConfigurationChecksum { get; init; }
+
+    /// <summary>Configuration keys whose values are secrets (shown as *** in histories); set by the reconciler.</summary>
+    public IReadOnlyList<string>? SecretKeys { get; init; }
 }
 
 /// <summary>One device's part in a deployment (Mender's "device deployment").</summary>

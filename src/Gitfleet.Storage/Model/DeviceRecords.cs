@@ -35,9 +35,15 @@ public sealed record AttributeRecord(string DeviceId, string Scope, string Name,
 /// <summary>A device's status and last check-in, as the in-memory registry loads it at start.</summary>
 public sealed record DeviceStatusRow(string Id, string Status, DateTimeOffset? LastCheckIn);
 
+/// <summary>A value a device provides at check-in (device_provides), kept as an attribute of scope "provides".</summary>
+public sealed record ProvidedAttribute(string DeviceId, string Name, string Value);
+
 public static class AttributeScope
 {
     public const string Inventory = "inventory";
+
+    /// <summary>Learned from the device's check-ins; shown as inventory unless the device reports the same name itself.</summary>
+    public const string Provides = "provides";
     public const string Identity = "identity";
     public const string System = "system";
     public const string Tags = "tags";

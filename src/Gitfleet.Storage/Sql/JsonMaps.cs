@@ -24,6 +24,12 @@ public static class JsonMaps
     /// <summary>An attribute value read back: the string, or the array's items joined with ','.</summary>
     public static string AttributeText(string valueJson)
     {
+        ArgumentNullException.ThrowIfNull(valueJson);
+        if (valueJson.Length >= 2 && valueJson[0] == '"' && valueJson[^1] == '"' && !valueJson.AsSpan(1, valueJson.Length - 2).ContainsAny('"', '\\'))
+        {
+            return valueJson[1..^1]; // A plain string, the common case: no JSON parser needed.
+        }
+
         using var document = JsonDocument.Parse(valueJson);
         var root = document.RootElement;
         return root.ValueKind switch

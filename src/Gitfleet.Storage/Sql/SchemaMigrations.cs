@@ -136,5 +136,55 @@ public static class SchemaMigrations
                 deployment_id TEXT NULL
             );
             """),
+        new(2, "reconcile: branch targets, rollout progress and devices; unfinished-deployment index; secret keys; reported checksums", """
+            CREATE TABLE reconcile_targets (
+                branch TEXT PRIMARY KEY,
+                generation BIGINT NOT NULL,
+                target_json TEXT NOT NULL
+            );
+
+            CREATE TABLE reconcile_branches (
+                branch TEXT PRIMARY KEY,
+                target_generation BIGINT NOT NULL,
+                commit_sha TEXT NULL,
+                commit_author TEXT NULL,
+                commit_subject TEXT NULL,
+                commit_ms BIGINT NULL,
+                content_hash TEXT NULL,
+                target_digest TEXT NULL,
+                applied_ms BIGINT NULL,
+                last_seen_commit TEXT NULL,
+                errors_json TEXT NULL,
+                rollout_generation BIGINT NOT NULL,
+                wave INTEGER NOT NULL,
+                wave_completed_ms BIGINT NULL,
+                paused INTEGER NOT NULL,
+                pause_reason TEXT NULL,
+                acknowledged_failures INTEGER NOT NULL,
+                aborted INTEGER NOT NULL,
+                started_ms BIGINT NULL,
+                completed_ms BIGINT NULL,
+                updated_ms BIGINT NOT NULL
+            );
+
+            CREATE TABLE rollout_devices (
+                branch TEXT NOT NULL,
+                device_id TEXT NOT NULL,
+                state TEXT NOT NULL,
+                attempts INTEGER NOT NULL,
+                deployments TEXT NULL,
+                last_error TEXT NULL,
+                changed_ms BIGINT NOT NULL,
+                PRIMARY KEY (branch, device_id)
+            );
+
+            CREATE INDEX ix_device_deployments_unfinished ON device_deployments (device_id, seq) WHERE finished = 0;
+            CREATE INDEX ix_device_deployments_updated ON device_deployments (updated_ms);
+            CREATE INDEX ix_devices_updated ON devices (updated_ms);
+
+            ALTER TABLE deployments ADD COLUMN secret_keys_json TEXT NULL;
+            ALTER TABLE configurations ADD COLUMN reported_checksum TEXT NULL;
+            CREATE INDEX ix_configurations_reported ON configurations (reported_ms);
+            """),
     ];
 }

@@ -85,6 +85,19 @@ public abstract partial class SqlFleetStore
             return new AuthRequestOutcome(updated!, added, Created: true);
         }, cancellationToken);
 
+    public async Task<IReadOnlyList<DeviceRecord>> FindByIdentityKeysAsync(IReadOnlyCollection<string> identityKeys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(identityKeys);
+        var result = new List<DeviceRecord>();
+        foreach (var batch in Batches(identityKeys))
+        {
+            var rows = await QueryAsync<DeviceRow>($"SELECT {DeviceColumns} FROM devices WHERE identity_key IN @batch", new { batch }, cancellationToken).ConfigureAwait(false);
+            result.AddRange(rows.Select(r => ToDevice(r)!));
+        }
+
+        return result;
+    }
+
     public Task<DeviceRecord?> PreauthorizeAsync(string deviceId, string authSetId, IReadOnlyDictionary<string, string> identity, string identityKey, string publicKey, DateTimeOffset now, CancellationToken cancellationToken) =>
         WriteAsync(async (connection, transaction) =>
         {
@@ -202,6 +215,46 @@ public abstract partial class SqlFleetStore
     public IAsyncEnumerable<AttributeRecord> StreamAttributesAsync(CancellationToken cancellationToken) =>
         StreamAsync<AttributeRow>("SELECT device_id, scope, name, value_json, updated_ms FROM attributes ORDER BY device_id, scope, name", null, cancellationToken)
             .Select(ToAttribute);
+
+    public async Task SaveProvidedAsync(IReadOnlyCollection<ProvidedAttribute> values, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.Count == 0)
+        {
+            return;
+        }
+
+        var ms = Ms(now);
+        await WriteAsync(async (connection, transaction) => await BulkAsync(connection, transaction,
+            $"""
+            INSERT INTO attributes (device_id, scope, name, value_json, updated_ms)
+            SELECT @device, '{AttributeScope.Provides}', @name, @value, @now WHERE EXISTS (SELECT 1 FROM devices WHERE id = @device)
+            ON CONFLICT (device_id, scope, name) DO UPDATE SET value_json = excluded.value_json, updated_ms = excluded.updated_ms
+            """,
+            ["device", "name", "value", "now"], values,
+            (p, v) => (v[0], v[1], v[2], v[3]) = (p.DeviceId, p.Name, System.Text.Json.JsonSerializer.Serialize(p.Value), ms),
+            cancellationToken).ConfigureAwait(false)
+            + await BulkAsync(connection, transaction, "UPDATE devices SET updated_ms = @now WHERE id = @device", ["now", "device"], values,
+                (p, v) => (v[0], v[1]) = (ms, p.DeviceId), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+    }
+
+    public IAsyncEnumerable<ProvidedAttribute> StreamProvidedAsync(CancellationToken cancellationToken) =>
+        StreamAsync<AttributeRow>($"SELECT device_id, scope, name, value_json, updated_ms FROM attributes WHERE scope = '{AttributeScope.Provides}'", null, cancellationToken)
+            .Select(r => new ProvidedAttribute(r.DeviceId, r.Name, JsonMaps.AttributeText(r.ValueJson)));
+
+    public Task<string> FleetFingerprintAsync(CancellationToken cancellationToken) =>
+        ReadAsync(async connection =>
+        {
+            var statuses = await connection.QueryAsync<(string Status, long Count, long Created, long Untyped)>(Command(
+                """
+                SELECT status, COUNT(*), COALESCE(MAX(created_ms), 0), COALESCE(SUM(CASE WHEN device_type IS NULL THEN 1 ELSE 0 END), 0)
+                FROM devices GROUP BY status ORDER BY status
+                """, null, null, cancellationToken)).ConfigureAwait(false);
+            var tags = await connection.QuerySingleAsync<(long Count, long Updated)>(Command(
+                $"SELECT COUNT(*), COALESCE(MAX(updated_ms), 0) FROM attributes WHERE scope = '{AttributeScope.Tags}'", null, null, cancellationToken)).ConfigureAwait(false);
+            return string.Join(';', statuses.Select(s => FormattableString.Invariant($"{s.Status}:{s.Count}:{s.Created}:{s.Untyped}")))
+                + FormattableString.Invariant($";tags:{tags.Count}:{tags.Updated}");
+        }, cancellationToken);
 
     public Task<bool> SetGroupAsync(string deviceId, string? group, DateTimeOffset now, CancellationToken cancellationToken) =>
         WriteAsync(async (connection, transaction) => await connection.ExecuteAsync(Command(
@@ -394,7 +447,9 @@ public abstract partial class SqlFleetStore
             return exists ? condition.ToString() : $"NOT ({condition})";
         }
 
-        var subquery = $"EXISTS (SELECT 1 FROM attributes a WHERE a.device_id = d.id AND a.scope = @{p}s AND a.name = @{p}n AND {condition})";
+        // Values captured from check-ins (scope provides) answer inventory filters too, as they show as inventory.
+        var scopes = filter.Scope == AttributeScope.Inventory ? $"a.scope IN (@{p}s, '{AttributeScope.Provides}')" : $"a.scope = @{p}s";
+        var subquery = $"EXISTS (SELECT 1 FROM attributes a WHERE a.device_id = d.id AND {scopes} AND a.name = @{p}n AND {condition})";
         return exists ? subquery : "NOT " + subquery;
     }
 

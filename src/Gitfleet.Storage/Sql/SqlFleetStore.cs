@@ -26,6 +26,12 @@ public abstract partial class SqlFleetStore : IFleetStore
 
     public abstract ValueTask DisposeAsync();
 
+    /// <summary>
+    /// Called before (<paramref name="starting"/>) and after a transaction that writes several hundred thousand
+    /// rows (a rollout decision over a large fleet): an engine may tune its connection for it.
+    /// </summary>
+    protected virtual Task BulkWriteAsync(DbConnection connection, DbTransaction transaction, bool starting, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public async Task<int> MigrateAsync(CancellationToken cancellationToken)
     {
         using var writer = await EnterWriterAsync(cancellationToken).ConfigureAwait(false);
@@ -94,6 +100,57 @@ public abstract partial class SqlFleetStore : IFleetStore
     protected static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
     protected static DateTimeOffset? FromMs(long? ms) => ms is { } value ? DateTimeOffset.FromUnixTimeMilliseconds(value) : null;
+
+    /// <summary>
+    /// Runs one prepared statement for many rows, reusing its parameters (named <c>@name</c> in the SQL): bulk
+    /// writes of hundreds of thousands of rows without parsing or binding the statement again per row.
+    /// </summary>
+    protected virtual async Task<int> BulkAsync<T>(
+        DbConnection connection,
+        DbTransaction transaction,
+        string sql,
+        IReadOnlyList<string> names,
+        IEnumerable<T> rows,
+        Action<T, object?[]> bind,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(bind);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        var parameters = new DbParameter[names.Count];
+        for (var i = 0; i < names.Count; i++)
+        {
+            parameters[i] = command.CreateParameter();
+            parameters[i].ParameterName = "@" + names[i];
+            command.Parameters.Add(parameters[i]);
+        }
+
+        var values = new object?[names.Count];
+        var prepared = false;
+        var count = 0;
+        foreach (var row in rows)
+        {
+            bind(row, values);
+            for (var i = 0; i < values.Length; i++)
+            {
+                parameters[i].Value = values[i] ?? DBNull.Value;
+            }
+
+            if (!prepared)
+            {
+                await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+                prepared = true;
+            }
+
+            count += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return count;
+    }
 
     /// <summary>Splits a long id list so no statement exceeds an engine's parameter limit.</summary>
     protected static IEnumerable<string[]> Batches(IEnumerable<string> ids, int size = 500) => ids.Distinct(StringComparer.Ordinal).Chunk(size);

@@ -11,7 +11,7 @@ namespace Gitfleet.Server.Api.Device;
 
 /// <summary>
 /// Deployments, device side. next is the hot path: with nothing pending for the device it answers 204 from the
-/// in-memory index without reading the body or touching the store.
+/// in-memory index without touching the store; the body is only scanned for the rootfs-image.version it provides.
 /// </summary>
 internal static class DeviceDeploymentEndpoints
 {
@@ -38,19 +38,36 @@ internal static class DeviceDeploymentEndpoints
     {
         var device = context.Device();
         var services = context.RequestServices;
-        var deployments = services.GetRequiredService<DeploymentService>();
         var metrics = services.GetRequiredService<ServerMetrics>();
         var cancellationToken = context.RequestAborted;
-        if (!services.GetRequiredService<Devices.DeviceRegistry>().HasPending(device.Id))
+        var pending = services.GetRequiredService<Devices.DeviceRegistry>().HasPending(device.Id);
+        string? artifactName;
+        string? deviceType;
+        if (shape == NextBody.Query)
         {
-            metrics.CheckIn(offered: false);
-            context.Response.StatusCode = StatusCodes.Status204NoContent;
-            return;
+            if (!pending)
+            {
+                NothingToDo(context, metrics);
+                return;
+            }
+
+            (artifactName, deviceType) = (context.Request.Query["artifact_name"].ToString(), context.Request.Query["device_type"].ToString());
+        }
+        else
+        {
+            var limit = services.GetRequiredService<Hosting.ServerOptions>().MaxJsonBodyBytes;
+            using var body = await CheckInBody.ReadAsync(context.Request, limit, cancellationToken).ConfigureAwait(false);
+            body.ObserveRootfsVersion(shape == NextBody.V2, device.Id, services.GetRequiredService<Devices.DeviceProvides>());
+            if (!pending)
+            {
+                NothingToDo(context, metrics);
+                return;
+            }
+
+            (artifactName, deviceType) = ParseProvides(body.Memory, shape);
         }
 
-        var (artifactName, deviceType) = shape == NextBody.Query
-            ? (context.Request.Query["artifact_name"].ToString(), context.Request.Query["device_type"].ToString())
-            : await ReadProvidesAsync(context, shape, cancellationToken).ConfigureAwait(false);
+        var deployments = services.GetRequiredService<DeploymentService>();
         var offer = await deployments.NextAsync(device, NullIfEmpty(artifactName), NullIfEmpty(deviceType), context.Request, cancellationToken).ConfigureAwait(false);
         metrics.CheckIn(offered: offer is not null);
         if (offer is null)
@@ -63,9 +80,14 @@ internal static class DeviceDeploymentEndpoints
             offer.Artifact.Id, offer.Artifact.Name, new OfferSource(offer.Uri, offer.Expires), offer.Artifact.DeviceTypes)), ApiJson.Options, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<(string? ArtifactName, string? DeviceType)> ReadProvidesAsync(HttpContext context, NextBody shape, CancellationToken cancellationToken)
+    private static void NothingToDo(HttpContext context, ServerMetrics metrics)
     {
-        var body = await JsonBody.ReadBytesAsync(context, cancellationToken).ConfigureAwait(false);
+        metrics.CheckIn(offered: false);
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    private static (string? ArtifactName, string? DeviceType) ParseProvides(ReadOnlyMemory<byte> body, NextBody shape)
+    {
         if (body.IsEmpty)
         {
             throw ApiException.BadRequest("the request body is empty; device_provides expected");

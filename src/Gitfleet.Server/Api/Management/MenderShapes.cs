@@ -20,7 +20,11 @@ internal static class MenderShapes
 
     public static InventoryDevice Inventory(DeviceRecord device, IEnumerable<AttributeRecord> attributes, DateTimeOffset? lastCheckIn)
     {
-        var list = attributes.Select(a => new InventoryAttribute(a.Name, Parse(a.ValueJson), a.Scope)).ToList();
+        // Values captured from check-ins (scope provides) show as inventory, unless the device reports the name itself.
+        var all = attributes.ToList();
+        var reported = all.Where(a => a.Scope == AttributeScope.Inventory).Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
+        var list = all.Where(a => a.Scope != AttributeScope.Provides || !reported.Contains(a.Name))
+            .Select(a => new InventoryAttribute(a.Name, Parse(a.ValueJson), a.Scope == AttributeScope.Provides ? AttributeScope.Inventory : a.Scope)).ToList();
         list.Add(new InventoryAttribute("status", JsonSerializer.SerializeToElement(device.Status), AttributeScope.Identity));
         list.Add(new InventoryAttribute("created_ts", JsonSerializer.SerializeToElement(device.CreatedAt), AttributeScope.System));
         list.Add(new InventoryAttribute("updated_ts", JsonSerializer.SerializeToElement(device.UpdatedAt), AttributeScope.System));

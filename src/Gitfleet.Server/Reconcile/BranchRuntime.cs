@@ -1,0 +1,58 @@
+using Gitfleet.Core.Reconcile;
+using Gitfleet.Core.Rollouts;
+using Gitfleet.Storage.Model;
+
+namespace Gitfleet.Server.Reconcile;
+
+/// <summary>
+/// What the engine keeps in memory for one branch between decisions. Changed only under the engine's lock;
+/// <see cref="Status"/> is an immutable snapshot swapped atomically, so status reads never wait for a decision.
+/// </summary>
+internal sealed class BranchRuntime(string branch)
+{
+    private readonly Dictionary<string, (bool Status, DateTimeOffset Since)> transitions = new(StringComparer.Ordinal);
+    private volatile BranchStatus? status;
+
+    public string Branch { get; } = branch;
+
+    public BranchRecord? Record { get; set; }
+
+    public TargetIndex? Target { get; set; }
+
+    /// <summary>The target before the current one, while the rollout has not been rebuilt for the new one.</summary>
+    public TargetIndex? PreviousTarget { get; set; }
+
+    /// <summary>The rollout's devices as last written (null: read them from the store).</summary>
+    public Dictionary<string, RolloutDeviceRecord>? Rows { get; set; }
+
+    public RolloutDecision? LastDecision { get; set; }
+
+    /// <summary>The rollout devices that were offline (and not done) at <see cref="LastDecision"/>.</summary>
+    public (int Count, int Hash) LastOffline { get; set; }
+
+    /// <summary>The last decision's device evaluations, and the target generation they belong to.</summary>
+    public DeviceEvaluation[]? Evaluations { get; set; }
+
+    public long EvaluatedGeneration { get; set; } = -1;
+
+    /// <summary>A transient problem (git unreachable) shown as Reconciling until the next success.</summary>
+    public string? TransientError { get; set; }
+
+    public BranchStatus? Status
+    {
+        get => status;
+        set => status = value;
+    }
+
+    /// <summary>When a condition last changed its status (Flux's lastTransitionTime).</summary>
+    public DateTimeOffset TransitionTime(string type, bool value, DateTimeOffset now)
+    {
+        if (transitions.TryGetValue(type, out var known) && known.Status == value)
+        {
+            return known.Since;
+        }
+
+        transitions[type] = (value, now);
+        return now;
+    }
+}

@@ -1,0 +1,237 @@
+using System.Threading.Channels;
+using Gitfleet.Core.Reconcile;
+using Gitfleet.Git;
+using Gitfleet.Server.Api;
+using Gitfleet.Server.Facts;
+using Gitfleet.Server.Hosting;
+using Gitfleet.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Gitfleet.Server.Reconcile.Git;
+
+/// <summary>
+/// Pull mode, as Flux and Rancher Fleet do it: the server fetches the fleet repository (cached under the data
+/// dir) every poll interval, or at once when a push webhook arrives, and reconciles each watched branch on its
+/// own. A new head (or a change in the fleet that can change membership) is loaded and validated, planned
+/// against the store's facts with the server's environment as template secrets, and its target submitted to
+/// the rollout engine, exactly as <c>gitfleet apply</c> would send it. A commit that does not validate never
+/// replaces the last good target: the branch is Stalled with the errors. An unreachable repository is retried
+/// with backoff and shown as Reconciling.
+/// </summary>
+internal sealed partial class GitWatcher(
+    ServerOptions options,
+    DataDirectory data,
+    RolloutEngine engine,
+    FactsWriter facts,
+    IFleetStore store,
+    TimeProvider time,
+    ILogger<GitWatcher> logger) : BackgroundService
+{
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MaxRetry = TimeSpan.FromMinutes(5);
+
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly Channel<string> triggers = Channel.CreateUnbounded<string>();
+    private readonly Dictionary<string, WatchState> states = options.FleetBranches.ToDictionary(b => b, _ => new WatchState(), StringComparer.Ordinal);
+    private FleetRepository? repository;
+
+    /// <summary>Called with each phase of a branch's reconcile and how long it took (bench/reconcile.sh prints them).</summary>
+    public Action<string, TimeSpan>? PhaseObserver { get; set; }
+
+    public bool Enabled => options.FleetRepository is not null && states.Count > 0;
+
+    public bool Watches(string branch) => Enabled && states.ContainsKey(branch);
+
+    /// <summary>Reconciles the branch as soon as possible (a push webhook).</summary>
+    public void Trigger(string branch) => triggers.Writer.TryWrite(branch);
+
+    /// <summary>Fetches the repository and reconciles one branch now; never throws for repository or planning problems.</summary>
+    public async Task ReconcileAsync(string branch, CancellationToken cancellationToken)
+    {
+        var state = states.GetValueOrDefault(branch) ?? throw new ArgumentException($"branch '{branch}' is not watched", nameof(branch));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ReconcileLockedAsync(branch, state, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!Enabled || !options.BackgroundReconcile)
+        {
+            return;
+        }
+
+        await Task.Yield();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            foreach (var (branch, state) in states)
+            {
+                if (state.NextAttempt <= time.GetUtcNow())
+                {
+                    try
+                    {
+                        await ReconcileAsync(branch, stoppingToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                    {
+                        return;
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        state.Failed(time.GetUtcNow(), FirstRetry, MaxRetry);
+                        LogUnexpected(e, branch);
+                    }
+                }
+            }
+
+            var next = states.Values.Min(s => s.NextAttempt) - time.GetUtcNow();
+            try
+            {
+                await WaitForTriggerAsync(next < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : next, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task ReconcileLockedAsync(string branch, WatchState state, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        string? head = null;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        void Phase(string name)
+        {
+            PhaseObserver?.Invoke(name, clock.Elapsed);
+            clock.Restart();
+        }
+
+        try
+        {
+            repository ??= await FleetRepository.OpenAsync(options.FleetRepository!, Path.Combine(data.Root, "repos"), cancellationToken).ConfigureAwait(false);
+            await repository.RefreshAsync(cancellationToken).ConfigureAwait(false);
+            head = await repository.TryResolveAsync(branch, cancellationToken).ConfigureAwait(false)
+                ?? throw new GitCommandException($"the fleet repository {repository.Source} has no branch '{branch}'");
+            var fingerprint = await store.FleetFingerprintAsync(cancellationToken).ConfigureAwait(false);
+            Phase("fetch");
+            if (head == state.Commit && fingerprint == state.Fingerprint)
+            {
+                state.Succeeded(now, options.FleetPollInterval);
+                engine.ReportTransientError(branch, null);
+                LogNothingNew(branch, head);
+                return;
+            }
+
+            var planner = new BranchPlanner(repository);
+            var load = await planner.LoadAsync(head, cancellationToken).ConfigureAwait(false);
+            Phase("load and validate");
+            if (load.Revision is null)
+            {
+                var errors = load.Errors.Select(d => d.ToString()).ToList();
+                await engine.ReportObservationAsync(branch, head, errors, cancellationToken).ConfigureAwait(false);
+                LogInvalid(branch, head, errors.Count);
+            }
+            else
+            {
+                var devices = await facts.ReadAllAsync(cancellationToken).ConfigureAwait(false);
+                Phase("read facts");
+                var planned = await planner.PlanAsync(branch, load.Revision, devices, options.Secrets, cancellationToken, Phase).ConfigureAwait(false);
+                var target = BranchTargetBuilder.Build(planned.Plan, planned.Revision, planned.Members);
+                Phase("build target");
+                var result = await engine.SubmitAsync(branch, target, cancellationToken).ConfigureAwait(false);
+                Phase("submit");
+                if (result.Unchanged)
+                {
+                    await engine.ReportObservationAsync(branch, head, [], cancellationToken).ConfigureAwait(false);
+                }
+
+                LogPlanned(branch, head, planned.Plan.Devices.Count, result.Unchanged);
+            }
+
+            state.Commit = head;
+            state.Fingerprint = fingerprint;
+            state.Succeeded(now, options.FleetPollInterval);
+            engine.ReportTransientError(branch, null);
+        }
+        catch (Exception e) when (e is GitCommandException or IOException or UnauthorizedAccessException)
+        {
+            var retry = state.Failed(now, FirstRetry, MaxRetry);
+            engine.ReportTransientError(branch, $"cannot read the fleet repository: {e.Message}; retrying at {retry:u}");
+            LogGitFailed(branch, e.Message);
+        }
+        catch (ApiException e)
+        {
+            // The built target was refused (it should not be): report it like a commit that does not validate.
+            await engine.ReportObservationAsync(branch, head ?? "", [e.Message], cancellationToken).ConfigureAwait(false);
+            state.Succeeded(now, options.FleetPollInterval);
+            LogInvalid(branch, head ?? "", 1);
+        }
+    }
+
+    private async Task WaitForTriggerAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var read = triggers.Reader.WaitToReadAsync(stop.Token).AsTask();
+        var delay = Task.Delay(timeout, time, stop.Token);
+        await Task.WhenAny(read, delay).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        while (triggers.Reader.TryRead(out var branch))
+        {
+            if (states.TryGetValue(branch, out var state))
+            {
+                state.NextAttempt = DateTimeOffset.MinValue;
+            }
+        }
+    }
+
+    /// <summary>What the watcher last did for a branch, and when it tries next.</summary>
+    private sealed class WatchState
+    {
+        public string? Commit { get; set; }
+
+        public string? Fingerprint { get; set; }
+
+        public DateTimeOffset NextAttempt { get; set; } = DateTimeOffset.MinValue;
+
+        public int Failures { get; private set; }
+
+        public void Succeeded(DateTimeOffset now, TimeSpan interval)
+        {
+            Failures = 0;
+            NextAttempt = now + interval;
+        }
+
+        /// <summary>Exponential backoff: 5 s, 10 s, 20 s ... at most 5 minutes. Returns the next attempt's time.</summary>
+        public DateTimeOffset Failed(DateTimeOffset now, TimeSpan first, TimeSpan max)
+        {
+            Failures++;
+            var delay = TimeSpan.FromTicks(Math.Min(max.Ticks, first.Ticks * (1L << Math.Min(Failures - 1, 20))));
+            NextAttempt = now + delay;
+            return NextAttempt;
+        }
+    }
+
+    [LoggerMessage(EventId = 4301, Level = LogLevel.Debug, Message = "Branch {Branch}: still at {Commit}, nothing new")]
+    private partial void LogNothingNew(string branch, string commit);
+
+    [LoggerMessage(EventId = 4302, Level = LogLevel.Warning, Message = "Branch {Branch}: commit {Commit} does not validate ({Errors} errors); the last good target stays applied")]
+    private partial void LogInvalid(string branch, string commit, int errors);
+
+    [LoggerMessage(EventId = 4303, Level = LogLevel.Information, Message = "Branch {Branch}: planned commit {Commit} for {Devices} devices (unchanged: {Unchanged})")]
+    private partial void LogPlanned(string branch, string commit, int devices, bool unchanged);
+
+    [LoggerMessage(EventId = 4304, Level = LogLevel.Warning, Message = "Branch {Branch}: the fleet repository cannot be read: {Reason}")]
+    private partial void LogGitFailed(string branch, string reason);
+
+    [LoggerMessage(EventId = 4305, Level = LogLevel.Error, Message = "Branch {Branch}: reconciling from git failed unexpectedly")]
+    private partial void LogUnexpected(Exception exception, string branch);
+}

@@ -1,0 +1,91 @@
+using Gitfleet.Core.Repository;
+using Gitfleet.Core.Rollouts;
+
+namespace Gitfleet.Storage.Model;
+
+/// <summary>
+/// A branch the reconciler manages: the commit whose target it rolls out, what the git watcher saw last, and the
+/// rollout's progress. <see cref="TargetGeneration"/> grows with every new target; the rollout belongs to
+/// <see cref="RolloutGeneration"/>, so a rollout older than the target is rebuilt for the new commit.
+/// </summary>
+public sealed record BranchRecord
+{
+    public required string Branch { get; init; }
+
+    public long TargetGeneration { get; init; }
+
+    public CommitInfo? AppliedCommit { get; init; }
+
+    public string? ContentHash { get; init; }
+
+    /// <summary>SHA-256 of the whole target document: the same document twice is recognised as unchanged.</summary>
+    public string? TargetDigest { get; init; }
+
+    public DateTimeOffset? AppliedAt { get; init; }
+
+    public string? LastSeenCommit { get; init; }
+
+    /// <summary>Validation errors of <see cref="LastSeenCommit"/> (empty when it validated).</summary>
+    public IReadOnlyList<string> Errors { get; init; } = [];
+
+    public long RolloutGeneration { get; init; }
+
+    public RolloutProgress Progress { get; init; } = RolloutProgress.Start;
+
+    public DateTimeOffset? StartedAt { get; init; }
+
+    public DateTimeOffset UpdatedAt { get; init; }
+}
+
+/// <summary>One device of a branch's rollout, with the deployments of its current attempt.</summary>
+public sealed record RolloutDeviceRecord(
+    string DeviceId,
+    RolloutDeviceState State,
+    int Attempts,
+    IReadOnlyList<string> Deployments,
+    string? LastError,
+    DateTimeOffset ChangedAt);
+
+/// <summary>A new target for a branch, stored as its applied target (the JSON holds secret values).</summary>
+public sealed record NewBranchTarget(string Branch, CommitInfo Commit, string ContentHash, string Digest, string Json, DateTimeOffset Now);
+
+/// <summary>One device's part of a deployment.</summary>
+public sealed record DevicePart(string DeploymentId, string DeviceId);
+
+/// <summary>A device's configured (desired) configuration, written with the deployment that carries it.</summary>
+public sealed record ConfiguredWrite(string DeviceId, string ConfigurationJson, string DeploymentId);
+
+/// <summary>
+/// Everything one rollout decision changes, written in one transaction: new deployments (in order: an OS
+/// deployment before the configuration that expects its image), configured maps, aborted device parts, rollout
+/// devices and the rollout's progress.
+/// </summary>
+public sealed record RolloutCommit
+{
+    public required string Branch { get; init; }
+
+    /// <summary>The target generation the rollout now belongs to.</summary>
+    public required long Generation { get; init; }
+
+    public required RolloutProgress Progress { get; init; }
+
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>Delete the branch's rollout devices before writing <see cref="Devices"/> (a new rollout).</summary>
+    public bool ReplaceDevices { get; init; }
+
+    public IReadOnlyList<RolloutDeviceRecord> Devices { get; init; } = [];
+
+    public IReadOnlyList<NewDeployment> Deployments { get; init; } = [];
+
+    public IReadOnlyList<ConfiguredWrite> Configured { get; init; } = [];
+
+    public IReadOnlyList<DevicePart> Aborts { get; init; } = [];
+
+    public required DateTimeOffset Now { get; init; }
+
+    public bool IsEmpty => !ReplaceDevices && Devices.Count == 0 && Deployments.Count == 0 && Configured.Count == 0 && Aborts.Count == 0;
+}
+
+/// <summary>How one device's part of a deployment ended (or stands), with the deployment's kind and artifact name.</summary>
+public sealed record DevicePartOutcome(string DeploymentId, string DeviceId, string DeviceDeploymentId, string Status, bool HasLog, string Kind, string ArtifactName);

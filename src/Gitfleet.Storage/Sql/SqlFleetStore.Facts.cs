@@ -1,0 +1,266 @@
+using System.Runtime.CompilerServices;
+using Gitfleet.Core.Facts;
+using Gitfleet.Storage.Model;
+
+namespace Gitfleet.Storage.Sql;
+
+public abstract partial class SqlFleetStore
+{
+    private const int FactsPageSize = 20_000;
+
+    public async IAsyncEnumerable<IReadOnlyList<DeviceFacts>> StreamFactsAsync(
+        Func<string, DateTimeOffset?>? lastCheckIn, bool withConfigured, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var deployments = await ReadUnfinishedDeploymentsAsync(cancellationToken).ConfigureAwait(false);
+        var maps = new FactsMaps();
+        var attributePool = new StringPool(); // Names and values repeat across pages.
+        var after = "";
+        while (true)
+        {
+            var devices = await ReadFactsDevicesAsync(after, cancellationToken).ConfigureAwait(false);
+            if (devices.Count == 0)
+            {
+                yield break;
+            }
+
+            var last = devices[^1].Id;
+            var attributes = Task.Run(() => ReadFactsAttributesAsync(after, last, attributePool, cancellationToken), cancellationToken);
+            var configurations = Task.Run(() => ReadFactsConfigurationsAsync(after, last, withConfigured, cancellationToken), cancellationToken);
+            var inFlight = Task.Run(
+                () => ReadInFlightRowsAsync("finished = 0 AND device_id > @after AND device_id <= @last", [("@after", after), ("@last", last)], deployments, cancellationToken),
+                cancellationToken);
+            await Task.WhenAll(attributes, configurations, inFlight).ConfigureAwait(false);
+            await maps.ReadUnseenAsync(this, configurations.Result, cancellationToken).ConfigureAwait(false);
+            var page = new List<DeviceFacts>(devices.Count);
+            foreach (var device in devices)
+            {
+                var scopes = attributes.Result.GetValueOrDefault(device.Id);
+                var configuration = configurations.Result.GetValueOrDefault(device.Id);
+                page.Add(new DeviceFacts
+                {
+                    Id = device.Id,
+                    Status = device.Status,
+                    DeviceType = device.DeviceType,
+                    ArtifactName = device.ArtifactName,
+                    Identity = maps.Map(scopes?.Identity, share: false),
+                    Tags = maps.Map(scopes?.Tags),
+                    Attributes = maps.Map(scopes?.Inventory),
+                    ReportedConfiguration = maps.Reported(device.Id, configuration),
+                    ConfiguredConfiguration = maps.Configuration(configuration.Configured),
+                    LastCheckIn = lastCheckIn?.Invoke(device.Id) ?? FromMs(device.LastCheckInMs),
+                    InFlight = inFlight.Result.GetValueOrDefault(device.Id) ?? [],
+                });
+            }
+
+            yield return page;
+            after = last;
+        }
+    }
+
+    private async Task<List<ObservedRow>> ReadFactsDevicesAsync(string after, CancellationToken cancellationToken)
+    {
+        var pool = new StringPool();
+        var devices = new List<ObservedRow>(FactsPageSize);
+        await ReadAllAsync(
+            "SELECT id, status, device_type, artifact_name, last_checkin_ms FROM devices WHERE id > @after ORDER BY id LIMIT @limit",
+            [("@after", after), ("@limit", FactsPageSize)], row => devices.Add(new ObservedRow(
+                row.GetString(0),
+                row.GetPooled(1, pool),
+                row.IsNull(2) ? null : row.GetPooled(2, pool),
+                row.IsNull(3) ? null : row.GetPooled(3, pool),
+                row.IsNull(4) ? null : row.GetInt64(4),
+                null,
+                null,
+                false)), cancellationToken).ConfigureAwait(false);
+        return devices;
+    }
+
+    /// <summary>Identity, inventory (provides as a fallback) and tags of the devices in (after, last], by device.</summary>
+    private async Task<Dictionary<string, DeviceScopes>> ReadFactsAttributesAsync(string after, string last, StringPool pool, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, DeviceScopes>(StringComparer.Ordinal);
+        DeviceScopes? scopes = null;
+        await ReadAllAsync(
+            "SELECT device_id, scope, name, value_json FROM attributes WHERE device_id > @after AND device_id <= @last ORDER BY device_id, scope, name",
+            [("@after", after), ("@last", last)], row =>
+            {
+                var deviceId = row.GetPooled(0, pool);
+                if (scopes is null || !ReferenceEquals(scopes.DeviceId, deviceId))
+                {
+                    scopes = new DeviceScopes(deviceId);
+                    result[deviceId] = scopes;
+                }
+
+                var name = row.GetPooled(2, pool);
+                var value = row.GetPooledAttribute(3, pool);
+                switch (row.GetPooled(1, pool))
+                {
+                    case AttributeScope.Identity:
+                        scopes.Identity.Add(new(name, value));
+                        break;
+                    case AttributeScope.Inventory:
+                        scopes.Inventory.Add(new(name, value));
+                        break;
+                    case AttributeScope.Provides:
+                        // Rows come in scope order: what the device reports itself (inventory) wins.
+                        if (!scopes.Inventory.Any(kv => kv.Key == name))
+                        {
+                            scopes.Inventory.Add(new(name, value));
+                        }
+
+                        break;
+                    case AttributeScope.Tags:
+                        scopes.Tags.Add(new(name, value));
+                        break;
+                }
+            }, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>
+    /// Configurations of the devices in (after, last]: the reported one's checksum (its JSON only when no checksum
+    /// is stored) and, when asked for, the configured JSON. Distinct reported maps are read once, by checksum.
+    /// </summary>
+    private async Task<Dictionary<string, FactsConfiguration>> ReadFactsConfigurationsAsync(string after, string last, bool withConfigured, CancellationToken cancellationToken)
+    {
+        var pool = new StringPool();
+        var result = new Dictionary<string, FactsConfiguration>(StringComparer.Ordinal);
+        await ReadAllAsync(
+            $"""
+            SELECT device_id, reported_checksum, CASE WHEN reported_checksum IS NULL THEN reported_json END, {(withConfigured ? "configured_json" : "NULL")}
+            FROM configurations WHERE device_id > @after AND device_id <= @last
+            """,
+            [("@after", after), ("@last", last)], row => result[row.GetString(0)] = new FactsConfiguration(
+                row.IsNull(1) ? null : row.GetPooled(1, pool), row.IsNull(2) ? null : row.GetString(2), row.IsNull(3) ? null : row.GetString(3)),
+            cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    private readonly record struct FactsConfiguration(string? ReportedChecksum, string? ReportedJson, string? Configured);
+
+    private sealed class DeviceScopes(string deviceId)
+    {
+        public string DeviceId { get; } = deviceId;
+
+        public List<KeyValuePair<string, string>> Identity { get; } = [];
+
+        public List<KeyValuePair<string, string>> Inventory { get; } = [];
+
+        public List<KeyValuePair<string, string>> Tags { get; } = [];
+    }
+
+    /// <summary>
+    /// One map instance per distinct content across the whole read: at 200,000 devices most tags, inventories and
+    /// configurations repeat, and the planner holds all of them at once.
+    /// </summary>
+    private sealed class FactsMaps
+    {
+        private readonly Dictionary<List<KeyValuePair<string, string>>, CompactStringMap> byContent = new(PooledEntries.Instance);
+        private readonly Dictionary<string, IReadOnlyDictionary<string, string>> byJson = new(StringComparer.Ordinal);
+        private readonly StringPool pool = new();
+
+        /// <param name="share">False for maps that are unique per device (identity): not worth a lookup.</param>
+        public IReadOnlyDictionary<string, string> Map(List<KeyValuePair<string, string>>? entries, bool share = true)
+        {
+            if (entries is null || entries.Count == 0)
+            {
+                return DeviceFacts.EmptyMap;
+            }
+
+            if (!share)
+            {
+                return new CompactStringMap(entries);
+            }
+
+            if (!byContent.TryGetValue(entries, out var map))
+            {
+                map = new CompactStringMap(entries);
+                byContent[entries] = map;
+            }
+
+            return map;
+        }
+
+        private readonly Dictionary<string, IReadOnlyDictionary<string, string>> byChecksum = new(StringComparer.Ordinal);
+
+        /// <summary>Reads the reported maps of checksums not seen yet (one device each).</summary>
+        public async Task ReadUnseenAsync(SqlFleetStore store, Dictionary<string, FactsConfiguration> page, CancellationToken cancellationToken)
+        {
+            var unseen = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (deviceId, configuration) in page)
+            {
+                if (configuration.ReportedChecksum is { } checksum && !byChecksum.ContainsKey(checksum))
+                {
+                    unseen.TryAdd(checksum, deviceId);
+                }
+            }
+
+            if (unseen.Count == 0)
+            {
+                return;
+            }
+
+            var read = await store.ReadReportedAsync([.. unseen.Values], cancellationToken).ConfigureAwait(false);
+            foreach (var (checksum, deviceId) in unseen)
+            {
+                byChecksum[checksum] = read.GetValueOrDefault(deviceId) ?? DeviceFacts.EmptyMap;
+            }
+        }
+
+        public IReadOnlyDictionary<string, string>? Reported(string deviceId, FactsConfiguration configuration) =>
+            configuration.ReportedChecksum is { } checksum ? byChecksum[checksum] : Configuration(configuration.ReportedJson);
+
+        public IReadOnlyDictionary<string, string>? Configuration(string? json)
+        {
+            if (json is null)
+            {
+                return null;
+            }
+
+            if (!byJson.TryGetValue(json, out var map))
+            {
+                var parsed = JsonMaps.Deserialize(json);
+                map = new CompactStringMap(parsed.Select(kv => new KeyValuePair<string, string>(pool.Intern(kv.Key), pool.Intern(kv.Value))).ToList());
+                byJson[json] = map;
+            }
+
+            return map;
+        }
+    }
+
+    /// <summary>Entries of pooled strings are equal when they are the same instances in the same order: no text compared, nothing allocated.</summary>
+    private sealed class PooledEntries : IEqualityComparer<List<KeyValuePair<string, string>>>
+    {
+        public static readonly PooledEntries Instance = new();
+
+        public bool Equals(List<KeyValuePair<string, string>>? x, List<KeyValuePair<string, string>>? y)
+        {
+            if (x is null || y is null || x.Count != y.Count)
+            {
+                return ReferenceEquals(x, y);
+            }
+
+            for (var i = 0; i < x.Count; i++)
+            {
+                if (!ReferenceEquals(x[i].Key, y[i].Key) || !ReferenceEquals(x[i].Value, y[i].Value))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public int GetHashCode(List<KeyValuePair<string, string>> entries)
+        {
+            var hash = new HashCode();
+            foreach (var (key, value) in entries)
+            {
+                hash.Add(RuntimeHelpers.GetHashCode(key));
+                hash.Add(RuntimeHelpers.GetHashCode(value));
+            }
+
+            return hash.ToHashCode();
+        }
+    }
+}

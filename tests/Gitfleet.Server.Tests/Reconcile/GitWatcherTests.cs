@@ -1,0 +1,124 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using Gitfleet.Server.Tests.Support;
+
+namespace Gitfleet.Server.Tests.Reconcile;
+
+/// <summary>Pull mode: a broken commit stalls the branch while the last good target keeps rolling out; push webhooks.</summary>
+public sealed class GitWatcherTests
+{
+    [Fact]
+    public async Task A_broken_commit_is_stalled_and_the_last_good_target_keeps_being_served()
+    {
+        await using var fleet = await ReconcileHarness.StartAsync();
+        using var device = await fleet.DeviceAsync();
+        await fleet.UploadImageAsync("image-2");
+        var devices = new Dictionary<string, IEnumerable<FleetDevice>> { ["main"] = [device] };
+        fleet.WriteFleet(devices, "image-2");
+        var good = fleet.Repository.Commit("image-2 on main");
+        await fleet.ReconcileAsync("main");
+
+        fleet.Repository.Write("inventory.yml", "all:\n  children:\n    main_devices: [\n");
+        var broken = fleet.Repository.Commit("Oops");
+        await fleet.ReconcileAsync("main");
+        var status = await fleet.StatusAsync("main");
+        status.LastSeenCommit.ShouldBe(broken);
+        status.AppliedCommit!.Sha.ShouldBe(good);
+        var stalled = status.Conditions.Single(c => c.Type == "Stalled");
+        stalled.Status.ShouldBeTrue();
+        stalled.Message.ShouldContain("keeps rolling out");
+        status.Errors.ShouldContain(e => e.StartsWith("inventory.yml:", StringComparison.Ordinal) && e.Contains("[yaml-syntax]", StringComparison.Ordinal));
+        status.Conditions.Single(c => c.Type == "Ready").Status.ShouldBeFalse();
+
+        (await device.ConvergeAsync()).Count.ShouldBe(2, "the last good target is still served");
+        device.Image.ShouldBe("image-2");
+        await fleet.RunAsync();
+        status = await fleet.StatusAsync("main");
+        status.Devices.Converged.ShouldBe(1);
+        (await fleet.GateAsync("main")).Reasons.ShouldContain(r => r.Contains("stalled", StringComparison.Ordinal));
+
+        fleet.WriteFleet(devices, "image-2");
+        var fixedCommit = fleet.Repository.Commit("Fix the inventory");
+        await fleet.ReconcileAsync("main");
+        status = await fleet.StatusAsync("main");
+        status.Conditions.Single(c => c.Type == "Stalled").Status.ShouldBeFalse();
+        status.Errors.ShouldBeEmpty();
+        status.AppliedCommit!.Sha.ShouldBe(fixedCommit);
+        status.Conditions.Single(c => c.Type == "Ready").Status.ShouldBeTrue("the fix renders the same desired state the device already runs");
+        (await device.CheckInAsync()).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task An_unreachable_repository_is_reconciling_with_a_message_not_stalled()
+    {
+        await using var fleet = await ReconcileHarness.StartAsync(o => o with { FleetRepository = "/nonexistent/fleet-repo" });
+        await fleet.Watcher.ReconcileAsync("main", CancellationToken.None);
+        var status = await fleet.StatusAsync("main");
+        var reconciling = status.Conditions.Single(c => c.Type == "Reconciling");
+        reconciling.Status.ShouldBeTrue();
+        reconciling.Reason.ShouldBe("RetryingAfterError");
+        reconciling.Message.ShouldContain("cannot read the fleet repository");
+        reconciling.Message.ShouldContain("retrying at");
+        status.Conditions.Single(c => c.Type == "Stalled").Status.ShouldBeFalse();
+        status.Conditions.Single(c => c.Type == "Ready").Status.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Webhooks_with_a_bad_signature_are_rejected_and_a_valid_push_reconciles_the_branch_at_once()
+    {
+        await using var fleet = await ReconcileHarness.StartAsync(o => o with { BackgroundReconcile = true });
+        using var device = await fleet.DeviceAsync();
+        foreach (var branch in new[] { "main", "canary", "production" })
+        {
+            // The watcher's first pass at start (an empty repository: stalled) must be over before the commit.
+            await WaitForAsync(async () => (await fleet.StatusAsync(branch)).LastSeenCommit is not null, "the watcher's first pass");
+        }
+
+        fleet.WriteFleet(new Dictionary<string, IEnumerable<FleetDevice>> { ["main"] = [device] }, "image-1");
+        var head = fleet.Repository.Commit("Declare the device");
+        var push = Encoding.UTF8.GetBytes($$"""{"ref": "refs/heads/main", "after": "{{head}}"}""");
+        using var anonymous = fleet.Server.Anonymous();
+
+        (await PostAsync(anonymous, "github", push, ("X-GitHub-Event", "push"), ("X-Hub-Signature-256", "sha256=" + Hmac(push, "wrong-secret")))).ShouldBe(HttpStatusCode.Unauthorized);
+        (await PostAsync(anonymous, "github", push, ("X-GitHub-Event", "push"))).ShouldBe(HttpStatusCode.Unauthorized);
+        (await PostAsync(anonymous, "gitea", push, ("X-Gitea-Event", "push"), ("X-Gitea-Signature", "zz"))).ShouldBe(HttpStatusCode.Unauthorized);
+        (await PostAsync(anonymous, "gitlab", push, ("X-Gitlab-Event", "Push Hook"), ("X-Gitlab-Token", "guess"))).ShouldBe(HttpStatusCode.Unauthorized);
+        (await fleet.StatusAsync("main")).AppliedCommit?.Sha.ShouldNotBe(head, "a rejected webhook triggers nothing");
+
+        var signature = "sha256=" + Hmac(push, ReconcileHarness.WebhookSecret);
+        (await PostAsync(anonymous, "github", push, ("X-GitHub-Event", "ping"), ("X-Hub-Signature-256", signature))).ShouldBe(HttpStatusCode.NoContent);
+        var tag = Encoding.UTF8.GetBytes("""{"ref": "refs/heads/feature"}""");
+        (await PostAsync(anonymous, "gitea", tag, ("X-Gitea-Event", "push"), ("X-Gitea-Signature", Hmac(tag, ReconcileHarness.WebhookSecret)))).ShouldBe(HttpStatusCode.NoContent);
+        (await PostAsync(anonymous, "gitlab", push, ("X-Gitlab-Event", "Push Hook"), ("X-Gitlab-Token", ReconcileHarness.WebhookSecret))).ShouldBe(HttpStatusCode.Accepted);
+        (await PostAsync(anonymous, "github", push, ("X-GitHub-Event", "push"), ("X-Hub-Signature-256", signature))).ShouldBe(HttpStatusCode.Accepted);
+
+        await WaitForAsync(async () => (await fleet.StatusAsync("main")).AppliedCommit?.Sha == head, "the push to be reconciled");
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline, $"timed out waiting for {what}");
+            await Task.Delay(100);
+        }
+    }
+
+    private static string Hmac(byte[] body, string secret) => Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
+
+    private static async Task<HttpStatusCode> PostAsync(HttpClient client, string provider, byte[] body, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/gitfleet/webhooks/{provider}") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
+    }
+}

@@ -1,0 +1,164 @@
+using Gitfleet.Core.Facts;
+using Gitfleet.Core.Repository;
+using Gitfleet.Core.Rollouts;
+using Gitfleet.Storage.Model;
+using Gitfleet.Storage.Sql;
+
+namespace Gitfleet.Storage.Tests.Sqlite;
+
+public sealed class ReconcileStoreTests : IAsyncLifetime
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private readonly StoreFixture fixture = new();
+
+    private IFleetStore Store => fixture.Store;
+
+    public Task InitializeAsync() => fixture.InitializeAsync();
+
+    public Task DisposeAsync() => fixture.DisposeAsync();
+
+    [Fact]
+    public async Task Targets_get_a_new_generation_and_observations_keep_the_applied_commit()
+    {
+        var commit = new CommitInfo("abc123", "Ann <ann@example.com>", "Image 2", StoreFixture.Now);
+        var first = await Store.SaveTargetAsync(new NewBranchTarget("main", commit, "hash-1", "digest-1", "{\"a\":1}", StoreFixture.Now), None);
+        first.TargetGeneration.ShouldBe(1);
+        first.AppliedCommit.ShouldBe(commit);
+        first.LastSeenCommit.ShouldBe("abc123");
+        first.RolloutGeneration.ShouldBe(0);
+
+        var observed = await Store.SaveObservationAsync("main", "def456", ["inventory.yml:1:1: error: broken [yaml-syntax]"], StoreFixture.Now, None);
+        observed.LastSeenCommit.ShouldBe("def456");
+        observed.Errors.ShouldHaveSingleItem().ShouldContain("yaml-syntax");
+        observed.AppliedCommit!.Sha.ShouldBe("abc123", "a broken commit never replaces the applied one");
+
+        var second = await Store.SaveTargetAsync(new NewBranchTarget("main", commit with { Sha = "fff000" }, "hash-2", "digest-2", "{\"b\":2}", StoreFixture.Now), None);
+        second.TargetGeneration.ShouldBe(2);
+        second.Errors.ShouldBeEmpty();
+        (await Store.GetTargetJsonAsync("main", None)).ShouldBe("{\"b\":2}");
+        (await Store.GetTargetJsonAsync("canary", None)).ShouldBeNull();
+        (await Store.ListBranchesAsync(None)).Select(b => b.Branch).ShouldBe(["main"]);
+    }
+
+    [Fact]
+    public async Task A_rollout_decision_is_written_in_one_transaction_and_followed_by_the_observed_state()
+    {
+        var device = await fixture.AcceptedDeviceAsync("m1");
+        var other = await fixture.AcceptedDeviceAsync("m2");
+        var old = StoreFixture.Deployment("image-0", [device.Id], StoreFixture.Now);
+        await Store.CreateDeploymentAsync(old, None);
+        var os = StoreFixture.Deployment("image-2", [device.Id, other.Id], StoreFixture.Now);
+        var configuration = StoreFixture.Deployment("configuration-0123456789ab", [device.Id], StoreFixture.Now, kind: "configuration");
+        configuration = configuration with { Deployment = configuration.Deployment with { ConfigurationChecksum = "0123456789abcdef", ConfigurationJson = "{\"k\":\"v\"}", SecretKeys = ["k"] } };
+        var progress = new RolloutProgress { Wave = 1, Paused = true, PauseReason = "why", AcknowledgedFailures = 2 };
+        await Store.CommitRolloutAsync(new RolloutCommit
+        {
+            Branch = "main",
+            Generation = 3,
+            Progress = progress,
+            StartedAt = StoreFixture.Now,
+            ReplaceDevices = true,
+            Devices = [new RolloutDeviceRecord(device.Id, RolloutDeviceState.Scheduled, 1, [os.Deployment.Id, configuration.Deployment.Id], null, StoreFixture.Now)],
+            Deployments = [os, configuration],
+            Configured = [new ConfiguredWrite(device.Id, "{\"k\":\"v\"}", configuration.Deployment.Id)],
+            Aborts = [new DevicePart(old.Deployment.Id, device.Id)],
+            Now = StoreFixture.Now,
+        }, None);
+
+        var branch = (await Store.ListBranchesAsync(None)).Single();
+        branch.RolloutGeneration.ShouldBe(3);
+        branch.Progress.ShouldBe(progress);
+        (await Store.GetDeploymentAsync(old.Deployment.Id, None))!.Status.ShouldBe("finished", "its only device was aborted");
+        (await Store.GetNextForDeviceAsync(device.Id, None))!.Deployment.Id.ShouldBe(os.Deployment.Id, "the OS deployment comes before the configuration");
+        (await Store.GetDeploymentAsync(configuration.Deployment.Id, None))!.SecretKeys.ShouldBe(["k"]);
+        var rows = await Store.ListRolloutDevicesAsync("main", None);
+        rows.ShouldHaveSingleItem().Deployments.ShouldBe([os.Deployment.Id, configuration.Deployment.Id]);
+        (await Store.GetConfigurationAsync(device.Id, None))!.DeploymentId.ShouldBe(configuration.Deployment.Id);
+
+        var observed = (await Store.LoadObservedAsync(null, StoreFixture.Now, id => id == other.Id ? StoreFixture.Now.AddHours(1) : null, None)).Devices;
+        observed[device.Id].InFlight.Select(f => (f.Kind, f.ArtifactName, f.ConfigurationChecksum)).ShouldBe(
+            [(DeploymentKind.Os, "image-2", null), (DeploymentKind.Configuration, null, "0123456789abcdef")]);
+        observed[other.Id].LastCheckIn.ShouldBe(StoreFixture.Now.AddHours(1));
+        observed[other.Id].InFlight.ShouldHaveSingleItem().Status.ShouldBe("pending");
+
+        var parts = await Store.GetDevicePartsAsync([new DevicePart(os.Deployment.Id, device.Id), new DevicePart(old.Deployment.Id, device.Id)], None);
+        parts.Single(p => p.DeploymentId == old.Deployment.Id).Status.ShouldBe("aborted");
+        parts.Single(p => p.DeploymentId == os.Deployment.Id).Kind.ShouldBe("os");
+
+        await Store.CommitRolloutAsync(new RolloutCommit { Branch = "main", Generation = 4, Progress = RolloutProgress.Start, ReplaceDevices = true, Now = StoreFixture.Now }, None);
+        (await Store.ListRolloutDevicesAsync("main", None)).ShouldBeEmpty("a new rollout replaces the devices");
+    }
+
+    [Fact]
+    public async Task The_installed_image_is_what_the_inventory_reports_else_what_check_ins_provided()
+    {
+        var reporting = await fixture.AcceptedDeviceAsync("m1");
+        var silent = await fixture.AcceptedDeviceAsync("m2");
+        await Store.SaveProvidedAsync(
+        [
+            new ProvidedAttribute(reporting.Id, "rootfs-image.version", "from-provides"),
+            new ProvidedAttribute(silent.Id, "rootfs-image.version", "only-provides"),
+            new ProvidedAttribute("gone-device", "rootfs-image.version", "x"),
+        ], StoreFixture.Now, None);
+        await Store.SaveInventoryAsync(reporting.Id, [new("rootfs-image.version", "\"from-inventory\"")], replace: false, StoreFixture.Now, None);
+        await Store.SetReportedAsync(reporting.Id, JsonMaps.Serialize(new Dictionary<string, string> { ["a"] = "1" }), StoreFixture.Now, None);
+        await Store.SetReportedAsync(silent.Id, JsonMaps.Serialize(new Dictionary<string, string> { ["a"] = "1" }), StoreFixture.Now, None);
+
+        var state = await Store.LoadObservedAsync(null, StoreFixture.Now, null, None);
+        var observed = state.Devices;
+        observed[reporting.Id].InstalledImage.ShouldBe("from-inventory");
+        observed[silent.Id].InstalledImage.ShouldBe("only-provides");
+        observed.ContainsKey("gone-device").ShouldBeFalse();
+        observed[silent.Id].ReportedConfiguration.ShouldBeSameAs(observed[reporting.Id].ReportedConfiguration, "identical maps are read once");
+        (await Store.StreamProvidedAsync(None).ToListAsync()).Count.ShouldBe(2, "values of unknown devices are dropped");
+        var again = await Store.LoadObservedAsync(state, StoreFixture.Now, null, None);
+        again.Devices[silent.Id].ShouldBeSameAs(observed[silent.Id], "nothing changed: the same facts");
+        await Store.SetReportedAsync(silent.Id, JsonMaps.Serialize(new Dictionary<string, string> { ["a"] = "2" }), StoreFixture.Now, None);
+        var changed = await Store.LoadObservedAsync(again, StoreFixture.Now, null, None);
+        changed.Devices[silent.Id].ReportedConfiguration!["a"].ShouldBe("2");
+        changed.Devices[reporting.Id].ShouldBeSameAs(observed[reporting.Id]);
+
+        // PUT replaces what the device reports, not what its check-ins provided.
+        await Store.SaveInventoryAsync(reporting.Id, [new("device_type", "\"rpi4\"")], replace: true, StoreFixture.Now, None);
+        (await Store.LoadObservedAsync(changed, StoreFixture.Now, null, None)).Devices[reporting.Id].InstalledImage.ShouldBe("from-provides");
+    }
+
+    [Fact]
+    public async Task Reads_between_full_reads_follow_deployments_new_devices_and_removed_ones()
+    {
+        var device = await fixture.AcceptedDeviceAsync("m1");
+        var leaving = await fixture.AcceptedDeviceAsync("m2");
+        var first = await Store.LoadObservedAsync(null, StoreFixture.Now, null, None);
+        first.FullReadAt.ShouldBe(StoreFixture.Now);
+
+        var later = StoreFixture.Now.AddMinutes(1);
+        var deployment = StoreFixture.Deployment("image-2", [device.Id], later);
+        await Store.CreateDeploymentAsync(deployment, None);
+        var joined = await fixture.AcceptedDeviceAsync("m3");
+        var second = await Store.LoadObservedAsync(first, later, null, None);
+        second.FullReadAt.ShouldBe(StoreFixture.Now, "only what changed was read");
+        second.Devices[device.Id].InFlight.ShouldHaveSingleItem().ArtifactName.ShouldBe("image-2");
+        second.Devices.ContainsKey(joined.Id).ShouldBeTrue("a new device is read");
+        second.Devices[leaving.Id].ShouldBeSameAs(first.Devices[leaving.Id]);
+
+        var row = (await Store.GetNextForDeviceAsync(device.Id, None))!.Device;
+        await Store.UpdateDeviceStatusAsync(row.Id, "success", null, later.AddMinutes(1), None);
+        await Store.DecommissionDeviceAsync(leaving.Id, later.AddMinutes(1), None);
+        var third = await Store.LoadObservedAsync(second, later.AddMinutes(1), null, None);
+        third.Devices[device.Id].InFlight.ShouldBeEmpty();
+        third.Devices.ContainsKey(leaving.Id).ShouldBeFalse("a device that went away is dropped");
+        (await Store.LoadObservedAsync(third, StoreFixture.Now.AddMinutes(10), null, None)).FullReadAt.ShouldBe(StoreFixture.Now.AddMinutes(10), "everything is read every few minutes");
+    }
+
+    [Fact]
+    public async Task The_fleet_fingerprint_changes_when_membership_can_change()
+    {
+        var before = await Store.FleetFingerprintAsync(None);
+        var device = await fixture.AcceptedDeviceAsync("m1");
+        var joined = await Store.FleetFingerprintAsync(None);
+        joined.ShouldNotBe(before);
+        (await Store.FleetFingerprintAsync(None)).ShouldBe(joined, "nothing changed");
+        await Store.SaveTagsAsync(device.Id, [new("subscribed_branch", "\"canary\"")], replace: true, StoreFixture.Now.AddMinutes(1), None);
+        (await Store.FleetFingerprintAsync(None)).ShouldNotBe(joined);
+    }
+}
