@@ -94,13 +94,17 @@ public sealed partial class ManagementClient
 /// <summary>The answer to a target submission.</summary>
 public sealed record TargetSubmission(string Branch, string Commit, bool Unchanged);
 
-/// <summary>One deployment in a device's history, with the git change that scheduled it.</summary>
+/// <summary>One deployment in a device's history, with the git change that scheduled it (secret values show as ***).</summary>
 public sealed record DeviceHistoryEntry(
     string DeploymentId,
+    string Name,
     string Kind,
+    string? Image,
     string? ArtifactName,
     string? ConfigurationChecksum,
+    IReadOnlyDictionary<string, string>? Configuration,
     string Status,
+    int Attempts,
     DateTimeOffset Created,
     DateTimeOffset? Finished,
     DeploymentTrace? Trace);

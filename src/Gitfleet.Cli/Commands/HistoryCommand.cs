@@ -49,7 +49,7 @@ internal static class HistoryCommand
                 table.AddRow(
                     entry.Created.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
                     Markup.Escape(entry.Kind),
-                    Markup.Escape(entry.Kind == "configuration" ? "configuration " + (entry.ConfigurationChecksum is { Length: > 12 } c ? c[..12] : entry.ConfigurationChecksum ?? "") : entry.ArtifactName ?? ""),
+                    Markup.Escape(entry.Kind == "configuration" ? "configuration " + (entry.ConfigurationChecksum is { Length: > 12 } c ? c[..12] : entry.ConfigurationChecksum ?? "") : entry.Image ?? entry.ArtifactName ?? ""),
                     Markup.Escape(entry.Status),
                     Markup.Escape(entry.Trace?.Branch ?? "-"),
                     Markup.Escape(entry.Trace?.Commit is { Length: > 12 } sha ? sha[..12] : entry.Trace?.Commit ?? "-"),
