@@ -5,7 +5,7 @@ public sealed record GateResult(bool Passed, bool Final, IReadOnlyList<string> R
 
 /// <summary>
 /// The check required on a merge request canary → production: the stage converged on the commit (with at least
-/// the required share of its devices), no device failed or drifted, and it stayed so for the soak time since the
+/// the required share of its devices; failures only within the budget that share leaves), no device drifted, and it stayed so for the soak time since the
 /// rollout completed.
 /// </summary>
 public static class Gate
@@ -36,10 +36,12 @@ public static class Gate
         else
         {
             var success = 100.0 * devices.Converged / eligible;
-            if (devices.Failed > 0)
+            // Below 100%, --min-success is the failure budget: a device that failed for its own reasons (a dead
+            // SD card in a 5,000-device canary) must not block production forever.
+            if (devices.Failed > 0 && success + 1e-9 < minSuccessPercent)
             {
                 reasons.Add($"{devices.Failed} of {eligible} devices failed");
-                final = success < minSuccessPercent && devices.Pending + devices.InProgress == 0;
+                final = devices.Pending + devices.InProgress == 0;
             }
 
             if (devices.Modified > 0)
