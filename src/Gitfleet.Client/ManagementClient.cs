@@ -97,6 +97,22 @@ public sealed partial class ManagementClient : IDisposable
     public async Task<IReadOnlyList<ArtifactSummary>> ListArtifactsAsync(CancellationToken cancellationToken) =>
         await GetAsync<List<ArtifactSummary>>("api/management/v1/deployments/artifacts", cancellationToken).ConfigureAwait(false);
 
+    /// <summary>Uploads an artifact file (multipart, as mender-cli does); a 409 means the server has it already.</summary>
+    public async Task UploadArtifactAsync(string path, string? description, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        await using var file = File.OpenRead(path);
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent(description ?? ""), "description" },
+            { new StringContent(file.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)), "size" },
+        };
+        var content = new StreamContent(file);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        form.Add(content, "artifact", Path.GetFileName(path));
+        using var response = await SendAsync(HttpMethod.Post, "api/management/v1/deployments/artifacts", form, null, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Creates a deployment (to devices or a group); returns its id. A repeated idempotency key returns the first deployment.</summary>
     public async Task<string> CreateDeploymentAsync(NewDeployment deployment, string? idempotencyKey, CancellationToken cancellationToken)
     {

@@ -28,6 +28,9 @@ public sealed record SimulatorOptions
     /// <summary>Generated identities are mac + serial "PREFIX-000042"; change it to run a second, distinct fleet.</summary>
     public string IdentityPrefix { get; init; } = "sim";
 
+    /// <summary>Extra inventory attributes every device of this simulation reports (say site or ring, set at provisioning), for dynamic groups.</summary>
+    public IReadOnlyDictionary<string, string> InventoryAttributes { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Seeds every random decision (jitter, faults); the same seed gives the same decisions.</summary>
     public long Seed { get; init; } = 1;
 

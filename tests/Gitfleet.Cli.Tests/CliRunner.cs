@@ -11,7 +11,11 @@ internal static class CliRunner
         ["GITHUB_RUNNER_TOKEN"] = "sample-runner-token",
     };
 
-    public static async Task<CliResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static Task<CliResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        RunAsync(workingDirectory, environment, CancellationToken.None, args);
+
+    /// <summary>Runs with a token that plays Ctrl-C.</summary>
+    public static async Task<CliResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, CancellationToken interrupt, params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -19,7 +23,7 @@ internal static class CliRunner
         var console = new CliConsole(stdout, stderr, interactive: false,
             name => environment?.GetValueOrDefault(name) ?? (name == "XDG_CACHE_HOME" ? cache : null),
             workingDirectory);
-        var exit = await GitfleetCli.RunAsync(args, console, CancellationToken.None);
+        var exit = await GitfleetCli.RunAsync(args, console, interrupt);
         return new CliResult(exit, stdout.ToString(), stderr.ToString());
     }
 

@@ -98,24 +98,3 @@ public sealed class ValidateAndInitTests
         (bad.Stdout + bad.Stderr).ShouldNotContain("   at ");
     }
 }
-
-public sealed class DemoTests
-{
-    [Fact]
-    public async Task Demo_plans_every_stage_of_the_sample_fleet_and_can_run_twice()
-    {
-        using var directory = new TempDirectory();
-        for (var run = 0; run < 2; run++)
-        {
-            var result = await CliRunner.RunAsync(directory.Path, null, "demo", "--dir", "demo");
-            result.ExitCode.ShouldBe(0, result.Stderr);
-            foreach (var branch in new[] { "main", "canary", "production" })
-            {
-                result.Stdout.ShouldContain($"Plan for branch {branch}");
-            }
-
-            result.Stdout.ShouldContain("0 problems");
-            result.Stdout.ShouldNotContain("sample-influxdb-token");
-        }
-    }
-}

@@ -1,13 +1,10 @@
 using System.CommandLine;
-using Gitfleet.Cli.Output;
-using Gitfleet.Core.Facts;
-using Spectre.Console;
+using Gitfleet.Cli.Demo;
 
 namespace Gitfleet.Cli.Commands;
 
 /// <summary>
-/// <c>gitfleet demo</c>: Gitfleet's main job on its embedded defaults. Creates the sample fleet (the seeds' seven
-/// devices) as a git repository, validates it, and plans every stage against the sample facts.
+/// <c>gitfleet demo</c>: Gitfleet's main job on its embedded defaults (see <see cref="DemoRun"/>).
 /// </summary>
 internal static class DemoCommand
 {
@@ -15,51 +12,52 @@ internal static class DemoCommand
     {
         var directory = new Option<string>("--dir")
         {
-            Description = "Where the demo keeps its files (recreated on every run).",
+            Description = "Where the demo keeps its fleet repository, server data and artifacts (recreated on every run).",
             DefaultValueFactory = _ => Path.Combine(".gitfleet", "demo"),
             HelpName = "DIR",
         };
-        var command = new Command("demo", "Create the sample fleet of seven devices and show what each stage (main, canary, production) would change.")
+        var devices = new Option<int>("--devices") { Description = "Simulated field devices besides the sample's seven.", DefaultValueFactory = _ => 300, HelpName = "N" };
+        var poll = new Option<double>("--poll-interval") { Description = "Seconds between a device's update checks.", DefaultValueFactory = _ => 2, HelpName = "SECONDS" };
+        var port = new Option<int>("--port") { Description = "HTTPS port of the server on 127.0.0.1 (0: any free port).", DefaultValueFactory = _ => 0 };
+        var exit = new Option<bool>("--exit") { Description = "Stop at the end of the walk-through instead of keeping the server and devices running (always so without a terminal)." };
+        var command = new Command("demo", "Run the whole system on embedded defaults: a server on SQLite, the sample fleet in git, simulated devices, and a release walked from main through canary to production.")
         {
-            directory,
+            directory, devices, poll, port, exit,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var root = console.ResolvePath(parse.GetValue(directory)!);
-            var fleet = Path.Combine(root, "fleet");
-            if (Directory.Exists(root))
+            var settings = new DemoSettings
             {
-                Directory.Delete(root, recursive: true);
-            }
-
-            var sha = await SampleFleet.CreateAsync(fleet, cancellationToken).ConfigureAwait(false);
-            console.Out.MarkupLine($"[bold]Gitfleet demo[/]: the sample fleet of \"Managing an IoT Fleet with GitOps\" in {Markup.Escape(fleet)} ({sha[..12]})");
-            console.Out.MarkupLine("Devices subscribe to a branch; a merge to that branch is the deployment. Here is what each stage would change:");
-            console.Out.WriteLine();
-
-            // The sample templates read two secrets; the demo supplies sample values unless the environment has them.
-            string? Secrets(string name) => console.Environment(name) ?? name switch
-            {
-                "INFLUXDB_HTTP_TOKEN" => "sample-influxdb-token",
-                "GITHUB_RUNNER_TOKEN" => "sample-runner-token",
-                _ => null,
+                Directory = console.ResolvePath(parse.GetValue(directory)!),
+                FieldDevices = parse.GetValue(devices),
+                PollInterval = TimeSpan.FromSeconds(parse.GetValue(poll)),
+                Port = parse.GetValue(port),
+                KeepRunning = console.Interactive && !parse.GetValue(exit),
             };
-
-            var access = await RepositoryAccess.OpenAsync(console, fleet, Path.Combine(root, "cache"), cancellationToken).ConfigureAwait(false);
-            var facts = FactsDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(fleet, "sample-facts.json"), cancellationToken).ConfigureAwait(false));
-            foreach (var branch in SampleFleet.Branches)
+            if (settings.FieldDevices is < 0 or > 200_000)
             {
-                var revision = await access.LoadValidAsync(branch, cancellationToken).ConfigureAwait(false);
-                var (plan, _) = await PlanCommand.PlanAsync(access, revision, branch, facts.Devices, Secrets, cancellationToken).ConfigureAwait(false);
-                PlanView.Print(console, plan, all: false, limit: 50);
-                console.Out.WriteLine();
+                return console.Fail("--devices must be between 0 and 200000");
             }
 
-            console.Out.MarkupLine("Try it yourself:");
-            console.Out.MarkupLine($"  ./gitfleet validate --repo {Markup.Escape(fleet)}");
-            console.Out.MarkupLine($"  ./gitfleet plan --repo {Markup.Escape(fleet)} --branch production --facts {Markup.Escape(Path.Combine(fleet, "sample-facts.json"))}");
-            console.Out.MarkupLine("  ./gitfleet --help");
-            return ExitCodes.Ok;
+            if (settings.PollInterval < TimeSpan.FromSeconds(0.2) || settings.PollInterval > TimeSpan.FromHours(1))
+            {
+                return console.Fail("--poll-interval must be between 0.2 and 3600 seconds");
+            }
+
+            if (settings.Port is < 0 or > 65535)
+            {
+                return console.Fail("--port must be between 0 and 65535");
+            }
+
+            try
+            {
+                return await new DemoRun(console, settings).RunAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                console.Error.WriteLine("demo stopped; run it again to start over");
+                return ExitCodes.Interrupted;
+            }
         });
         return command;
     }

@@ -258,7 +258,7 @@ internal sealed partial class DeviceBehaviour(SimulationContext context)
             device.ReportedConfiguration = configuration;
         }
 
-        var inventory = InventoryReport.Build(installed, context.Identity(device), TimeSpan.FromTicks(context.Now - device.BootTicks));
+        var inventory = InventoryReport.Build(installed, context.Identity(device), TimeSpan.FromTicks(context.Now - device.BootTicks), context.Options.InventoryAttributes);
         var response = await CallAsync(device, token => Api.SendAsync(HttpMethod.Put, DeviceApiClient.InventoryPath, token, inventory, readBody: false, cancellationToken), cancellationToken).ConfigureAwait(false);
         if (response.Status == 405)
         {

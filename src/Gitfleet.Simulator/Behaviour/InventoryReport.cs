@@ -13,7 +13,9 @@ internal static class InventoryReport
     public const string ClientVersion = "3.4.0";
     public const string DevicePackageVersion = "0.1.0";
 
-    public static byte[] Build(InstalledState installed, IReadOnlyDictionary<string, string> identity, TimeSpan uptime)
+    private static readonly Dictionary<string, string> EmptyAttributes = [];
+
+    public static byte[] Build(InstalledState installed, IReadOnlyDictionary<string, string> identity, TimeSpan uptime, IReadOnlyDictionary<string, string>? extra = null)
     {
         var hardware = HardwareProfile.For(installed.DeviceType);
         return InstalledState.Json(writer =>
@@ -22,6 +24,11 @@ internal static class InventoryReport
             Attribute(writer, "device_type", installed.DeviceType);
             Attribute(writer, "artifact_name", installed.ArtifactName);
             foreach (var (name, value) in installed.Provides)
+            {
+                Attribute(writer, name, value);
+            }
+
+            foreach (var (name, value) in extra ?? EmptyAttributes)
             {
                 Attribute(writer, name, value);
             }
