@@ -44,13 +44,15 @@ if [ "$quick" = 1 ]; then
   section "Artifact downloads" "$root/bench/downloads.sh" 32 2 2
   section "Simulated devices" "$root/bench/simulator.sh" 2000 1 10
   section "Planning" "$root/bench/plan.sh" 20000 300 1
-  [ -x "$root/bench/reconcile.sh" ] && section "Reconcile" "$root/bench/reconcile.sh"
+  section "Reconcile" "$root/bench/reconcile.sh" "10000" 1
+  section "Rollout (scale run)" "$root/bench/rollout.sh" 2000 5
 else
   section "Device check-ins (server and generator share both cores)" "$root/bench/checkins.sh" "10000 100000" 3 20
   section "Device check-ins (server pinned to CPU 0, generator to CPU 1)" env LAYOUT=split "$root/bench/checkins.sh" "100000" 3 20
   section "Artifact downloads" "$root/bench/downloads.sh" 256 5 4
   section "Simulated devices (the simulator's own cost, 20,000 devices polling every 2 s)" "$root/bench/simulator.sh" 20000 2 30
   section "Planning (gitfleet plan, 200,000 devices)" "$root/bench/plan.sh"
-  [ -x "$root/bench/reconcile.sh" ] && section "Reconcile" "$root/bench/reconcile.sh"
+  section "Reconcile (server side, 10,000 / 100,000 / 200,000 devices)" "$root/bench/reconcile.sh" "10000 100000 200000" 3
+  section "Rollout (scale run: 100,000 simulated devices, production waves)" "$root/bench/rollout.sh" 100000 30
 fi
 echo "wrote $out" >&2

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Scale run (issue 6): N simulated devices take an OS update through a production rollout to completion.
+# Real processes: `gitfleet server` watching a fleet repository (one dynamic group puts every device on
+# production; gitfleet.yml sets waves, a failure threshold, retries, soak and an offline timeout), and
+# `gitfleet simulate` with N devices (0.5% install failures, about 1% of the devices offline for 2 to 8 minutes at any time). Artifacts are made
+# with the real mender-artifact. Prints the time to register, the rollout's progress every 15 s, the time from
+# the commit to completion per wave, and the server's and simulator's CPU and RSS.
+# Usage: bench/rollout.sh [DEVICES=100000] [POLL_SECONDS=30]
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+devices="${1:-100000}"; poll="${2:-30}"
+port=$((20000 + RANDOM % 20000))
+work="$root/bench/work/rollout-$devices"
+url="https://127.0.0.1:$port"
+types=(pi4-v3-arm64 pi3-arm64 iot-gate-imx8-arm64 var-som-mx8m-nano-arm64-v2 pi2-armhf)
+command -v mender-artifact >/dev/null || { echo "mender-artifact is missing (scripts/prerequisites.sh installs it)" >&2; exit 1; }
+bench_build
+machine_line
+
+# The fleet: every simulated device (any of the five types) subscribes to production through a dynamic group.
+rm -rf "$work"; mkdir -p "$work/fleet/group_vars" "$work/artifacts"
+cat >"$work/fleet/inventory.yml" <<EOF
+all:
+  children:
+    field:
+      selector:
+        matchExpressions:
+          - {key: device_type, operator: In, values: [$(IFS=,; echo "${types[*]}" | sed 's/,/, /g')]}
+      vars:
+        subscribed_branch: production
+EOF
+{
+  echo "os_image:"
+  for t in "${types[@]}"; do printf '  - device_type: %s\n    image_name: %s-factory\n' "$t" "$t"; done
+} >"$work/fleet/group_vars/all.yml"
+cat >"$work/fleet/gitfleet.yml" <<EOF
+branches:
+  production:
+    rollout:
+      waves: [1%, 10%, 50%, 100%]
+      maxConcurrent: 25000
+      failureThreshold: 2%
+      retries: 1
+      soak: 30s
+      offlineTimeout: 3m
+EOF
+git -C "$work/fleet" init -q -b production
+git -C "$work/fleet" add -A
+git -C "$work/fleet" -c user.name=bench -c user.email=bench@localhost commit -qm "Fleet on factory images"
+
+for t in "${types[@]}"; do
+  head -c 262144 /dev/urandom >"$work/artifacts/rootfs-$t.img"
+  mender-artifact write rootfs-image -t "$t" -n "$t-2026-12" -f "$work/artifacts/rootfs-$t.img" -o "$work/artifacts/$t-2026-12.mender" >/dev/null 2>&1
+done
+
+data="$work/data"; mkdir -p "$data"
+GITFLEET_ADMIN_TOKEN="$bench_token" GITFLEET_ADMIN_PASSWORD="bench-password" \
+  dotnet "$root/.gitfleet/bin/gitfleet.dll" server --data "$data" --urls "$url" \
+  --fleet-repo "$work/fleet" --fleet-branches production --fleet-poll-interval 5s >"$data/server.log" 2>&1 &
+server_pid=$!
+sim_pid=""
+# --offline-rate is per check-in: about 1% of the devices offline at any time means rate = 1% x poll / 5 minutes.
+offline_rate=$(python3 -c "print(round(0.01 * $poll / 300, 6))")
+cleanup() { [ -n "$sim_pid" ] && kill -INT "$sim_pid" 2>/dev/null; wait "$sim_pid" 2>/dev/null || true; stop_server; }
+trap cleanup EXIT
+for _ in $(seq 150); do
+  curl -s -o /dev/null --cacert "$data/tls/server.crt" "$url/api/management/v1/gitfleet/info" 2>/dev/null && break
+  sleep 0.2
+done
+cert="$data/tls/server.crt"
+for t in "${types[@]}"; do
+  curl -sf --cacert "$cert" -H "Authorization: Bearer $bench_token" -F "size=$(stat -c %s "$work/artifacts/$t-2026-12.mender")" \
+    -F "artifact=@$work/artifacts/$t-2026-12.mender" "$url/api/management/v1/deployments/artifacts" >/dev/null
+done
+
+status_json() { curl -sf --cacert "$cert" -H "Authorization: Bearer $bench_token" "$url/api/management/v1/gitfleet/branches/production"; }
+# field FIELD from the branch status JSON (devices.*, rollout.*, applied_commit.sha)
+field() { python3 -c "import json,sys; d=json.load(sys.stdin); v=d
+for k in sys.argv[1].split('.'):
+    v = (v or {}).get(k)
+print('' if v is None else v)" "$1"; }
+rss_mib() { awk '/VmRSS/ {printf "%d", $2/1024}' "/proc/$1/status" 2>/dev/null || echo 0; }
+cpu_s() { awk '{printf "%.1f", ($14+$15)/100}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+GITFLEET_TOKEN="$bench_token" dotnet "$root/.gitfleet/bin/gitfleet.dll" simulate --server "$url" --ca-cert "$cert" \
+  --devices "$devices" --poll-interval "$poll" --retry-interval "$poll" --inventory-interval 1h --install-time 10 --reboot-time 20 \
+  --failure-rate 0.005 --offline-rate "$offline_rate" --offline-for 2m-8m --preauthorize-with-token env:GITFLEET_TOKEN \
+  --identity-prefix "rollout$devices" --summary-interval 60 >"$work/simulate.log" 2>&1 &
+sim_pid=$!
+
+start=$SECONDS
+echo "registering $devices simulated devices (preauthorized by the simulator with the management token) ..."
+while true; do
+  total=$(status_json | field devices.total || echo 0)
+  converged=$(status_json | field devices.converged || echo 0)
+  [ "${total:-0}" -ge $((devices * 99 / 100)) ] && [ "${converged:-0}" -ge $((devices * 97 / 100)) ] && break
+  if [ $((SECONDS - start)) -gt 3600 ]; then echo "registration did not finish in an hour (total $total)" >&2; exit 1; fi
+  sleep 10
+done
+registered=$((SECONDS - start))
+echo "registered and converged on the factory images: $total devices in $registered s ($((total / (registered > 0 ? registered : 1)))/s); server RSS $(rss_mib "$server_pid") MiB, simulator RSS $(rss_mib "$sim_pid") MiB"
+
+sed -i 's/-factory$/-2026-12/' "$work/fleet/group_vars/all.yml"
+git -C "$work/fleet" -c user.name=bench -c user.email=bench@localhost commit -qam "OS images 2026-12 for every device type"
+sha=$(git -C "$work/fleet" rev-parse HEAD)
+server_cpu0=$(cpu_s "$server_pid"); sim_cpu0=$(cpu_s "$sim_pid")
+t0=$SECONDS; peak_server=0; peak_sim=0; last_wave=""
+echo "commit ${sha:0:12}: new images for $devices devices; waves 1%, 10%, 50%, 100%; soak 30 s; poll every $poll s"
+while true; do
+  json=$(status_json || echo '{}')
+  applied=$(field applied_commit.sha <<<"$json"); phase=$(field rollout.phase <<<"$json"); wave=$(field rollout.wave <<<"$json")
+  conv=$(field devices.converged <<<"$json"); prog=$(field devices.in_progress <<<"$json"); pend=$(field devices.pending <<<"$json")
+  failed=$(field devices.failed <<<"$json"); offline=$(field devices.offline <<<"$json")
+  rs=$(rss_mib "$server_pid"); rm_=$(rss_mib "$sim_pid")
+  [ "$rs" -gt "$peak_server" ] && peak_server=$rs; [ "$rm_" -gt "$peak_sim" ] && peak_sim=$rm_
+  if [ "$applied" = "$sha" ] && [ "$wave" != "$last_wave" ]; then
+    echo "  $((SECONDS - t0)) s: wave $wave started"; last_wave=$wave
+  fi
+  if [ $(((SECONDS - t0) % 15)) -lt 5 ]; then
+    echo "  $((SECONDS - t0)) s: ${phase:-?} wave ${wave:-?}: converged $conv, in progress $prog, pending $pend, failed $failed, offline $offline; RSS server $rs MiB, simulator $rm_ MiB"
+  fi
+  if [ "$applied" = "$sha" ] && { [ "$phase" = "completed" ] || [ "$phase" = "paused" ]; } && [ "${prog:-1}" = 0 ] && [ "${pend:-1}" = 0 ]; then break; fi
+  if [ $((SECONDS - t0)) -gt 3600 ]; then echo "the rollout did not complete in an hour" >&2; break; fi
+  sleep 5
+done
+elapsed=$((SECONDS - t0))
+echo "rollout: $phase after $elapsed s (= $(python3 -c "print(round($elapsed/$poll,1))") poll intervals): converged $conv, failed $failed (after 1 retry), offline $offline of $devices"
+echo "CPU during the rollout: server $(python3 -c "print(round($(cpu_s "$server_pid")-$server_cpu0,1))") s, simulator $(python3 -c "print(round($(cpu_s "$sim_pid")-$sim_cpu0,1))") s; peak RSS server $peak_server MiB, simulator $peak_sim MiB"
+echo "the rollout's duration is set by the poll interval, the install and reboot times and the soak times (a device sees its deployment at its next check-in); the server's share: see the CPU figures"
