@@ -104,26 +104,34 @@ sed -i 's/-factory$/-2026-12/' "$work/fleet/group_vars/all.yml"
 git -C "$work/fleet" -c user.name=bench -c user.email=bench@localhost commit -qam "OS images 2026-12 for every device type"
 sha=$(git -C "$work/fleet" rev-parse HEAD)
 server_cpu0=$(cpu_s "$server_pid"); sim_cpu0=$(cpu_s "$sim_pid")
-t0=$SECONDS; peak_server=0; peak_sim=0; last_wave=""
+t0=$SECONDS; peak_server=0; peak_sim=0; last_wave=""; online_done=""; last_print=-15
 echo "commit ${sha:0:12}: new images for $devices devices; waves 1%, 10%, 50%, 100%; soak 30 s; poll every $poll s"
 while true; do
   json=$(status_json || echo '{}')
-  applied=$(field applied_commit.sha <<<"$json"); phase=$(field rollout.phase <<<"$json"); wave=$(field rollout.wave <<<"$json")
+  applied=$(field applied_commit.sha <<<"$json"); phase=$(field rollout.phase <<<"$json"); wave=$(field rollout.wave <<<"$json"); waves=$(field rollout.waves <<<"$json")
   conv=$(field devices.converged <<<"$json"); prog=$(field devices.in_progress <<<"$json"); pend=$(field devices.pending <<<"$json")
   failed=$(field devices.failed <<<"$json"); offline=$(field devices.offline <<<"$json")
   rs=$(rss_mib "$server_pid"); rm_=$(rss_mib "$sim_pid")
   [ "$rs" -gt "$peak_server" ] && peak_server=$rs; [ "$rm_" -gt "$peak_sim" ] && peak_sim=$rm_
+  now=$((SECONDS - t0))
   if [ "$applied" = "$sha" ] && [ "$wave" != "$last_wave" ]; then
-    echo "  $((SECONDS - t0)) s: wave $wave started"; last_wave=$wave
+    echo "  $now s: wave $wave of ${waves:-?} started"; last_wave=$wave
   fi
-  if [ $(((SECONDS - t0) % 15)) -lt 5 ]; then
-    echo "  $((SECONDS - t0)) s: ${phase:-?} wave ${wave:-?}: converged $conv, in progress $prog, pending $pend, failed $failed, offline $offline; RSS server $rs MiB, simulator $rm_ MiB"
+  if [ $((now - last_print)) -ge 15 ]; then
+    echo "  $now s: ${phase:-?} wave ${wave:-?}: converged $conv, in progress $prog, pending $pend, failed $failed, offline $offline; RSS server $rs MiB, simulator $rm_ MiB"
+    last_print=$now
+  fi
+  # Every device that is online has converged or failed for good: what an operator waits for.
+  if [ -z "$online_done" ] && [ "$applied" = "$sha" ] && [ "$wave" = "$waves" ] && [ "${prog:-1}" = 0 ] && [ "${pend:-1}" = 0 ]; then
+    online_done=$now
+    echo "  $now s: every online device converged or failed; $offline offline devices follow when they return"
   fi
   if [ "$applied" = "$sha" ] && { [ "$phase" = "completed" ] || [ "$phase" = "paused" ]; } && [ "${prog:-1}" = 0 ] && [ "${pend:-1}" = 0 ]; then break; fi
-  if [ $((SECONDS - t0)) -gt 3600 ]; then echo "the rollout did not complete in an hour" >&2; break; fi
+  if [ -n "$online_done" ] && [ $((now - online_done)) -gt 600 ]; then echo "  stopped waiting for the offline devices 10 minutes later"; break; fi
+  if [ "$now" -gt 3600 ]; then echo "the rollout did not complete in an hour" >&2; break; fi
   sleep 5
 done
 elapsed=$((SECONDS - t0))
-echo "rollout: $phase after $elapsed s (= $(python3 -c "print(round($elapsed/$poll,1))") poll intervals): converged $conv, failed $failed (after 1 retry), offline $offline of $devices"
+echo "rollout: every online device done after ${online_done:-n/a} s (= $(python3 -c "print(round(${online_done:-0}/$poll,1))") poll intervals); $phase after $elapsed s: converged $conv, failed $failed (after 1 retry), offline $offline of $devices"
 echo "CPU during the rollout: server $(python3 -c "print(round($(cpu_s "$server_pid")-$server_cpu0,1))") s, simulator $(python3 -c "print(round($(cpu_s "$sim_pid")-$sim_cpu0,1))") s; peak RSS server $peak_server MiB, simulator $peak_sim MiB"
 echo "the rollout's duration is set by the poll interval, the install and reboot times and the soak times (a device sees its deployment at its next check-in); the server's share: see the CPU figures"
