@@ -8,7 +8,8 @@ namespace Gitfleet.EndToEnd.Tests;
 /// <summary>
 /// Issue 5's end-to-end proof with real parts only: four Debian mender-client 3.4 daemons with the device package
 /// (raspberrypi4, imx8-gateway, kiosk-x86; one on main, two on canary, one on production), the Gitfleet server
-/// in-process reconciling a real git fleet repository through its git watcher, OS images built with
+/// in-process reconciling a real git fleet repository (main and canary pulled by its git watcher, production pushed
+/// by `gitfleet apply --mode run` as the seeds' CI job does), OS images built with
 /// gitfleet-make-os-artifact (gitfleet-ab, with a health check), and a kiosk playbook pulled from a local git
 /// repository and run by the playbook hook. The scenarios build on each other, so they run in order in one test.
 /// </summary>
@@ -56,8 +57,22 @@ public sealed class FleetLoopTests(ITestOutputHelper output)
 
         await uploads;
         Step("images built and uploaded");
+        // main and canary admit their devices from the identities in git; production's device is accepted by an
+        // operator through the management API, and its stage applied by the CI job.
+        var production = fleet.Devices.Where(d => d.Branch == "production").ToList();
+        foreach (var device in production)
+        {
+            await fleet.AcceptAsync(device, Patience);
+        }
+
         await fleet.AwaitAdmissionAsync(Patience);
-        Step("devices admitted from their identities in git");
+        Step("devices admitted (main and canary from their identities in git, production by the operator)");
+        foreach (var device in production)
+        {
+            await fleet.AwaitInventoryAsync(device, Patience); // the CI job runs once the device registered
+        }
+
+        await fleet.ApplyAsync("production");
         await ConvergedAsync(fleet, "the declared fleet", KioskV1, Release1, fleet.Devices);
         Step("initial configuration applied on every device");
 
@@ -68,6 +83,129 @@ public sealed class FleetLoopTests(ITestOutputHelper output)
         await NothingChangedAsync(fleet, fleet.Devices.Where(d => d.Branch != "main"), KioskV1, Release1);
         (await fleet.StatusAsync("main")).AppliedCommit!.Sha.ShouldBe(urlChange);
         Step("scenario 1: kiosk URL on main");
+
+        // 2. An OS image bump, promoted main → canary → production by merges, reaches each stage in turn.
+        var canary = fleet.Devices.Where(d => d.Branch == "canary").ToList();
+        var bump = Commit(fleet, Release2, KioskV2, "Release 2026.02 for every device type");
+        await ConvergedAsync(fleet, "release 2026.02 on main", KioskV2, Release2, [mainDevice]);
+        await NothingChangedAsync(fleet, [.. canary, .. production], KioskV1, Release1);
+        Step("scenario 2: release 2026.02 on main");
+        var toCanary = Promote(fleet, "main", "canary", "Promote release 2026.02 to canary");
+        await ConvergedAsync(fleet, "release 2026.02 on canary", KioskV2, Release2, canary);
+        await NothingChangedAsync(fleet, production, KioskV1, Release1);
+        var canaryGate = await fleet.CliAsync("gate", "--branch", "canary", "--commit", toCanary);
+        canaryGate.ExitCode.ShouldBe(0, canaryGate.Output);
+        Step("scenario 2: release 2026.02 on canary, gate passed");
+        var toProduction = Promote(fleet, "canary", "production", "Promote release 2026.02 to production");
+        await fleet.ApplyAsync("production");
+        await ConvergedAsync(fleet, "release 2026.02 on production", KioskV2, Release2, production);
+        foreach (var device in fleet.Devices)
+        {
+            (await fleet.InventoryAsync(device))["rootfs-image.version"].ShouldBe(Release2[device.DeviceType], $"the server's view of {device.Name}");
+        }
+
+        Step("scenario 2: release 2026.02 on production");
+
+        // 3. A gateway image whose health check fails: main has no gateway, canary's rolls back and fails the gate.
+        var gateway = fleet["gateway-canary"];
+        var release3 = new Dictionary<string, string>(Release2) { ["imx8-gateway"] = BrokenGateway };
+        var brokenCommit = Commit(fleet, release3, KioskV2, "Gateways: release 2026.03");
+        await fleet.EventuallyAsync("main converged on the gateway release (it has no gateway)", async () =>
+            await fleet.StatusAsync("main") is { IsConverged: true } main && main.AppliedCommit?.Sha == brokenCommit, Patience);
+        var brokenOnCanary = Promote(fleet, "main", "canary", "Promote gateway release 2026.03 to canary");
+        await fleet.EventuallyAsync("the gateway's update failed on canary, with the reason from its log", async () =>
+            await fleet.StatusAsync("canary") is { Devices.Failed: 1 } status && status.AppliedCommit?.Sha == brokenOnCanary
+            && status.Issues.Any(i => i.Device == gateway.Id && i.Reason.Contains("health check", StringComparison.Ordinal)), Patience);
+        gateway.ActiveImage.ShouldBe(Release2["imx8-gateway"], "the health check failed: the old slot is active again\n" + gateway.LogTail());
+        gateway.KioskUrl.ShouldBe(KioskV2);
+        var failed = (await fleet.HistoryAsync(gateway)).First(e => e.GetProperty("kind").GetString() == "os");
+        failed.GetProperty("image").GetString().ShouldBe(BrokenGateway);
+        failed.GetProperty("status").GetString().ShouldBe("failure");
+        var gate = await fleet.CliAsync("gate", "--branch", "canary", "--commit", brokenOnCanary);
+        output.WriteLine(gate.Output);
+        gate.ExitCode.ShouldNotBe(0, gate.Output);
+        gate.Output.ShouldContain($"device {gateway.Id} failed");
+        gate.Output.ShouldContain(BrokenGateway);
+        gate.Output.ShouldContain($"health check", Case.Sensitive, "the reason is the module's own error line");
+        (await fleet.DeploymentLogAsync(failed.GetProperty("deployment_id").GetString()!, gateway)).ShouldContain("failing on purpose");
+        (await fleet.StatusAsync("production")).AppliedCommit!.Sha.ShouldBe(toProduction, "the gate kept production from being promoted");
+        await NothingChangedAsync(fleet, production, KioskV2, Release2);
+        Step("scenario 3: the broken gateway image rolled back on canary, gate failed");
+
+        // The fix goes the same way: a revert on main, promoted to canary.
+        fleet.Repository.Git("revert", "--no-edit", brokenCommit);
+        var fixedOnCanary = Promote(fleet, "main", "canary", "Promote the gateway revert to canary");
+        await ConvergedAsync(fleet, "canary back on release 2026.02", KioskV2, Release2, canary);
+
+        // 4. Every stage converged, and every change in every device's history traces to its commit.
+        var status = await fleet.CliAsync("status", "--json");
+        status.ExitCode.ShouldBe(0, status.Output);
+        var stages = JsonDocument.Parse(status.Output).RootElement.EnumerateArray().ToDictionary(s => s.GetProperty("branch").GetString()!);
+        stages.Keys.ShouldBe(LiveFleet.Stages, ignoreOrder: true);
+        stages.Values.ShouldAllBe(s => s.GetProperty("is_converged").GetBoolean());
+        stages["canary"].GetProperty("applied_commit").GetProperty("sha").GetString().ShouldBe(fixedOnCanary);
+        foreach (var device in fleet.Devices)
+        {
+            await TracesToCommitsAsync(fleet, device);
+        }
+
+        await HasChangeAsync(fleet, mainDevice, "configuration", urlChange, e => e.GetProperty("configuration").GetProperty("kiosk_url").GetString() == KioskV2);
+        await HasChangeAsync(fleet, mainDevice, "os", bump, e => e.GetProperty("image").GetString() == Release2["raspberrypi4"]);
+        foreach (var device in canary)
+        {
+            await HasChangeAsync(fleet, device, "os", toCanary, e => e.GetProperty("image").GetString() == Release2[device.DeviceType]);
+        }
+
+        await HasChangeAsync(fleet, gateway, "os", brokenOnCanary, e => e.GetProperty("status").GetString() == "failure");
+        foreach (var device in production)
+        {
+            await HasChangeAsync(fleet, device, "os", toProduction, e => e.GetProperty("image").GetString() == Release2[device.DeviceType]);
+        }
+
+        var history = await fleet.CliAsync("history", mainDevice.Id!);
+        history.ExitCode.ShouldBe(0, history.Output);
+        history.Output.ShouldContain("Kiosks: show the v2 page");
+        Step("scenario 4: every stage converged, every change traced to its commit");
+    }
+
+    /// <summary>Merges <paramref name="source"/> into <paramref name="target"/> (the promotion); returns the merge commit.</summary>
+    private static string Promote(LiveFleet fleet, string source, string target, string subject)
+    {
+        fleet.Repository.Checkout(target);
+        try
+        {
+            return fleet.Repository.Merge(source, subject);
+        }
+        finally
+        {
+            fleet.Repository.Checkout("main");
+        }
+    }
+
+    /// <summary>Every entry of the device's history names its stage, a commit of that stage and the commit's subject.</summary>
+    private static async Task TracesToCommitsAsync(LiveFleet fleet, LiveDevice device)
+    {
+        var history = await fleet.HistoryAsync(device);
+        history.ShouldNotBeEmpty($"{device.Name} has no history");
+        foreach (var entry in history)
+        {
+            var what = $"{device.Name}: {entry.GetRawText()}";
+            var trace = entry.GetProperty("trace");
+            trace.ValueKind.ShouldBe(JsonValueKind.Object, what);
+            trace.GetProperty("branch").GetString().ShouldBe(device.Branch, what);
+            var commit = trace.GetProperty("commit").GetString()!;
+            fleet.Repository.Git("log", "-1", "--format=%s", commit).Trim().ShouldBe(trace.GetProperty("subject").GetString(), what);
+            fleet.Repository.Git("branch", "--contains", commit, "--format=%(refname:short)").Split('\n').ShouldContain(device.Branch, what);
+        }
+    }
+
+    private static async Task HasChangeAsync(LiveFleet fleet, LiveDevice device, string kind, string commit, Func<JsonElement, bool> matches)
+    {
+        var history = await fleet.HistoryAsync(device);
+        history.ShouldContain(
+            e => e.GetProperty("kind").GetString() == kind && e.GetProperty("trace").GetProperty("commit").GetString() == commit && matches(e),
+            $"{device.Name}: no {kind} change from {commit[..12]} ({fleet.Repository.Git("log", "-1", "--format=%s", commit).Trim()}) in\n" +
+            string.Join('\n', history.Select(e => e.GetRawText())));
     }
 
     private static FleetFiles Files(LiveFleet fleet, IReadOnlyDictionary<string, string> images, string kioskUrl) => new()

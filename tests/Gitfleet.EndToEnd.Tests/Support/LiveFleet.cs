@@ -16,13 +16,17 @@ namespace Gitfleet.EndToEnd.Tests.Support;
 
 /// <summary>
 /// The whole system on one machine: a fleet repository and a playbook repository (git), the Gitfleet server
-/// in-process on https://127.0.0.1:0 watching the fleet repository (poll every second), and real mender-client
+/// in-process on https://127.0.0.1:0 watching main and canary of the fleet repository (poll every second) while
+/// production is applied by `gitfleet apply` as the seeds' CI job does, and real mender-client
 /// daemons with the device package. Waits are bounded and fail with every device's log tail and the stages' status.
 /// </summary>
 public sealed class LiveFleet : IAsyncDisposable
 {
     public const string AdminToken = "end-to-end-admin-token-0123456789abcdef";
     public static readonly string[] Stages = ["main", "canary", "production"];
+
+    /// <summary>The stages the server's git watcher pulls; production is pushed by the CI job (<see cref="ApplyAsync"/>).</summary>
+    public static readonly string[] Watched = ["main", "canary"];
 
     private readonly TempDirectory work = new("gitfleet-e2e");
     private readonly List<LiveDevice> devices = [];
@@ -93,7 +97,7 @@ public sealed class LiveFleet : IAsyncDisposable
             ConsoleLogging = false,
             CheckInFlushInterval = TimeSpan.FromMilliseconds(200),
             FleetRepository = Repository.Path,
-            FleetBranches = Stages,
+            FleetBranches = Watched,
             FleetPollInterval = TimeSpan.FromSeconds(1),
             ReconcileInterval = TimeSpan.FromSeconds(1),
             Secrets = _ => null,
@@ -199,8 +203,52 @@ public sealed class LiveFleet : IAsyncDisposable
         return [.. history.EnumerateArray()];
     }
 
-    /// <summary>Learns the server ids of the devices once git's admission accepted them.</summary>
-    public Task AwaitAdmissionAsync(TimeSpan limit) => EventuallyAsync("every device accepted through its identity in git", async () =>
+    /// <summary>The seeds' CI job on a push to <paramref name="branch"/>: `gitfleet apply --mode run`.</summary>
+    public async Task ApplyAsync(string branch)
+    {
+        var (exitCode, output) = await CliAsync("apply", "--branch", branch, "--repo", Repository.Path, "--mode", "run");
+        exitCode.ShouldBe(0, $"gitfleet apply --branch {branch}:\n{output}");
+    }
+
+    /// <summary>What an operator does for a device git does not admit: accept its pending auth set.</summary>
+    public async Task AcceptAsync(LiveDevice device, TimeSpan limit)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        (string Id, string AuthSet)? pending = null;
+        await EventuallyAsync($"{device.Name} pending", async () =>
+        {
+            var list = await Admin.GetFromJsonAsync<JsonElement>("/api/management/v2/devauth/devices?per_page=500");
+            foreach (var entry in list.EnumerateArray())
+            {
+                if (entry.GetProperty("identity_data").TryGetProperty("mac", out var mac) && mac.GetString() == device.Mac)
+                {
+                    pending = (entry.GetProperty("id").GetString()!, entry.GetProperty("auth_sets")[0].GetProperty("id").GetString()!);
+                }
+            }
+
+            return pending is not null;
+        }, limit);
+        using var response = await Admin.PutAsJsonAsync(
+            $"/api/management/v2/devauth/devices/{pending!.Value.Id}/auth/{pending.Value.AuthSet}/status", new { status = "accepted" });
+        response.IsSuccessStatusCode.ShouldBeTrue(await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Waits until the server's inventory of the device has its device type and installed image.</summary>
+    public Task AwaitInventoryAsync(LiveDevice device, TimeSpan limit) => EventuallyAsync($"{device.Name}'s inventory", async () =>
+    {
+        var inventory = await InventoryAsync(device);
+        return inventory.ContainsKey("device_type") && inventory.ContainsKey("rootfs-image.version");
+    }, limit);
+
+    /// <summary>The log the device sent for its failed part of a deployment.</summary>
+    public Task<string> DeploymentLogAsync(string deploymentId, LiveDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return Admin.GetStringAsync($"/api/management/v1/deployments/deployments/{deploymentId}/devices/{device.Id}/log");
+    }
+
+    /// <summary>Learns the server ids of the devices once they are accepted.</summary>
+    public Task AwaitAdmissionAsync(TimeSpan limit) => EventuallyAsync("every device accepted", async () =>
     {
         var list = await Admin.GetFromJsonAsync<JsonElement>("/api/management/v2/devauth/devices?per_page=500");
         foreach (var entry in list.EnumerateArray())
