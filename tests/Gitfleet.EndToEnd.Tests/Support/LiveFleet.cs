@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Gitfleet.Cli;
@@ -128,12 +127,7 @@ public sealed class LiveFleet : IAsyncDisposable
     /// <summary>An HTTP client with the admin token that trusts exactly the server's generated certificate.</summary>
     public HttpClient Client()
     {
-        using var trusted = X509Certificate2.CreateFromPem(File.ReadAllText(Server.CertificatePath!));
-        var thumbprint = trusted.GetCertHashString();
-        var handler = new SocketsHttpHandler();
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-            certificate is not null && certificate.GetCertHashString() == thumbprint;
-        var client = new HttpClient(handler) { BaseAddress = Server.BaseUri, Timeout = TimeSpan.FromSeconds(30) };
+        var client = new HttpClient(PinnedCertificate.Handler(Server.CertificatePath!)) { BaseAddress = Server.BaseUri, Timeout = TimeSpan.FromSeconds(30) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
         return client;
     }

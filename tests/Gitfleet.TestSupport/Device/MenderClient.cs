@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Gitfleet.Git;
+using Gitfleet.TestSupport.Mender;
 using Shouldly;
 
 namespace Gitfleet.TestSupport.Device;
@@ -14,9 +15,6 @@ namespace Gitfleet.TestSupport.Device;
 public sealed class MenderClient
 {
     public const string DeviceType = "gitfleet-test";
-
-    private const string NamespaceScript =
-        "mount --bind \"$1\" /etc/mender && mount --bind \"$2\" /usr/share/mender && shift 2 && exec \"$@\"";
 
     /// <summary>One device key for all test devices: generating RSA-3072 keys costs each daemon seconds.</summary>
     private static readonly Lazy<Task<string>> SharedDeviceKey = new(async () =>
@@ -84,8 +82,7 @@ public sealed class MenderClient
         }
 
         var identity = options.Identity ?? new Dictionary<string, string> { ["mac"] = $"02:00:00:{Random.Shared.Next(0x1000000):x6}" };
-        DeviceSandbox.WriteScript(sandbox.Combine("share-mender", "identity", "mender-device-identity"),
-            "#!/bin/sh\n" + string.Concat(identity.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"echo '{p.Key}={p.Value}'\n")));
+        MenderNamespace.WriteExecutable(sandbox.Combine("share-mender", "identity", "mender-device-identity"), MenderNamespace.KeyValueScript(identity));
     }
 
     public MenderClientOptions Options => options;
@@ -110,7 +107,7 @@ public sealed class MenderClient
 
     /// <summary>Runs another program in the device's namespace (an inventory script as the client would, say).</summary>
     public Task<ProcessResult> RunInNamespaceAsync(string program, params string[] arguments) =>
-        ProcessRunner.RunAsync("unshare", [.. NamespacePrefix(), program, .. arguments], sandbox.Root, Environment(), timeout: TimeSpan.FromMinutes(2));
+        ProcessRunner.RunAsync("unshare", InNamespace([program, .. arguments]), sandbox.Root, Environment(), timeout: TimeSpan.FromMinutes(2));
 
     /// <summary>Starts `mender daemon` with the system bus at <paramref name="systemBusAddress"/>.</summary>
     public async Task<BackgroundProcess> StartDaemonAsync(string systemBusAddress)
@@ -131,8 +128,8 @@ public sealed class MenderClient
         return environment;
     }
 
-    private string[] Arguments(string[] command) => [.. NamespacePrefix(), "mender", "--no-syslog", "--data", sandbox.MenderData, .. command];
+    private string[] Arguments(string[] command) => InNamespace(["mender", "--no-syslog", "--data", sandbox.MenderData, .. command]);
 
-    private string[] NamespacePrefix() =>
-        ["--mount", "--propagation", "private", "sh", "-c", NamespaceScript, "sh", sandbox.EtcMender, sandbox.Combine("share-mender")];
+    private string[] InNamespace(string[] command) =>
+        MenderNamespace.Arguments([(sandbox.EtcMender, "/etc/mender"), (sandbox.Combine("share-mender"), "/usr/share/mender")], command);
 }
