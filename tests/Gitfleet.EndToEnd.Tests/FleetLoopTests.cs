@@ -50,13 +50,13 @@ public sealed class FleetLoopTests(ITestOutputHelper output)
             Release1,
             live => Files(live, Release1, KioskV1));
         Step("server, repositories and four mender daemons started");
-        // The current release is on the server too, as in any real fleet: a device whose image the server has not
-        // learnt yet is offered its own image (and answers already-installed).
-        var uploads = Task.WhenAll(Release1.Concat(Release2).Select(i => fleet.UploadImageAsync(i.Value, i.Key))
-            .Append(fleet.UploadImageAsync(BrokenGateway, "imx8-gateway", "--failing-health-check")));
 
-        await uploads;
+        // The current release is on the server too, as in any real fleet: a device planned before its first
+        // inventory arrived is offered its own image (and answers already-installed).
+        await Task.WhenAll(Release1.Concat(Release2).Select(i => fleet.UploadImageAsync(i.Value, i.Key))
+            .Append(fleet.UploadImageAsync(BrokenGateway, "imx8-gateway", "--failing-health-check")));
         Step("images built and uploaded");
+
         // main and canary admit their devices from the identities in git; production's device is accepted by an
         // operator through the management API, and its stage applied by the CI job.
         var production = fleet.Devices.Where(d => d.Branch == "production").ToList();
@@ -82,6 +82,8 @@ public sealed class FleetLoopTests(ITestOutputHelper output)
         await ConvergedAsync(fleet, "the kiosk URL change on main", KioskV2, Release1, [mainDevice]);
         await NothingChangedAsync(fleet, fleet.Devices.Where(d => d.Branch != "main"), KioskV1, Release1);
         (await fleet.StatusAsync("main")).AppliedCommit!.Sha.ShouldBe(urlChange);
+        (await fleet.StatusAsync("canary")).AppliedCommit!.Sha.ShouldBe(fleet.DeclaredCommit, "canary did not get the commit");
+        (await fleet.StatusAsync("production")).AppliedCommit!.Sha.ShouldBe(fleet.DeclaredCommit);
         Step("scenario 1: kiosk URL on main");
 
         // 2. An OS image bump, promoted main → canary → production by merges, reaches each stage in turn.
@@ -89,10 +91,12 @@ public sealed class FleetLoopTests(ITestOutputHelper output)
         var bump = Commit(fleet, Release2, KioskV2, "Release 2026.02 for every device type");
         await ConvergedAsync(fleet, "release 2026.02 on main", KioskV2, Release2, [mainDevice]);
         await NothingChangedAsync(fleet, [.. canary, .. production], KioskV1, Release1);
+        (await fleet.StatusAsync("canary")).AppliedCommit!.Sha.ShouldBe(fleet.DeclaredCommit, "canary waits for its merge");
         Step("scenario 2: release 2026.02 on main");
         var toCanary = Promote(fleet, "main", "canary", "Promote release 2026.02 to canary");
         await ConvergedAsync(fleet, "release 2026.02 on canary", KioskV2, Release2, canary);
         await NothingChangedAsync(fleet, production, KioskV1, Release1);
+        (await fleet.StatusAsync("production")).AppliedCommit!.Sha.ShouldBe(fleet.DeclaredCommit, "production waits for its merge");
         var canaryGate = await fleet.CliAsync("gate", "--branch", "canary", "--commit", toCanary);
         canaryGate.ExitCode.ShouldBe(0, canaryGate.Output);
         Step("scenario 2: release 2026.02 on canary, gate passed");

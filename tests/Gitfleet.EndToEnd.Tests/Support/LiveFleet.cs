@@ -39,6 +39,9 @@ public sealed class LiveFleet : IAsyncDisposable
 
     public GitTestRepository Playbooks { get; } = new();
 
+    /// <summary>The first commit declaring the fleet, on every stage.</summary>
+    public string DeclaredCommit { get; private set; } = "";
+
     /// <summary>The playbook repository's commit the fleet pins.</summary>
     public string PlaybookCommit { get; private set; } = "";
 
@@ -119,9 +122,9 @@ public sealed class LiveFleet : IAsyncDisposable
         }
 
         files(this).WriteTo(Repository);
-        var commit = Repository.Commit("Declare the fleet: kiosks and gateways on main, canary and production");
-        Repository.Git("branch", "-f", "canary", commit);
-        Repository.Git("branch", "-f", "production", commit);
+        DeclaredCommit = Repository.Commit("Declare the fleet: kiosks and gateways on main, canary and production");
+        Repository.Git("branch", "-f", "canary", DeclaredCommit);
+        Repository.Git("branch", "-f", "production", DeclaredCommit);
     }
 
     /// <summary>An HTTP client with the admin token that trusts exactly the server's generated certificate.</summary>
