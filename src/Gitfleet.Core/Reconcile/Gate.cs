@@ -10,6 +10,9 @@ public sealed record GateResult(bool Passed, bool Final, IReadOnlyList<string> R
 /// </summary>
 public static class Gate
 {
+    /// <summary>How many failed devices a failing gate names (the branch status lists up to 100).</summary>
+    private const int MaxNamedDevices = 10;
+
     public static GateResult Evaluate(BranchStatus status, string? commit, double minSuccessPercent, TimeSpan soak, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(status);
@@ -41,6 +44,11 @@ public static class Gate
             if (devices.Failed > 0 && success + 1e-9 < minSuccessPercent)
             {
                 reasons.Add($"{devices.Failed} of {eligible} devices failed");
+                foreach (var issue in status.Issues.Where(i => i.State == "failed").Take(MaxNamedDevices))
+                {
+                    reasons.Add($"device {issue.Device} failed: {issue.Reason}");
+                }
+
                 final = devices.Pending + devices.InProgress == 0;
             }
 

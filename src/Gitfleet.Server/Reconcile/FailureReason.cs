@@ -18,11 +18,22 @@ internal static class FailureReason
         }
 
         var line = logJson is null ? null : LastErrorLine(logJson);
-        var reason = line is null ? $"{what} failed (the device sent no log)" : $"{what} failed: {line}";
+        var reason = line is null ? $"{what} failed {NoLog}" : $"{what} failed: {line}";
         return reason.Length <= MaxLength ? reason : reason[..(MaxLength - 1)] + "…";
     }
 
-    /// <summary>The last error-level message of a deployment log (the last message when none is an error).</summary>
+    /// <summary>A reason given before the device's log arrived (the client sends it right after the failure status).</summary>
+    public static bool AwaitsLog(string? reason) => reason is not null && reason.EndsWith(NoLog, StringComparison.Ordinal);
+
+    private const string NoLog = "(the device sent no log)";
+
+    private const string ModuleOutput = "Output (stderr) from command ";
+
+    /// <summary>
+    /// Why the deployment failed, in one line: when an update module failed, its own last error line before the
+    /// client's first error (the client's "Update module terminated abnormally" says nothing); else the last
+    /// error-level message of the log (the last message when none is an error).
+    /// </summary>
     public static string? LastErrorLine(string logJson)
     {
         try
@@ -30,6 +41,9 @@ internal static class FailureReason
             using var document = JsonDocument.Parse(logJson);
             string? last = null;
             string? lastError = null;
+            string? moduleLine = null;
+            string? moduleError = null;
+            string? firstError = null;
             foreach (var message in document.RootElement.EnumerateArray())
             {
                 if (message.ValueKind != JsonValueKind.Object || !message.TryGetProperty("message", out var text) || text.ValueKind != JsonValueKind.String)
@@ -44,18 +58,38 @@ internal static class FailureReason
                 }
 
                 last = value;
-                if (message.TryGetProperty("level", out var level) && level.ValueKind == JsonValueKind.String
-                    && level.GetString() is "error" or "fatal" or "panic")
+                var error = message.TryGetProperty("level", out var level) && level.ValueKind == JsonValueKind.String
+                    && level.GetString() is "error" or "fatal" or "panic";
+                if (error)
                 {
                     lastError = value;
+                    firstError ??= value;
+                }
+                else if (firstError is null && ModuleLines(value) is { Count: > 0 } lines)
+                {
+                    moduleLine = lines[^1];
+                    moduleError = lines.LastOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)) ?? moduleError;
                 }
             }
 
-            return (lastError ?? last)?.ReplaceLineEndings(" ");
+            var module = firstError is not null && firstError.Contains("module", StringComparison.OrdinalIgnoreCase) ? moduleError ?? moduleLine : null;
+            return (module ?? lastError ?? last)?.ReplaceLineEndings(" ");
         }
         catch (JsonException)
         {
             return null;
         }
+    }
+
+    /// <summary>The non-empty lines a module printed, from the client's `Output (stderr) from command "…": …` message.</summary>
+    private static List<string> ModuleLines(string message)
+    {
+        if (!message.StartsWith(ModuleOutput, StringComparison.Ordinal))
+        {
+            return [];
+        }
+
+        var start = message.IndexOf("\": ", StringComparison.Ordinal);
+        return start < 0 ? [] : [.. message[(start + 3)..].Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
     }
 }

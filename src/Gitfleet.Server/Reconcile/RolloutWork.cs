@@ -97,7 +97,8 @@ internal sealed class RolloutWork
         var parts = new List<DevicePart>();
         foreach (var row in Rows.Values)
         {
-            if (row.State != RolloutDeviceState.Scheduled || !target.TryFind(row.DeviceId, out var i))
+            var awaitsLog = row.State == RolloutDeviceState.Failed && FailureReason.AwaitsLog(row.LastError);
+            if ((row.State != RolloutDeviceState.Scheduled && !awaitsLog) || !target.TryFind(row.DeviceId, out var i))
             {
                 continue;
             }
@@ -118,6 +119,17 @@ internal sealed class RolloutWork
     public void ApplyOutcomes(IReadOnlyList<DevicePartOutcome> outcomes, IReadOnlyDictionary<string, string> logs)
     {
         var byPart = outcomes.ToDictionary(o => new DevicePart(o.DeploymentId, o.DeviceId));
+        foreach (var row in Rows.Values.Where(r => r.State == RolloutDeviceState.Failed && FailureReason.AwaitsLog(r.LastError)).ToList())
+        {
+            // The client reports the failure first and sends its log right after: name the reason once it is there.
+            var failure = row.Deployments.Select(d => byPart.GetValueOrDefault(new DevicePart(d, row.DeviceId)))
+                .FirstOrDefault(r => r?.Status == DeviceDeploymentStatus.Failure && logs.ContainsKey(r.DeviceDeploymentId));
+            if (failure is not null && target.TryFind(row.DeviceId, out var failed))
+            {
+                Set(row with { LastError = FailureReason.Describe(failure, evaluations[failed].Facts?.DeviceType, logs[failure.DeviceDeploymentId]) });
+            }
+        }
+
         foreach (var row in Rows.Values.Where(r => r.State == RolloutDeviceState.Scheduled).ToList())
         {
             if (!target.TryFind(row.DeviceId, out var i))

@@ -121,4 +121,16 @@ public sealed class ReconcileContractTests
         Gate.Evaluate(Status(4, 3, failed: 1, completed: Now), null, 75, TimeSpan.Zero, Now).Passed.ShouldBeTrue("75% converged: one failure is within the budget");
         Gate.Evaluate(Status(4, 2, failed: 2, completed: Now), null, 75, TimeSpan.Zero, Now).Reasons.ShouldContain("2 of 4 devices failed");
     }
+
+    [Fact]
+    public void Gate_names_the_failed_devices_and_why()
+    {
+        var status = Status(4, 3, failed: 1, completed: Now) with
+        {
+            Issues = [new DeviceIssue("gw-7", "failed", "OS image img-3 failed: health check failed"), new DeviceIssue("gw-8", "offline", "silent")],
+        };
+
+        Gate.Evaluate(status, null, 100, TimeSpan.Zero, Now).Reasons.ShouldContain("device gw-7 failed: OS image img-3 failed: health check failed");
+        Gate.Evaluate(status, null, 100, TimeSpan.Zero, Now).Reasons.ShouldNotContain(r => r.Contains("gw-8", StringComparison.Ordinal));
+    }
 }

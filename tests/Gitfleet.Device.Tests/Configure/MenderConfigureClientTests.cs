@@ -22,7 +22,7 @@ public sealed class MenderConfigureClientTests : IDisposable
     {
         await InstallOperatingSystemAsync("img-1");
         var configuration = Configuration("img-1", "https://kiosk.example");
-        var artifact = await Artifacts.ConfigurationAsync(sandbox, "cfg-1", configuration);
+        var artifact = await DeviceArtifacts.ConfigurationAsync(sandbox, "cfg-1", configuration);
 
         var install = await mender.InstallAsync(artifact);
         install.ExitCode.ShouldBe(0, install.StandardError);
@@ -43,7 +43,7 @@ public sealed class MenderConfigureClientTests : IDisposable
         await InstallOperatingSystemAsync("img-1");
         await InstallConfigurationAsync("cfg-1", Configuration("img-1", "https://old"));
         var before = File.ReadAllText(sandbox.ConfigFile);
-        var artifact = await Artifacts.ConfigurationAsync(sandbox, "cfg-2", Configuration("img-2", "https://new"));
+        var artifact = await DeviceArtifacts.ConfigurationAsync(sandbox, "cfg-2", Configuration("img-2", "https://new"));
 
         var install = await mender.InstallAsync(artifact);
 
@@ -59,7 +59,7 @@ public sealed class MenderConfigureClientTests : IDisposable
         await InstallConfigurationAsync("cfg-1", Configuration("factory-image", "https://old"));
         var before = File.ReadAllText(sandbox.ConfigFile);
         sandbox.WriteHook("20-reject-new", "#!/bin/sh\nif grep -q https://new \"$1\"; then echo 'kiosk_url rejected' >&2; exit 1; fi\n");
-        var artifact = await Artifacts.ConfigurationAsync(sandbox, "cfg-2", Configuration("factory-image", "https://new"));
+        var artifact = await DeviceArtifacts.ConfigurationAsync(sandbox, "cfg-2", Configuration("factory-image", "https://new"));
 
         var install = await mender.InstallAsync(artifact);
 
@@ -104,14 +104,14 @@ public sealed class MenderConfigureClientTests : IDisposable
 
     private async Task InstallOperatingSystemAsync(string image)
     {
-        var install = await mender.InstallAsync(await Artifacts.OperatingSystemAsync(sandbox, image));
+        var install = await mender.InstallAsync(await DeviceArtifacts.OperatingSystemAsync(sandbox, image));
         install.ExitCode.ShouldBe(0, install.StandardError);
         (await mender.CommitAsync()).ExitCode.ShouldBe(0);
     }
 
     private async Task InstallConfigurationAsync(string name, Dictionary<string, string> configuration)
     {
-        var install = await mender.InstallAsync(await Artifacts.ConfigurationAsync(sandbox, name, configuration));
+        var install = await mender.InstallAsync(await DeviceArtifacts.ConfigurationAsync(sandbox, name, configuration));
         install.ExitCode.ShouldBe(0, install.StandardError);
         (await mender.CommitAsync()).ExitCode.ShouldBe(0);
     }

@@ -20,7 +20,7 @@ public sealed class ConfigurationReportingTests : IDisposable
         await using var server = await DeviceApiStandIn.StartAsync();
         using var bus = await PrivateSystemBus.StartAsync(sandbox.Root);
         var mender = new MenderClient(sandbox, provisionedImage: "img-1", server.Address);
-        var os = await mender.InstallAsync(await Artifacts.OperatingSystemAsync(sandbox, "img-2"));
+        var os = await mender.InstallAsync(await DeviceArtifacts.OperatingSystemAsync(sandbox, "img-2"));
         os.ExitCode.ShouldBe(0, os.StandardError);
         (await mender.CommitAsync()).ExitCode.ShouldBe(0);
         var configuration = new Dictionary<string, string>
@@ -29,7 +29,7 @@ public sealed class ConfigurationReportingTests : IDisposable
             ["subscribed_branch"] = "canary",
             ["kiosk_url"] = "https://kiosk.example",
         };
-        var install = await mender.InstallAsync(await Artifacts.ConfigurationAsync(sandbox, "cfg-1", configuration));
+        var install = await mender.InstallAsync(await DeviceArtifacts.ConfigurationAsync(sandbox, "cfg-1", configuration));
         install.ExitCode.ShouldBe(0, install.StandardError);
         (await mender.CommitAsync()).ExitCode.ShouldBe(0);
 

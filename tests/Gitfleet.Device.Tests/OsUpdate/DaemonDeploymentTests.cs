@@ -26,7 +26,7 @@ public sealed class DaemonDeploymentTests : IAsyncLifetime
     [Fact]
     public async Task An_OS_deployment_switches_in_the_reboot_state_verifies_and_succeeds()
     {
-        server.OfferDeployment(await Artifacts.OperatingSystemAsync(sandbox, "img-2"), "img-2");
+        server.OfferDeployment(await DeviceArtifacts.OperatingSystemAsync(sandbox, "img-2"), "img-2");
 
         await DeployAsync();
 
@@ -39,7 +39,7 @@ public sealed class DaemonDeploymentTests : IAsyncLifetime
     [Fact]
     public async Task An_OS_deployment_whose_health_check_fails_rolls_back_and_logs_why()
     {
-        server.OfferDeployment(await Artifacts.OperatingSystemAsync(sandbox, "img-bad", "--failing-health-check"), "img-bad");
+        server.OfferDeployment(await DeviceArtifacts.OperatingSystemAsync(sandbox, "img-bad", "--failing-health-check"), "img-bad");
 
         await DeployAsync();
 
@@ -53,7 +53,7 @@ public sealed class DaemonDeploymentTests : IAsyncLifetime
     public async Task A_configuration_for_another_image_fails_with_the_interlock_line_in_the_log()
     {
         var configuration = new Dictionary<string, string> { ["expected_os_image"] = "img-9", ["subscribed_branch"] = "main" };
-        server.OfferDeployment(await Artifacts.ConfigurationAsync(sandbox, "cfg-1", configuration), "cfg-1");
+        server.OfferDeployment(await DeviceArtifacts.ConfigurationAsync(sandbox, "cfg-1", configuration), "cfg-1");
 
         await DeployAsync();
 

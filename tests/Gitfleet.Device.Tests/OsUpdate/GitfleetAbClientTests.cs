@@ -21,7 +21,7 @@ public sealed class GitfleetAbClientTests : IDisposable
         var rootfs = sandbox.Combine("rootfs-img-2");
         Directory.CreateDirectory(Path.Combine(rootfs, "etc"));
         await File.WriteAllTextAsync(Path.Combine(rootfs, "etc", "os-release"), "PRETTY_NAME=\"img-2\"\n");
-        var artifact = await Artifacts.OperatingSystemAsync(sandbox, "img-2", "--rootfs", rootfs);
+        var artifact = await DeviceArtifacts.OperatingSystemAsync(sandbox, "img-2", "--rootfs", rootfs);
 
         var install = await mender.InstallAsync(artifact);
 
@@ -42,8 +42,8 @@ public sealed class GitfleetAbClientTests : IDisposable
     [Fact]
     public async Task An_image_whose_health_check_fails_is_rolled_back_and_the_provides_stay()
     {
-        await InstallAndCommitAsync(await Artifacts.OperatingSystemAsync(sandbox, "img-2"));
-        var failing = await Artifacts.OperatingSystemAsync(sandbox, "img-3", "--failing-health-check");
+        await InstallAndCommitAsync(await DeviceArtifacts.OperatingSystemAsync(sandbox, "img-2"));
+        var failing = await DeviceArtifacts.OperatingSystemAsync(sandbox, "img-3", "--failing-health-check");
 
         var install = await mender.InstallAsync(failing);
         install.ExitCode.ShouldBe(0, install.StandardError);
@@ -63,7 +63,7 @@ public sealed class GitfleetAbClientTests : IDisposable
     {
         DeviceSandbox.WriteScript(Path.Combine(sandbox.HealthDirectory, "50-needs-marker"),
             "#!/bin/sh\ntest -f \"$1/rootfs/etc/healthy\" || { echo \"$GITFLEET_AB_IMAGE lacks /etc/healthy\" >&2; exit 1; }\n");
-        var install = await mender.InstallAsync(await Artifacts.OperatingSystemAsync(sandbox, "img-2"));
+        var install = await mender.InstallAsync(await DeviceArtifacts.OperatingSystemAsync(sandbox, "img-2"));
         install.ExitCode.ShouldBe(0, install.StandardError);
 
         var commit = await mender.CommitAsync();
@@ -77,7 +77,7 @@ public sealed class GitfleetAbClientTests : IDisposable
     [Fact]
     public async Task Mender_rollback_before_commit_keeps_the_old_slot()
     {
-        var install = await mender.InstallAsync(await Artifacts.OperatingSystemAsync(sandbox, "img-2"));
+        var install = await mender.InstallAsync(await DeviceArtifacts.OperatingSystemAsync(sandbox, "img-2"));
         install.ExitCode.ShouldBe(0, install.StandardError);
 
         var rollback = await mender.RollbackAsync();

@@ -10,9 +10,9 @@ public sealed class MakeOsArtifactToolTests : IDisposable
     [Fact]
     public async Task The_artifact_provides_exactly_rootfs_image_version_and_clears_like_a_rootfs_image()
     {
-        var artifact = await Artifacts.OperatingSystemAsync(sandbox, "2026-01-08-pi4-bookworm");
+        var artifact = await DeviceArtifacts.OperatingSystemAsync(sandbox, "2026-01-08-pi4-bookworm");
 
-        var read = await Artifacts.ReadAsync(artifact);
+        var read = await DeviceArtifacts.ReadAsync(artifact);
 
         read.ShouldContain("Name: 2026-01-08-pi4-bookworm");
         read.ShouldContain("Type:   gitfleet-ab");
@@ -29,7 +29,7 @@ public sealed class MakeOsArtifactToolTests : IDisposable
         var image = sandbox.Combine("disk.img");
         await File.WriteAllBytesAsync(image, new byte[8192]);
 
-        var read = await Artifacts.ReadAsync(await Artifacts.OperatingSystemAsync(sandbox, "img-bad", "--image", image, "--failing-health-check"));
+        var read = await DeviceArtifacts.ReadAsync(await DeviceArtifacts.OperatingSystemAsync(sandbox, "img-bad", "--image", image, "--failing-health-check"));
 
         read.ShouldContain("name:     disk.img");
         read.ShouldContain("name:     health-check");
@@ -45,7 +45,7 @@ public sealed class MakeOsArtifactToolTests : IDisposable
     [InlineData(new[] { "--name", "img", "--device-type", "x", "--bogus" }, "unknown argument '--bogus'")]
     public async Task Bad_arguments_get_a_clear_error(string[] arguments, string message)
     {
-        var result = await Artifacts.RunToolAsync(arguments);
+        var result = await DeviceArtifacts.RunToolAsync(arguments);
 
         result.ExitCode.ShouldBe(2);
         result.StandardError.ShouldContain(message);

@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Gitfleet.Server.Hosting;
@@ -64,12 +63,7 @@ public sealed class TestServer : IAsyncLifetime
     /// <summary>A client without credentials that trusts the server's generated certificate.</summary>
     public HttpClient Anonymous()
     {
-        using var trusted = X509Certificate2.CreateFromPem(File.ReadAllText(Server.CertificatePath!));
-        var thumbprint = trusted.GetCertHashString();
-        var handler = new SocketsHttpHandler();
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-            certificate is not null && certificate.GetCertHashString() == thumbprint;
-        return new HttpClient(handler) { BaseAddress = BaseUri };
+        return new HttpClient(PinnedCertificate.Handler(Server.CertificatePath!)) { BaseAddress = BaseUri };
     }
 
     /// <summary>A client logged in as admin through useradm (HTTP Basic → JWT); the login is done once per server.</summary>

@@ -86,7 +86,7 @@ public sealed class MenderClientHarness : IAsyncDisposable
 
         foreach (var (name, script) in options.Modules)
         {
-            WriteExecutable(Path.Combine(share, "modules", "v3", name), script);
+            MenderNamespace.WriteExecutable(Path.Combine(share, "modules", "v3", name), script);
         }
 
         if (options.PrivateKeyPem is { } key)
@@ -97,8 +97,8 @@ public sealed class MenderClientHarness : IAsyncDisposable
         File.WriteAllText(Path.Combine(etc, "artifact_info"), $"artifact_name={options.ArtifactName}\n");
         File.WriteAllText(Path.Combine(dir, "device_type"), $"device_type={options.DeviceType}\n");
         var identity = options.Identity ?? new Dictionary<string, string> { ["mac"] = MacFor(options.Name) };
-        WriteExecutable(Path.Combine(share, "identity", "mender-device-identity"), Script(identity));
-        WriteExecutable(Path.Combine(share, "inventory", "mender-inventory-gitfleet"), Script(options.Inventory));
+        MenderNamespace.WriteExecutable(Path.Combine(share, "identity", "mender-device-identity"), MenderNamespace.KeyValueScript(identity));
+        MenderNamespace.WriteExecutable(Path.Combine(share, "inventory", "mender-inventory-gitfleet"), MenderNamespace.KeyValueScript(options.Inventory));
         var config = Path.Combine(dir, "mender.conf");
         File.WriteAllText(config, JsonSerializer.Serialize(new Dictionary<string, object>
         {
@@ -111,14 +111,12 @@ public sealed class MenderClientHarness : IAsyncDisposable
             ["DBus"] = new Dictionary<string, bool> { ["Enabled"] = false },
         }));
         var log = Path.Combine(dir, "mender.log");
-        var shell = string.Join(" && ", [
-            $"mount --bind {Quote(etc)} /etc/mender",
-            $"mount --bind {Quote(share)} /usr/share/mender",
-            $"mount --bind {Quote(destination)} {SharedDestination}",
-            $"exec mender --config {Quote(config)} --fallback-config {Quote(Path.Combine(dir, "none.conf"))} --data {Quote(data)} --no-syslog daemon >> {Quote(log)} 2>&1",
-        ]);
+        var arguments = MenderNamespace.Arguments(
+            [(etc, "/etc/mender"), (share, "/usr/share/mender"), (destination, SharedDestination)],
+            ["mender", "--config", config, "--fallback-config", Path.Combine(dir, "none.conf"), "--data", data, "--no-syslog", "daemon"],
+            log);
         var start = new ProcessStartInfo("/usr/bin/unshare") { UseShellExecute = false, RedirectStandardInput = true };
-        foreach (var argument in new[] { "--mount", "--propagation", "private", "/bin/sh", "-c", shell })
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -141,26 +139,4 @@ public sealed class MenderClientHarness : IAsyncDisposable
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(name));
         return string.Join(':', new[] { (byte)0x02 }.Concat(hash.Take(5)).Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
     }
-
-    private static string Script(IReadOnlyDictionary<string, string> values)
-    {
-        var text = new StringBuilder("#!/bin/sh\n");
-        foreach (var (key, value) in values.OrderBy(p => p.Key, StringComparer.Ordinal))
-        {
-            text.Append(CultureInfo.InvariantCulture, $"echo {Quote($"{key}={value}")}\n");
-        }
-
-        return text.ToString();
-    }
-
-    private static void WriteExecutable(string path, string content)
-    {
-        File.WriteAllText(path, content);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32("755", 8));
-        }
-    }
-
-    private static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }

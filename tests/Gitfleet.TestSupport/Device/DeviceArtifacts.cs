@@ -1,10 +1,12 @@
 using System.Text.Json;
 using Gitfleet.Git;
+using Shouldly;
 
-namespace Gitfleet.Device.Tests.Support;
+namespace Gitfleet.TestSupport.Device;
 
 /// <summary>Builds real artifacts with mender-artifact, as the Gitfleet server and CI would.</summary>
-internal static class Artifacts
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public static class DeviceArtifacts
 {
     /// <summary>A configuration artifact exactly like Mender's deviceconfig sends: type mender-configure, no files,
     /// the configuration as header meta-data.</summary>
@@ -20,10 +22,13 @@ internal static class Artifacts
     }
 
     /// <summary>An OS artifact built by device/tools/gitfleet-make-os-artifact.</summary>
-    public static async Task<string> OperatingSystemAsync(DeviceSandbox sandbox, string name, params string[] options)
+    public static Task<string> OperatingSystemAsync(DeviceSandbox sandbox, string name, params string[] options) =>
+        OperatingSystemAsync(sandbox.Combine($"{name}.mender"), name, MenderClient.DeviceType, options);
+
+    /// <summary>An OS artifact for <paramref name="deviceType"/> written to <paramref name="output"/>.</summary>
+    public static async Task<string> OperatingSystemAsync(string output, string name, string deviceType, params string[] options)
     {
-        var output = sandbox.Combine($"{name}.mender");
-        var result = await RunToolAsync(["--name", name, "--device-type", MenderClient.DeviceType, "--output", output, .. options]);
+        var result = await RunToolAsync(["--name", name, "--device-type", deviceType, "--output", output, .. options]);
         result.ExitCode.ShouldBe(0, result.StandardError);
         result.StandardOutput.Trim().ShouldBe(output);
         return output;

@@ -1,10 +1,11 @@
-namespace Gitfleet.Device.Tests.Support;
+namespace Gitfleet.TestSupport.Device;
 
 /// <summary>
 /// A private dbus-daemon standing in for the system bus (DBUS_SYSTEM_BUS_ADDRESS points at it), with a policy
 /// that lets root own io.mender.AuthenticationManager, as Debian's system bus policy does.
 /// </summary>
-internal sealed class PrivateSystemBus : IDisposable
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class PrivateSystemBus : IDisposable
 {
     private readonly BackgroundProcess daemon;
 

@@ -1,7 +1,8 @@
-namespace Gitfleet.Device.Tests.Support;
+namespace Gitfleet.TestSupport.Device;
 
 /// <summary>Waits for a condition produced by another process (a daemon's request, a socket appearing).</summary>
-internal static class Wait
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public static class Wait
 {
     public static async Task UntilAsync(Func<bool> condition, TimeSpan limit, Func<string> describeFailure)
     {

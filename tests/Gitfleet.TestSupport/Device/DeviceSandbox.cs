@@ -1,13 +1,13 @@
 using Gitfleet.Git;
-using Gitfleet.TestSupport;
 
-namespace Gitfleet.Device.Tests.Support;
+namespace Gitfleet.TestSupport.Device;
 
 /// <summary>
 /// A device's file system in a temp dir: every path the device scripts use points in here through the GITFLEET_*
 /// environment variables, so the scripts run for real without touching the machine.
 /// </summary>
-internal sealed class DeviceSandbox : IDisposable
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class DeviceSandbox : IDisposable
 {
     private readonly TempDirectory directory = new("gitfleet-device");
 

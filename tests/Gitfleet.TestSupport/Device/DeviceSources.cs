@@ -1,7 +1,8 @@
-namespace Gitfleet.Device.Tests.Support;
+namespace Gitfleet.TestSupport.Device;
 
 /// <summary>Paths of the device parts in the source tree (the tests run them from there, as Mender would).</summary>
-internal static class DeviceSources
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public static class DeviceSources
 {
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 

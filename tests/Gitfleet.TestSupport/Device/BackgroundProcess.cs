@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Gitfleet.Device.Tests.Support;
+namespace Gitfleet.TestSupport.Device;
 
 /// <summary>A long-running process (a daemon under test) whose output is collected; killed when disposed.</summary>
-internal sealed class BackgroundProcess : IDisposable
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class BackgroundProcess : IDisposable
 {
     private readonly Process process;
     private readonly StringBuilder output = new();
@@ -54,6 +55,15 @@ internal sealed class BackgroundProcess : IDisposable
             }
         }
     }
+
+    /// <summary>The last <paramref name="lines"/> lines of output (for failure messages).</summary>
+    public string Tail(int lines = 40)
+    {
+        var all = Output.Split('\n');
+        return string.Join('\n', all[Math.Max(0, all.Length - lines)..]);
+    }
+
+    public bool HasExited => process.HasExited;
 
     /// <summary>Sends a signal (e.g. SIGUSR2: the Mender daemon sends its inventory now).</summary>
     public void Signal(string name) => Process.Start("kill", ["-" + name, Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Gitfleet.Git;
+using Gitfleet.TestSupport.Mender;
+using Shouldly;
 
-namespace Gitfleet.Device.Tests.Support;
+namespace Gitfleet.TestSupport.Device;
 
 /// <summary>
 /// The real Debian mender-client, run in a private mount namespace so /etc/mender and /usr/share/mender are this
@@ -9,12 +11,10 @@ namespace Gitfleet.Device.Tests.Support;
 /// The modules inherit the environment, which points the rest of their paths into the sandbox. Standalone
 /// (install/commit/rollback) by default; with a server, the daemon with D-Bus enabled.
 /// </summary>
-internal sealed class MenderClient
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class MenderClient
 {
     public const string DeviceType = "gitfleet-test";
-
-    private const string NamespaceScript =
-        "mount --bind \"$1\" /etc/mender && mount --bind \"$2\" /usr/share/mender && shift 2 && exec \"$@\"";
 
     /// <summary>One device key for all test devices: generating RSA-3072 keys costs each daemon seconds.</summary>
     private static readonly Lazy<Task<string>> SharedDeviceKey = new(async () =>
@@ -25,21 +25,37 @@ internal sealed class MenderClient
     });
 
     private readonly DeviceSandbox sandbox;
+    private readonly MenderClientOptions options;
 
     public MenderClient(DeviceSandbox sandbox, string provisionedImage, Uri? server = null)
+        : this(sandbox, new MenderClientOptions { ProvisionedImage = provisionedImage, Server = server })
     {
+    }
+
+    public MenderClient(DeviceSandbox sandbox, MenderClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(sandbox);
+        ArgumentNullException.ThrowIfNull(options);
         this.sandbox = sandbox;
-        sandbox.SetArtifactInfo(provisionedImage);
-        File.WriteAllText(Path.Combine(sandbox.MenderData, "device_type"), $"device_type={DeviceType}\n");
+        this.options = options;
+        sandbox.SetArtifactInfo(options.ProvisionedImage);
+        File.WriteAllText(Path.Combine(sandbox.MenderData, "device_type"), $"device_type={options.DeviceType}\n");
         var conf = new Dictionary<string, object>
         {
             ["DeviceTypeFile"] = Path.Combine(sandbox.MenderData, "device_type"),
-            ["DBus"] = new Dictionary<string, bool> { ["Enabled"] = server is not null },
+            ["DBus"] = new Dictionary<string, bool> { ["Enabled"] = options.Server is not null },
         };
-        if (server is not null)
+        if (options.Server is { } server)
         {
             conf["ServerURL"] = server.ToString().TrimEnd('/');
-            conf["UpdatePollIntervalSeconds"] = conf["InventoryPollIntervalSeconds"] = conf["RetryPollIntervalSeconds"] = 5;
+            conf["UpdatePollIntervalSeconds"] = options.UpdatePollSeconds;
+            conf["InventoryPollIntervalSeconds"] = options.InventoryPollSeconds;
+            conf["RetryPollIntervalSeconds"] = options.RetryPollSeconds;
+        }
+
+        if (options.ServerCertificate is { } certificate)
+        {
+            conf["ServerCertificate"] = certificate;
         }
 
         File.WriteAllText(Path.Combine(sandbox.EtcMender, "mender.conf"), JsonSerializer.Serialize(conf));
@@ -57,9 +73,19 @@ internal sealed class MenderClient
             File.CreateSymbolicLink(Path.Combine(inventory, script), DeviceSources.InventoryScript(script));
         }
 
-        DeviceSandbox.WriteScript(sandbox.Combine("share-mender", "identity", "mender-device-identity"),
-            $"#!/bin/sh\necho mac=02:00:00:{Random.Shared.Next(0x1000000):x6}\n");
+        if (options.InstallHooks)
+        {
+            foreach (var hook in Directory.GetFiles(Path.Combine(DeviceSources.DeviceDirectory, "hooks")))
+            {
+                File.CreateSymbolicLink(Path.Combine(sandbox.HooksDirectory, Path.GetFileName(hook)), hook);
+            }
+        }
+
+        var identity = options.Identity ?? new Dictionary<string, string> { ["mac"] = $"02:00:00:{Random.Shared.Next(0x1000000):x6}" };
+        MenderNamespace.WriteExecutable(sandbox.Combine("share-mender", "identity", "mender-device-identity"), MenderNamespace.KeyValueScript(identity));
     }
+
+    public MenderClientOptions Options => options;
 
     public Task<ProcessResult> InstallAsync(string artifact) => RunAsync("install", artifact);
 
@@ -79,10 +105,14 @@ internal sealed class MenderClient
     public Task<ProcessResult> RunAsync(params string[] command) =>
         ProcessRunner.RunAsync("unshare", Arguments(command), sandbox.Root, Environment(), timeout: TimeSpan.FromMinutes(2));
 
+    /// <summary>Runs another program in the device's namespace (an inventory script as the client would, say).</summary>
+    public Task<ProcessResult> RunInNamespaceAsync(string program, params string[] arguments) =>
+        ProcessRunner.RunAsync("unshare", InNamespace([program, .. arguments]), sandbox.Root, Environment(), timeout: TimeSpan.FromMinutes(2));
+
     /// <summary>Starts `mender daemon` with the system bus at <paramref name="systemBusAddress"/>.</summary>
     public async Task<BackgroundProcess> StartDaemonAsync(string systemBusAddress)
     {
-        await File.WriteAllTextAsync(Path.Combine(sandbox.MenderData, "mender-agent.pem"), await SharedDeviceKey.Value);
+        await File.WriteAllTextAsync(Path.Combine(sandbox.MenderData, "mender-agent.pem"), options.PrivateKeyPem ?? await SharedDeviceKey.Value);
         var environment = Environment();
         environment["DBUS_SYSTEM_BUS_ADDRESS"] = systemBusAddress;
         return new BackgroundProcess("unshare", Arguments(["daemon"]), environment);
@@ -98,10 +128,8 @@ internal sealed class MenderClient
         return environment;
     }
 
-    private string[] Arguments(string[] command) =>
-    [
-        "--mount", "--propagation", "private", "sh", "-c", NamespaceScript, "sh",
-        sandbox.EtcMender, sandbox.Combine("share-mender"),
-        "mender", "--no-syslog", "--data", sandbox.MenderData, .. command,
-    ];
+    private string[] Arguments(string[] command) => InNamespace(["mender", "--no-syslog", "--data", sandbox.MenderData, .. command]);
+
+    private string[] InNamespace(string[] command) =>
+        MenderNamespace.Arguments([(sandbox.EtcMender, "/etc/mender"), (sandbox.Combine("share-mender"), "/usr/share/mender")], command);
 }

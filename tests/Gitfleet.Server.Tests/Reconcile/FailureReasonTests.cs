@@ -1,0 +1,55 @@
+using Gitfleet.Server.Reconcile;
+
+namespace Gitfleet.Server.Tests.Reconcile;
+
+/// <summary>The one-line reason of a failed deployment, from logs as the Debian mender-client 3.4 sends them.</summary>
+public sealed class FailureReasonTests
+{
+    [Fact]
+    public void An_update_module_failure_is_explained_by_the_module_s_own_error_line_not_the_client_s()
+    {
+        const string log = """
+            [{"level":"info","message":"State transition: mender-update-control [none] -> reboot [ArtifactReboot_Enter]","timestamp":"2026-01-01T12:00:00Z"},
+             {"level":"info","message":"Output (stderr) from command \"/usr/share/mender/modules/v3/gitfleet-ab\": health check of img-3: kiosk did not start","timestamp":"2026-01-01T12:00:00Z"},
+             {"level":"info","message":"Output (stderr) from command \"/usr/share/mender/modules/v3/gitfleet-ab\": gitfleet-ab: error: health check failed for 'img-3' (exit code 1); rolling back to slot b","timestamp":"2026-01-01T12:00:00Z"},
+             {"level":"error","message":"Update module terminated abnormally: exit status 1","timestamp":"2026-01-01T12:00:01Z"},
+             {"level":"error","message":"transient error: Update module terminated abnormally: exit status 1","timestamp":"2026-01-01T12:00:01Z"},
+             {"level":"info","message":"Output (stderr) from command \"/usr/share/mender/modules/v3/gitfleet-ab\": gitfleet-ab: error: late line after the failure","timestamp":"2026-01-01T12:00:02Z"}]
+            """;
+
+        FailureReason.LastErrorLine(log).ShouldBe("gitfleet-ab: error: health check failed for 'img-3' (exit code 1); rolling back to slot b");
+    }
+
+    [Fact]
+    public void Other_failures_are_explained_by_the_last_error_message()
+    {
+        const string log = """
+            [{"level":"info","message":"Output (stderr) from command \"/usr/share/mender/modules/v3/x\": all fine","timestamp":"2026-01-01T12:00:00Z"},
+             {"level":"error","message":"artifact device type mismatch","timestamp":"2026-01-01T12:00:00Z"}]
+            """;
+
+        FailureReason.LastErrorLine(log).ShouldBe("artifact device type mismatch", "no update module failed");
+        FailureReason.LastErrorLine("""[{"level":"error","message":"download failed"},{"level":"info","message":"cleanup"}]""").ShouldBe("download failed");
+        FailureReason.LastErrorLine("""[{"level":"info","message":"only info"}]""").ShouldBe("only info");
+        FailureReason.LastErrorLine("not json").ShouldBeNull();
+    }
+
+    [Fact]
+    public void A_module_that_fails_without_saying_error_is_explained_by_its_last_line()
+    {
+        const string log = """
+            [{"level":"info","message":"Output (stderr) from command \"/usr/share/mender/modules/v3/x\": starting\nkiosk did not start\n","timestamp":"2026-01-01T12:00:00Z"},
+             {"level":"error","message":"Update module terminated abnormally: exit status 1","timestamp":"2026-01-01T12:00:00Z"}]
+            """;
+
+        FailureReason.LastErrorLine(log).ShouldBe("kiosk did not start");
+    }
+
+    [Fact]
+    public void A_reason_given_before_the_log_arrived_is_recognised()
+    {
+        FailureReason.AwaitsLog("OS image img-3 failed (the device sent no log)").ShouldBeTrue();
+        FailureReason.AwaitsLog("OS image img-3 failed: boom").ShouldBeFalse();
+        FailureReason.AwaitsLog(null).ShouldBeFalse();
+    }
+}
