@@ -5,6 +5,7 @@ using Gitfleet.Cli.Commands;
 using Gitfleet.Cli.Output;
 using Gitfleet.Client;
 using Gitfleet.Core.Reconcile;
+using Gitfleet.Core.Rollouts;
 using Gitfleet.Server.Hosting;
 using Gitfleet.Simulator;
 using Gitfleet.Simulator.Devices;
@@ -107,7 +108,18 @@ internal sealed class DemoRun(CliConsole console, DemoSettings settings)
             console.Out.MarkupLine("  [green]gate passed[/]: canary runs the release, every canary device converged.");
             var production = await repository.MergeAsync("canary", "production", cancellationToken).ConfigureAwait(false);
             Step($"5. Merge canary into production ({production[..12]}): rolled out in waves (10%, 50%, 100%) per gitfleet.yml; a few legacy devices fail the new image's health check and roll back.");
-            await progress.WaitAsync([Stage("production", production)], cancellationToken).ConfigureAwait(false);
+            var statuses = await progress.WaitAsync([Stage("production", production)], cancellationToken).ConfigureAwait(false);
+            for (var resumed = 0; statuses[0].Rollout?.Phase == RolloutPhase.Paused && resumed < 3; resumed++)
+            {
+                Step($"6. The rollout paused at the failure threshold ({statuses[0].Rollout!.Message}). An operator reads the reasons, decides the failures are the legacy devices' own, and resumes (gitfleet rollout resume --branch production).");
+                foreach (var issue in statuses[0].Issues.Where(i => i.State == "failed").Take(5))
+                {
+                    console.Out.MarkupLine($"  [red]failed[/] {Markup.Escape(issue.Device)}: {Markup.Escape(issue.Reason)}");
+                }
+
+                await client.ControlRolloutAsync("production", "resume", cancellationToken).ConfigureAwait(false);
+                statuses = await progress.WaitAsync([Stage("production", production)], cancellationToken).ConfigureAwait(false);
+            }
 
             await FinishAsync(client, server, tokenFile, adminPassword, cancellationToken).ConfigureAwait(false);
             if (settings.KeepRunning)

@@ -89,12 +89,12 @@ internal sealed class StageProgress(CliConsole console, ManagementClient client,
         }
     }
 
-    /// <summary>On the commit with all its devices connected, and each of them converged or failed for good (retries spent), or the rollout paused.</summary>
+    /// <summary>On the commit with all its devices connected, and each of them converged or failed for good (retries spent); or the rollout paused (an operator must look).</summary>
     private static bool IsDone(BranchStatus status, StageTarget stage) =>
         status.AppliedCommit?.Sha == stage.Commit
         && status.Devices.Total - status.Devices.Problems >= stage.Devices
-        && (status.Rollout?.Phase is RolloutPhase.Completed or RolloutPhase.Paused || status.IsConverged)
-        && status.Devices.Pending + status.Devices.InProgress == 0;
+        && (status.Rollout?.Phase is RolloutPhase.Paused
+            || ((status.Rollout?.Phase is RolloutPhase.Completed || status.IsConverged) && status.Devices.Pending + status.Devices.InProgress == 0));
 
     private static (int Done, int Total) Done(BranchStatus status)
     {
