@@ -61,7 +61,14 @@ server_pid=$!
 sim_pid=""
 # --offline-rate is per check-in: about 1% of the devices offline at any time means rate = 1% x poll / 5 minutes.
 offline_rate=$(python3 -c "print(round(0.01 * $poll / 300, 6))")
-cleanup() { [ -n "$sim_pid" ] && kill -INT "$sim_pid" 2>/dev/null; wait "$sim_pid" 2>/dev/null || true; stop_server; }
+# SIGTERM, not SIGINT: a background job of a non-interactive shell ignores SIGINT.
+cleanup() {
+  if [ -n "$sim_pid" ] && kill -TERM "$sim_pid" 2>/dev/null; then
+    for _ in $(seq 60); do kill -0 "$sim_pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$sim_pid" 2>/dev/null || true
+  fi
+  stop_server
+}
 trap cleanup EXIT
 for _ in $(seq 150); do
   curl -s -o /dev/null --cacert "$data/tls/server.crt" "$url/api/management/v1/gitfleet/info" 2>/dev/null && break
