@@ -58,6 +58,11 @@ internal static class DemoCommand
                 console.Error.WriteLine("demo stopped; run it again to start over");
                 return ExitCodes.Interrupted;
             }
+            catch (Exception e) when (e is IOException or HttpRequestException or Gitfleet.Client.ManagementApiException or Gitfleet.Git.GitCommandException)
+            {
+                // A busy --port, a missing git, a server that refused something: the reason, not a stack trace.
+                return console.Fail($"the demo could not go on: {e.Message}");
+            }
         });
         return command;
     }

@@ -10,6 +10,8 @@ internal static class SampleFleet
 
     public static readonly IReadOnlyList<string> Branches = ["main", "canary", "production"];
 
+    public const string Subject = "Sample fleet from \"Managing an IoT Fleet with GitOps\"";
+
     public static IReadOnlyDictionary<string, string> Files()
     {
         var assembly = typeof(SampleFleet).Assembly;
@@ -32,34 +34,13 @@ internal static class SampleFleet
             throw new CliException($"'{directory}' exists and is not empty; choose a new directory");
         }
 
-        Directory.CreateDirectory(directory);
-        foreach (var (path, content) in Files())
-        {
-            var full = Path.Combine(directory, path);
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            await File.WriteAllTextAsync(full, content, cancellationToken).ConfigureAwait(false);
-        }
-
         try
         {
-            await Git(directory, cancellationToken, "init", "--quiet", "--initial-branch", "main").ConfigureAwait(false);
-            await Git(directory, cancellationToken, "add", "--all").ConfigureAwait(false);
-            await Git(directory, cancellationToken,
-                "-c", "user.name=Gitfleet", "-c", "user.email=gitfleet@localhost", "-c", "commit.gpgsign=false",
-                "commit", "--quiet", "-m", "Sample fleet from \"Managing an IoT Fleet with GitOps\"").ConfigureAwait(false);
-            foreach (var branch in Branches.Skip(1))
-            {
-                await Git(directory, cancellationToken, "branch", branch).ConfigureAwait(false);
-            }
-
-            return (await GitCli.RunAsync(directory, ["rev-parse", "HEAD"], cancellationToken).ConfigureAwait(false)).Trim();
+            return await new FleetRepositoryWriter(directory).CreateAsync(Files(), Branches, Subject, cancellationToken).ConfigureAwait(false);
         }
         catch (GitCommandException e)
         {
             throw new CliException(e.Message, e);
         }
     }
-
-    private static Task<string> Git(string directory, CancellationToken cancellationToken, params string[] arguments) =>
-        GitCli.RunAsync(directory, arguments, cancellationToken);
 }

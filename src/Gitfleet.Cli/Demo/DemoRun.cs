@@ -32,8 +32,8 @@ internal sealed class DemoRun(CliConsole console, DemoSettings settings)
         }
 
         Directory.CreateDirectory(root);
-        var repository = new DemoRepository(Path.Combine(root, "fleet"));
-        var first = await repository.CreateAsync(DemoFleet.Files(), Stages, cancellationToken).ConfigureAwait(false);
+        var repository = new FleetRepositoryWriter(Path.Combine(root, "fleet"), "Demo Operator", "operator@fleet.example");
+        var first = await repository.CreateAsync(DemoFleet.Files(), Stages, SampleFleet.Subject, cancellationToken).ConfigureAwait(false);
         console.Out.MarkupLine($"[bold]Gitfleet demo[/]: the fleet repository is {Markup.Escape(repository.Directory)} ({first[..12]}); branches main, canary and production are the stages.");
 
         var adminPassword = Secret();

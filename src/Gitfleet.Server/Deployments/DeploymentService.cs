@@ -109,7 +109,7 @@ internal sealed class DeploymentService(
 
         var configured = JsonMaps.Deserialize(configuredJson);
         var checksum = ConfigurationChecksum.Compute(configured);
-        var artifactName = "configuration-" + checksum[..12];
+        var artifactName = DeploymentKinds.ConfigurationArtifactName(checksum);
         var artifact = await artifacts.GetOrCreateConfigurationArtifactAsync(artifactName, deviceType, configured, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         var deploymentId = Guid.NewGuid().ToString();

@@ -27,17 +27,7 @@ internal sealed class DeploymentBatch(TargetIndex target, DateTimeOffset now)
     {
         if (!images.TryGetValue(image, out var group))
         {
-            group = new Group(Guid.CreateVersion7().ToString(), new DeploymentRecord
-            {
-                Id = "",
-                Name = $"{target.Branch} @ {target.Commit.ShortSha}: {image}",
-                ArtifactName = image,
-                Kind = DeploymentKinds.Os,
-                Status = DeploymentStatus.Pending,
-                CreatedAt = now,
-                DeviceCount = 0,
-                Trace = Trace,
-            });
+            group = new Group(Guid.CreateVersion7().ToString(), Header(image, DeploymentKinds.Os));
             images[image] = group;
         }
 
@@ -51,17 +41,8 @@ internal sealed class DeploymentBatch(TargetIndex target, DateTimeOffset now)
         if (!configurations.TryGetValue(index, out var group))
         {
             var configuration = target.Configurations[index];
-            var name = "configuration-" + configuration.Checksum[..12];
-            group = new Group(Guid.CreateVersion7().ToString(), new DeploymentRecord
+            group = new Group(Guid.CreateVersion7().ToString(), Header(DeploymentKinds.ConfigurationArtifactName(configuration.Checksum), DeploymentKinds.Configuration) with
             {
-                Id = "",
-                Name = $"{target.Branch} @ {target.Commit.ShortSha}: {name}",
-                ArtifactName = name,
-                Kind = DeploymentKinds.Configuration,
-                Status = DeploymentStatus.Pending,
-                CreatedAt = now,
-                DeviceCount = 0,
-                Trace = Trace,
                 ConfigurationJson = JsonMaps.Serialize(configuration.Values),
                 ConfigurationChecksum = configuration.Checksum,
                 SecretKeys = configuration.SecretKeys.Order(StringComparer.Ordinal).ToList(),
@@ -89,6 +70,19 @@ internal sealed class DeploymentBatch(TargetIndex target, DateTimeOffset now)
         CreatedAt = now,
         DeviceType = deviceType,
         ArtifactId = artifactId,
+    };
+
+    /// <summary>The deployment record every group of this batch starts from: named after the branch, commit and artifact, traced.</summary>
+    private DeploymentRecord Header(string artifactName, string kind) => new()
+    {
+        Id = "",
+        Name = $"{target.Branch} @ {target.Commit.ShortSha}: {artifactName}",
+        ArtifactName = artifactName,
+        Kind = kind,
+        Status = DeploymentStatus.Pending,
+        CreatedAt = now,
+        DeviceCount = 0,
+        Trace = Trace,
     };
 
     private sealed record Group(string Id, DeploymentRecord Header)

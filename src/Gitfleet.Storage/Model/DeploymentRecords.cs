@@ -140,4 +140,7 @@ public static class DeploymentKinds
 {
     public const string Os = "os";
     public const string Configuration = "configuration";
+
+    /// <summary>The name of the configuration artifact for a configured map: one artifact per distinct configuration.</summary>
+    public static string ConfigurationArtifactName(string checksum) => "configuration-" + checksum[..12];
 }

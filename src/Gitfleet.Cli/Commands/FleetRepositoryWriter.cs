@@ -1,13 +1,14 @@
 using Gitfleet.Git;
 
-namespace Gitfleet.Cli.Demo;
+namespace Gitfleet.Cli.Commands;
 
-/// <summary>The demo's fleet repository on disk: commits and merges as an operator makes them, through the git CLI.</summary>
-internal sealed class DemoRepository(string directory)
+/// <summary>A fleet repository created on disk (by `init` and the demo): commits and merges as an operator makes them, through the git CLI.</summary>
+internal sealed class FleetRepositoryWriter(string directory, string author = "Gitfleet", string email = "gitfleet@localhost")
 {
     public string Directory { get; } = directory;
 
-    public async Task<string> CreateAsync(IReadOnlyDictionary<string, string> files, IReadOnlyList<string> branches, CancellationToken cancellationToken)
+    /// <summary>Writes the files, commits them on the first branch and creates the other branches there; returns the commit.</summary>
+    public async Task<string> CreateAsync(IReadOnlyDictionary<string, string> files, IReadOnlyList<string> branches, string subject, CancellationToken cancellationToken)
     {
         System.IO.Directory.CreateDirectory(Directory);
         await GitAsync(cancellationToken, "init", "--quiet", "--initial-branch", branches[0]).ConfigureAwait(false);
@@ -16,7 +17,7 @@ internal sealed class DemoRepository(string directory)
             await WriteAsync(path, content, cancellationToken).ConfigureAwait(false);
         }
 
-        var sha = await CommitAsync("Sample fleet from \"Managing an IoT Fleet with GitOps\"", cancellationToken).ConfigureAwait(false);
+        var sha = await CommitAsync(subject, cancellationToken).ConfigureAwait(false);
         foreach (var branch in branches.Skip(1))
         {
             await GitAsync(cancellationToken, "branch", branch).ConfigureAwait(false);
@@ -57,6 +58,6 @@ internal sealed class DemoRepository(string directory)
 
     private Task GitAsync(CancellationToken cancellationToken, params string[] args) =>
         GitCli.RunAsync(Directory,
-            ["-c", "user.name=Demo Operator", "-c", "user.email=operator@fleet.example", "-c", "commit.gpgsign=false", .. args],
+            ["-c", "user.name=" + author, "-c", "user.email=" + email, "-c", "commit.gpgsign=false", .. args],
             cancellationToken);
 }
