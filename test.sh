@@ -26,5 +26,12 @@ for project in tests/*.Tests/*.Tests.csproj; do
     status=1
   fi
 done
+# The server suite again, every test on a real PostgreSQL 15 (the harness starts it) instead of SQLite.
+echo "-- Gitfleet.Server.Tests on PostgreSQL"
+if ! GITFLEET_TEST_STORE=postgres dotnet test tests/Gitfleet.Server.Tests/Gitfleet.Server.Tests.csproj -c Release --no-build -nologo \
+    --logger "console;verbosity=minimal" --logger "trx;LogFileName=Gitfleet.Server.Tests.Postgres.trx" \
+    --results-directory "$results" "$@"; then
+  status=1
+fi
 if [ $status -ne 0 ]; then echo "== FAILED (details in $results)"; else echo "== all tests passed"; fi
 exit $status

@@ -39,6 +39,9 @@ public sealed class DeviceRegistry
         }
     }
 
+    /// <summary>Every device id held (a replica that missed changes compares them with the store's).</summary>
+    public IEnumerable<string> DeviceIds() => devices.Keys.Select(id => id.ToString());
+
     public bool IsAccepted(Guid deviceId) => devices.TryGetValue(deviceId, out var entry) && ReferenceEquals(entry.Status, DeviceStatus.Accepted);
 
     public string? StatusOf(string deviceId) =>

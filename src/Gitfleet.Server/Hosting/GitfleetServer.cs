@@ -3,6 +3,7 @@ using Gitfleet.Server.Api;
 using Gitfleet.Server.Api.Device;
 using Gitfleet.Server.Api.Management;
 using Gitfleet.Server.Artifacts;
+using Gitfleet.Server.Cluster;
 using Gitfleet.Server.Deployments;
 using Gitfleet.Server.Devices;
 using Gitfleet.Server.Facts;
@@ -11,8 +12,8 @@ using Gitfleet.Server.Reconcile;
 using Gitfleet.Server.Reconcile.Git;
 using Gitfleet.Server.Security;
 using Gitfleet.Storage;
+using Gitfleet.Storage.Cluster;
 using Gitfleet.Storage.Model;
-using Gitfleet.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -52,6 +53,14 @@ public sealed class GitfleetServer : IAsyncDisposable
 
     public string DataDirectory { get; }
 
+    /// <summary>The store, for messages: the SQLite file, or the PostgreSQL URL without its password.</summary>
+    public string StoreDescription => store switch
+    {
+        Gitfleet.Storage.Postgres.PostgresFleetStore postgres => postgres.Location.Display,
+        Gitfleet.Storage.Sqlite.SqliteFleetStore sqlite => "SQLite " + sqlite.DatabasePath,
+        _ => store.GetType().Name,
+    };
+
     /// <summary>The PEM certificate clients should trust (null when serving plain HTTP only).</summary>
     public string? CertificatePath { get; }
 
@@ -83,26 +92,27 @@ public sealed class GitfleetServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var time = timeProvider ?? TimeProvider.System;
         CheckArtifactVerifyKeys(options);
-        var data = new DataDirectory(options.DataDirectory);
-        var store = await SqliteFleetStore.OpenAsync(data.DatabasePath, cancellationToken).ConfigureAwait(false);
+        var data = new DataDirectory(options.DataDirectory, options.ArtifactsDirectory);
+        var store = await StoreOpener.OpenAsync(options, data, cancellationToken).ConfigureAwait(false);
+        var cluster = store as IClusterStore;
         try
         {
-            var tokens = new TokenService(TokenService.LoadOrCreateKey(data.TokenKeyPath), time);
+            var tokens = new TokenService(await SharedSecrets.TokenKeyAsync(cluster, data, cancellationToken).ConfigureAwait(false), time);
             var generatedPassword = await BootstrapAdminAsync(store, options, time, cancellationToken).ConfigureAwait(false);
-            var registry = await LoadRegistryAsync(store, cancellationToken).ConfigureAwait(false);
+            var registry = new DeviceRegistry();
+            var accessTokens = new AccessTokenRegistry();
+            var views = new ReplicaViews(store, registry, accessTokens, time);
+            if (cluster is not null)
+            {
+                // Read before loading: a change committed during the load is applied again after it (idempotent).
+                views.Position = await cluster.Changes.PositionAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await views.LoadAsync(cancellationToken).ConfigureAwait(false);
             var provides = new DeviceProvides();
             await foreach (var value in store.StreamProvidedAsync(cancellationToken).ConfigureAwait(false))
             {
                 provides.Load(value.DeviceId, value.Value);
-            }
-
-            var accessTokens = new AccessTokenRegistry();
-            foreach (var token in await store.ListAccessTokensAsync(null, cancellationToken).ConfigureAwait(false))
-            {
-                if (token.ExpiresAt > time.GetUtcNow())
-                {
-                    accessTokens.Add(token.Id);
-                }
             }
 
             var endpoints = options.Urls.Select(ParseUrl).ToList();
@@ -110,6 +120,11 @@ public sealed class GitfleetServer : IAsyncDisposable
             System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null;
             if (endpoints.Any(e => e.Https))
             {
+                if (cluster is not null)
+                {
+                    await SharedSecrets.ShareCertificateAsync(cluster, options, data, time, cancellationToken).ConfigureAwait(false);
+                }
+
                 (certificate, certificatePath) = ServerCertificate.Load(options, data, time);
             }
 
@@ -141,6 +156,17 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton(data);
             builder.Services.AddSingleton(time);
             builder.Services.AddSingleton<IFleetStore>(store);
+            if (cluster is not null)
+            {
+                builder.Services.AddSingleton(cluster);
+                builder.Services.AddHostedService<ReplicaFollower>();
+            }
+
+            builder.Services.AddSingleton(views);
+            builder.Services.AddSingleton(sp => new Leadership(cluster, options, time, sp.GetRequiredService<ILogger<Leadership>>()));
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<Leadership>());
+            builder.Services.AddSingleton(sp => new ReconcileRequests(sp.GetRequiredService<GitWatcher>(), sp.GetRequiredService<Leadership>(), cluster));
+            builder.Services.AddSingleton(sp => new ReplicaMetrics(sp.GetRequiredService<Leadership>(), cluster));
             builder.Services.AddSingleton(tokens);
             builder.Services.AddSingleton(registry);
             builder.Services.AddSingleton(accessTokens);
@@ -176,6 +202,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             app.MapBranchApi();
             app.MapDeviceHistoryApi();
             app.MapWebhooks();
+            app.MapHealth();
             app.MapOpenApi("/api/openapi.json");
             app.MapFallback((HttpContext context) => throw ApiException.NotFound($"no such endpoint: {context.Request.Method} {context.Request.Path}"));
 
@@ -231,22 +258,6 @@ public sealed class GitfleetServer : IAsyncDisposable
         var password = options.AdminPassword is { Length: > 0 } given ? given : PasswordHasher.Generate();
         await store.CreateUserAsync(new UserRecord(Guid.NewGuid().ToString(), AdminUser, PasswordHasher.Hash(password), time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         return options.AdminPassword is { Length: > 0 } ? null : password;
-    }
-
-    private static async Task<DeviceRegistry> LoadRegistryAsync(IFleetStore store, CancellationToken cancellationToken)
-    {
-        var registry = new DeviceRegistry();
-        await foreach (var row in store.StreamDeviceStatusesAsync(cancellationToken).ConfigureAwait(false))
-        {
-            registry.Set(row.Id, row.Status, row.LastCheckIn);
-        }
-
-        await foreach (var deviceId in store.StreamDevicesWithUnfinishedAsync(cancellationToken).ConfigureAwait(false))
-        {
-            registry.MarkPending(deviceId);
-        }
-
-        return registry;
     }
 
     private static (bool Https, IPAddress Address, int Port) ParseUrl(string url)

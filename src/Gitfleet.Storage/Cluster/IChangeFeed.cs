@@ -21,6 +21,9 @@ public static class ChangeKinds
     /// <summary>A branch target was stored (key: branch): the leader's rollout engine runs.</summary>
     public const string Target = "target";
 
+    /// <summary>A branch's rollout progress or control changed (key: branch): replicas re-read its status.</summary>
+    public const string Branch = "branch";
+
     /// <summary>A replica asks the leader to reconcile a branch now (a webhook arrived there; key: branch, or "*").</summary>
     public const string ReconcileRequest = "reconcile";
 }

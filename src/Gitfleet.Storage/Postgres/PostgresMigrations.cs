@@ -76,6 +76,8 @@ public static class PostgresMigrations
                 FOR EACH ROW EXECUTE FUNCTION gitfleet_row_changed('token', 'id');
             CREATE TRIGGER reconcile_targets_changed AFTER INSERT OR UPDATE ON reconcile_targets
                 FOR EACH ROW EXECUTE FUNCTION gitfleet_row_changed('target', 'branch');
+            CREATE TRIGGER reconcile_branches_changed AFTER INSERT OR UPDATE ON reconcile_branches
+                FOR EACH ROW EXECUTE FUNCTION gitfleet_row_changed('branch', 'branch');
 
             -- New deployments arrive by the hundred thousand: one statement-level insert per statement (COPY included).
             CREATE FUNCTION gitfleet_deployments_inserted() RETURNS trigger LANGUAGE plpgsql AS $f$

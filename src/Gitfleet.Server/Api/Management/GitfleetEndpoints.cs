@@ -23,8 +23,8 @@ internal static class GitfleetEndpoints
             context.Response.ContentType = "application/json";
             await facts.WriteAsync(context.Response.BodyWriter, context.RequestAborted).ConfigureAwait(false);
         });
-        app.MapGet("/metrics", async (ServerMetrics metrics, DeviceRegistry registry, IFleetStore store, CancellationToken cancellationToken) =>
-            Results.Text(metrics.Render(registry.CountByStatus(), await store.CountDeploymentsByStatusAsync(cancellationToken).ConfigureAwait(false)),
+        app.MapGet("/metrics", async (ServerMetrics metrics, Cluster.ReplicaMetrics replica, DeviceRegistry registry, IFleetStore store, CancellationToken cancellationToken) =>
+            Results.Text(metrics.Render(registry.CountByStatus(), await store.CountDeploymentsByStatusAsync(cancellationToken).ConfigureAwait(false)) + replica.Render(),
                 "text/plain; version=0.0.4"));
     }
 

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Gitfleet.Core.Reconcile;
 using Gitfleet.Git;
 using Gitfleet.Server.Api;
+using Gitfleet.Server.Cluster;
 using Gitfleet.Server.Facts;
 using Gitfleet.Server.Hosting;
 using Gitfleet.Storage;
@@ -17,10 +18,11 @@ namespace Gitfleet.Server.Reconcile.Git;
 /// against the store's facts with the server's environment as template secrets, and its target submitted to
 /// the rollout engine, exactly as <c>gitfleet apply</c> would send it. A commit that does not validate never
 /// replaces the last good target: the branch is Stalled with the errors. An unreachable repository is retried
-/// with backoff and shown as Reconciling.
+/// with backoff and shown as Reconciling. Only the leader watches (<see cref="Leadership"/>), under its term's fence.
 /// </summary>
 internal sealed partial class GitWatcher(
     ServerOptions options,
+    Leadership leadership,
     DataDirectory data,
     RolloutEngine engine,
     FactsWriter facts,
@@ -71,17 +73,34 @@ internal sealed partial class GitWatcher(
         await Task.Yield();
         while (!stoppingToken.IsCancellationRequested)
         {
+            LeaderTerm term;
+            try
+            {
+                term = await leadership.WaitForTermAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            using var work = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, term.Ending);
+            using var fence = term.Enter();
             foreach (var (branch, state) in states)
             {
-                if (state.NextAttempt <= time.GetUtcNow())
+                if (state.NextAttempt <= time.GetUtcNow() && !work.IsCancellationRequested)
                 {
                     try
                     {
-                        await ReconcileAsync(branch, stoppingToken).ConfigureAwait(false);
+                        await ReconcileAsync(branch, work.Token).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                     {
                         return;
+                    }
+                    catch (Exception e) when (work.IsCancellationRequested || e is Gitfleet.Storage.Cluster.FencedWriteException)
+                    {
+                        // Leadership ended mid-reconcile: the next leader reconciles the branch again.
+                        break;
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
@@ -94,11 +113,15 @@ internal sealed partial class GitWatcher(
             var next = states.Values.Min(s => s.NextAttempt) - time.GetUtcNow();
             try
             {
-                await WaitForTriggerAsync(next < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : next, stoppingToken).ConfigureAwait(false);
+                await WaitForTriggerAsync(next < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : next, work.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
             }
             catch (OperationCanceledException)
             {
-                return;
+                // The term ended: wait for the next one.
             }
         }
     }
