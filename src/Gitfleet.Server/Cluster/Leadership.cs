@@ -17,25 +17,26 @@ public sealed record LeaderTerm(LeaderFence? Fence, CancellationToken Ending)
 /// <see cref="LeaseName"/> lease: renews it every third of <see cref="ServerOptions.LeaderLeaseDuration"/>, and
 /// ends its term (cancelling the leader's work) as soon as another replica holds it, or when it could not renew
 /// for long enough that the lease may have run out. On SQLite (one process) it always leads, with no fence.
+/// The lease is timed by the database's clock, so renewals follow the real clock, not the server's
+/// <see cref="TimeProvider"/> (a test's manual clock moves rollouts and soaks, never leases).
 /// </summary>
 public sealed partial class Leadership : BackgroundService
 {
     public const string LeaseName = "reconciler";
     private readonly ILeaderLease? lease;
     private readonly ServerOptions options;
-    private readonly TimeProvider time;
+    private readonly TimeProvider time = TimeProvider.System;
     private readonly ILogger<Leadership> logger;
     private readonly object sync = new();
     private TaskCompletionSource<LeaderTerm> started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource? ending;
     private LeaderTerm? current;
 
-    public Leadership(IClusterStore? cluster, ServerOptions options, TimeProvider time, ILogger<Leadership> logger)
+    public Leadership(IClusterStore? cluster, ServerOptions options, ILogger<Leadership> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         lease = cluster?.Lease(LeaseName, options.ReplicaName, options.LeaderLeaseDuration);
         this.options = options;
-        this.time = time;
         this.logger = logger;
         if (lease is null)
         {

@@ -163,7 +163,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             }
 
             builder.Services.AddSingleton(views);
-            builder.Services.AddSingleton(sp => new Leadership(cluster, options, time, sp.GetRequiredService<ILogger<Leadership>>()));
+            builder.Services.AddSingleton(sp => new Leadership(cluster, options, sp.GetRequiredService<ILogger<Leadership>>()));
             builder.Services.AddHostedService(sp => sp.GetRequiredService<Leadership>());
             builder.Services.AddSingleton(sp => new ReconcileRequests(sp.GetRequiredService<GitWatcher>(), sp.GetRequiredService<Leadership>(), cluster));
             builder.Services.AddSingleton(sp => new ReplicaMetrics(sp.GetRequiredService<Leadership>(), cluster));
