@@ -129,7 +129,7 @@ public static class ServerSettings
     private static List<string> List(string value) =>
         value.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
 
-    /// <summary>A duration: "90s", "15m", "12h", "7d", or a .NET TimeSpan ("01:00:00").</summary>
+    /// <summary>A positive duration: "90s", "15m", "1h30m", "7d" (<see cref="Core.Fleet.DurationText"/>, at most a year), or a .NET TimeSpan ("01:00:00").</summary>
     private static TimeSpan? Duration(string? value, string name)
     {
         if (value is null)
@@ -137,21 +137,14 @@ public static class ServerSettings
             return null;
         }
 
-        var unit = value[^1];
-        if (unit is 's' or 'm' or 'h' or 'd' && double.TryParse(value[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount > 0)
+        if (Core.Fleet.DurationText.TryParse(value, out var duration, out var problem) && duration > TimeSpan.Zero)
         {
-            return unit switch
-            {
-                's' => TimeSpan.FromSeconds(amount),
-                'm' => TimeSpan.FromMinutes(amount),
-                'h' => TimeSpan.FromHours(amount),
-                _ => TimeSpan.FromDays(amount),
-            };
+            return duration;
         }
 
-        return TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero
+        return TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero && span <= Core.Fleet.DurationText.Maximum
             ? span
-            : throw new ServerSettingsException($"{name}: '{value}' is not a duration (like 90s, 15m, 12h, 7d)");
+            : throw new ServerSettingsException($"{name}: '{value}' is not a positive duration (like 90s, 15m, 12h, 7d){(problem?.StartsWith("is longer", StringComparison.Ordinal) == true ? ": it " + problem : "")}");
     }
 
     private static long? Number(string? value, string name) =>
