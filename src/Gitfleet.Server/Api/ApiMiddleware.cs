@@ -49,7 +49,7 @@ internal sealed partial class ApiMiddleware(
         }
         catch (ApiException e)
         {
-            await WriteErrorAsync(context, e.StatusCode, e.Message).ConfigureAwait(false);
+            await WriteErrorAsync(context, e.StatusCode, e.Message, e.RetryAfterSeconds).ConfigureAwait(false);
         }
         catch (BadHttpRequestException e)
         {
@@ -76,7 +76,7 @@ internal sealed partial class ApiMiddleware(
         }
     }
 
-    public static async Task WriteErrorAsync(HttpContext context, int status, string message)
+    public static async Task WriteErrorAsync(HttpContext context, int status, string message, string? retryAfterSeconds = null)
     {
         if (context.Response.HasStarted)
         {
@@ -95,6 +95,11 @@ internal sealed partial class ApiMiddleware(
         if (status == 401)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer realm=\"gitfleet\"";
+        }
+
+        if (retryAfterSeconds is not null)
+        {
+            context.Response.Headers.RetryAfter = retryAfterSeconds;
         }
 
         await context.Response.WriteAsJsonAsync(new ErrorBody(message, requestId), ApiJson.Options, context.RequestAborted).ConfigureAwait(false);

@@ -2,6 +2,7 @@ using System.Net;
 using Gitfleet.Server.Api;
 using Gitfleet.Server.Api.Device;
 using Gitfleet.Server.Api.Management;
+using Gitfleet.Server.Api.Throttling;
 using Gitfleet.Server.Artifacts;
 using Gitfleet.Server.Deployments;
 using Gitfleet.Server.Devices;
@@ -158,9 +159,11 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton<GitWatcher>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<GitWatcher>());
             builder.Services.AddOpenApi();
+            builder.Services.AddGitfleetRateLimits(options);
 
             var app = builder.Build();
             app.UseMiddleware<ApiMiddleware>();
+            app.UseRateLimiter();
             app.MapDeviceAuthApi();
             app.MapDeviceInventoryApi();
             app.MapDeviceDeploymentsApi();

@@ -32,6 +32,10 @@ public static class ServerSettings
         ["max_target_bytes"] = "GITFLEET_MAX_TARGET_BYTES",
         ["reconcile_interval"] = "GITFLEET_RECONCILE_INTERVAL",
         ["drift_grace_period"] = "GITFLEET_DRIFT_GRACE_PERIOD",
+        ["rate_limit_auth_per_address"] = "GITFLEET_RATE_LIMIT_AUTH_PER_ADDRESS",
+        ["rate_limit_auth_per_identity"] = "GITFLEET_RATE_LIMIT_AUTH_PER_IDENTITY",
+        ["rate_limit_new_devices"] = "GITFLEET_RATE_LIMIT_NEW_DEVICES",
+        ["rate_limit_login_per_address"] = "GITFLEET_RATE_LIMIT_LOGIN_PER_ADDRESS",
     };
 
     /// <summary>Combines the layers. <paramref name="flags"/> holds only the settings given on the command line.</summary>
@@ -85,6 +89,10 @@ public static class ServerSettings
             MaxJsonBodyBytes = (int)(Number(Get("max_json_body_bytes"), "max_json_body_bytes") ?? defaults.MaxJsonBodyBytes),
             MaxArtifactBytes = Number(Get("max_artifact_bytes"), "max_artifact_bytes") ?? defaults.MaxArtifactBytes,
             ArtifactVerifyKeyPaths = Get("artifact_verify_keys") is { } keys ? List(keys) : [],
+            AuthRequestsPerAddressPerMinute = PerMinute(Get("rate_limit_auth_per_address"), "rate_limit_auth_per_address") ?? defaults.AuthRequestsPerAddressPerMinute,
+            AuthRequestsPerIdentityPerMinute = PerMinute(Get("rate_limit_auth_per_identity"), "rate_limit_auth_per_identity") ?? defaults.AuthRequestsPerIdentityPerMinute,
+            NewDevicesPerMinute = PerMinute(Get("rate_limit_new_devices"), "rate_limit_new_devices") ?? defaults.NewDevicesPerMinute,
+            LoginsPerAddressPerMinute = PerMinute(Get("rate_limit_login_per_address"), "rate_limit_login_per_address") ?? defaults.LoginsPerAddressPerMinute,
         };
     }
 
@@ -146,6 +154,12 @@ public static class ServerSettings
             ? span
             : throw new ServerSettingsException($"{name}: '{value}' is not a positive duration (like 90s, 15m, 12h, 7d){(problem?.StartsWith("is longer", StringComparison.Ordinal) == true ? ": it " + problem : "")}");
     }
+
+    /// <summary>A rate per minute: 0 (no limit) to 1,000,000.</summary>
+    private static int? PerMinute(string? value, string name) =>
+        value is null ? null
+        : int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) && number is >= 0 and <= 1_000_000 ? number
+        : throw new ServerSettingsException($"{name}: '{value}' is not a number of requests per minute from 0 (no limit) to 1000000");
 
     private static long? Number(string? value, string name) =>
         value is null ? null
