@@ -2,6 +2,7 @@ using System.Net;
 using Gitfleet.Server.Api;
 using Gitfleet.Server.Api.Device;
 using Gitfleet.Server.Api.Management;
+using Gitfleet.Server.Api.Throttling;
 using Gitfleet.Server.Artifacts;
 using Gitfleet.Server.Cluster;
 using Gitfleet.Server.Deployments;
@@ -184,9 +185,11 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton<GitWatcher>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<GitWatcher>());
             builder.Services.AddOpenApi();
+            builder.Services.AddGitfleetRateLimits(options);
 
             var app = builder.Build();
             app.UseMiddleware<ApiMiddleware>();
+            app.UseRateLimiter();
             app.MapDeviceAuthApi();
             app.MapDeviceInventoryApi();
             app.MapDeviceDeploymentsApi();

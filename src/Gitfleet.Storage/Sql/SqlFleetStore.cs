@@ -59,7 +59,16 @@ public abstract partial class SqlFleetStore : IFleetStore
                     return 0;
                 }
 
-                await connection.ExecuteAsync(Command(migration.Sql, null, transaction, cancellationToken)).ConfigureAwait(false);
+                if (!string.IsNullOrWhiteSpace(migration.Sql))
+                {
+                    await connection.ExecuteAsync(Command(migration.Sql, null, transaction, cancellationToken)).ConfigureAwait(false);
+                }
+
+                if (migration.Code is { } code)
+                {
+                    await code(connection, transaction, cancellationToken).ConfigureAwait(false);
+                }
+
                 return await connection.ExecuteAsync(Command(
                     "INSERT INTO schema_migrations (version, description, applied_ms) VALUES (@Version, @Description, @Now)",
                     new { migration.Version, migration.Description, Now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() },
