@@ -102,6 +102,11 @@ public sealed class ChangeFeedTests : IAsyncLifetime
         await Store.Changes.PublishAsync(ChangeKinds.ReconcileRequest, "main", None);
         await WaitForAsync(ChangeKinds.ReconcileRequest, "main", TimeSpan.FromSeconds(10));
         lost.ShouldBeGreaterThan(0);
+        for (var i = 0; i < 100 && !follower.Changes.IsConnected; i++)
+        {
+            await Task.Delay(20); // connected again once caught up
+        }
+
         follower.Changes.IsConnected.ShouldBeTrue();
     }
 

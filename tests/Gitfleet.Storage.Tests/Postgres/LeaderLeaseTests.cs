@@ -28,8 +28,9 @@ public sealed class LeaderLeaseTests : IAsyncLifetime
     [Fact]
     public async Task One_replica_leads_the_other_follows_and_takes_over_only_after_expiry_with_a_new_token()
     {
-        var a = Store.Lease("reconciler", "replica-a", TimeSpan.FromMilliseconds(800));
-        var b = other.Lease("reconciler", "replica-b", TimeSpan.FromMilliseconds(800));
+        // Long enough that a loaded machine still renews in time; the test waits it out once.
+        var a = Store.Lease("reconciler", "replica-a", TimeSpan.FromSeconds(3));
+        var b = other.Lease("reconciler", "replica-b", TimeSpan.FromSeconds(3));
 
         var first = await a.TryAcquireAsync(None);
         first.IsLeader.ShouldBeTrue();
@@ -38,7 +39,7 @@ public sealed class LeaderLeaseTests : IAsyncLifetime
         refused.Holder.ShouldBe("replica-a");
         (await a.TryAcquireAsync(None)).Token.ShouldBe(first.Token, "renewing keeps the term");
 
-        await Task.Delay(1000); // a stops renewing (paused or dead)
+        await Task.Delay(3300); // a stops renewing (paused or dead)
         var second = await b.TryAcquireAsync(None);
         second.IsLeader.ShouldBeTrue();
         second.Token.ShouldBeGreaterThan(first.Token);
