@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Gitfleet.Core.Reconcile;
 using Gitfleet.Server.Reconcile;
 using Gitfleet.Server.Reconcile.Git;
 using Gitfleet.Storage.Cluster;
@@ -69,6 +71,23 @@ internal sealed partial class ReplicaFollower(
             }
         }
 
+        if (!leadership.IsLeader && byKind.TryGetValue(ChangeKinds.Status, out var statuses))
+        {
+            foreach (var branch in statuses)
+            {
+                if (await cluster.GetBranchStatusAsync(branch, cancellationToken).ConfigureAwait(false) is { } json
+                    && JsonSerializer.Deserialize(json, ReconcileJson.Context.BranchStatus) is { } status)
+                {
+                    engine.AdoptStatus(status);
+                }
+            }
+        }
+
+        if (leadership.IsLeader && byKind.TryGetValue(ChangeKinds.Control, out var controls))
+        {
+            await ApplyControlsAsync(controls, cancellationToken).ConfigureAwait(false);
+        }
+
         if (leadership.IsLeader && byKind.TryGetValue(ChangeKinds.ReconcileRequest, out var branches))
         {
             foreach (var branch in branches.Where(watcher.Watches))
@@ -83,6 +102,32 @@ internal sealed partial class ReplicaFollower(
             LogPruned(await cluster.Changes.PruneAsync(Retention, cancellationToken).ConfigureAwait(false));
         }
     }
+
+    /// <summary>On the leader: the controls operators sent through followers, in order, under the term's fence.</summary>
+    private async Task ApplyControlsAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        var term = await leadership.WaitForTermAsync(cancellationToken).ConfigureAwait(false);
+        using var scope = term.Enter();
+        foreach (var key in keys)
+        {
+            if (RolloutControls.Parse(key) is not { } request)
+            {
+                continue;
+            }
+
+            try
+            {
+                await engine.ControlAsync(request.Branch, request.Control, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Api.ApiException e)
+            {
+                LogControlRefused(request.Branch, request.Control.ToString(), e.Message);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 4614, Level = LogLevel.Warning, Message = "Branch {Branch}: the {Control} an operator sent through another replica was refused: {Reason}")]
+    private partial void LogControlRefused(string branch, string control, string reason);
 
     [LoggerMessage(EventId = 4611, Level = LogLevel.Warning, Message = "The change feed's connection was lost ({Reason}); reconnecting, then catching up")]
     private partial void LogFeedLost(string reason);

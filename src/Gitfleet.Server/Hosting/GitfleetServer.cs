@@ -161,6 +161,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             {
                 builder.Services.AddSingleton(cluster);
                 builder.Services.AddHostedService<ReplicaFollower>();
+                builder.Services.AddHostedService<StatusPublisher>();
             }
 
             builder.Services.AddSingleton(views);
@@ -168,6 +169,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddHostedService(sp => sp.GetRequiredService<Leadership>());
             builder.Services.AddSingleton(sp => new ReconcileRequests(sp.GetRequiredService<GitWatcher>(), sp.GetRequiredService<Leadership>(), cluster));
             builder.Services.AddSingleton(sp => new ReplicaMetrics(sp.GetRequiredService<Leadership>(), cluster));
+            builder.Services.AddSingleton(sp => new RolloutControls(sp.GetRequiredService<RolloutEngine>(), sp.GetRequiredService<Leadership>(), cluster));
             builder.Services.AddSingleton(tokens);
             builder.Services.AddSingleton(registry);
             builder.Services.AddSingleton(accessTokens);

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Gitfleet.Core.Reconcile;
+using Gitfleet.Server.Api;
+using Gitfleet.Core.Rollouts;
 
 namespace Gitfleet.Server.Reconcile;
 
@@ -46,6 +48,34 @@ internal sealed partial class RolloutEngine
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Shows the leader's status of a branch on this replica (a follower does not decide, so it cannot build one).
+    /// Ignored while this replica leads: its own decisions are newer.
+    /// </summary>
+    public void AdoptStatus(BranchStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        branches.GetOrAdd(status.Branch, b => new BranchRuntime(b)).Status = status;
+    }
+
+    /// <summary>The branch's rollout progress as this replica last read it from the store.</summary>
+    public RolloutProgress? Progress(string branch) => branches.TryGetValue(branch, out var runtime) ? runtime.Record?.Progress : null;
+
+    /// <summary>
+    /// Whether <paramref name="control"/> can apply to the branch as this replica knows it (a follower checks before
+    /// passing the control to the leader, which checks again under its lock).
+    /// </summary>
+    public async Task CheckControlAsync(string branch, RolloutControl control, CancellationToken cancellationToken)
+    {
+        await LoadAsync(cancellationToken).ConfigureAwait(false);
+        var runtime = branches.GetValueOrDefault(branch) ?? throw ApiException.NotFound($"branch '{branch}' is not reconciled by this server");
+        var target = runtime.Target ?? throw ApiException.Conflict($"branch '{branch}' has no rollout: no target has been applied");
+        if (control == RolloutControl.Resume && runtime.Record?.Progress.Aborted == true)
+        {
+            throw ApiException.Conflict($"the rollout of {target.Commit.ShortSha} on '{branch}' was aborted; apply a new commit (or the same target again after a change) to start a new one");
         }
     }
 }

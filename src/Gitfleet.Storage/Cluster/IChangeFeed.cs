@@ -24,6 +24,12 @@ public static class ChangeKinds
     /// <summary>A branch's rollout progress or control changed (key: branch): replicas re-read its status.</summary>
     public const string Branch = "branch";
 
+    /// <summary>The leader published a branch's status (key: branch): replicas show it.</summary>
+    public const string Status = "status";
+
+    /// <summary>A replica passes an operator's rollout control to the leader (key: <c>branch/control</c>).</summary>
+    public const string Control = "control";
+
     /// <summary>A replica asks the leader to reconcile a branch now (a webhook arrived there; key: branch, or "*").</summary>
     public const string ReconcileRequest = "reconcile";
 }

@@ -102,6 +102,16 @@ public sealed class PostgresFleetStore : SqlFleetStore, IClusterStore
             ?? throw new InvalidOperationException($"the shared secret '{name}' vanished");
     }
 
+    public Task SaveBranchStatusAsync(string branch, string statusJson, CancellationToken cancellationToken) =>
+        WriteAsync((connection, transaction) => connection.ExecuteAsync(Command(
+            """
+            INSERT INTO branch_status (branch, status_json, updated_at) VALUES (@branch, @statusJson, now())
+            ON CONFLICT (branch) DO UPDATE SET status_json = excluded.status_json, updated_at = excluded.updated_at
+            """, new { branch, statusJson }, transaction, cancellationToken)), cancellationToken);
+
+    public async Task<string?> GetBranchStatusAsync(string branch, CancellationToken cancellationToken) =>
+        (await QueryAsync<string>("SELECT status_json FROM branch_status WHERE branch = @branch", new { branch }, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+
     public async Task<bool> PingAsync(CancellationToken cancellationToken)
     {
         try

@@ -32,6 +32,13 @@ public static class PostgresMigrations
                 created_at TIMESTAMPTZ NOT NULL DEFAULT now()
             );
 
+            -- The leader's latest status of each branch, for the replicas that serve status requests without deciding.
+            CREATE TABLE branch_status (
+                branch TEXT PRIMARY KEY,
+                status_json TEXT NOT NULL,
+                updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+            );
+
             CREATE TABLE change_log (
                 seq BIGSERIAL PRIMARY KEY,
                 kind TEXT NOT NULL,
@@ -76,6 +83,8 @@ public static class PostgresMigrations
                 FOR EACH ROW EXECUTE FUNCTION gitfleet_row_changed('token', 'id');
             CREATE TRIGGER reconcile_targets_changed AFTER INSERT OR UPDATE ON reconcile_targets
                 FOR EACH ROW EXECUTE FUNCTION gitfleet_row_changed('target', 'branch');
+            CREATE TRIGGER branch_status_changed AFTER INSERT OR UPDATE ON branch_status
+                FOR EACH ROW EXECUTE FUNCTION gitfleet_row_changed('status', 'branch');
             CREATE TRIGGER reconcile_branches_changed AFTER INSERT OR UPDATE ON reconcile_branches
                 FOR EACH ROW EXECUTE FUNCTION gitfleet_row_changed('branch', 'branch');
 

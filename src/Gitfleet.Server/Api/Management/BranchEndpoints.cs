@@ -30,9 +30,9 @@ internal static class BranchEndpoints
         });
         app.MapGet(Base + "/{branch}", async (string branch, RolloutEngine engine, CancellationToken cancellationToken) =>
             Results.Json(await StatusAsync(engine, branch, cancellationToken).ConfigureAwait(false), ReconcileJson.Context.BranchStatus));
-        app.MapPost(Base + "/{branch}/rollout/pause", (string branch, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(engine, branch, RolloutControl.Pause, cancellationToken));
-        app.MapPost(Base + "/{branch}/rollout/resume", (string branch, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(engine, branch, RolloutControl.Resume, cancellationToken));
-        app.MapPost(Base + "/{branch}/rollout/abort", (string branch, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(engine, branch, RolloutControl.Abort, cancellationToken));
+        app.MapPost(Base + "/{branch}/rollout/pause", (string branch, Cluster.RolloutControls controls, CancellationToken cancellationToken) => ControlAsync(controls, branch, RolloutControl.Pause, cancellationToken));
+        app.MapPost(Base + "/{branch}/rollout/resume", (string branch, Cluster.RolloutControls controls, CancellationToken cancellationToken) => ControlAsync(controls, branch, RolloutControl.Resume, cancellationToken));
+        app.MapPost(Base + "/{branch}/rollout/abort", (string branch, Cluster.RolloutControls controls, CancellationToken cancellationToken) => ControlAsync(controls, branch, RolloutControl.Abort, cancellationToken));
         app.MapGet(Base + "/{branch}/gate", GateAsync);
     }
 
@@ -79,8 +79,8 @@ internal static class BranchEndpoints
         return Results.Json(result, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
 
-    private static async Task<IResult> ControlAsync(RolloutEngine engine, string branch, RolloutControl control, CancellationToken cancellationToken) =>
-        Results.Json(await engine.ControlAsync(BranchName(branch), control, cancellationToken).ConfigureAwait(false), ReconcileJson.Context.BranchStatus);
+    private static async Task<IResult> ControlAsync(Cluster.RolloutControls controls, string branch, RolloutControl control, CancellationToken cancellationToken) =>
+        Results.Json(await controls.ControlAsync(BranchName(branch), control, cancellationToken).ConfigureAwait(false), ReconcileJson.Context.BranchStatus);
 
     private static async Task<IResult> GateAsync(string branch, HttpContext context, RolloutEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
