@@ -40,6 +40,7 @@ public sealed class PostgresFleetStore : SqlFleetStore, IClusterStore
         var store = new PostgresFleetStore(location);
         try
         {
+            await store.CheckCollationAsync(cancellationToken).ConfigureAwait(false);
             await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
             return store;
         }
@@ -47,6 +48,22 @@ public sealed class PostgresFleetStore : SqlFleetStore, IClusterStore
         {
             await store.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The shared SQL streams rows ordered by id and merges them in that order, which must be the byte order SQLite
+    /// uses: a database whose collation sorts by language rules would interleave ids differently. Refused at start,
+    /// with how to create a suitable database, rather than misread later.
+    /// </summary>
+    private async Task CheckCollationAsync(CancellationToken cancellationToken)
+    {
+        var collation = (await QueryAsync<string>("SELECT datcollate FROM pg_database WHERE datname = current_database()", null, cancellationToken).ConfigureAwait(false))[0];
+        if (collation is not ("C" or "POSIX" or "C.UTF-8" or "C.utf8"))
+        {
+            throw new InvalidOperationException(
+                $"the database {Location.Database} sorts text as '{collation}'; Gitfleet needs byte order: create it with " +
+                $"CREATE DATABASE {Location.Database} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C.UTF-8' (docs/operations.md)");
         }
     }
 

@@ -44,7 +44,7 @@ public sealed class HaproxyProcess : IDisposable
         var interval = ((int)checkInterval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
         var text = new StringBuilder($"""
             global
-                maxconn 20000
+                maxconn 4000
 
             defaults
                 mode tcp
