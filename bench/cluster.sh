@@ -111,12 +111,6 @@ curl -sf --cacert "$cert" -H "Authorization: Bearer $bench_token" -F "size=$(sta
   -F "artifact=@$work/artifacts/release-2.mender" "$url/api/management/v1/deployments/artifacts" >/dev/null
 
 status_json() { curl -sf --max-time 10 --cacert "$cert" -H "Authorization: Bearer $bench_token" "$url/api/management/v1/gitfleet/branches/production"; }
-field() { python3 -c "import json,sys; d=json.load(sys.stdin); v=d
-for k in sys.argv[1].split('.'):
-    v = (v or {}).get(k)
-print('' if v is None else v)" "$1"; }
-rss_mib() { awk '/VmRSS/ {printf "%d", $2/1024}' "/proc/$1/status" 2>/dev/null || echo 0; }
-cpu_s() { awk '{printf "%.1f", ($14+$15)/100}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 leader_index() {
   for i in 0 1 2; do
     if [ "$(curl -sf --max-time 2 --cacert "$cert" "https://127.0.0.1:${ports[$i]}/health/ready" 2>/dev/null | field role 2>/dev/null)" = leader ]; then echo "$i"; return; fi
