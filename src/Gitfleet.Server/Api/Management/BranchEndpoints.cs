@@ -3,8 +3,10 @@ using System.IO.Compression;
 using System.Text.Json;
 using Gitfleet.Core.Fleet;
 using Gitfleet.Core.Reconcile;
+using Gitfleet.Server.Api.Authorization;
 using Gitfleet.Server.Hosting;
 using Gitfleet.Server.Reconcile;
+using Gitfleet.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -30,9 +32,12 @@ internal static class BranchEndpoints
         });
         app.MapGet(Base + "/{branch}", async (string branch, RolloutEngine engine, CancellationToken cancellationToken) =>
             Results.Json(await StatusAsync(engine, branch, cancellationToken).ConfigureAwait(false), ReconcileJson.Context.BranchStatus));
-        app.MapPost(Base + "/{branch}/rollout/pause", (string branch, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(engine, branch, RolloutControl.Pause, cancellationToken));
-        app.MapPost(Base + "/{branch}/rollout/resume", (string branch, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(engine, branch, RolloutControl.Resume, cancellationToken));
-        app.MapPost(Base + "/{branch}/rollout/abort", (string branch, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(engine, branch, RolloutControl.Abort, cancellationToken));
+        app.MapPost(Base + "/{branch}/rollout/pause", (string branch, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(engine, branch, RolloutControl.Pause, cancellationToken))
+            .RequireRole(Roles.Operator);
+        app.MapPost(Base + "/{branch}/rollout/resume", (string branch, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(engine, branch, RolloutControl.Resume, cancellationToken))
+            .RequireRole(Roles.Operator);
+        app.MapPost(Base + "/{branch}/rollout/abort", (string branch, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(engine, branch, RolloutControl.Abort, cancellationToken))
+            .RequireRole(Roles.Operator);
         app.MapGet(Base + "/{branch}/gate", GateAsync);
     }
 
