@@ -62,6 +62,11 @@ internal sealed partial class ReplicaFollower(
             await views.RefreshAccessTokensAsync(tokens, cancellationToken).ConfigureAwait(false);
         }
 
+        if (byKind.ContainsKey(ChangeKinds.RevokedToken))
+        {
+            await views.RefreshRevocationsAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (byKind.ContainsKey(ChangeKinds.Target) || byKind.ContainsKey(ChangeKinds.Branch))
         {
             await engine.RefreshAsync(forgetObserved: false, cancellationToken).ConfigureAwait(false);

@@ -5,11 +5,12 @@ using Gitfleet.Storage;
 namespace Gitfleet.Server.Cluster;
 
 /// <summary>
-/// The memory views the hot path serves (device statuses, what devices have pending, active access tokens), as
+/// The memory views the hot path serves (device statuses, what devices have pending, active access tokens and their
+/// roles, revoked login sessions), as
 /// this replica loads them at start and refreshes them from the store when the change feed names a key.
 /// <see cref="Position"/> is the feed position read before the first load, so no change can fall between the two.
 /// </summary>
-internal sealed class ReplicaViews(IFleetStore store, DeviceRegistry registry, AccessTokenRegistry accessTokens, TimeProvider time)
+internal sealed class ReplicaViews(IFleetStore store, DeviceRegistry registry, AccessTokenRegistry accessTokens, TokenRevocations revocations, TimeProvider time)
 {
     /// <summary>Above this many keys, one query for all rows beats a query per key.</summary>
     private const int BulkThreshold = 200;
@@ -32,6 +33,7 @@ internal sealed class ReplicaViews(IFleetStore store, DeviceRegistry registry, A
         }
 
         await RefreshAccessTokensAsync(null, cancellationToken).ConfigureAwait(false);
+        await RefreshRevocationsAsync(cancellationToken).ConfigureAwait(false);
         Loaded = true;
     }
 
@@ -52,6 +54,17 @@ internal sealed class ReplicaViews(IFleetStore store, DeviceRegistry registry, A
 
         await RefreshPendingAsync(known.ToList(), cancellationToken).ConfigureAwait(false);
         await RefreshAccessTokensAsync(null, cancellationToken).ConfigureAwait(false);
+        await RefreshRevocationsAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Login sessions revoked (logout) through any replica: refused here too.</summary>
+    public async Task RefreshRevocationsAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        foreach (var revoked in await store.ListRevokedTokensAsync(now, cancellationToken).ConfigureAwait(false))
+        {
+            revocations.Revoke(revoked.Id, revoked.ExpiresAt, now);
+        }
     }
 
     public async Task RefreshDevicesAsync(IReadOnlyList<string> deviceIds, CancellationToken cancellationToken)
@@ -112,12 +125,12 @@ internal sealed class ReplicaViews(IFleetStore store, DeviceRegistry registry, A
     {
         var now = time.GetUtcNow();
         var active = (await store.ListAccessTokensAsync(null, cancellationToken).ConfigureAwait(false))
-            .Where(t => t.ExpiresAt > now).Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
-        foreach (var id in ids ?? (IEnumerable<string>)active)
+            .Where(t => t.ExpiresAt > now).ToDictionary(t => t.Id, t => t.Role, StringComparer.Ordinal);
+        foreach (var id in ids ?? (IEnumerable<string>)active.Keys)
         {
-            if (active.Contains(id))
+            if (active.TryGetValue(id, out var role))
             {
-                accessTokens.Add(id);
+                accessTokens.Add(id, role);
             }
             else
             {

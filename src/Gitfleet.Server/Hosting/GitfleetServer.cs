@@ -1,5 +1,6 @@
 using System.Net;
 using Gitfleet.Server.Api;
+using Gitfleet.Server.Api.Authorization;
 using Gitfleet.Server.Api.Device;
 using Gitfleet.Server.Api.Management;
 using Gitfleet.Server.Api.Throttling;
@@ -102,7 +103,8 @@ public sealed class GitfleetServer : IAsyncDisposable
             var generatedPassword = await BootstrapAdminAsync(store, options, time, cancellationToken).ConfigureAwait(false);
             var registry = new DeviceRegistry();
             var accessTokens = new AccessTokenRegistry();
-            var views = new ReplicaViews(store, registry, accessTokens, time);
+            var revocations = new TokenRevocations();
+            var views = new ReplicaViews(store, registry, accessTokens, revocations, time);
             if (cluster is not null)
             {
                 // Read before loading: a change committed during the load is applied again after it (idempotent).
@@ -173,6 +175,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton(tokens);
             builder.Services.AddSingleton(registry);
             builder.Services.AddSingleton(accessTokens);
+            builder.Services.AddSingleton(revocations);
             builder.Services.AddSingleton<ServerMetrics>();
             builder.Services.AddSingleton<DownloadLinks>();
             builder.Services.AddSingleton<ArtifactService>();
@@ -188,24 +191,29 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddHostedService(sp => sp.GetRequiredService<GitWatcher>());
             builder.Services.AddOpenApi();
             builder.Services.AddGitfleetRateLimits(options);
+            builder.Services.AddGitfleetAuthorization();
 
             var app = builder.Build();
             app.UseMiddleware<ApiMiddleware>();
             app.UseRateLimiter();
+            app.UseAuthorization();
             app.MapDeviceAuthApi();
             app.MapDeviceInventoryApi();
             app.MapDeviceDeploymentsApi();
             app.MapDeviceConfigApi();
             app.MapDownloads();
-            app.MapUserAdmApi();
-            app.MapDevAuthApi();
-            app.MapInventoryApi();
-            app.MapArtifactsApi();
-            app.MapDeploymentsApi();
-            app.MapDeviceConfigManagementApi();
-            app.MapGitfleetApi();
-            app.MapBranchApi();
-            app.MapDeviceHistoryApi();
+
+            // The management API: every route needs the role ManagementAuthorization decides (login and info are anonymous).
+            var management = app.MapGroup("").RequireAuthorization(ManagementAuthorization.Policy);
+            management.MapUserAdmApi();
+            management.MapDevAuthApi();
+            management.MapInventoryApi();
+            management.MapArtifactsApi();
+            management.MapDeploymentsApi();
+            management.MapDeviceConfigManagementApi();
+            management.MapGitfleetApi();
+            management.MapBranchApi();
+            management.MapDeviceHistoryApi();
             app.MapWebhooks();
             app.MapHealth();
             app.MapOpenApi("/api/openapi.json");

@@ -18,6 +18,9 @@ public static class ChangeKinds
     /// <summary>A personal access token was created or revoked (key: token id).</summary>
     public const string AccessToken = "token";
 
+    /// <summary>A login session was revoked by logout (key: token id).</summary>
+    public const string RevokedToken = "revoked";
+
     /// <summary>A branch target was stored (key: branch): the leader's rollout engine runs.</summary>
     public const string Target = "target";
 

@@ -81,6 +81,8 @@ public static class PostgresMigrations
                 FOR EACH ROW WHEN (OLD.finished IS DISTINCT FROM NEW.finished) EXECUTE FUNCTION gitfleet_row_changed('pending', 'device_id');
             CREATE TRIGGER access_tokens_changed AFTER INSERT OR DELETE ON access_tokens
                 FOR EACH ROW EXECUTE FUNCTION gitfleet_row_changed('token', 'id');
+            CREATE TRIGGER revoked_tokens_inserted AFTER INSERT ON revoked_tokens
+                FOR EACH ROW EXECUTE FUNCTION gitfleet_row_changed('revoked', 'id');
             CREATE TRIGGER reconcile_targets_changed AFTER INSERT OR UPDATE ON reconcile_targets
                 FOR EACH ROW EXECUTE FUNCTION gitfleet_row_changed('target', 'branch');
             CREATE TRIGGER branch_status_changed AFTER INSERT OR UPDATE ON branch_status
