@@ -1,12 +1,14 @@
 using System.Text.Json;
+using Shouldly;
 
-namespace Gitfleet.Fuzz.Tests.Api;
+namespace Gitfleet.TestSupport;
 
 /// <summary>An answer is whole, valid JSON, and every string and property name in it is valid text (GetString never throws).</summary>
-internal static class StrictJson
+public static class StrictJson
 {
     public static void Check(byte[] json, string what)
     {
+        ArgumentNullException.ThrowIfNull(json);
         try
         {
             using var document = JsonDocument.Parse(json);
