@@ -26,16 +26,21 @@ public interface IDeviceStore
     Task<IReadOnlyList<AuthSetRecord>> GetAuthSetsAsync(IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Records an auth request: an unknown identity becomes a pending device with a pending auth set; a known
-    /// identity with a new key gets a new pending auth set; a known pair is returned as it is.
+    /// Records an auth request (a group-committed write): an unknown identity becomes a pending device with a
+    /// pending auth set; a known identity with a new key gets a new pending auth set; a preauthorized pair is
+    /// accepted (the device's other accepted keys are rejected); any other known pair is returned as it is.
+    /// The store keys identities by <see cref="Gitfleet.Core.Facts.DeviceIdentity.Key"/>.
     /// </summary>
-    Task<AuthRequestOutcome> RecordAuthRequestAsync(string deviceId, string authSetId, IReadOnlyDictionary<string, string> identity, string identityKey, string publicKey, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<AuthRequestOutcome> RecordAuthRequestAsync(string deviceId, string authSetId, IReadOnlyDictionary<string, string> identity, string publicKey, DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>The devices whose canonical identity (JSON, keys sorted) is one of <paramref name="identityKeys"/>.</summary>
+    /// <summary>The device with this identity and its auth set with this key (a read); null when either is unknown.</summary>
+    Task<AuthRequestOutcome?> FindAuthSetAsync(IReadOnlyDictionary<string, string> identity, string publicKey, CancellationToken cancellationToken);
+
+    /// <summary>The devices whose canonical identity key (<see cref="Gitfleet.Core.Facts.DeviceIdentity.Key"/>) is one of <paramref name="identityKeys"/>.</summary>
     Task<IReadOnlyList<DeviceRecord>> FindByIdentityKeysAsync(IReadOnlyCollection<string> identityKeys, CancellationToken cancellationToken);
 
     /// <summary>Creates a preauthorized device with one preauthorized auth set; null when the identity exists.</summary>
-    Task<DeviceRecord?> PreauthorizeAsync(string deviceId, string authSetId, IReadOnlyDictionary<string, string> identity, string identityKey, string publicKey, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<DeviceRecord?> PreauthorizeAsync(string deviceId, string authSetId, IReadOnlyDictionary<string, string> identity, string publicKey, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
     /// Sets one auth set's status (accepting one rejects the device's other accepted sets) and recomputes the
@@ -67,11 +72,15 @@ public interface IDeviceStore
     /// <summary>Writes last check-in times in one transaction.</summary>
     Task SaveCheckInsAsync(IReadOnlyCollection<KeyValuePair<string, DateTimeOffset>> checkIns, CancellationToken cancellationToken);
 
-    /// <summary>PUT (replace = true) or PATCH the device-reported inventory; device_type and artifact_name are mirrored on the device.</summary>
-    Task<bool> SaveInventoryAsync(string deviceId, IReadOnlyList<KeyValuePair<string, string>> attributes, bool replace, DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>
+    /// PUT (replace = true) or PATCH the device-reported inventory: each attribute's values (several for a list
+    /// or a repeated name); device_type and artifact_name are mirrored on the device. A PUT of the inventory
+    /// stored already writes nothing. Group-committed. False when the device is unknown.
+    /// </summary>
+    Task<bool> SaveInventoryAsync(string deviceId, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> attributes, bool replace, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>PUT (replace = true) or PATCH the device's tags.</summary>
-    Task<bool> SaveTagsAsync(string deviceId, IReadOnlyList<KeyValuePair<string, string>> tags, bool replace, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<bool> SaveTagsAsync(string deviceId, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> tags, bool replace, DateTimeOffset now, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<AttributeRecord>> GetAttributesAsync(IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken);
 
@@ -196,7 +205,8 @@ public interface IConfigurationStore
 
     Task SetConfiguredAsync(string deviceId, string configurationJson, DateTimeOffset now, CancellationToken cancellationToken);
 
-    Task SetReportedAsync(string deviceId, string configurationJson, DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>The configuration the device reports it applied (group-committed).</summary>
+    Task SetReportedAsync(string deviceId, IReadOnlyDictionary<string, string> configuration, DateTimeOffset now, CancellationToken cancellationToken);
 
     Task SetConfigurationDeploymentAsync(string deviceId, string deploymentId, CancellationToken cancellationToken);
 

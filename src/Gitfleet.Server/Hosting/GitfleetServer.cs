@@ -147,6 +147,8 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton<ServerMetrics>();
             builder.Services.AddSingleton<DownloadLinks>();
             builder.Services.AddSingleton<ArtifactService>();
+            builder.Services.AddSingleton<DeviceService>();
+            builder.Services.AddSingleton<AccessTokenService>();
             builder.Services.AddSingleton<DeploymentService>();
             builder.Services.AddSingleton<FactsWriter>();
             builder.Services.AddSingleton(provides);

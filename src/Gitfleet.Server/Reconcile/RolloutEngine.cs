@@ -6,7 +6,7 @@ using System.Text.Json;
 using Gitfleet.Core.Facts;
 using Gitfleet.Core.Reconcile;
 using Gitfleet.Core.Rollouts;
-using Gitfleet.Server.Api;
+using Gitfleet.Server.Domain;
 using Gitfleet.Server.Devices;
 using Gitfleet.Server.Hosting;
 using Gitfleet.Storage;
@@ -37,6 +37,7 @@ internal enum RolloutControl
 internal sealed partial class RolloutEngine(
     IFleetStore store,
     DeviceRegistry registry,
+    DeviceService devices,
     CheckInFlusher flusher,
     AdmissionController admissions,
     ServerOptions options,
@@ -195,11 +196,11 @@ internal sealed partial class RolloutEngine(
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var runtime = branches.GetValueOrDefault(branch) ?? throw ApiException.NotFound($"branch '{branch}' is not reconciled by this server");
-            var target = runtime.Target ?? throw ApiException.Conflict($"branch '{branch}' has no rollout: no target has been applied");
+            var runtime = branches.GetValueOrDefault(branch) ?? throw DomainException.NotFound($"branch '{branch}' is not reconciled by this server");
+            var target = runtime.Target ?? throw DomainException.Conflict($"branch '{branch}' has no rollout: no target has been applied");
             if (control == RolloutControl.Resume && runtime.Record?.Progress.Aborted == true)
             {
-                throw ApiException.Conflict($"the rollout of {target.Commit.ShortSha} on '{branch}' was aborted; apply a new commit (or the same target again after a change) to start a new one");
+                throw DomainException.Conflict($"the rollout of {target.Commit.ShortSha} on '{branch}' was aborted; apply a new commit (or the same target again after a change) to start a new one");
             }
 
             var facts = await ObserveAsync(cancellationToken).ConfigureAwait(false);
@@ -341,10 +342,7 @@ internal sealed partial class RolloutEngine(
         if (!commit.IsEmpty || newRollout || commit.Progress != record.Progress)
         {
             await store.CommitRolloutAsync(commit, cancellationToken).ConfigureAwait(false);
-            foreach (var deviceId in work.NewlyDeployed)
-            {
-                registry.MarkPending(deviceId);
-            }
+            devices.DeploymentsCommitted(work.NewlyDeployed);
 
             runtime.Record = record with { RolloutGeneration = target.Generation, Progress = commit.Progress, StartedAt = commit.StartedAt };
             runtime.PreviousTarget = null;

@@ -186,5 +186,8 @@ public static class SchemaMigrations
             ALTER TABLE configurations ADD COLUMN reported_checksum TEXT NULL;
             CREATE INDEX ix_configurations_reported ON configurations (reported_ms);
             """),
+        new(3, "devices: a digest of the last inventory PUT, so an unchanged inventory writes nothing", """
+            ALTER TABLE devices ADD COLUMN inventory_hash TEXT NULL;
+            """),
     ];
 }

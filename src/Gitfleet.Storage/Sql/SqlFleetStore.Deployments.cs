@@ -164,7 +164,7 @@ public abstract partial class SqlFleetStore
             .Select(ToDeviceDeployment).FirstOrDefault();
 
     public Task<StatusChangeOutcome?> UpdateDeviceStatusAsync(string deviceDeploymentId, string status, string? substate, DateTimeOffset now, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, transaction) =>
+        GroupWriteAsync(async (connection, transaction) =>
         {
             var row = await connection.QuerySingleOrDefaultAsync<DeviceDeploymentRow>(Command(
                 $"SELECT {DeviceDeploymentColumns} FROM device_deployments WHERE id = @deviceDeploymentId",
@@ -195,7 +195,7 @@ public abstract partial class SqlFleetStore
                 $"SELECT {DeviceDeploymentColumns} FROM device_deployments WHERE id = @deviceDeploymentId",
                 new { deviceDeploymentId }, transaction, cancellationToken)).ConfigureAwait(false);
             return new StatusChangeOutcome(ToDeviceDeployment(updated), updatedDeployment, unfinished > 0);
-        }, cancellationToken);
+        });
 
     public Task<IReadOnlyList<string>?> AbortDeploymentAsync(string deploymentId, DateTimeOffset now, CancellationToken cancellationToken) =>
         WriteAsync<IReadOnlyList<string>?>(async (connection, transaction) =>
@@ -211,7 +211,7 @@ public abstract partial class SqlFleetStore
             cancellationToken);
 
     public Task SaveLogAsync(string deviceDeploymentId, string messagesJson, DateTimeOffset now, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, transaction) =>
+        GroupWriteAsync(async (connection, transaction) =>
         {
             await connection.ExecuteAsync(Command(
                 """
@@ -220,7 +220,7 @@ public abstract partial class SqlFleetStore
                 """, new { deviceDeploymentId, messagesJson, now = Ms(now) }, transaction, cancellationToken)).ConfigureAwait(false);
             return await connection.ExecuteAsync(Command(
                 "UPDATE device_deployments SET has_log = 1 WHERE id = @deviceDeploymentId", new { deviceDeploymentId }, transaction, cancellationToken)).ConfigureAwait(false);
-        }, cancellationToken);
+        });
 
     public async Task<string?> GetLogAsync(string deviceDeploymentId, CancellationToken cancellationToken) =>
         (await QueryAsync<string>("SELECT messages_json FROM deployment_logs WHERE device_deployment_id = @deviceDeploymentId", new { deviceDeploymentId }, cancellationToken).ConfigureAwait(false))

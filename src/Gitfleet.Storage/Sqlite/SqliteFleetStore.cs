@@ -218,11 +218,11 @@ public sealed class SqliteFleetStore : SqlFleetStore
     protected override bool IsUniqueViolation(DbException exception) =>
         exception is SqliteException { SqliteErrorCode: 19 }; // SQLITE_CONSTRAINT
 
-    public override ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
+        await CloseGroupWriterAsync().ConfigureAwait(false);
         writer.Dispose();
         SqliteConnection.ClearAllPools();
-        return ValueTask.CompletedTask;
     }
 
     private sealed class Release(SemaphoreSlim semaphore) : IDisposable

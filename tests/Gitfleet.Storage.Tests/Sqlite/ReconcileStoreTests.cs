@@ -100,9 +100,9 @@ public sealed class ReconcileStoreTests : IAsyncLifetime
             new ProvidedAttribute(silent.Id, "rootfs-image.version", "only-provides"),
             new ProvidedAttribute("gone-device", "rootfs-image.version", "x"),
         ], StoreFixture.Now, None);
-        await Store.SaveInventoryAsync(reporting.Id, [new("rootfs-image.version", "\"from-inventory\"")], replace: false, StoreFixture.Now, None);
-        await Store.SetReportedAsync(reporting.Id, JsonMaps.Serialize(new Dictionary<string, string> { ["a"] = "1" }), StoreFixture.Now, None);
-        await Store.SetReportedAsync(silent.Id, JsonMaps.Serialize(new Dictionary<string, string> { ["a"] = "1" }), StoreFixture.Now, None);
+        await Store.SaveInventoryAsync(reporting.Id, [new("rootfs-image.version", ["from-inventory"])], replace: false, StoreFixture.Now, None);
+        await Store.SetReportedAsync(reporting.Id, new Dictionary<string, string> { ["a"] = "1" }, StoreFixture.Now, None);
+        await Store.SetReportedAsync(silent.Id, new Dictionary<string, string> { ["a"] = "1" }, StoreFixture.Now, None);
 
         var state = await Store.LoadObservedAsync(null, StoreFixture.Now, null, None);
         var observed = state.Devices;
@@ -113,13 +113,13 @@ public sealed class ReconcileStoreTests : IAsyncLifetime
         (await Store.StreamProvidedAsync(None).ToListAsync()).Count.ShouldBe(2, "values of unknown devices are dropped");
         var again = await Store.LoadObservedAsync(state, StoreFixture.Now, null, None);
         again.Devices[silent.Id].ShouldBeSameAs(observed[silent.Id], "nothing changed: the same facts");
-        await Store.SetReportedAsync(silent.Id, JsonMaps.Serialize(new Dictionary<string, string> { ["a"] = "2" }), StoreFixture.Now, None);
+        await Store.SetReportedAsync(silent.Id, new Dictionary<string, string> { ["a"] = "2" }, StoreFixture.Now, None);
         var changed = await Store.LoadObservedAsync(again, StoreFixture.Now, null, None);
         changed.Devices[silent.Id].ReportedConfiguration!["a"].ShouldBe("2");
         changed.Devices[reporting.Id].ShouldBeSameAs(observed[reporting.Id]);
 
         // PUT replaces what the device reports, not what its check-ins provided.
-        await Store.SaveInventoryAsync(reporting.Id, [new("device_type", "\"rpi4\"")], replace: true, StoreFixture.Now, None);
+        await Store.SaveInventoryAsync(reporting.Id, [new("device_type", ["rpi4"])], replace: true, StoreFixture.Now, None);
         (await Store.LoadObservedAsync(changed, StoreFixture.Now, null, None)).Devices[reporting.Id].InstalledImage.ShouldBe("from-provides");
     }
 
@@ -158,7 +158,7 @@ public sealed class ReconcileStoreTests : IAsyncLifetime
         var joined = await Store.FleetFingerprintAsync(None);
         joined.ShouldNotBe(before);
         (await Store.FleetFingerprintAsync(None)).ShouldBe(joined, "nothing changed");
-        await Store.SaveTagsAsync(device.Id, [new("subscribed_branch", "\"canary\"")], replace: true, StoreFixture.Now.AddMinutes(1), None);
+        await Store.SaveTagsAsync(device.Id, [new("subscribed_branch", ["canary"])], replace: true, StoreFixture.Now.AddMinutes(1), None);
         (await Store.FleetFingerprintAsync(None)).ShouldNotBe(joined);
     }
 }

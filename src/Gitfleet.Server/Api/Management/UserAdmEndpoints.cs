@@ -35,14 +35,9 @@ internal static class UserAdmEndpoints
         app.MapGet(Base + "/settings/tokens", async (HttpContext context, IFleetStore store, CancellationToken cancellationToken) =>
             Results.Ok((await store.ListAccessTokensAsync(context.User().UserId, cancellationToken).ConfigureAwait(false))
                 .Select(t => new TokenShape(t.Id, t.Name, t.ExpiresAt, t.CreatedAt))));
-        app.MapDelete(Base + "/settings/tokens/{id}", async (string id, HttpContext context, IFleetStore store, AccessTokenRegistry registry, CancellationToken cancellationToken) =>
+        app.MapDelete(Base + "/settings/tokens/{id}", async (string id, HttpContext context, AccessTokenService accessTokens, CancellationToken cancellationToken) =>
         {
-            if (!await store.DeleteAccessTokenAsync(context.User().UserId, id, cancellationToken).ConfigureAwait(false))
-            {
-                throw ApiException.NotFound($"token {id} not found");
-            }
-
-            registry.Remove(id);
+            await accessTokens.RevokeAsync(context.User().UserId, id, cancellationToken).ConfigureAwait(false);
             return Results.NoContent();
         });
     }
@@ -91,7 +86,7 @@ internal static class UserAdmEndpoints
     }
 
     private static async Task<IResult> CreateTokenAsync(
-        HttpContext context, IFleetStore store, TokenService tokens, AccessTokenRegistry registry, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext context, AccessTokenService accessTokens, CancellationToken cancellationToken)
     {
         var caller = context.User();
         if (caller.StaticToken)
@@ -111,12 +106,8 @@ internal static class UserAdmEndpoints
             throw ApiException.BadRequest("expires_in must be between 1 and 31536000 seconds");
         }
 
-        var now = time.GetUtcNow();
-        var id = Guid.NewGuid().ToString();
-        var lifetime = TimeSpan.FromSeconds(seconds);
-        await store.CreateAccessTokenAsync(new AccessTokenRecord(id, caller.UserId, body.Name, now.Add(lifetime), now), cancellationToken).ConfigureAwait(false);
-        registry.Add(id);
-        return Results.Text(tokens.IssuePersonalAccessToken(caller.UserId, id, lifetime), "application/jwt", Encoding.ASCII);
+        var token = await accessTokens.CreateAsync(caller.UserId, body.Name, TimeSpan.FromSeconds(seconds), cancellationToken).ConfigureAwait(false);
+        return Results.Text(token, "application/jwt", Encoding.ASCII);
     }
 
     private sealed record TokenRequest(string? Name, long? ExpiresIn);

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Gitfleet.Core.Reconcile;
 using Gitfleet.Git;
-using Gitfleet.Server.Api;
+using Gitfleet.Server.Domain;
 using Gitfleet.Server.Facts;
 using Gitfleet.Server.Hosting;
 using Gitfleet.Storage;
@@ -167,7 +167,7 @@ internal sealed partial class GitWatcher(
             engine.ReportTransientError(branch, $"cannot read the fleet repository: {e.Message}; retrying at {retry:u}");
             LogGitFailed(branch, e.Message);
         }
-        catch (ApiException e)
+        catch (DomainException e) when (e.Error == DomainError.Invalid)
         {
             // The built target was refused (it should not be): report it like a commit that does not validate.
             await engine.ReportObservationAsync(branch, head ?? "", [e.Message], cancellationToken).ConfigureAwait(false);
