@@ -32,7 +32,7 @@ public sealed record AuthRequestAnswer(AuthRequestResult Result, DeviceRecord? D
 public sealed class DeviceService(IFleetStore store, DeviceRegistry registry, DeviceProvides provides, TimeProvider time)
 {
     /// <summary>Striped locks: the memory of one device is brought up to date by one caller at a time.</summary>
-    private readonly SemaphoreSlim[] stripes = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+    private readonly SemaphoreSlim[] stripes = [.. Enumerable.Range(0, 1024).Select(_ => new SemaphoreSlim(1, 1))];
 
     /// <summary>
     /// A device's signed auth request. The signature is checked first (on the request's own thread, so many run
@@ -117,11 +117,33 @@ public sealed class DeviceService(IFleetStore store, DeviceRegistry registry, De
     }
 
     /// <summary>The device's own inventory: PUT replaces it, PATCH merges. Values are the attribute's texts (several for a repeated name).</summary>
+    /// <remarks>
+    /// A PUT of the inventory the store holds already (a device reconnecting after a restart sends what it sent
+    /// before) is recognised by its digest in memory and writes nothing. The device's lock is held from the check
+    /// to the memory update, so the digest in memory is always the stored inventory's.
+    /// </remarks>
     public async Task SaveInventoryAsync(string deviceId, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> attributes, bool replace, CancellationToken cancellationToken)
     {
-        if (!await store.SaveInventoryAsync(deviceId, attributes, replace, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+        var digest = replace ? InventoryDigest.Of(attributes) : 0;
+        var stripe = Stripe(deviceId);
+        await stripe.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            throw DomainException.NotFound("device not found");
+            if (replace && digest != 0 && registry.InventoryDigest(deviceId) == digest)
+            {
+                return;
+            }
+
+            if (!await store.SaveInventoryAsync(deviceId, attributes, replace, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+            {
+                throw DomainException.NotFound("device not found");
+            }
+
+            registry.SetInventoryDigest(deviceId, digest);
+        }
+        finally
+        {
+            stripe.Release();
         }
     }
 
@@ -167,6 +189,8 @@ public sealed class DeviceService(IFleetStore store, DeviceRegistry registry, De
     /// <summary>The store said the device has nothing unfinished (ignored when a deployment was committed since <paramref name="generation"/>).</summary>
     public void NothingPending(string deviceId, long generation) => registry.ClearPending(deviceId, generation);
 
+    private SemaphoreSlim Stripe(string deviceId) => stripes[(StringComparer.Ordinal.GetHashCode(deviceId) & int.MaxValue) % stripes.Length];
+
     /// <summary>
     /// Brings memory in line with the store after a committed change: the device's status as the store has it
     /// now (or gone). Read and set under the device's lock, after the caller's commit: whatever order two racing
@@ -174,7 +198,7 @@ public sealed class DeviceService(IFleetStore store, DeviceRegistry registry, De
     /// </summary>
     private async Task<DeviceRecord?> RefreshAsync(string deviceId)
     {
-        var stripe = stripes[(StringComparer.Ordinal.GetHashCode(deviceId) & int.MaxValue) % stripes.Length];
+        var stripe = Stripe(deviceId);
         await stripe.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {

@@ -241,6 +241,10 @@ public sealed class GitfleetServer : IAsyncDisposable
         await foreach (var row in store.StreamDeviceStatusesAsync(cancellationToken).ConfigureAwait(false))
         {
             registry.Set(row.Id, row.Status, row.LastCheckIn);
+            if (row.InventoryDigest is { } digest)
+            {
+                registry.SetInventoryDigest(row.Id, digest);
+            }
         }
 
         await foreach (var deviceId in store.StreamDevicesWithUnfinishedAsync(cancellationToken).ConfigureAwait(false))

@@ -33,7 +33,11 @@ public sealed record AuthSetRecord(string Id, string DeviceId, string PublicKey,
 public sealed record AttributeRecord(string DeviceId, string Scope, string Name, string ValueJson, DateTimeOffset UpdatedAt);
 
 /// <summary>A device's status and last check-in, as the in-memory registry loads it at start.</summary>
-public sealed record DeviceStatusRow(string Id, string Status, DateTimeOffset? LastCheckIn);
+public sealed record DeviceStatusRow(string Id, string Status, DateTimeOffset? LastCheckIn)
+{
+    /// <summary>The digest of the inventory last PUT (<see cref="Gitfleet.Core.Facts.InventoryDigest"/>), when known.</summary>
+    public ulong? InventoryDigest { get; init; }
+}
 
 /// <summary>A value a device provides at check-in (device_provides), kept as an attribute of scope "provides".</summary>
 public sealed record ProvidedAttribute(string DeviceId, string Name, string Value);

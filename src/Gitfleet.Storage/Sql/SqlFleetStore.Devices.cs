@@ -100,17 +100,13 @@ public abstract partial class SqlFleetStore
         var identityKey = DeviceIdentity.Key(identity);
         return ReadAsync(async connection =>
         {
-            var device = ToDevice(await connection.QuerySingleOrDefaultAsync<DeviceRow>(Command(
-                $"SELECT {DeviceColumns} FROM devices WHERE identity_key = @identityKey", new { identityKey }, null, cancellationToken)).ConfigureAwait(false));
-            if (device is null)
-            {
-                return null;
-            }
-
-            var set = await connection.QuerySingleOrDefaultAsync<AuthSetRow>(Command(
-                "SELECT id, device_id, pubkey, status, created_ms FROM auth_sets WHERE device_id = @id AND pubkey = @publicKey",
-                new { id = device.Id, publicKey }, null, cancellationToken)).ConfigureAwait(false);
-            return set is null ? null : new AuthRequestOutcome(device, ToAuthSet(set), Created: false);
+            var rows = await connection.QueryAsync<DeviceRow, AuthSetRow, (DeviceRow Device, AuthSetRow AuthSet)>(Command(
+                $"""
+                SELECT {string.Join(", ", DeviceColumns.Split(", ").Select(c => "d." + c))}, a.id AS split, a.id, a.device_id, a.pubkey, a.status, a.created_ms
+                FROM devices d JOIN auth_sets a ON a.device_id = d.id AND a.pubkey = @publicKey
+                WHERE d.identity_key = @identityKey
+                """, new { identityKey, publicKey }, null, cancellationToken), (device, set) => (device, set), splitOn: "split").ConfigureAwait(false);
+            return rows.Select(r => new AuthRequestOutcome(ToDevice(r.Device)!, ToAuthSet(r.AuthSet), Created: false)).FirstOrDefault();
         }, cancellationToken);
     }
 
@@ -204,8 +200,8 @@ public abstract partial class SqlFleetStore
         }, cancellationToken);
 
     public IAsyncEnumerable<DeviceStatusRow> StreamDeviceStatusesAsync(CancellationToken cancellationToken) =>
-        StreamAsync<StatusRow>("SELECT id, status, last_checkin_ms FROM devices", null, cancellationToken)
-            .Select(r => new DeviceStatusRow(r.Id, r.Status, FromMs(r.LastCheckinMs)));
+        StreamAsync<StatusRow>("SELECT id, status, last_checkin_ms, inventory_hash FROM devices", null, cancellationToken)
+            .Select(r => new DeviceStatusRow(r.Id, r.Status, FromMs(r.LastCheckinMs)) { InventoryDigest = InventoryDigest.Parse(r.InventoryHash) });
 
     public IAsyncEnumerable<DeviceRecord> StreamDevicesAsync(CancellationToken cancellationToken) =>
         StreamAsync<DeviceRow>($"SELECT {DeviceColumns} FROM devices ORDER BY id", null, cancellationToken).Select(r => ToDevice(r)!);
@@ -249,25 +245,7 @@ public abstract partial class SqlFleetStore
     public Task<bool> SaveTagsAsync(string deviceId, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> tags, bool replace, DateTimeOffset now, CancellationToken cancellationToken) =>
         WriteAsync((connection, transaction) => SaveScopeAsync(connection, transaction, deviceId, AttributeScope.Tags, tags, replace, null, now, cancellationToken), cancellationToken);
 
-    /// <summary>A digest of a whole inventory (names in order, each value): equal digests, equal inventories.</summary>
-    private static string InventoryHash(IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> attributes)
-    {
-        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        foreach (var (name, values) in attributes.OrderBy(a => a.Key, StringComparer.Ordinal))
-        {
-            hash.AppendData(Encoding.UTF8.GetBytes(name));
-            hash.AppendData([0]);
-            foreach (var value in values)
-            {
-                hash.AppendData(Encoding.UTF8.GetBytes(value));
-                hash.AppendData([1]);
-            }
-
-            hash.AppendData([2]);
-        }
-
-        return Convert.ToHexStringLower(hash.GetHashAndReset(), 0, 16);
-    }
+    private static string InventoryHash(IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> attributes) => InventoryDigest.Text(InventoryDigest.Of(attributes));
 
     public async Task<IReadOnlyList<AttributeRecord>> GetAttributesAsync(IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken)
     {
@@ -565,6 +543,7 @@ public abstract partial class SqlFleetStore
         public string Id { get; set; } = "";
         public string Status { get; set; } = "";
         public long? LastCheckinMs { get; set; }
+        public string? InventoryHash { get; set; }
     }
 
     private sealed class AuthSetRow
