@@ -4,7 +4,8 @@ namespace Gitfleet.Storage;
 
 /// <summary>
 /// The server's store. One implementation per database engine (SQLite now, PostgreSQL later); the server never
-/// sees SQL. Every method that changes several rows runs in one transaction, so a failure stores nothing.
+/// sees SQL or JSON: the contract takes and returns records, dictionaries and lists, and how they are stored
+/// (JSON text in SQLite, jsonb in PostgreSQL) stays inside the engine. Every method that changes several rows runs in one transaction, so a failure stores nothing.
 /// Methods that stream (<c>IAsyncEnumerable</c>) run one query per call, for bulk views such as the facts endpoint.
 /// </summary>
 public interface IFleetStore : IDeviceStore, IUserStore, IArtifactStore, IDeploymentStore, IConfigurationStore, IReconcileStore, IAsyncDisposable
@@ -188,9 +189,10 @@ public interface IDeploymentStore
     /// <summary>Aborts every unfinished deployment of one device; returns how many.</summary>
     Task<int> AbortDeviceAsync(string deviceId, DateTimeOffset now, CancellationToken cancellationToken);
 
-    Task SaveLogAsync(string deviceDeploymentId, string messagesJson, DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>A device's deployment log (group-committed).</summary>
+    Task SaveLogAsync(string deviceDeploymentId, IReadOnlyList<DeploymentLogMessage> messages, DateTimeOffset now, CancellationToken cancellationToken);
 
-    Task<string?> GetLogAsync(string deviceDeploymentId, CancellationToken cancellationToken);
+    Task<IReadOnlyList<DeploymentLogMessage>?> GetLogAsync(string deviceDeploymentId, CancellationToken cancellationToken);
 
     /// <summary>Ids of devices that have an unfinished device deployment (the in-memory pending index at start).</summary>
     IAsyncEnumerable<string> StreamDevicesWithUnfinishedAsync(CancellationToken cancellationToken);
@@ -203,7 +205,7 @@ public interface IConfigurationStore
 {
     Task<ConfigurationRecord?> GetConfigurationAsync(string deviceId, CancellationToken cancellationToken);
 
-    Task SetConfiguredAsync(string deviceId, string configurationJson, DateTimeOffset now, CancellationToken cancellationToken);
+    Task SetConfiguredAsync(string deviceId, IReadOnlyDictionary<string, string> configuration, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>The configuration the device reports it applied (group-committed).</summary>
     Task SetReportedAsync(string deviceId, IReadOnlyDictionary<string, string> configuration, DateTimeOffset now, CancellationToken cancellationToken);
@@ -222,8 +224,8 @@ public interface IReconcileStore
 {
     Task<IReadOnlyList<BranchRecord>> ListBranchesAsync(CancellationToken cancellationToken);
 
-    /// <summary>The branch's applied target document (JSON), or null.</summary>
-    Task<string?> GetTargetJsonAsync(string branch, CancellationToken cancellationToken);
+    /// <summary>The branch's applied target, or null.</summary>
+    Task<Gitfleet.Core.Reconcile.BranchTarget?> GetTargetAsync(string branch, CancellationToken cancellationToken);
 
     /// <summary>Stores a branch's new target (a new target generation); the branch's last seen commit becomes its commit.</summary>
     Task<BranchRecord> SaveTargetAsync(NewBranchTarget target, CancellationToken cancellationToken);
@@ -239,8 +241,8 @@ public interface IReconcileStore
     /// <summary>The status of the given device parts (unknown parts are left out).</summary>
     Task<IReadOnlyList<DevicePartOutcome>> GetDevicePartsAsync(IReadOnlyCollection<DevicePart> parts, CancellationToken cancellationToken);
 
-    /// <summary>Deployment logs (messages JSON) by device-deployment id.</summary>
-    Task<IReadOnlyDictionary<string, string>> GetLogsAsync(IReadOnlyCollection<string> deviceDeploymentIds, CancellationToken cancellationToken);
+    /// <summary>Deployment logs by device-deployment id.</summary>
+    Task<IReadOnlyDictionary<string, IReadOnlyList<DeploymentLogMessage>>> GetLogsAsync(IReadOnlyCollection<string> deviceDeploymentIds, CancellationToken cancellationToken);
 
     /// <summary>
     /// The observed state the rollout engine compares with targets, for every device: status, device type, artifact

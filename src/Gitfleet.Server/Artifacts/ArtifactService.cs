@@ -107,12 +107,6 @@ internal sealed class ArtifactService(IFleetStore store, DataDirectory data, Ser
         return data.ArtifactPath(artifact.FileName);
     }
 
-    public static ArtifactInfo Metadata(ArtifactRecord artifact)
-    {
-        ArgumentNullException.ThrowIfNull(artifact);
-        return JsonSerializer.Deserialize<ArtifactInfo>(artifact.MetadataJson)!;
-    }
-
     private async Task<ArtifactInfo> InspectAsync(string path, CancellationToken cancellationToken)
     {
         try
@@ -134,7 +128,7 @@ internal sealed class ArtifactService(IFleetStore store, DataDirectory data, Ser
         Name = info.Name,
         Description = description,
         DeviceTypes = info.DeviceTypesCompatible,
-        MetadataJson = JsonSerializer.Serialize(info),
+        Metadata = info,
         Size = info.Size,
         Checksum = info.Checksum,
         Signed = info.Signed,

@@ -5,7 +5,6 @@ using Gitfleet.Server.Domain;
 using Gitfleet.Server.Hosting;
 using Gitfleet.Storage;
 using Gitfleet.Storage.Model;
-using Gitfleet.Storage.Sql;
 
 namespace Gitfleet.Server.Deployments;
 
@@ -101,17 +100,16 @@ internal sealed class DeploymentService(
         }
 
         var configuration = await store.GetConfigurationAsync(deviceId, cancellationToken).ConfigureAwait(false);
-        if (configuration?.ConfiguredJson is not { } configuredJson)
+        if (configuration?.Configured is not { } configured)
         {
             throw DomainException.Conflict($"device {deviceId} has no configuration to deploy; PUT one first");
         }
 
-        var configured = JsonMaps.Deserialize(configuredJson);
         var checksum = ConfigurationChecksum.Compute(configured);
-        var artifactName = DeploymentKinds.ConfigurationArtifactName(checksum);
+        var deploymentId = Guid.NewGuid().ToString();
+        var artifactName = DeploymentKinds.ConfigurationArtifactName(checksum, deploymentId);
         var artifact = await artifacts.GetOrCreateConfigurationArtifactAsync(artifactName, deviceType, configured, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
-        var deploymentId = Guid.NewGuid().ToString();
         var deployment = new DeploymentRecord
         {
             Id = deploymentId,
@@ -125,7 +123,7 @@ internal sealed class DeploymentService(
             Trace = trace,
             IdempotencyKey = idempotencyKey,
             ArtifactId = artifact.Id,
-            ConfigurationJson = configuredJson,
+            Configuration = configured,
             ConfigurationChecksum = checksum,
         };
         var row = new DeviceDeploymentRecord
@@ -214,11 +212,11 @@ internal sealed class DeploymentService(
         }
     }
 
-    public async Task SaveLogAsync(string deviceId, string deploymentId, string messagesJson, CancellationToken cancellationToken)
+    public async Task SaveLogAsync(string deviceId, string deploymentId, IReadOnlyList<DeploymentLogMessage> messages, CancellationToken cancellationToken)
     {
         var view = await store.GetDeviceDeploymentAsync(deploymentId, deviceId, cancellationToken).ConfigureAwait(false)
             ?? throw DomainException.NotFound($"deployment {deploymentId} not found for this device");
-        await store.SaveLogAsync(view.Device.Id, messagesJson, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        await store.SaveLogAsync(view.Device.Id, messages, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Aborts a deployment; its devices find out at their next report (409) or check-in.</summary>
@@ -260,11 +258,11 @@ internal sealed class DeploymentService(
     private async Task<ArtifactRecord?> ChooseArtifactAsync(DeviceDeploymentRecord row, DeploymentRecord deployment, string? deviceType, CancellationToken cancellationToken)
     {
         var type = deviceType ?? row.DeviceType;
-        if (deployment.ArtifactId is null && deployment.Kind == DeploymentKinds.Configuration && deployment.ConfigurationJson is { } configuration && type is not null)
+        if (deployment.ArtifactId is null && deployment.Kind == DeploymentKinds.Configuration && deployment.Configuration is { } configuration && type is not null)
         {
             // The reconciler's configuration deployments (one per configuration, many devices) generate their
             // artifact per device type when a device first asks for it.
-            return await artifacts.GetOrCreateConfigurationArtifactAsync(deployment.ArtifactName, type, JsonMaps.Deserialize(configuration), cancellationToken).ConfigureAwait(false);
+            return await artifacts.GetOrCreateConfigurationArtifactAsync(deployment.ArtifactName, type, configuration, cancellationToken).ConfigureAwait(false);
         }
 
         if (deployment.ArtifactId is { } fixedArtifact)

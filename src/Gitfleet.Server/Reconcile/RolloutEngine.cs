@@ -81,8 +81,7 @@ internal sealed partial class RolloutEngine(
             {
                 var runtime = branches.GetOrAdd(record.Branch, b => new BranchRuntime(b));
                 runtime.Record = record;
-                if (await store.GetTargetJsonAsync(record.Branch, cancellationToken).ConfigureAwait(false) is { } json
-                    && JsonSerializer.Deserialize(json, ReconcileJson.Context.BranchTarget) is { } target)
+                if (await store.GetTargetAsync(record.Branch, cancellationToken).ConfigureAwait(false) is { } target)
                 {
                     runtime.Target = new TargetIndex(target, record.TargetGeneration);
                 }
@@ -124,7 +123,7 @@ internal sealed partial class RolloutEngine(
             }
 
             var record = await store.SaveTargetAsync(
-                new NewBranchTarget(branch, validated.Commit, validated.ContentHash, digest, json, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+                new NewBranchTarget(branch, validated.Commit, validated.ContentHash, digest, validated, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
             if (runtime.Target is { } current && applied?.RolloutGeneration == current.Generation)
             {
                 runtime.PreviousTarget = current;
@@ -233,14 +232,23 @@ internal sealed partial class RolloutEngine(
         }
     }
 
-    /// <summary>A transient problem of the branch's source (git unreachable), or null when it is over.</summary>
-    public void ReportTransientError(string branch, string? message)
+    /// <summary>A transient problem of the branch's source (git unreachable), or null when it is over; changed under the engine's lock like all branch state.</summary>
+    public async Task ReportTransientErrorAsync(string branch, string? message, CancellationToken cancellationToken)
     {
-        var runtime = branches.GetOrAdd(branch, b => new BranchRuntime(b));
-        if (runtime.TransientError != message)
+        await LoadAsync(cancellationToken).ConfigureAwait(false);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            runtime.TransientError = message;
-            Publish(runtime);
+            var runtime = branches.GetOrAdd(branch, b => new BranchRuntime(b));
+            if (runtime.TransientError != message)
+            {
+                runtime.TransientError = message;
+                Publish(runtime);
+            }
+        }
+        finally
+        {
+            gate.Release();
         }
     }
 
@@ -313,7 +321,7 @@ internal sealed partial class RolloutEngine(
         {
             var outcomes = await store.GetDevicePartsAsync(parts, cancellationToken).ConfigureAwait(false);
             var withLogs = outcomes.Where(o => o.HasLog && o.Status == DeviceDeploymentStatus.Failure).Select(o => o.DeviceDeploymentId).ToList();
-            var logs = withLogs.Count == 0 ? new Dictionary<string, string>() : await store.GetLogsAsync(withLogs, cancellationToken).ConfigureAwait(false);
+            var logs = withLogs.Count == 0 ? new Dictionary<string, IReadOnlyList<DeploymentLogMessage>>() : await store.GetLogsAsync(withLogs, cancellationToken).ConfigureAwait(false);
             work.ApplyOutcomes(outcomes, logs);
         }
 

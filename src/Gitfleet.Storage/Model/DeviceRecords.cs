@@ -29,8 +29,12 @@ public sealed record DeviceRecord
 /// <summary>One identity + public key pair a device presented (Mender's "auth set").</summary>
 public sealed record AuthSetRecord(string Id, string DeviceId, string PublicKey, string Status, DateTimeOffset CreatedAt);
 
-/// <summary>An inventory attribute; <see cref="ValueJson"/> is a JSON string or array of strings.</summary>
-public sealed record AttributeRecord(string DeviceId, string Scope, string Name, string ValueJson, DateTimeOffset UpdatedAt);
+/// <summary>An inventory attribute: one value, or several for a list (a repeated name).</summary>
+public sealed record AttributeRecord(string DeviceId, string Scope, string Name, IReadOnlyList<string> Values, DateTimeOffset UpdatedAt)
+{
+    /// <summary>The values as one flat text (<see cref="Gitfleet.Core.Facts.AttributeText"/>).</summary>
+    public string Text => Gitfleet.Core.Facts.AttributeText.Flatten(Values);
+}
 
 /// <summary>A device's status and last check-in, as the in-memory registry loads it at start.</summary>
 public sealed record DeviceStatusRow(string Id, string Status, DateTimeOffset? LastCheckIn)

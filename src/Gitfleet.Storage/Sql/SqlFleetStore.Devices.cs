@@ -522,7 +522,7 @@ public abstract partial class SqlFleetStore
 
     private static AuthSetRecord ToAuthSet(AuthSetRow row) => new(row.Id, row.DeviceId, row.Pubkey, row.Status, FromMs(row.CreatedMs));
 
-    private static AttributeRecord ToAttribute(AttributeRow row) => new(row.DeviceId, row.Scope, row.Name, row.ValueJson, FromMs(row.UpdatedMs));
+    private static AttributeRecord ToAttribute(AttributeRow row) => new(row.DeviceId, row.Scope, row.Name, JsonMaps.AttributeValues(row.ValueJson), FromMs(row.UpdatedMs));
 
     private sealed class DeviceRow
     {

@@ -133,7 +133,7 @@ public sealed class SqliteFleetStoreTests : IAsyncLifetime
         var device = await fixture.AcceptedDeviceAsync("m1");
         var deployment = StoreFixture.Deployment("d-1", [device.Id], StoreFixture.Now);
         await Store.CreateDeploymentAsync(deployment, None);
-        await Store.SetConfiguredAsync(device.Id, "{\"a\":\"1\"}", StoreFixture.Now, None);
+        await Store.SetConfiguredAsync(device.Id, new Dictionary<string, string> { ["a"] = "1" }, StoreFixture.Now, None);
         (await Store.DecommissionDeviceAsync(device.Id, StoreFixture.Now, None)).ShouldBeTrue();
         (await Store.GetDeviceAsync(device.Id, None)).ShouldBeNull();
         (await Store.GetConfigurationAsync(device.Id, None)).ShouldBeNull();

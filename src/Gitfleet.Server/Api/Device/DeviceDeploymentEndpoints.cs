@@ -2,6 +2,7 @@ using System.Text.Json;
 using Gitfleet.Server.Deployments;
 using Gitfleet.Server.Metrics;
 using Gitfleet.Storage;
+using Gitfleet.Storage.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -144,7 +145,7 @@ internal static class DeviceDeploymentEndpoints
             throw ApiException.BadRequest("every log message needs a message");
         }
 
-        await deployments.SaveLogAsync(context.Device().DeviceId, id, JsonSerializer.Serialize(messages, ApiJson.Options), cancellationToken).ConfigureAwait(false);
+        await deployments.SaveLogAsync(context.Device().DeviceId, id, messages.Select(m => new DeploymentLogMessage(m!.Level, m.Message!, m.Timestamp)).ToList(), cancellationToken).ConfigureAwait(false);
         return Results.NoContent();
     }
 

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Gitfleet.Server.Api.Device;
 using Gitfleet.Server.Deployments;
 using Gitfleet.Storage;
-using Gitfleet.Storage.Sql;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -26,8 +25,8 @@ internal static class DeviceConfigEndpoints
 
             return Results.Ok(new ConfigurationShape(
                 id,
-                JsonMaps.Deserialize(configuration.ConfiguredJson),
-                JsonMaps.Deserialize(configuration.ReportedJson),
+                configuration.Configured ?? Empty,
+                configuration.Reported ?? Empty,
                 configuration.DeploymentId,
                 configuration.ReportedAt,
                 configuration.ConfiguredAt));
@@ -36,7 +35,7 @@ internal static class DeviceConfigEndpoints
         {
             var map = ReadMap(await JsonBody.ReadAsync<JsonElement>(context, cancellationToken).ConfigureAwait(false));
             _ = await store.GetDeviceAsync(id, cancellationToken).ConfigureAwait(false) ?? throw ApiException.NotFound($"device {id} not found");
-            await store.SetConfiguredAsync(id, JsonMaps.Serialize(map), time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            await store.SetConfiguredAsync(id, map, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             return Results.NoContent();
         });
         app.MapPost(Base + "/deploy", async (string id, HttpContext context, DeploymentService deployments, CancellationToken cancellationToken) =>
@@ -47,6 +46,8 @@ internal static class DeviceConfigEndpoints
             return Results.Ok(new DeployAnswer(outcome.Deployment.Id));
         });
     }
+
+    private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>(StringComparer.Ordinal);
 
     private static Dictionary<string, string> ReadMap(JsonElement body) => Api.Device.DeviceConfigEndpoints.ReadFlatMap(body);
 

@@ -1,7 +1,6 @@
 using Gitfleet.Core.Resolution;
 using Gitfleet.Storage;
 using Gitfleet.Storage.Model;
-using Gitfleet.Storage.Sql;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -37,7 +36,7 @@ internal static class DeviceHistoryEndpoints
             configuration ? null : deployment.ArtifactName,
             configuration ? deployment.ArtifactName : null,
             deployment.ConfigurationChecksum,
-            configuration && deployment.ConfigurationJson is { } json ? Redact(JsonMaps.Deserialize(json), deployment.SecretKeys) : null,
+            configuration && deployment.Configuration is { } values ? Redact(values, deployment.SecretKeys) : null,
             row.Status,
             row.Attempts,
             row.CreatedAt,

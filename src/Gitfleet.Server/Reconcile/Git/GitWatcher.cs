@@ -125,7 +125,7 @@ internal sealed partial class GitWatcher(
             if (head == state.Commit && fingerprint == state.Fingerprint)
             {
                 state.Succeeded(now, options.FleetPollInterval);
-                engine.ReportTransientError(branch, null);
+                await engine.ReportTransientErrorAsync(branch, null, cancellationToken).ConfigureAwait(false);
                 LogNothingNew(branch, head);
                 return;
             }
@@ -159,12 +159,12 @@ internal sealed partial class GitWatcher(
             state.Commit = head;
             state.Fingerprint = fingerprint;
             state.Succeeded(now, options.FleetPollInterval);
-            engine.ReportTransientError(branch, null);
+            await engine.ReportTransientErrorAsync(branch, null, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is GitCommandException or IOException or UnauthorizedAccessException)
         {
             var retry = state.Failed(now, FirstRetry, MaxRetry);
-            engine.ReportTransientError(branch, $"cannot read the fleet repository: {e.Message}; retrying at {retry:u}");
+            await engine.ReportTransientErrorAsync(branch, $"cannot read the fleet repository: {e.Message}; retrying at {retry:u}", cancellationToken).ConfigureAwait(false);
             LogGitFailed(branch, e.Message);
         }
         catch (DomainException e) when (e.Error == DomainError.Invalid)
