@@ -34,8 +34,8 @@ public interface IDeviceStore
     /// </summary>
     Task<AuthRequestOutcome> RecordAuthRequestAsync(string deviceId, string authSetId, IReadOnlyDictionary<string, string> identity, string publicKey, DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>The device with this identity and its auth set with this key (a read); null when either is unknown.</summary>
-    Task<AuthRequestOutcome?> FindAuthSetAsync(IReadOnlyDictionary<string, string> identity, string publicKey, CancellationToken cancellationToken);
+    /// <summary>The device with this identity and its auth set with this key (a read); null when the identity is unknown.</summary>
+    Task<AuthSetLookup?> FindAuthSetAsync(IReadOnlyDictionary<string, string> identity, string publicKey, CancellationToken cancellationToken);
 
     /// <summary>The devices whose canonical identity key (<see cref="Gitfleet.Core.Facts.DeviceIdentity.Key"/>) is one of <paramref name="identityKeys"/>.</summary>
     Task<IReadOnlyList<DeviceRecord>> FindByIdentityKeysAsync(IReadOnlyCollection<string> identityKeys, CancellationToken cancellationToken);
@@ -122,6 +122,12 @@ public interface IUserStore
     Task<IReadOnlyList<AccessTokenRecord>> ListAccessTokensAsync(string? userId, CancellationToken cancellationToken);
 
     Task<bool> DeleteAccessTokenAsync(string userId, string tokenId, CancellationToken cancellationToken);
+
+    /// <summary>Records a revoked login session token (logout) until it expires; forgets those expired by <paramref name="now"/>.</summary>
+    Task RevokeTokenAsync(string tokenId, DateTimeOffset expiresAt, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Revoked session tokens that have not expired by <paramref name="now"/>.</summary>
+    Task<IReadOnlyList<RevokedToken>> ListRevokedTokensAsync(DateTimeOffset now, CancellationToken cancellationToken);
 }
 
 public interface IArtifactStore

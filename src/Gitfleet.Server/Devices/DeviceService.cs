@@ -16,6 +16,9 @@ public enum AuthRequestResult
 
     /// <summary>The signature does not verify with the key the request carries.</summary>
     BadSignature,
+
+    /// <summary>The request would write and the caller's gate (the API edge's throttle) refused it.</summary>
+    Refused,
 }
 
 /// <summary>An auth request's outcome, with the device and the auth set's status.</summary>
@@ -39,8 +42,13 @@ public sealed class DeviceService(IFleetStore store, DeviceRegistry registry, De
     /// on every core at once); a pair the store knows as accepted is answered from a read, anything else is one
     /// write (a new device or auth set becomes pending; a preauthorized one becomes accepted).
     /// </summary>
+    /// <param name="mayWrite">
+    /// Asked before a request that would write (a new device, or a new key for a known one; its argument says
+    /// whether a device would be created); false refuses it. A known identity with its known key never asks.
+    /// </param>
     public async Task<AuthRequestAnswer> AuthenticateAsync(
-        IReadOnlyDictionary<string, string> identity, string publicKeyPem, ReadOnlyMemory<byte> signedBody, ReadOnlyMemory<byte> signature, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, string> identity, string publicKeyPem, ReadOnlyMemory<byte> signedBody, ReadOnlyMemory<byte> signature,
+        Func<bool, bool>? mayWrite, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(identity);
         using var key = DevicePublicKey.Parse(publicKeyPem);
@@ -53,13 +61,18 @@ public sealed class DeviceService(IFleetStore store, DeviceRegistry registry, De
         AuthRequestOutcome outcome;
         if (known is not { AuthSet.Status: DeviceStatus.Accepted, Device.Status: DeviceStatus.Accepted })
         {
+            if (known?.AuthSet is null && mayWrite?.Invoke(known is null) == false)
+            {
+                return new AuthRequestAnswer(AuthRequestResult.Refused, known?.Device, null);
+            }
+
             outcome = await store.RecordAuthRequestAsync(Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), identity, key.Pem, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             var device = await RefreshAsync(outcome.Device.Id).ConfigureAwait(false);
             outcome = device is null ? outcome : outcome with { Device = device };
         }
         else
         {
-            outcome = known;
+            outcome = new AuthRequestOutcome(known.Device, known.AuthSet, Created: false);
             if (registry.StatusOf(known.Device.Id) is null)
             {
                 await RefreshAsync(known.Device.Id).ConfigureAwait(false);

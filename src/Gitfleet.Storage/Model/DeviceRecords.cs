@@ -81,5 +81,8 @@ public sealed record AttributeFilter(string Scope, string Name, string Operator,
 
 public sealed record Page<T>(IReadOnlyList<T> Items, long Total);
 
+/// <summary>A device found by its identity, and its auth set with the key asked about (null when it has none with that key).</summary>
+public sealed record AuthSetLookup(DeviceRecord Device, AuthSetRecord? AuthSet);
+
 /// <summary>What a device's auth request produced.</summary>
 public sealed record AuthRequestOutcome(DeviceRecord Device, AuthSetRecord AuthSet, bool Created);

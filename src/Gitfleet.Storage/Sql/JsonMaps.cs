@@ -11,7 +11,7 @@ internal static class JsonMaps
     public static IReadOnlyDictionary<string, string> Deserialize(string? json) =>
         string.IsNullOrEmpty(json)
             ? new Dictionary<string, string>(StringComparer.Ordinal)
-            : JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? new Dictionary<string, string>(StringComparer.Ordinal);
+            : JsonSerializer.Deserialize<Dictionary<string, string>>(StoredTextRepair.RepairJson(json)) ?? new Dictionary<string, string>(StringComparer.Ordinal);
 
     public static string SerializeList(IReadOnlyList<string> values) => JsonSerializer.Serialize(values);
 
@@ -38,6 +38,7 @@ internal static class JsonMaps
     public static IReadOnlyList<string> AttributeValues(string valueJson)
     {
         ArgumentNullException.ThrowIfNull(valueJson);
+        valueJson = StoredTextRepair.RepairJson(valueJson);
         if (valueJson.Length >= 2 && valueJson[0] == '"' && valueJson[^1] == '"' && !valueJson.AsSpan(1, valueJson.Length - 2).ContainsAny('"', '\\'))
         {
             return [valueJson[1..^1]];
@@ -62,7 +63,7 @@ internal static class JsonMaps
             return valueJson[1..^1]; // A plain string, the common case: no JSON parser needed.
         }
 
-        using var document = JsonDocument.Parse(valueJson);
+        using var document = JsonDocument.Parse(StoredTextRepair.RepairJson(valueJson));
         var root = document.RootElement;
         return root.ValueKind switch
         {

@@ -95,18 +95,18 @@ public abstract partial class SqlFleetStore
         });
     }
 
-    public Task<AuthRequestOutcome?> FindAuthSetAsync(IReadOnlyDictionary<string, string> identity, string publicKey, CancellationToken cancellationToken)
+    public Task<AuthSetLookup?> FindAuthSetAsync(IReadOnlyDictionary<string, string> identity, string publicKey, CancellationToken cancellationToken)
     {
         var identityKey = DeviceIdentity.Key(identity);
         return ReadAsync(async connection =>
         {
-            var rows = await connection.QueryAsync<DeviceRow, AuthSetRow, (DeviceRow Device, AuthSetRow AuthSet)>(Command(
+            var rows = await connection.QueryAsync<DeviceRow, AuthSetRow?, (DeviceRow Device, AuthSetRow? AuthSet)>(Command(
                 $"""
                 SELECT {string.Join(", ", DeviceColumns.Split(", ").Select(c => "d." + c))}, a.id AS split, a.id, a.device_id, a.pubkey, a.status, a.created_ms
-                FROM devices d JOIN auth_sets a ON a.device_id = d.id AND a.pubkey = @publicKey
+                FROM devices d LEFT JOIN auth_sets a ON a.device_id = d.id AND a.pubkey = @publicKey
                 WHERE d.identity_key = @identityKey
                 """, new { identityKey, publicKey }, null, cancellationToken), (device, set) => (device, set), splitOn: "split").ConfigureAwait(false);
-            return rows.Select(r => new AuthRequestOutcome(ToDevice(r.Device)!, ToAuthSet(r.AuthSet), Created: false)).FirstOrDefault();
+            return rows.Select(r => new AuthSetLookup(ToDevice(r.Device)!, r.AuthSet is null ? null : ToAuthSet(r.AuthSet))).FirstOrDefault();
         }, cancellationToken);
     }
 

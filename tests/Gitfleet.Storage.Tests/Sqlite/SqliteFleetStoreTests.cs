@@ -52,11 +52,12 @@ public sealed class SqliteFleetStoreTests : IAsyncLifetime
         (await Store.GetDeviceAsync("d1", None)).ShouldBeNull();
         (await Store.PreauthorizeAsync("d2", "a3", identity, "key-3", StoreFixture.Now, None))!.Status.ShouldBe("preauthorized");
         (await Store.PreauthorizeAsync("d3", "a4", identity, "key-3", StoreFixture.Now, None)).ShouldBeNull();
-        (await Store.FindAuthSetAsync(identity, "key-3", None))!.AuthSet.Status.ShouldBe("preauthorized");
+        (await Store.FindAuthSetAsync(identity, "key-3", None))!.AuthSet!.Status.ShouldBe("preauthorized");
         var admitted = await Store.RecordAuthRequestAsync("ignored", "ignored", identity, "key-3", StoreFixture.Now, None);
         admitted.AuthSet.Status.ShouldBe("accepted", "the first request with a preauthorized key accepts it");
         admitted.Device.Status.ShouldBe("accepted");
-        (await Store.FindAuthSetAsync(identity, "key-4", None)).ShouldBeNull();
+        (await Store.FindAuthSetAsync(identity, "key-4", None))!.AuthSet.ShouldBeNull("the device is known, not with this key");
+        (await Store.FindAuthSetAsync(new Dictionary<string, string> { ["mac"] = "unknown" }, "key-3", None)).ShouldBeNull();
     }
 
     [Fact]

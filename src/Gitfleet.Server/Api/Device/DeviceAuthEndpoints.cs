@@ -1,5 +1,7 @@
 using System.Text;
 using System.Text.Json;
+using Gitfleet.Core.Facts;
+using Gitfleet.Server.Api.Throttling;
 using Gitfleet.Server.Devices;
 using Gitfleet.Server.Hosting;
 using Gitfleet.Server.Security;
@@ -15,7 +17,8 @@ internal static class DeviceAuthEndpoints
     public static void MapDeviceAuthApi(this IEndpointRouteBuilder app) =>
         app.MapPost("/api/devices/v1/authentication/auth_requests", AuthRequestAsync);
 
-    private static async Task<IResult> AuthRequestAsync(HttpContext context, DeviceService devices, TokenService tokens, ServerOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult> AuthRequestAsync(
+        HttpContext context, DeviceService devices, TokenService tokens, ServerOptions options, AuthRequestThrottle throttle, CancellationToken cancellationToken)
     {
         var raw = await JsonBody.ReadBytesAsync(context, cancellationToken).ConfigureAwait(false);
         var signatureHeader = context.Request.Headers["X-MEN-Signature"].ToString();
@@ -46,11 +49,17 @@ internal static class DeviceAuthEndpoints
             throw ApiException.BadRequest("X-MEN-Signature is not base64");
         }
 
-        var answer = await devices.AuthenticateAsync(identity, request.Pubkey, raw, signature, cancellationToken).ConfigureAwait(false);
+        // A request that would write (a new device, or a new key for a known one) passes the throttle first; a known
+        // identity with its known key writes nothing and is never throttled (accepted devices renewing tokens).
+        var address = context.Connection.RemoteIpAddress;
+        ThrottleRefusal? refusal = null;
+        var answer = await devices.AuthenticateAsync(identity, request.Pubkey, raw, signature,
+            createsDevice => (refusal = throttle.TryAcquire(address, DeviceIdentity.Key(identity), createsDevice)) is null, cancellationToken).ConfigureAwait(false);
         return answer.Result switch
         {
             AuthRequestResult.Accepted => Results.Text(tokens.IssueDevice(answer.Device!.Id, options.DeviceTokenLifetime), "application/jwt", Encoding.ASCII),
             AuthRequestResult.BadSignature => throw ApiException.Unauthorized("signature verification failed"),
+            AuthRequestResult.Refused => throw ApiException.TooManyRequests(refusal!),
             _ => throw ApiException.Unauthorized($"the device's authentication set is {answer.AuthSetStatus}; an operator must accept it"),
         };
     }
@@ -58,6 +67,7 @@ internal static class DeviceAuthEndpoints
     /// <summary>id_data is a JSON object serialised into a string; values become strings (lists joined with ',').</summary>
     public static Dictionary<string, string> ParseIdentity(string idData)
     {
+        WellFormedText.CheckJson(Encoding.UTF8.GetBytes(idData), "id_data");
         try
         {
             using var document = JsonDocument.Parse(idData);

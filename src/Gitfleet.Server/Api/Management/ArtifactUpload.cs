@@ -39,6 +39,7 @@ internal static class ArtifactUpload
             var value = await text.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
             if (name == "description")
             {
+                WellFormedText.CheckString(value, "the form field 'description'");
                 description = value;
             }
         }

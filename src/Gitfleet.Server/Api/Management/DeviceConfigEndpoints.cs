@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Gitfleet.Server.Api.Device;
+using Gitfleet.Server.Api.Redaction;
 using Gitfleet.Server.Deployments;
+using Gitfleet.Server.Reconcile;
 using Gitfleet.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -15,7 +17,7 @@ internal static class DeviceConfigEndpoints
 
     public static void MapDeviceConfigManagementApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet(Base, async (string id, IFleetStore store, CancellationToken cancellationToken) =>
+        app.MapGet(Base, async (string id, IFleetStore store, RolloutEngine engine, CancellationToken cancellationToken) =>
         {
             var configuration = await store.GetConfigurationAsync(id, cancellationToken).ConfigureAwait(false);
             if (configuration is null || await store.GetDeviceAsync(id, cancellationToken).ConfigureAwait(false) is null)
@@ -23,10 +25,14 @@ internal static class DeviceConfigEndpoints
                 throw ApiException.NotFound($"no configuration for device {id}");
             }
 
+            // Secret keys: those the branch targets mark, and those the deployment that configured the device recorded.
+            var redactor = await SecretRedactor.CurrentAsync(engine, cancellationToken).ConfigureAwait(false);
+            var deployed = configuration.DeploymentId is { } deploymentId ? await store.GetDeploymentAsync(deploymentId, cancellationToken).ConfigureAwait(false) : null;
+            var secretKeys = deployed?.SecretKeys ?? [];
             return Results.Ok(new ConfigurationShape(
                 id,
-                configuration.Configured ?? Empty,
-                configuration.Reported ?? Empty,
+                redactor.Map(configuration.Configured ?? Empty, secretKeys),
+                redactor.Map(configuration.Reported ?? Empty, secretKeys),
                 configuration.DeploymentId,
                 configuration.ReportedAt,
                 configuration.ConfiguredAt));
