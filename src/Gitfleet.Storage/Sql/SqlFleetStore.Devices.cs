@@ -106,7 +106,8 @@ public abstract partial class SqlFleetStore
                 FROM devices d LEFT JOIN auth_sets a ON a.device_id = d.id AND a.pubkey = @publicKey
                 WHERE d.identity_key = @identityKey
                 """, new { identityKey, publicKey }, null, cancellationToken), (device, set) => (device, set), splitOn: "split").ConfigureAwait(false);
-            return rows.Select(r => new AuthSetLookup(ToDevice(r.Device)!, r.AuthSet is null ? null : ToAuthSet(r.AuthSet))).FirstOrDefault();
+            // With no auth set of that key (the LEFT JOIN's columns are NULL), Dapper still builds an empty row.
+            return rows.Select(r => new AuthSetLookup(ToDevice(r.Device)!, r.AuthSet is not { Id.Length: > 0 } set ? null : ToAuthSet(set))).FirstOrDefault();
         }, cancellationToken);
     }
 
