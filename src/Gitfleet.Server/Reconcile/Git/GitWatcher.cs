@@ -211,7 +211,7 @@ internal sealed partial class GitWatcher(
         state.Commit = head;
         state.Fingerprint = fingerprint;
         state.Succeeded(now, options.FleetPollInterval);
-        engine.ReportTransientError(branch, null);
+        await engine.ReportTransientErrorAsync(branch, null, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task WaitForTriggerAsync(TimeSpan timeout, CancellationToken cancellationToken)
