@@ -144,7 +144,10 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton(tokens);
             builder.Services.AddSingleton(registry);
             builder.Services.AddSingleton(accessTokens);
-            builder.Services.AddSingleton<ServerMetrics>();
+            var metrics = new ServerMetrics();
+            store.WriteObserver = metrics.StoreWrite;
+            builder.Services.AddSingleton(metrics);
+            builder.Services.AddSingleton<FleetGauges>();
             builder.Services.AddSingleton<DownloadLinks>();
             builder.Services.AddSingleton<ArtifactService>();
             builder.Services.AddSingleton<DeploymentService>();
@@ -161,6 +164,7 @@ public sealed class GitfleetServer : IAsyncDisposable
 
             var app = builder.Build();
             app.UseMiddleware<ApiMiddleware>();
+            app.UseMiddleware<DownloadMeter>();
             app.MapDeviceAuthApi();
             app.MapDeviceInventoryApi();
             app.MapDeviceDeploymentsApi();

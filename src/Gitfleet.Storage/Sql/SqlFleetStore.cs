@@ -57,15 +57,25 @@ public abstract partial class SqlFleetStore : IFleetStore
         return current;
     }
 
+    /// <summary>Told how long each write transaction took, from waiting for the writer to its commit (the server's metrics).</summary>
+    public Action<TimeSpan>? WriteObserver { get; set; }
+
     /// <summary>Runs <paramref name="work"/> in a write transaction; anything it throws rolls everything back.</summary>
     protected async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var observe = new WriteTiming(WriteObserver, started);
         using var writer = await EnterWriterAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var result = await work(connection, transaction).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return result;
+    }
+
+    private readonly struct WriteTiming(Action<TimeSpan>? observer, long started) : IDisposable
+    {
+        public void Dispose() => observer?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
     }
 
     protected async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)

@@ -1,8 +1,6 @@
 using System.Reflection;
-using Gitfleet.Server.Devices;
 using Gitfleet.Server.Facts;
 using Gitfleet.Server.Metrics;
-using Gitfleet.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -23,9 +21,11 @@ internal static class GitfleetEndpoints
             context.Response.ContentType = "application/json";
             await facts.WriteAsync(context.Response.BodyWriter, context.RequestAborted).ConfigureAwait(false);
         });
-        app.MapGet("/metrics", async (ServerMetrics metrics, DeviceRegistry registry, IFleetStore store, CancellationToken cancellationToken) =>
-            Results.Text(metrics.Render(registry.CountByStatus(), await store.CountDeploymentsByStatusAsync(cancellationToken).ConfigureAwait(false)),
-                "text/plain; version=0.0.4"));
+        app.MapGet("/metrics", async (HttpContext context, ServerMetrics metrics, FleetGauges gauges) =>
+        {
+            context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            await metrics.ExportAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+        });
     }
 
     private sealed record InfoShape(string Name, string Version, IReadOnlyList<string> Features);
