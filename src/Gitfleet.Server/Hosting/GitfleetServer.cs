@@ -3,6 +3,7 @@ using Gitfleet.Server.Api;
 using Gitfleet.Server.Api.Device;
 using Gitfleet.Server.Api.Management;
 using Gitfleet.Server.Artifacts;
+using Gitfleet.Server.Dashboard;
 using Gitfleet.Server.Deployments;
 using Gitfleet.Server.Devices;
 using Gitfleet.Server.Facts;
@@ -161,6 +162,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton<GitWatcher>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<GitWatcher>());
             builder.Services.AddOpenApi();
+            builder.Services.AddDashboard();
 
             var app = builder.Build();
             app.UseMiddleware<ApiMiddleware>();
@@ -181,6 +183,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             app.MapDeviceHistoryApi();
             app.MapWebhooks();
             app.MapOpenApi("/api/openapi.json");
+            app.MapDashboard();
             app.MapFallback((HttpContext context) => throw ApiException.NotFound($"no such endpoint: {context.Request.Method} {context.Request.Path}"));
 
             await app.StartAsync(cancellationToken).ConfigureAwait(false);

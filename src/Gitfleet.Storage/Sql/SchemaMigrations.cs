@@ -186,5 +186,31 @@ public static class SchemaMigrations
             ALTER TABLE configurations ADD COLUMN reported_checksum TEXT NULL;
             CREATE INDEX ix_configurations_reported ON configurations (reported_ms);
             """),
+        new(3, "dashboard: branch membership for device search, search indexes; notification deliveries", """
+            CREATE TABLE branch_members (
+                device_id TEXT PRIMARY KEY,
+                branch TEXT NOT NULL
+            );
+            CREATE INDEX ix_branch_members_branch ON branch_members (branch, device_id);
+            CREATE INDEX ix_devices_type ON devices (device_type, id);
+            CREATE INDEX ix_rollout_devices_state ON rollout_devices (state, device_id);
+
+            CREATE TABLE notification_deliveries (
+                id TEXT PRIMARY KEY,
+                endpoint TEXT NOT NULL,
+                event_type TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                status TEXT NOT NULL,
+                attempts INTEGER NOT NULL,
+                created_ms BIGINT NOT NULL,
+                next_attempt_ms BIGINT NOT NULL,
+                last_attempt_ms BIGINT NULL,
+                last_status_code INTEGER NULL,
+                last_error TEXT NULL,
+                seq BIGINT NOT NULL
+            );
+            CREATE INDEX ix_notification_deliveries_due ON notification_deliveries (status, next_attempt_ms);
+            CREATE INDEX ix_notification_deliveries_seq ON notification_deliveries (seq);
+            """),
     ];
 }

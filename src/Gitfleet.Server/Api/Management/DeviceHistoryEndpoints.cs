@@ -46,13 +46,13 @@ internal static class DeviceHistoryEndpoints
     }
 
     /// <summary>Secret keys as the reconciler recorded them; for other deployments, keys that look secret.</summary>
-    private static Dictionary<string, string> Redact(IReadOnlyDictionary<string, string> values, IReadOnlyList<string>? secretKeys) =>
+    internal static Dictionary<string, string> Redact(IReadOnlyDictionary<string, string> values, IReadOnlyList<string>? secretKeys) =>
         values.ToDictionary(
             kv => kv.Key,
             kv => (secretKeys?.Contains(kv.Key) ?? LooksSecret(kv.Key)) ? RenderedConfiguration.Redacted : kv.Value,
             StringComparer.Ordinal);
 
-    private static bool LooksSecret(string key) =>
+    internal static bool LooksSecret(string key) =>
         new[] { "token", "password", "secret", "key", "credential" }.Any(word => key.Contains(word, StringComparison.OrdinalIgnoreCase));
 
     private sealed record HistoryEntry(

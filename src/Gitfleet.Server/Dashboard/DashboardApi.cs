@@ -1,0 +1,127 @@
+using Gitfleet.Server.Api;
+using Gitfleet.Server.Dashboard.Components;
+using Gitfleet.Server.Hosting;
+using Gitfleet.Server.Reconcile;
+using Gitfleet.Server.Security;
+using Gitfleet.Storage;
+using Gitfleet.Core.Facts;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Gitfleet.Server.Dashboard;
+
+/// <summary>
+/// The web dashboard under /ui on the server's own port: Razor components rendered on the server (static SSR, no
+/// WebAssembly, no circuit), plain HTML forms for the few actions (each with an antiforgery token), and one small
+/// script for the live stages view (server-sent events). Every asset is embedded in the server.
+/// </summary>
+internal static class DashboardApi
+{
+    public const string Base = "/ui";
+
+    public static IServiceCollection AddDashboard(this IServiceCollection services)
+    {
+        services.AddRazorComponents();
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "gitfleet_csrf";
+            o.Cookie.Path = Base;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.FormFieldName = "__csrf";
+        });
+        services.TryAddSingleton<CommitLinks>();
+        services.TryAddSingleton(sp => (IDashboardStore)sp.GetRequiredService<IFleetStore>());
+        services.TryAddSingleton<StageFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<StageFeed>());
+        services.TryAddSingleton<BranchMembershipSync>();
+        services.AddHostedService(sp => sp.GetRequiredService<BranchMembershipSync>());
+        return services;
+    }
+
+    public static void MapDashboard(this WebApplication app)
+    {
+        app.UseMiddleware<DashboardMiddleware>();
+        app.UseAntiforgery();
+        app.MapGet("/", () => Results.Redirect(Base + "/"));
+        app.MapGet(Base + "/assets/{name}", DashboardAssets.Serve);
+        app.MapGet(Base + "/events/stages", (HttpContext context, StageFeed feed) => feed.StreamAsync(context));
+        app.MapPost(Base + "/login", LoginAsync);
+        app.MapPost(Base + "/logout", async (HttpContext context, IAntiforgery antiforgery) =>
+        {
+            await antiforgery.ValidateRequestAsync(context).ConfigureAwait(false);
+            DashboardSession.End(context);
+            return Results.Redirect(Base + "/login?signed_out=1");
+        });
+        app.MapPost(Base + "/rollouts/{branch}/{action}", ControlAsync);
+        app.MapPost(Base + "/admission/{id}/{authSet}/{decision}", AdmitAsync);
+        app.MapRazorComponents<App>();
+    }
+
+    private static async Task<IResult> LoginAsync(HttpContext context, IAntiforgery antiforgery, IFleetStore store, TokenService tokens, ServerOptions options, CancellationToken cancellationToken)
+    {
+        await antiforgery.ValidateRequestAsync(context).ConfigureAwait(false);
+        var form = await context.Request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
+        var email = form["email"].ToString();
+        var password = form["password"].ToString();
+        var returnUrl = LocalPath(form["return"].ToString());
+        var user = email.Length is 0 or > 256 ? null : await store.FindUserAsync(email, cancellationToken).ConfigureAwait(false);
+        if (user is null || !PasswordHasher.Verify(password, user.PasswordHash))
+        {
+            return Results.Redirect($"{Base}/login?failed=1&return={Uri.EscapeDataString(returnUrl)}");
+        }
+
+        DashboardSession.Start(context, tokens.IssueUser(user.Id, options.UserTokenLifetime), options.UserTokenLifetime);
+        return Results.Redirect(returnUrl);
+    }
+
+    private static async Task<IResult> ControlAsync(string branch, string action, HttpContext context, IAntiforgery antiforgery, RolloutEngine engine, CancellationToken cancellationToken)
+    {
+        await antiforgery.ValidateRequestAsync(context).ConfigureAwait(false);
+        var control = action switch
+        {
+            "pause" => RolloutControl.Pause,
+            "resume" => RolloutControl.Resume,
+            "abort" => RolloutControl.Abort,
+            _ => throw ApiException.NotFound($"no such rollout action: {action}"),
+        };
+        var page = $"{Base}/rollouts/{Uri.EscapeDataString(branch)}";
+        try
+        {
+            await engine.ControlAsync(branch, control, cancellationToken).ConfigureAwait(false);
+            return Results.Redirect($"{page}?done={action}");
+        }
+        catch (ApiException e) when (e.StatusCode is 404 or 409)
+        {
+            return Results.Redirect($"{page}?error={Uri.EscapeDataString(e.Message)}");
+        }
+    }
+
+    private static async Task<IResult> AdmitAsync(
+        string id, string authSet, string decision, HttpContext context, IAntiforgery antiforgery, IFleetStore store, Devices.DeviceRegistry registry, TimeProvider time, CancellationToken cancellationToken)
+    {
+        await antiforgery.ValidateRequestAsync(context).ConfigureAwait(false);
+        var status = decision switch
+        {
+            "accept" => DeviceStatus.Accepted,
+            "reject" => DeviceStatus.Rejected,
+            _ => throw ApiException.NotFound($"no such admission decision: {decision}"),
+        };
+        var device = await store.SetAuthSetStatusAsync(id, authSet, status, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (device is null)
+        {
+            return Results.Redirect($"{Base}/admission?error={Uri.EscapeDataString($"device {id} or its auth set {authSet} is unknown")}");
+        }
+
+        registry.Set(device.Id, device.Status);
+        return Results.Redirect($"{Base}/admission?done={decision}&device={Uri.EscapeDataString(id)}");
+    }
+
+    /// <summary>A return address inside the dashboard (never another site: an open redirect would help phishing).</summary>
+    public static string LocalPath(string? path) =>
+        path is { Length: > 0 } p && p.StartsWith(Base + "/", StringComparison.Ordinal) && !p.StartsWith("//", StringComparison.Ordinal) && !p.Contains('\\', StringComparison.Ordinal)
+            ? p : Base + "/";
+}
