@@ -49,15 +49,16 @@ internal static class DashboardApi
         app.MapGet("/", () => Results.Redirect(Base + "/"));
         app.MapGet(Base + "/assets/{name}", DashboardAssets.Serve);
         app.MapGet(Base + "/events/stages", (HttpContext context, StageFeed feed) => feed.StreamAsync(context));
-        app.MapPost(Base + "/login", LoginAsync);
+        // Razor component endpoints accept POST too (for their own forms); the action endpoints come first.
+        app.MapPost(Base + "/login", LoginAsync).WithOrder(-1);
         app.MapPost(Base + "/logout", async (HttpContext context, IAntiforgery antiforgery) =>
         {
             await antiforgery.ValidateRequestAsync(context).ConfigureAwait(false);
             DashboardSession.End(context);
             return Results.Redirect(Base + "/login?signed_out=1");
-        });
-        app.MapPost(Base + "/rollouts/{branch}/{action}", ControlAsync);
-        app.MapPost(Base + "/admission/{id}/{authSet}/{decision}", AdmitAsync);
+        }).WithOrder(-1);
+        app.MapPost(Base + "/rollouts/{branch}/{action}", ControlAsync).WithOrder(-1);
+        app.MapPost(Base + "/admission/{id}/{authSet}/{decision}", AdmitAsync).WithOrder(-1);
         app.MapRazorComponents<App>();
     }
 

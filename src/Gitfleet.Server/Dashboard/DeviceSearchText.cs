@@ -8,11 +8,14 @@ namespace Gitfleet.Server.Dashboard;
 /// <c>status:pending</c>, <c>branch:production</c>, <c>type:pi4-v3-arm64</c>, <c>group:kiosks</c>,
 /// <c>rollout:failed</c> (the device's state in its branch's rollout), <c>reason:"health check"</c> (a part of the
 /// failure reason), <c>tag:name=value</c>, <c>identity:name=value</c>, <c>name=value</c> (an inventory attribute),
-/// and a bare word: a device id prefix or an identity value (a MAC address, a serial). Quotes keep spaces.
+/// and a bare word: a device id prefix or an identity value (a MAC address, a serial; a word whose part before a
+/// colon is not a filter name is a bare word). Quotes keep spaces.
 /// </summary>
 internal static class DeviceSearchText
 {
     public static readonly IReadOnlyList<string> Statuses = ["accepted", "pending", "preauthorized", "rejected"];
+    private static readonly HashSet<string> Filters = new(StringComparer.Ordinal) { "status", "branch", "type", "group", "rollout", "reason", "tag", "identity", "inventory" };
+
     public static readonly IReadOnlyList<string> RolloutStates = ["waiting", "scheduled", "succeeded", "failed", "aborted"];
 
     /// <summary>The search, or an error saying which word is wrong.</summary>
@@ -24,7 +27,7 @@ internal static class DeviceSearchText
         {
             var colon = word.IndexOf(':', StringComparison.Ordinal);
             var equals = word.IndexOf('=', StringComparison.Ordinal);
-            if (colon > 0 && (equals < 0 || colon < equals))
+            if (colon > 0 && (equals < 0 || colon < equals) && Filters.Contains(word[..colon].ToLowerInvariant()))
             {
                 var (key, value) = (word[..colon].ToLowerInvariant(), word[(colon + 1)..]);
                 if (value.Length == 0)
@@ -62,7 +65,7 @@ internal static class DeviceSearchText
                     case "tag" or "identity" or "inventory":
                         return (null, $"write {key}:name=value, not '{word}'");
                     default:
-                        return (null, $"unknown filter '{key}:'; use status:, branch:, type:, group:, rollout:, reason:, tag:, identity: or name=value");
+                        return (null, $"unknown filter '{key}:'");
                 }
             }
             else if (equals > 0)

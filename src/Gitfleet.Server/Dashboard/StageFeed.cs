@@ -181,7 +181,8 @@ internal sealed class StageFeed(RolloutEngine engine, TimeProvider time) : Backg
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval, time);
+        // The refresh cadence of open pages is wall-clock time even under a test clock; sample timestamps come from the injected clock.
+        using var timer = new PeriodicTimer(Interval);
         do
         {
             try
