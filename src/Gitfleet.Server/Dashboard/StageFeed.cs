@@ -70,7 +70,7 @@ internal sealed class StageFeed(RolloutEngine engine, TimeProvider time) : Backg
     public static StageSummary Summarize(BranchStatus status, ProgressSample? sample) => new(
         status.Branch,
         status.AppliedCommit?.Sha,
-        status.Rollout?.Phase.ToString().ToLowerInvariant() ?? "none",
+        status.Rollout?.Phase.ToString().ToLowerInvariant() ?? "no rollout",
         status.Rollout?.Wave ?? 0,
         status.Rollout?.Waves ?? 0,
         status.Rollout?.Message ?? "",
