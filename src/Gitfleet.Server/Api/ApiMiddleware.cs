@@ -44,11 +44,12 @@ internal sealed partial class ApiMiddleware(
                 AuthenticateUser(context, path);
             }
 
+            CheckText(context.Request);
             await next(context).ConfigureAwait(false);
         }
         catch (ApiException e)
         {
-            await WriteErrorAsync(context, e.StatusCode, e.Message).ConfigureAwait(false);
+            await WriteErrorAsync(context, e.StatusCode, e.Message, e.RetryAfterSeconds).ConfigureAwait(false);
         }
         catch (BadHttpRequestException e)
         {
@@ -75,7 +76,7 @@ internal sealed partial class ApiMiddleware(
         }
     }
 
-    public static async Task WriteErrorAsync(HttpContext context, int status, string message)
+    public static async Task WriteErrorAsync(HttpContext context, int status, string message, string? retryAfterSeconds = null)
     {
         if (context.Response.HasStarted)
         {
@@ -96,7 +97,22 @@ internal sealed partial class ApiMiddleware(
             context.Response.Headers.WWWAuthenticate = "Bearer realm=\"gitfleet\"";
         }
 
+        if (retryAfterSeconds is not null)
+        {
+            context.Response.Headers.RetryAfter = retryAfterSeconds;
+        }
+
         await context.Response.WriteAsJsonAsync(new ErrorBody(message, requestId), ApiJson.Options, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The path and query parameters as text the server may keep (bodies are checked when they are read).</summary>
+    private static void CheckText(HttpRequest request)
+    {
+        WellFormedText.CheckString(request.Path.Value, "the request path");
+        if (request.QueryString.HasValue)
+        {
+            WellFormedText.CheckQueryString(request.QueryString.Value);
+        }
     }
 
     private void AuthenticateDevice(HttpContext context, PathString path)

@@ -2,6 +2,7 @@ using System.Net;
 using Gitfleet.Server.Api;
 using Gitfleet.Server.Api.Device;
 using Gitfleet.Server.Api.Management;
+using Gitfleet.Server.Api.Throttling;
 using Gitfleet.Server.Artifacts;
 using Gitfleet.Server.Dashboard;
 using Gitfleet.Server.Deployments;
@@ -162,10 +163,12 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton<GitWatcher>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<GitWatcher>());
             builder.Services.AddOpenApi();
+            builder.Services.AddGitfleetRateLimits(options);
             builder.Services.AddDashboard();
 
             var app = builder.Build();
             app.UseMiddleware<ApiMiddleware>();
+            app.UseRateLimiter();
             app.UseMiddleware<DownloadMeter>();
             app.MapDeviceAuthApi();
             app.MapDeviceInventoryApi();

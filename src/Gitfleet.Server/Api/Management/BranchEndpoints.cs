@@ -88,15 +88,15 @@ internal static class BranchEndpoints
         var commit = query["commit"].ToString() is { Length: > 0 } sha ? sha : null;
         var minText = query["min_success"].ToString().TrimEnd('%');
         var minSuccess = 100.0;
-        if (minText.Length > 0 && (!double.TryParse(minText, NumberStyles.Float, CultureInfo.InvariantCulture, out minSuccess) || minSuccess is < 0 or > 100))
+        if (minText.Length > 0 && (!double.TryParse(minText, NumberStyles.Float, CultureInfo.InvariantCulture, out minSuccess) || minSuccess is not (>= 0 and <= 100)))
         {
             throw ApiException.BadRequest($"min_success must be a percentage from 0 to 100, not '{query["min_success"]}'");
         }
 
         var soak = TimeSpan.Zero;
-        if (query["soak"].ToString() is { Length: > 0 } soakText && !DurationText.TryParse(soakText, out soak))
+        if (query["soak"].ToString() is { Length: > 0 } soakText && !DurationText.TryParse(soakText, out soak, out var problem))
         {
-            throw ApiException.BadRequest($"soak must be a duration like 10m or 1h30m, not '{soakText}'");
+            throw ApiException.BadRequest($"soak {problem}, not '{(soakText.Length > 64 ? soakText[..64] + "…" : soakText)}'");
         }
 
         var status = await StatusAsync(engine, branch, cancellationToken).ConfigureAwait(false);

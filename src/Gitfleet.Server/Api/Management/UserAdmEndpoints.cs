@@ -17,7 +17,7 @@ internal static class UserAdmEndpoints
 
     public static void MapUserAdmApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost(Base + "/auth/login", LoginAsync);
+        app.MapPost(Base + "/auth/login", LoginAsync).RequireRateLimiting(Throttling.RateLimits.LoginPolicy);
         app.MapPost(Base + "/auth/logout", (HttpContext context) =>
         {
             context.Response.Cookies.Delete("JWT");
