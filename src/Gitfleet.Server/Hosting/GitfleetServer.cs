@@ -9,6 +9,7 @@ using Gitfleet.Server.Deployments;
 using Gitfleet.Server.Devices;
 using Gitfleet.Server.Facts;
 using Gitfleet.Server.Metrics;
+using Gitfleet.Server.Notifications;
 using Gitfleet.Server.Reconcile;
 using Gitfleet.Server.Reconcile.Git;
 using Gitfleet.Server.Security;
@@ -165,6 +166,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddOpenApi();
             builder.Services.AddGitfleetRateLimits(options);
             builder.Services.AddDashboard();
+            builder.Services.AddNotifications();
 
             var app = builder.Build();
             app.UseMiddleware<ApiMiddleware>();
@@ -186,6 +188,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             app.MapDeviceHistoryApi();
             app.MapWebhooks();
             app.MapOpenApi("/api/openapi.json");
+            app.MapNotificationApi();
             app.MapDashboard();
             app.MapFallback((HttpContext context) => throw ApiException.NotFound($"no such endpoint: {context.Request.Method} {context.Request.Path}"));
 
