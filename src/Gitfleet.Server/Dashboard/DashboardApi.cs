@@ -75,7 +75,7 @@ internal static class DashboardApi
             return Results.Redirect($"{Base}/login?failed=1&return={Uri.EscapeDataString(returnUrl)}");
         }
 
-        DashboardSession.Start(context, tokens.IssueUser(user.Id, options.UserTokenLifetime), options.UserTokenLifetime);
+        DashboardSession.Start(context, tokens.IssueUser(user.Id, options.UserTokenLifetime, user.Role), options.UserTokenLifetime);
         return Results.Redirect(returnUrl);
     }
 

@@ -36,6 +36,16 @@ internal sealed partial class DashboardMiddleware(RequestDelegate next, TokenSer
         headers.XFrameOptions = "DENY";
         headers["Referrer-Policy"] = "same-origin";
         var events = path.StartsWithSegments(DashboardApi.Base + "/events", StringComparison.Ordinal);
+        if (!events)
+        {
+            // The server's own time until the response starts (a rendered page is sent once complete): bench/dashboard.sh reads it.
+            context.Response.OnStarting(() =>
+            {
+                context.Response.Headers["Server-Timing"] = FormattableString.Invariant($"app;dur={Stopwatch.GetElapsedTime(started).TotalMilliseconds:F1}");
+                return Task.CompletedTask;
+            });
+        }
+
         try
         {
             if (!IsPublic(path))

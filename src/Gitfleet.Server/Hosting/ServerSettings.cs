@@ -155,7 +155,7 @@ public static class ServerSettings
 
         return TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero && span <= Core.Fleet.DurationText.Maximum
             ? span
-            : throw new ServerSettingsException($"{name}: '{value}' is not a positive duration (like 90s, 15m, 12h, 7d){(problem?.StartsWith("is longer", StringComparison.Ordinal) == true ? ": it " + problem : "")}");
+            : throw new ServerSettingsException($"{name}: '{value}' is not a duration (a positive one, like 90s, 15m, 12h, 7d){(problem?.StartsWith("is longer", StringComparison.Ordinal) == true ? ": it " + problem : "")}");
     }
 
     /// <summary>A rate per minute: 0 (no limit) to 1,000,000.</summary>

@@ -197,7 +197,15 @@ public static class SchemaMigrations
             Code = async (connection, transaction, cancellationToken) =>
                 await StoredTextRepair.RepairStoreAsync(connection, transaction, cancellationToken).ConfigureAwait(false),
         },
-        new(4, "dashboard: branch membership for device search, search indexes; notification deliveries", """
+        new(4, "roles of users and personal access tokens (existing ones are admin); login sessions revoked by logout", """
+            ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'admin';
+            ALTER TABLE access_tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'admin';
+            CREATE TABLE revoked_tokens (
+                id TEXT PRIMARY KEY,
+                expires_ms BIGINT NOT NULL
+            );
+            """),
+        new(5, "dashboard: branch membership for device search, search indexes; notification deliveries", """
             CREATE TABLE branch_members (
                 device_id TEXT PRIMARY KEY,
                 branch TEXT NOT NULL

@@ -1,6 +1,9 @@
 using System.Reflection;
+using Gitfleet.Server.Api.Redaction;
 using Gitfleet.Server.Facts;
 using Gitfleet.Server.Metrics;
+using Gitfleet.Server.Reconcile;
+using Gitfleet.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -15,17 +18,19 @@ internal static class GitfleetEndpoints
 
     public static void MapGitfleetApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/management/v1/gitfleet/info", () => Results.Ok(new InfoShape("gitfleet", Version, ["facts", "idempotency-key", "trace", "branches", "rollouts", "webhooks"])));
-        app.MapGet("/api/management/v1/gitfleet/facts", async (HttpContext context, FactsWriter facts) =>
+        app.MapGet("/api/management/v1/gitfleet/info", () => Results.Ok(new InfoShape("gitfleet", Version, ["facts", "idempotency-key", "trace", "branches", "rollouts", "webhooks", "roles"])))
+            .AllowAnonymous();
+        app.MapGet("/api/management/v1/gitfleet/facts", async (HttpContext context, FactsWriter facts, RolloutEngine engine) =>
         {
+            var redactor = await SecretRedactor.CurrentAsync(engine, context.RequestAborted).ConfigureAwait(false);
             context.Response.ContentType = "application/json";
-            await facts.WriteAsync(context.Response.BodyWriter, context.RequestAborted).ConfigureAwait(false);
+            await facts.WriteAsync(context.Response.BodyWriter, redactor, context.RequestAborted).ConfigureAwait(false);
         });
         app.MapGet("/metrics", async (HttpContext context, ServerMetrics metrics, FleetGauges gauges) =>
         {
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await metrics.ExportAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
-        });
+        }).AllowAnonymous();
     }
 
     private sealed record InfoShape(string Name, string Version, IReadOnlyList<string> Features);
