@@ -54,6 +54,15 @@ internal static class DashboardApi
         app.MapPost(Base + "/logout", async (HttpContext context, IAntiforgery antiforgery) =>
         {
             await antiforgery.ValidateRequestAsync(context).ConfigureAwait(false);
+            if (context.Features.Get<ManagementCaller>() is { TokenId: { } session, ExpiresAt: { } expires })
+            {
+                // The session token is revoked, as useradm's logout does: a copied cookie stops working too.
+                var store = context.RequestServices.GetRequiredService<IFleetStore>();
+                var now = context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+                await store.RevokeTokenAsync(session, expires, now, context.RequestAborted).ConfigureAwait(false);
+                context.RequestServices.GetRequiredService<TokenRevocations>().Revoke(session, expires, now);
+            }
+
             DashboardSession.End(context);
             return Results.Redirect(Base + "/login?signed_out=1");
         }).WithOrder(-1);
@@ -67,11 +76,13 @@ internal static class DashboardApi
         await antiforgery.ValidateRequestAsync(context).ConfigureAwait(false);
         var form = await context.Request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
         var email = form["email"].ToString();
+        context.Items[Api.Audit.AuditTrail.ActorItem] = email.Length is > 0 and <= 256 ? email : "anonymous";
         var password = form["password"].ToString();
         var returnUrl = LocalPath(form["return"].ToString());
         var user = email.Length is 0 or > 256 ? null : await store.FindUserAsync(email, cancellationToken).ConfigureAwait(false);
         if (user is null || !PasswordHasher.Verify(password, user.PasswordHash))
         {
+            context.Items[Api.Audit.AuditTrail.ResultItem] = "refused";
             return Results.Redirect($"{Base}/login?failed=1&return={Uri.EscapeDataString(returnUrl)}");
         }
 
@@ -90,6 +101,11 @@ internal static class DashboardApi
             _ => throw ApiException.NotFound($"no such rollout action: {action}"),
         };
         var page = $"{Base}/rollouts/{Uri.EscapeDataString(branch)}";
+        if (await DashboardAccess.DenyControlAsync(context, branch).ConfigureAwait(false) is { } denied)
+        {
+            throw ApiException.Forbidden(denied);
+        }
+
         try
         {
             await engine.ControlAsync(branch, control, cancellationToken).ConfigureAwait(false);
@@ -97,6 +113,7 @@ internal static class DashboardApi
         }
         catch (ApiException e) when (e.StatusCode is 404 or 409)
         {
+            context.Items[Api.Audit.AuditTrail.ResultItem] = "failed";
             return Results.Redirect($"{page}?error={Uri.EscapeDataString(e.Message)}");
         }
     }
@@ -111,9 +128,17 @@ internal static class DashboardApi
             "reject" => DeviceStatus.Rejected,
             _ => throw ApiException.NotFound($"no such admission decision: {decision}"),
         };
+        if (DashboardAccess.DenyAdmission(context) is { } denied
+            || await context.RequestServices.GetRequiredService<Api.Authorization.OperatorScopeRules>().DenyDeviceAsync(context.Features.Get<ManagementCaller>()!, id, cancellationToken).ConfigureAwait(false) is { } scoped
+                && (denied = "You may not admit this device: " + scoped + ".") is not null)
+        {
+            throw ApiException.Forbidden(denied);
+        }
+
         var device = await store.SetAuthSetStatusAsync(id, authSet, status, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (device is null)
         {
+            context.Items[Api.Audit.AuditTrail.ResultItem] = "failed";
             return Results.Redirect($"{Base}/admission?error={Uri.EscapeDataString($"device {id} or its auth set {authSet} is unknown")}");
         }
 

@@ -15,7 +15,8 @@ namespace Gitfleet.Server.Dashboard;
 /// script and stylesheet), the session (pages redirect to the login, other requests answer 401), the request
 /// latency metric, and errors as a plain HTML page (never a stack trace).
 /// </summary>
-internal sealed partial class DashboardMiddleware(RequestDelegate next, TokenService tokens, IFleetStore store, ServerMetrics metrics, ILogger<DashboardMiddleware> logger)
+internal sealed partial class DashboardMiddleware(
+    RequestDelegate next, TokenService tokens, TokenRevocations revocations, IFleetStore store, ServerMetrics metrics, ILogger<DashboardMiddleware> logger)
 {
     private const string Policy =
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -50,7 +51,7 @@ internal sealed partial class DashboardMiddleware(RequestDelegate next, TokenSer
         {
             if (!IsPublic(path))
             {
-                var user = await DashboardSession.ReadAsync(context, tokens, store, context.RequestAborted).ConfigureAwait(false);
+                var user = await DashboardSession.ReadAsync(context, tokens, revocations, store, context.RequestAborted).ConfigureAwait(false);
                 if (user is null)
                 {
                     if (HttpMethods.IsGet(context.Request.Method) && !events)

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 namespace Gitfleet.Server.Dashboard;
 
 /// <summary>The signed-in person of a dashboard request.</summary>
-public sealed record DashboardUser(string Id, string Email);
+public sealed record DashboardUser(string Id, string Email, string Role);
 
 /// <summary>
 /// The dashboard's session: a user token (the same HS256 JWT useradm's login issues) in a cookie that is
@@ -31,21 +31,22 @@ internal static class DashboardSession
         context.Response.Cookies.Delete(CookieName, new CookieOptions { Path = DashboardApi.Base, Secure = context.Request.IsHttps, SameSite = SameSiteMode.Strict, HttpOnly = true });
 
     /// <summary>The session's user, or null when there is no valid session (missing, expired, revoked, not a login token).</summary>
-    public static async Task<DashboardUser?> ReadAsync(HttpContext context, TokenService tokens, IFleetStore store, CancellationToken cancellationToken)
+    public static async Task<DashboardUser?> ReadAsync(HttpContext context, TokenService tokens, TokenRevocations revocations, IFleetStore store, CancellationToken cancellationToken)
     {
         if (!context.Request.Cookies.TryGetValue(CookieName, out var token) || string.IsNullOrEmpty(token)
-            || !tokens.TryValidate(token, out var claims) || claims.Kind != TokenKind.User)
+            || !tokens.TryValidate(token, out var claims) || claims.Kind != TokenKind.User || revocations.IsRevoked(claims.Id))
         {
             return null;
         }
 
+        // The user's role as stored now (a role changed by an admin applies at the next page).
         var user = await store.GetUserAsync(claims.Subject, cancellationToken).ConfigureAwait(false);
         if (user is null)
         {
             return null;
         }
 
-        context.Features.Set(new ManagementCaller(user.Id, StaticToken: false));
-        return new DashboardUser(user.Id, user.Email);
+        context.Features.Set(new ManagementCaller(user.Id, StaticToken: false) { Role = user.Role, Kind = TokenKind.User, TokenId = claims.Id, ExpiresAt = claims.ExpiresAt });
+        return new DashboardUser(user.Id, user.Email, user.Role);
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using Gitfleet.Server.Api;
+using Gitfleet.Server.Api.Audit;
 using Gitfleet.Server.Api.Authorization;
 using Gitfleet.Server.Api.Device;
 using Gitfleet.Server.Api.Management;
@@ -176,8 +177,10 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddGitfleetAuthorization();
             builder.Services.AddDashboard();
             builder.Services.AddNotifications();
+            builder.Services.AddAudit();
 
             var app = builder.Build();
+            app.UseMiddleware<AuditTrail>();
             app.UseMiddleware<ApiMiddleware>();
             app.UseRateLimiter();
             app.UseAuthorization();
@@ -199,6 +202,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             management.MapGitfleetApi();
             management.MapBranchApi();
             management.MapDeviceHistoryApi();
+            management.MapAuditApi();
             app.MapWebhooks();
             app.MapOpenApi("/api/openapi.json");
             app.MapNotificationApi();

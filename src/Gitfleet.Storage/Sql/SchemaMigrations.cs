@@ -231,5 +231,25 @@ public static class SchemaMigrations
             CREATE INDEX ix_notification_deliveries_due ON notification_deliveries (status, next_attempt_ms);
             CREATE INDEX ix_notification_deliveries_seq ON notification_deliveries (seq);
             """),
+        new(6, "operator scopes of users (branches, groups); audit log", """
+            ALTER TABLE users ADD COLUMN scopes_json TEXT NULL;
+            CREATE TABLE audit_log (
+                id TEXT PRIMARY KEY,
+                at_ms BIGINT NOT NULL,
+                actor TEXT NOT NULL,
+                user_id TEXT NULL,
+                token_kind TEXT NULL,
+                token_id TEXT NULL,
+                role TEXT NULL,
+                via TEXT NOT NULL,
+                action TEXT NOT NULL,
+                target TEXT NOT NULL,
+                address TEXT NULL,
+                status INTEGER NOT NULL,
+                result TEXT NOT NULL,
+                seq BIGINT NOT NULL
+            );
+            CREATE INDEX ix_audit_log_seq ON audit_log (seq);
+            """),
     ];
 }

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Gitfleet.Core.Rollouts;
 using Microsoft.Playwright;
@@ -7,7 +8,7 @@ namespace Gitfleet.Server.Tests.Dashboard;
 /// <summary>
 /// The dashboard in a real browser (Debian's chromium through Playwright) against a real server and simulated
 /// devices: sign in and watch a rollout move without reloading, find a failed device by its reason and read its
-/// history, pause and resume. A few scenarios on one shared fleet: browsers are the suite's heaviest part.
+/// history, pause and resume, a read-only user without buttons. A few scenarios on one shared fleet: browsers are the suite's heaviest part.
 /// </summary>
 public sealed partial class BrowserTests(BrowserFleet fixture) : IClassFixture<BrowserFleet>
 {
@@ -98,6 +99,27 @@ public sealed partial class BrowserTests(BrowserFleet fixture) : IClassFixture<B
         await Assertions.Expect(page.Locator("table").First).ToContainTextAsync("image-2");
         await Assertions.Expect(page.Locator("table").First).ToContainTextAsync("production");
         await BrowserFleet.ScreenshotAsync(page, "artifacts");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_read_only_user_sees_the_rollout_but_has_no_button_to_press()
+    {
+        using (var created = await fixture.Fleet.Admin.PostAsJsonAsync("/api/management/v1/useradm/users",
+            new { email = BrowserFleet.ViewerEmail, password = BrowserFleet.ViewerPassword, role = "viewer" }))
+        {
+            created.StatusCode.ShouldBe(System.Net.HttpStatusCode.Created);
+        }
+
+        var page = await fixture.SignedInPageAsync(BrowserFleet.ViewerEmail, BrowserFleet.ViewerPassword);
+        await page.GotoAsync("/ui/rollouts/production");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Rollout of production" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-role=read-only]")).ToContainTextAsync("viewer role");
+        (await page.GetByRole(AriaRole.Button, new() { Name = "Pause" }).CountAsync()).ShouldBe(0);
+        (await page.GetByRole(AriaRole.Button, new() { Name = "Abort" }).CountAsync()).ShouldBe(0);
+        await page.GotoAsync("/ui/admission");
+        (await page.GetByRole(AriaRole.Button, new() { Name = "Accept", Exact = false }).CountAsync()).ShouldBe(0);
+        (await page.GetByRole(AriaRole.Link, new() { Name = "Audit" }).CountAsync()).ShouldBe(0, "the audit log is for admins");
         await page.Context.CloseAsync();
     }
 
