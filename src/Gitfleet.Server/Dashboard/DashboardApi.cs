@@ -50,7 +50,7 @@ internal static class DashboardApi
         app.MapGet(Base + "/assets/{name}", DashboardAssets.Serve);
         app.MapGet(Base + "/events/stages", (HttpContext context, StageFeed feed) => feed.StreamAsync(context));
         // Razor component endpoints accept POST too (for their own forms); the action endpoints come first.
-        app.MapPost(Base + "/login", LoginAsync).WithOrder(-1);
+        app.MapPost(Base + "/login", LoginAsync).WithOrder(-1).RequireRateLimiting(Api.Throttling.RateLimits.LoginPolicy);
         app.MapPost(Base + "/logout", async (HttpContext context, IAntiforgery antiforgery) =>
         {
             await antiforgery.ValidateRequestAsync(context).ConfigureAwait(false);
