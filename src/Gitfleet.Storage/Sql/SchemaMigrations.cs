@@ -213,6 +213,7 @@ public static class SchemaMigrations
             CREATE INDEX ix_branch_members_branch ON branch_members (branch, device_id);
             CREATE INDEX ix_devices_type ON devices (device_type, id);
             CREATE INDEX ix_rollout_devices_state ON rollout_devices (state, device_id);
+            CREATE INDEX ix_rollout_devices_device ON rollout_devices (device_id);
 
             CREATE TABLE notification_deliveries (
                 id TEXT PRIMARY KEY,

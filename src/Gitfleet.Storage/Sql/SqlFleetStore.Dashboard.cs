@@ -11,32 +11,42 @@ public abstract partial class SqlFleetStore : IDashboardStore, INotificationStor
 
     private long deliverySeq;
 
+    /// <remarks>
+    /// Two plans for the same filters, chosen by how many devices match (counted first, up to
+    /// <see cref="DeviceSearch.CountLimit"/> + 1, driven by the most selective index): a few thousand matches are
+    /// found through the joins and sorted; more than that are many, so the page is found by walking the devices in id
+    /// order and probing each filter's index, which stops after the page's last device instead of sorting them all.
+    /// </remarks>
     public async Task<DeviceSearchPage> SearchDevicesAsync(DeviceSearch search, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(search);
-        var clauses = new List<string>();
         var parameters = new DynamicParameters();
-        var from = "devices d";
+        var joins = new List<(string Join, string Exists)>();
+        var clauses = new List<string>();
         if (search.Branch is { } branch)
         {
-            from += " JOIN branch_members m ON m.device_id = d.id AND m.branch = @branch";
+            joins.Add(("JOIN branch_members m ON m.device_id = d.id AND m.branch = @branch",
+                "EXISTS (SELECT 1 FROM branch_members m WHERE m.device_id = d.id AND m.branch = @branch)"));
             parameters.Add("branch", branch);
         }
 
         if (search.RolloutState is not null || search.Reason is not null)
         {
-            from += " JOIN rollout_devices r ON r.device_id = d.id";
+            var conditions = new List<string>();
             if (search.RolloutState is { } state)
             {
-                clauses.Add("r.state = @state");
+                conditions.Add("r.state = @state");
                 parameters.Add("state", state);
             }
 
             if (search.Reason is { } reason)
             {
-                clauses.Add("r.last_error LIKE @reason ESCAPE '\\'");
+                conditions.Add("r.last_error LIKE @reason ESCAPE '\\'");
                 parameters.Add("reason", "%" + reason.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%");
             }
+
+            var on = string.Join(" AND ", conditions);
+            joins.Add(($"JOIN rollout_devices r ON r.device_id = d.id AND {on}", $"EXISTS (SELECT 1 FROM rollout_devices r WHERE r.device_id = d.id AND {on})"));
         }
 
         if (search.Status is { } status)
@@ -80,20 +90,24 @@ public abstract partial class SqlFleetStore : IDashboardStore, INotificationStor
             parameters.Add("textJson", System.Text.Json.JsonSerializer.Serialize(text));
         }
 
-        var where = clauses.Count == 0 ? "" : "WHERE " + string.Join(" AND ", clauses);
         var perPage = Math.Clamp(search.PerPage, 1, 500);
         parameters.Add("limit", perPage);
         parameters.Add("offset", (long)(Math.Max(search.Page, 1) - 1) * perPage);
         parameters.Add("countLimit", DeviceSearch.CountLimit + 1);
+        const string columns = "d.id, d.status, d.identity_json, d.identity_key, d.device_type, d.artifact_name, d.group_name, d.created_ms, d.updated_ms, d.last_checkin_ms";
+        var joined = $"devices d {string.Join(' ', joins.Select(j => j.Join))} {Where(clauses)}";
+        var walked = $"devices d {Where([.. clauses, .. joins.Select(j => j.Exists)])}";
         return await ReadAsync(async connection =>
         {
             var total = await connection.ExecuteScalarAsync<long>(Command(
-                $"SELECT COUNT(*) FROM (SELECT 1 FROM {from} {where} LIMIT @countLimit) counted", parameters, null, cancellationToken)).ConfigureAwait(false);
+                $"SELECT COUNT(*) FROM (SELECT 1 FROM {joined} LIMIT @countLimit) counted", parameters, null, cancellationToken)).ConfigureAwait(false);
+            var from = total > DeviceSearch.CountLimit ? walked : joined;
             var rows = await connection.QueryAsync<DeviceRow>(Command(
-                $"SELECT d.id, d.status, d.identity_json, d.identity_key, d.device_type, d.artifact_name, d.group_name, d.created_ms, d.updated_ms, d.last_checkin_ms FROM {from} {where} ORDER BY d.id LIMIT @limit OFFSET @offset",
-                parameters, null, cancellationToken)).ConfigureAwait(false);
+                $"SELECT {columns} FROM {from} ORDER BY d.id LIMIT @limit OFFSET @offset", parameters, null, cancellationToken)).ConfigureAwait(false);
             return new DeviceSearchPage(rows.Select(r => ToDevice(r)!).ToList(), total);
         }, cancellationToken).ConfigureAwait(false);
+
+        static string Where(IReadOnlyCollection<string> conditions) => conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
     }
 
     public Task<int> SyncBranchMembersAsync(string branch, IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken)
