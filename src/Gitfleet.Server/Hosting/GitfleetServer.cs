@@ -203,9 +203,9 @@ public sealed class GitfleetServer : IAsyncDisposable
             management.MapBranchApi();
             management.MapDeviceHistoryApi();
             management.MapAuditApi();
+            management.MapNotificationApi();
             app.MapWebhooks();
             app.MapOpenApi("/api/openapi.json");
-            app.MapNotificationApi();
             app.MapDashboard();
             app.MapFallback((HttpContext context) => throw ApiException.NotFound($"no such endpoint: {context.Request.Method} {context.Request.Path}"));
 
