@@ -53,7 +53,8 @@ public sealed class AuthRateLimitTests
 
         var pending = await PendingCountAsync(admin);
         var refill = (int)Math.Ceiling(clock.Elapsed.TotalSeconds) + 1;
-        pending.ShouldBeInRange(60, 60 + refill, "the default burst is 60 new devices per address, refilled at one a second");
+        // The default burst is 60 new devices per address, refilled at one a second; the accepted device took one.
+        pending.ShouldBeInRange(59, 59 + refill);
         refused.Count.ShouldBe(150 - pending);
         var first = refused[0];
         first.Headers.RetryAfter!.Delta!.Value.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromSeconds(1));
