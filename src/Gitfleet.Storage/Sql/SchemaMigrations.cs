@@ -205,5 +205,8 @@ public static class SchemaMigrations
                 expires_ms BIGINT NOT NULL
             );
             """),
+        new(5, "devices: a digest of the last inventory PUT, so an unchanged inventory writes nothing", """
+            ALTER TABLE devices ADD COLUMN inventory_hash TEXT NULL;
+            """),
     ];
 }
