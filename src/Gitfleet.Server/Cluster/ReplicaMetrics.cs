@@ -1,26 +1,27 @@
-using System.Globalization;
-using System.Text;
+using Gitfleet.Server.Metrics;
 using Gitfleet.Storage.Cluster;
 
 namespace Gitfleet.Server.Cluster;
 
-/// <summary>This replica's part of /metrics: its role (leader or follower) and whether it follows the change feed.</summary>
-internal sealed class ReplicaMetrics(Leadership leadership, IClusterStore? cluster = null)
+/// <summary>
+/// This replica's part of /metrics, read when Prometheus scrapes: <c>gitfleet_leader</c> (1 on the replica that
+/// runs the git watcher and the rollout engine, 0 on the others), the terms of leadership it began, and whether it
+/// follows the store's change feed (replicas on PostgreSQL only).
+/// </summary>
+internal sealed class ReplicaMetrics
 {
-    public string Render()
+    public ReplicaMetrics(ServerMetrics metrics, Leadership leadership, IClusterStore? cluster = null)
     {
-        var replica = leadership.ReplicaName.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
-        var text = new StringBuilder();
-        text.Append("# HELP gitfleet_leader 1 on the replica that runs the git watcher and the rollout engine, 0 on the others.\n# TYPE gitfleet_leader gauge\n");
-        text.Append(CultureInfo.InvariantCulture, $"gitfleet_leader{{replica=\"{replica}\"}} {(leadership.IsLeader ? 1 : 0)}\n");
-        text.Append("# HELP gitfleet_leader_terms_total Terms of leadership this replica began.\n# TYPE gitfleet_leader_terms_total counter\n");
-        text.Append(CultureInfo.InvariantCulture, $"gitfleet_leader_terms_total{{replica=\"{replica}\"}} {leadership.Terms}\n");
-        if (cluster is not null)
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(leadership);
+        var terms = metrics.Factory.CreateGauge("gitfleet_leader_terms", "Terms of leadership this replica began since it started.");
+        var feed = cluster is null ? null
+            : metrics.Factory.CreateGauge("gitfleet_change_feed_connected", "1 while this replica follows the store's change feed.");
+        metrics.Registry.AddBeforeCollectCallback(() =>
         {
-            text.Append("# HELP gitfleet_change_feed_connected 1 while this replica follows the store's change feed.\n# TYPE gitfleet_change_feed_connected gauge\n");
-            text.Append(CultureInfo.InvariantCulture, $"gitfleet_change_feed_connected{{replica=\"{replica}\"}} {(cluster.Changes.IsConnected ? 1 : 0)}\n");
-        }
-
-        return text.ToString();
+            metrics.Leader.Set(leadership.IsLeader ? 1 : 0);
+            terms.Set(leadership.Terms);
+            feed?.Set(cluster!.Changes.IsConnected ? 1 : 0);
+        });
     }
 }

@@ -9,7 +9,7 @@ namespace Gitfleet.Server.Cluster;
 /// <summary>Opens the store the settings name: SQLite in the data dir (the default), or a shared PostgreSQL database.</summary>
 internal static class StoreOpener
 {
-    public static async Task<IFleetStore> OpenAsync(ServerOptions options, DataDirectory data, CancellationToken cancellationToken)
+    public static async Task<Gitfleet.Storage.Sql.SqlFleetStore> OpenAsync(ServerOptions options, DataDirectory data, CancellationToken cancellationToken)
     {
         if (options.Store is not { } url)
         {

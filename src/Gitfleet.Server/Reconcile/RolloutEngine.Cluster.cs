@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Gitfleet.Core.Reconcile;
 using Gitfleet.Server.Api;
 using Gitfleet.Core.Rollouts;
@@ -36,8 +35,7 @@ internal sealed partial class RolloutEngine
 
                 runtime.Record = record;
                 if (runtime.Target?.Generation != record.TargetGeneration
-                    && await store.GetTargetJsonAsync(record.Branch, cancellationToken).ConfigureAwait(false) is { } json
-                    && JsonSerializer.Deserialize(json, ReconcileJson.Context.BranchTarget) is { } target)
+                    && await store.GetTargetAsync(record.Branch, cancellationToken).ConfigureAwait(false) is { } target)
                 {
                     runtime.Target = new TargetIndex(target, record.TargetGeneration);
                 }

@@ -146,6 +146,7 @@ public sealed class PostgresFleetStore : SqlFleetStore, IClusterStore
 
     public override async ValueTask DisposeAsync()
     {
+        await CloseGroupWriterAsync().ConfigureAwait(false);
         await dataSource.DisposeAsync().ConfigureAwait(false);
         writer.Dispose();
     }

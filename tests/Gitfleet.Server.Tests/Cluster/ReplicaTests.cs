@@ -34,7 +34,7 @@ public sealed class ReplicaTests
     {
         foreach (var replica in replicas)
         {
-            if ((await MetricsAsync(replica)).Contains("gitfleet_leader{replica=\"" + replica.Options().ReplicaName + "\"} 1", StringComparison.Ordinal))
+            if ((await MetricsAsync(replica)).Contains("\ngitfleet_leader 1", StringComparison.Ordinal))
             {
                 return replica.Options().ReplicaName;
             }
@@ -88,7 +88,7 @@ public sealed class ReplicaTests
         leader.ShouldNotBeNull();
         var leading = cluster.Replicas.Single(r => r.Options().ReplicaName == leader);
         var following = cluster.Replicas.Single(r => r != leading);
-        (await MetricsAsync(following)).ShouldContain($"gitfleet_leader{{replica=\"{following.Options().ReplicaName}\"}} 0");
+        (await MetricsAsync(following)).ShouldContain("\ngitfleet_leader 0");
         using (var client = following.Anonymous())
         {
             var ready = await client.GetFromJsonAsync<JsonElement>("/health/ready");

@@ -94,7 +94,7 @@ public sealed class LeaderLeaseTests : IAsyncLifetime
         }
 
         // Writes outside leader work (devices, operators) are never fenced.
-        (await Store.SaveInventoryAsync(device.Id, [new("ip", "\"10.0.0.1\"")], replace: false, StoreFixture.Now, None)).ShouldBeTrue();
+        (await Store.SaveInventoryAsync(device.Id, [new("ip", ["10.0.0.1"])], replace: false, StoreFixture.Now, None)).ShouldBeTrue();
     }
 
     [Fact]
