@@ -49,12 +49,12 @@ internal sealed partial class ReplicaFollower(
         var byKind = batch.Changes.GroupBy(c => c.Kind, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(c => c.Key).Distinct(StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
         if (byKind.TryGetValue(ChangeKinds.Device, out var devices))
         {
-            await views.RefreshDevicesAsync(devices, cancellationToken).ConfigureAwait(false);
+            await views.Devices.ChangedElsewhereAsync(devices, cancellationToken).ConfigureAwait(false);
         }
 
         if (byKind.TryGetValue(ChangeKinds.Pending, out var pending))
         {
-            await views.RefreshPendingAsync(pending, cancellationToken).ConfigureAwait(false);
+            await views.Devices.PendingChangedElsewhereAsync(pending, cancellationToken).ConfigureAwait(false);
         }
 
         if (byKind.TryGetValue(ChangeKinds.AccessToken, out var tokens))

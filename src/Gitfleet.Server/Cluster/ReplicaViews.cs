@@ -5,33 +5,24 @@ using Gitfleet.Storage;
 namespace Gitfleet.Server.Cluster;
 
 /// <summary>
-/// The memory views the hot path serves (device statuses, what devices have pending, active access tokens and their
-/// roles, revoked login sessions), as
-/// this replica loads them at start and refreshes them from the store when the change feed names a key.
+/// The memory views the hot path serves, as this replica loads them at start and refreshes them from the store when
+/// the change feed names a key: device statuses and pending work through the <see cref="DeviceService"/> (their one
+/// owner), active access tokens and their roles, revoked login sessions.
 /// <see cref="Position"/> is the feed position read before the first load, so no change can fall between the two.
 /// </summary>
-internal sealed class ReplicaViews(IFleetStore store, DeviceRegistry registry, AccessTokenRegistry accessTokens, TokenRevocations revocations, TimeProvider time)
+internal sealed class ReplicaViews(IFleetStore store, DeviceService devices, AccessTokenRegistry accessTokens, TokenRevocations revocations, TimeProvider time)
 {
-    /// <summary>Above this many keys, one query for all rows beats a query per key.</summary>
-    private const int BulkThreshold = 200;
-
     public long Position { get; set; }
 
     /// <summary>True once the views were loaded (readiness).</summary>
     public bool Loaded { get; private set; }
 
+    /// <summary>The devices the change feed names, through the device service (the one owner of device state).</summary>
+    public DeviceService Devices => devices;
+
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
-        await foreach (var row in store.StreamDeviceStatusesAsync(cancellationToken).ConfigureAwait(false))
-        {
-            registry.Set(row.Id, row.Status, row.LastCheckIn);
-        }
-
-        await foreach (var deviceId in store.StreamDevicesWithUnfinishedAsync(cancellationToken).ConfigureAwait(false))
-        {
-            registry.MarkPending(deviceId);
-        }
-
+        await devices.LoadAsync(cancellationToken).ConfigureAwait(false);
         await RefreshAccessTokensAsync(null, cancellationToken).ConfigureAwait(false);
         await RefreshRevocationsAsync(cancellationToken).ConfigureAwait(false);
         Loaded = true;
@@ -40,19 +31,7 @@ internal sealed class ReplicaViews(IFleetStore store, DeviceRegistry registry, A
     /// <summary>Everything again (changes were missed for good).</summary>
     public async Task ReloadAsync(CancellationToken cancellationToken)
     {
-        var known = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var row in store.StreamDeviceStatusesAsync(cancellationToken).ConfigureAwait(false))
-        {
-            registry.Set(row.Id, row.Status);
-            known.Add(row.Id);
-        }
-
-        foreach (var gone in registry.DeviceIds().Where(id => !known.Contains(id)).ToList())
-        {
-            registry.Remove(gone);
-        }
-
-        await RefreshPendingAsync(known.ToList(), cancellationToken).ConfigureAwait(false);
+        await devices.ReloadAsync(cancellationToken).ConfigureAwait(false);
         await RefreshAccessTokensAsync(null, cancellationToken).ConfigureAwait(false);
         await RefreshRevocationsAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -64,59 +43,6 @@ internal sealed class ReplicaViews(IFleetStore store, DeviceRegistry registry, A
         foreach (var revoked in await store.ListRevokedTokensAsync(now, cancellationToken).ConfigureAwait(false))
         {
             revocations.Revoke(revoked.Id, revoked.ExpiresAt, now);
-        }
-    }
-
-    public async Task RefreshDevicesAsync(IReadOnlyList<string> deviceIds, CancellationToken cancellationToken)
-    {
-        foreach (var id in deviceIds)
-        {
-            if (await store.GetDeviceAsync(id, cancellationToken).ConfigureAwait(false) is { } device)
-            {
-                registry.Set(device.Id, device.Status);
-            }
-            else
-            {
-                registry.Remove(id);
-            }
-        }
-    }
-
-    /// <summary>Marks or clears "has something pending" from the store, never clearing what a concurrent create marked.</summary>
-    public async Task RefreshPendingAsync(IReadOnlyList<string> deviceIds, CancellationToken cancellationToken)
-    {
-        var generations = deviceIds.ToDictionary(id => id, registry.PendingGeneration, StringComparer.Ordinal);
-        HashSet<string> unfinished;
-        if (deviceIds.Count > BulkThreshold)
-        {
-            unfinished = new HashSet<string>(StringComparer.Ordinal);
-            await foreach (var id in store.StreamDevicesWithUnfinishedAsync(cancellationToken).ConfigureAwait(false))
-            {
-                unfinished.Add(id);
-            }
-        }
-        else
-        {
-            unfinished = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var id in deviceIds)
-            {
-                if (await store.GetNextForDeviceAsync(id, cancellationToken).ConfigureAwait(false) is not null)
-                {
-                    unfinished.Add(id);
-                }
-            }
-        }
-
-        foreach (var (id, generation) in generations)
-        {
-            if (unfinished.Contains(id))
-            {
-                registry.MarkPending(id);
-            }
-            else
-            {
-                registry.ClearPending(id, generation);
-            }
         }
     }
 

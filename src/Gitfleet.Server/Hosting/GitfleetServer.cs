@@ -107,7 +107,14 @@ public sealed class GitfleetServer : IAsyncDisposable
             var registry = new DeviceRegistry();
             var accessTokens = new AccessTokenRegistry();
             var revocations = new TokenRevocations();
-            var views = new ReplicaViews(store, registry, accessTokens, revocations, time);
+            var provides = new DeviceProvides();
+            await foreach (var value in store.StreamProvidedAsync(cancellationToken).ConfigureAwait(false))
+            {
+                provides.Load(value.DeviceId, value.Value);
+            }
+
+            var devices = new DeviceService(store, registry, provides, time);
+            var views = new ReplicaViews(store, devices, accessTokens, revocations, time);
             if (cluster is not null)
             {
                 // Read before loading: a change committed during the load is applied again after it (idempotent).
@@ -115,12 +122,6 @@ public sealed class GitfleetServer : IAsyncDisposable
             }
 
             await views.LoadAsync(cancellationToken).ConfigureAwait(false);
-            var provides = new DeviceProvides();
-            await foreach (var value in store.StreamProvidedAsync(cancellationToken).ConfigureAwait(false))
-            {
-                provides.Load(value.DeviceId, value.Value);
-            }
-
             var endpoints = options.Urls.Select(ParseUrl).ToList();
             string? certificatePath = null;
             System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null;
@@ -185,7 +186,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton<FleetGauges>();
             builder.Services.AddSingleton<DownloadLinks>();
             builder.Services.AddSingleton<ArtifactService>();
-            builder.Services.AddSingleton<DeviceService>();
+            builder.Services.AddSingleton(devices);
             builder.Services.AddSingleton<AccessTokenService>();
             builder.Services.AddSingleton<DeploymentService>();
             builder.Services.AddSingleton<FactsWriter>();
