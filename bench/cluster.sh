@@ -4,7 +4,7 @@
 # checks on /health/ready), and N simulated devices going through HAProxy into a production rollout. In the middle
 # of the rollout the leader is killed with SIGKILL; prints the time until another replica leads, how long the
 # rollout stood still, the time to completion, devices deployed twice (none expected, checked in the database), and
-# each process's CPU and RSS. Stops and removes everything at the end (also on Ctrl-C; KEEP=1 keeps the files).
+# a device rejected through one replica counted as rejected by the others, and each process's CPU and RSS. Stops and removes everything at the end (also on Ctrl-C; KEEP=1 keeps the files).
 # Usage: bench/cluster.sh [DEVICES=3000] [POLL_SECONDS=5]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -170,6 +170,25 @@ twice=$(psql_ "SELECT COUNT(*) FROM (SELECT dd.device_id FROM device_deployments
 after=$(psql_ "SELECT COUNT(*) FROM device_deployments dd JOIN deployments d ON d.id = dd.deployment_id WHERE d.trace_commit = '$sha' AND dd.status = 'success'")
 echo "rollout completed in $elapsed s (phase ${phase:-?}); leader failover ${failover:-n/a} s; the rollout stood still at most $stall s after the kill"
 echo "devices deployed twice: $twice; successes: $after of $devices ($before acknowledged before the kill)"
+# A device rejected through one replica: how long until the two others' memory views (what refuses its next
+# request) count it as rejected, read from their /metrics; timed from the rejection's answer.
+read -r dev aset <<<"$(psql_ "SELECT d.id || ' ' || a.id FROM devices d JOIN auth_sets a ON a.device_id = d.id WHERE d.status = 'accepted' ORDER BY d.id LIMIT 1")"
+alive=(); for i in 0 1 2; do kill -0 "${replica_pids[$i]}" 2>/dev/null && alive+=("$i"); done
+rejected_on() { curl -sf --max-time 2 --cacert "$cert" "https://127.0.0.1:${ports[$1]}/metrics" | grep -q '^gitfleet_devices{status="rejected"} 1'; }
+if [ "${#alive[@]}" -ge 2 ] && [ -n "$dev" ]; then
+  t_answer=$(date +%s.%N)
+  curl -sf -X PUT --cacert "$cert" -H "Authorization: Bearer $bench_token" -H "Content-Type: application/json" -d '{"status":"rejected"}' \
+    "https://127.0.0.1:${ports[${alive[0]}]}/api/management/v2/devauth/devices/$dev/auth/$aset/status" >/dev/null
+  t_answered=$(date +%s.%N)
+  for i in "${alive[@]:1}"; do
+    until rejected_on "$i"; do
+      if python3 -c "import sys,time; sys.exit(0 if time.time() - $t_answered > 30 else 1)"; then echo "replica-$((i + 1)) never counted the rejection" >&2; break; fi
+      sleep 0.01
+    done
+  done
+  t_seen=$(date +%s.%N)
+  echo "a device rejected through replica-$((${alive[0]} + 1)) (answered in $(python3 -c "print(round(($t_answered - $t_answer) * 1000))") ms) is rejected in the others' memory $(python3 -c "print(round(($t_seen - $t_answered) * 1000))") ms after the answer (target 1 s)"
+fi
 for i in 0 1 2; do
   p=${replica_pids[$i]}
   if kill -0 "$p" 2>/dev/null; then echo "replica-$((i + 1)): CPU $(cpu_s "$p") s, RSS $(rss_mib "$p") MiB"; fi
