@@ -43,4 +43,5 @@ internal sealed record ApplyJson(
 [JsonSerializable(typeof(ValidateJson))]
 [JsonSerializable(typeof(PlanJson))]
 [JsonSerializable(typeof(ApplyJson))]
+[JsonSerializable(typeof(Gitfleet.Git.PreparedRevert))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;
