@@ -44,6 +44,7 @@ internal sealed partial class ApiMiddleware(
                 AuthenticateUser(context, path);
             }
 
+            CheckText(context.Request);
             await next(context).ConfigureAwait(false);
         }
         catch (ApiException e)
@@ -97,6 +98,16 @@ internal sealed partial class ApiMiddleware(
         }
 
         await context.Response.WriteAsJsonAsync(new ErrorBody(message, requestId), ApiJson.Options, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The path and query parameters as text the server may keep (bodies are checked when they are read).</summary>
+    private static void CheckText(HttpRequest request)
+    {
+        WellFormedText.CheckString(request.Path.Value, "the request path");
+        if (request.QueryString.HasValue)
+        {
+            WellFormedText.CheckQueryString(request.QueryString.Value);
+        }
     }
 
     private void AuthenticateDevice(HttpContext context, PathString path)

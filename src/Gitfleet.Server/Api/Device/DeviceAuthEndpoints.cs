@@ -89,6 +89,7 @@ internal static class DeviceAuthEndpoints
     /// <summary>id_data is a JSON object serialised into a string; values become strings (lists joined with ',').</summary>
     public static Dictionary<string, string> ParseIdentity(string idData)
     {
+        WellFormedText.CheckJson(Encoding.UTF8.GetBytes(idData), "id_data");
         try
         {
             using var document = JsonDocument.Parse(idData);
