@@ -36,18 +36,19 @@ public sealed record AbortVerdict(AbortRule Rule, int Failures, int Finished)
 /// <summary>
 /// Abort criteria as a pure rule: rules are judged in order on the current wave's finished devices; a rule is
 /// only judged once at least <c>minFinished</c> devices finished; a count threshold trips at that many failures
-/// of its kind, a percentage at that share of the finished devices. The first rule that trips acts.
+/// of its kind, a percentage at that share of the finished devices. The first rule that trips acts. Failures an
+/// operator acknowledged by resuming a paused rollout no longer count.
 /// </summary>
 public static class AbortCriteria
 {
-    public static AbortVerdict? Judge(IReadOnlyList<AbortRule> rules, WaveOutcomes outcomes)
+    public static AbortVerdict? Judge(IReadOnlyList<AbortRule> rules, WaveOutcomes outcomes, WaveOutcomes? acknowledged = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(outcomes);
         var finished = outcomes.Finished;
         foreach (var rule in rules)
         {
-            var failures = outcomes.Failures(rule.On);
+            var failures = outcomes.Failures(rule.On) - (acknowledged?.Failures(rule.On) ?? 0);
             if (finished < rule.MinFinished || failures == 0)
             {
                 continue;

@@ -52,9 +52,11 @@ public static class PhaseTimeout
 
     /// <param name="status">The device's status in its deployment.</param>
     /// <param name="since">When it reported that status (entered the phase).</param>
-    public static PhaseTimeoutVerdict Check(PhaseTimeouts timeouts, string? status, DateTimeOffset since, DateTimeOffset now)
+    public static PhaseTimeoutVerdict Check(PhaseTimeouts timeouts, string? status, DateTimeOffset since, DateTimeOffset now) =>
+        Check(timeouts, Of(status), since, now);
+
+    public static PhaseTimeoutVerdict Check(PhaseTimeouts timeouts, UpdatePhase phase, DateTimeOffset since, DateTimeOffset now)
     {
-        var phase = Of(status);
         if (Limit(timeouts, phase) is not { } limit)
         {
             return new PhaseTimeoutVerdict(false, null, phase);

@@ -2,7 +2,7 @@ using Gitfleet.Core.Fleet;
 
 namespace Gitfleet.Core.Rollouts;
 
-/// <summary>How many devices pacing lets start now, at which rate, and when the next one may start if none can.</summary>
+/// <summary>How many devices pacing lets start now, at which rate, and when one more may start once those are used.</summary>
 public readonly record struct PacingAllowance(int Available, int RatePerMinute, DateTimeOffset? NextAt)
 {
     public static readonly PacingAllowance Unlimited = new(int.MaxValue, 0, null);
@@ -52,13 +52,12 @@ public static class StartPacing
         }
 
         var available = Math.Max(0, rate - recent.Count);
-        if (available > 0)
-        {
-            return new PacingAllowance(available, rate, null);
-        }
-
-        // Full: the next start is allowed once enough of the recent ones have left the window.
         recent.Sort();
-        return new PacingAllowance(0, rate, recent[recent.Count - rate] + Window);
+
+        // Once the available starts are used (now), one more is allowed when enough earlier ones left the minute.
+        var next = available > 0
+            ? (recent.Count > 0 ? recent[0] : now) + Window
+            : recent[recent.Count - rate] + Window;
+        return new PacingAllowance(available, rate, next);
     }
 }

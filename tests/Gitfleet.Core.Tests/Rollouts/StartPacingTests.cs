@@ -35,10 +35,10 @@ public sealed class StartPacingTests
     {
         var policy = new PacingPolicy(3);
         var starts = new List<DateTimeOffset>();
-        StartPacing.Allow(policy, starts, 0, T0).ShouldBe(new PacingAllowance(3, 3, null));
+        StartPacing.Allow(policy, starts, 0, T0).ShouldBe(new PacingAllowance(3, 3, T0.AddSeconds(60)), "after three starts now, the next is a minute away");
 
         starts.AddRange([T0, T0.AddSeconds(20)]);
-        StartPacing.Allow(policy, starts, 0, T0.AddSeconds(30)).Available.ShouldBe(1);
+        StartPacing.Allow(policy, starts, 0, T0.AddSeconds(30)).ShouldBe(new PacingAllowance(1, 3, T0.AddSeconds(60)));
 
         starts.Add(T0.AddSeconds(30));
         var full = StartPacing.Allow(policy, starts, 0, T0.AddSeconds(40));
@@ -62,7 +62,7 @@ public sealed class StartPacingTests
         var policy = new PacingPolicy(2) { Ramp = new PacingRamp(3, 5) };
         var starts = new[] { T0, T0.AddSeconds(1) };
         StartPacing.Allow(policy, starts, 4, T0.AddSeconds(2)).Available.ShouldBe(0);
-        StartPacing.Allow(policy, starts, 5, T0.AddSeconds(2)).ShouldBe(new PacingAllowance(4, 6, null));
+        StartPacing.Allow(policy, starts, 5, T0.AddSeconds(2)).ShouldBe(new PacingAllowance(4, 6, T0.AddSeconds(60)));
     }
 
     [Fact]
