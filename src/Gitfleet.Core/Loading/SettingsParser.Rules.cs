@@ -313,7 +313,7 @@ internal sealed partial class SettingsParser
     private PacingPolicy? ParsePacing(YamlMap pacing, string what)
     {
         reader.CheckKeys(pacing, what, PacingKeys);
-        var perMinute = reader.Integer(pacing, "perMinute", what, 1);
+        var perMinute = reader.Integer(pacing, "perMinute", what, 1, MaxDeviceCount);
         if (perMinute is null)
         {
             if (!pacing.ContainsKey("perMinute"))
@@ -345,7 +345,7 @@ internal sealed partial class SettingsParser
             return null;
         }
 
-        var every = reader.Integer(ramp, "every", rampWhat, 1);
+        var every = reader.Integer(ramp, "every", rampWhat, 1, MaxDeviceCount);
         if (every is null)
         {
             if (!ramp.ContainsKey("every"))
@@ -356,7 +356,7 @@ internal sealed partial class SettingsParser
             return null;
         }
 
-        var max = reader.Integer(ramp, "maxPerMinute", rampWhat, perMinute.Value);
+        var max = reader.Integer(ramp, "maxPerMinute", rampWhat, perMinute.Value, MaxDeviceCount);
         return policy with { Ramp = new PacingRamp(factor, every.Value) { MaxPerMinute = max } };
     }
 
@@ -397,7 +397,7 @@ internal sealed partial class SettingsParser
             }
         }
 
-        var minFinished = reader.Integer(rule, "minFinished", what, 1);
+        var minFinished = reader.Integer(rule, "minFinished", what, 1, MaxDeviceCount);
         ok &= minFinished is not null || !rule.ContainsKey("minFinished");
         var action = AbortAction.Pause;
         if (reader.String(rule, "action", what, required: true) is { } actionName)

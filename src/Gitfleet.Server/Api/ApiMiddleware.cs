@@ -21,6 +21,7 @@ internal sealed partial class ApiMiddleware(
     TokenService tokens,
     DeviceRegistry registry,
     AccessTokenRegistry accessTokens,
+    TokenRevocations revocations,
     ServerOptions options,
     ServerMetrics metrics,
     TimeProvider time,
@@ -49,7 +50,7 @@ internal sealed partial class ApiMiddleware(
         }
         catch (ApiException e)
         {
-            await WriteErrorAsync(context, e.StatusCode, e.Message).ConfigureAwait(false);
+            await WriteErrorAsync(context, e.StatusCode, e.Message, e.RetryAfterSeconds).ConfigureAwait(false);
         }
         catch (BadHttpRequestException e)
         {
@@ -76,7 +77,7 @@ internal sealed partial class ApiMiddleware(
         }
     }
 
-    public static async Task WriteErrorAsync(HttpContext context, int status, string message)
+    public static async Task WriteErrorAsync(HttpContext context, int status, string message, string? retryAfterSeconds = null)
     {
         if (context.Response.HasStarted)
         {
@@ -95,6 +96,11 @@ internal sealed partial class ApiMiddleware(
         if (status == 401)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer realm=\"gitfleet\"";
+        }
+
+        if (retryAfterSeconds is not null)
+        {
+            context.Response.Headers.RetryAfter = retryAfterSeconds;
         }
 
         await context.Response.WriteAsJsonAsync(new ErrorBody(message, requestId), ApiJson.Options, context.RequestAborted).ConfigureAwait(false);
@@ -163,7 +169,7 @@ internal sealed partial class ApiMiddleware(
 
         if (adminToken is not null && IsAdminToken(token))
         {
-            context.Features.Set(new ManagementCaller("admin-token", StaticToken: true));
+            SetCaller(context, new ManagementCaller("admin-token", StaticToken: true));
             return;
         }
 
@@ -172,16 +178,29 @@ internal sealed partial class ApiMiddleware(
             throw ApiException.Unauthorized("the token is invalid or expired");
         }
 
-        switch (claims.Kind)
+        var role = claims.Kind switch
         {
-            case TokenKind.Device:
-                throw ApiException.Forbidden("a device token cannot call the management API");
-            case TokenKind.PersonalAccessToken when !accessTokens.IsActive(claims.Id):
-                throw ApiException.Unauthorized("the personal access token was revoked");
-            default:
-                context.Features.Set(new ManagementCaller(claims.Subject, StaticToken: false));
-                break;
-        }
+            TokenKind.Device => throw ApiException.Forbidden("a device token cannot call the management API"),
+            TokenKind.PersonalAccessToken => accessTokens.RoleOf(claims.Id) ?? throw ApiException.Unauthorized("the personal access token was revoked"),
+            _ when revocations.IsRevoked(claims.Id) => throw ApiException.Unauthorized("the session ended (logout); log in again"),
+
+            // Sessions from before roles existed were the admin user's.
+            _ => claims.Role ?? Roles.Admin,
+        };
+        SetCaller(context, new ManagementCaller(claims.Subject, StaticToken: false)
+        {
+            Role = role,
+            Kind = claims.Kind,
+            TokenId = claims.Id,
+            ExpiresAt = claims.ExpiresAt,
+        });
+    }
+
+    /// <summary>The caller for the endpoints, and as the request's user for the authorization policy.</summary>
+    private static void SetCaller(HttpContext context, ManagementCaller caller)
+    {
+        context.Features.Set(caller);
+        context.User = Authorization.ManagementAuthorization.Principal(caller);
     }
 
     private bool IsAdminToken(ReadOnlySpan<char> token)

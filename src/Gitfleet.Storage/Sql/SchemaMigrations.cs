@@ -197,5 +197,13 @@ public static class SchemaMigrations
             Code = async (connection, transaction, cancellationToken) =>
                 await StoredTextRepair.RepairStoreAsync(connection, transaction, cancellationToken).ConfigureAwait(false),
         },
+        new(4, "roles of users and personal access tokens (existing ones are admin); login sessions revoked by logout", """
+            ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'admin';
+            ALTER TABLE access_tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'admin';
+            CREATE TABLE revoked_tokens (
+                id TEXT PRIMARY KEY,
+                expires_ms BIGINT NOT NULL
+            );
+            """),
     ];
 }

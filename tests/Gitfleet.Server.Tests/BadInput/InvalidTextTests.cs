@@ -111,7 +111,7 @@ public sealed class InvalidTextTests(TestServer server) : IClassFixture<TestServ
             using var device = await before.AcceptedDeviceAsync();
             await before.Server.StopAsync();
 
-            // What the server kept before text was checked: raw JSON with lone surrogate and NUL escapes, schema at version 2.
+            // What the server kept before text was checked: raw JSON with lone surrogate and NUL escapes, migration 3 not applied yet.
             using (var connection = new SqliteConnection($"Data Source={Path.Combine(before.DataDirectory, "gitfleet.db")};Pooling=false"))
             {
                 connection.Open();
@@ -121,7 +121,7 @@ public sealed class InvalidTextTests(TestServer server) : IClassFixture<TestServ
                     INSERT INTO attributes (device_id, scope, name, value_json, updated_ms) VALUES ($id, 'tags', 'nul', '["a\u0000","\udc00"]', 0);
                     INSERT INTO attributes (device_id, scope, name, value_json, updated_ms) VALUES ($id, 'inventory', 'emoji', '"\ud83d\ude80 \\ud800"', 0);
                     INSERT INTO configurations (device_id, reported_json, reported_ms) VALUES ($id, '{"k":"\udfff"}', 0);
-                    DELETE FROM schema_migrations WHERE version >= 3;
+                    DELETE FROM schema_migrations WHERE version = 3;
                     """;
                 command.Parameters.AddWithValue("$id", device.Id);
                 command.ExecuteNonQuery();

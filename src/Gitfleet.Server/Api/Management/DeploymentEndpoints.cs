@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Gitfleet.Server.Api.Authorization;
 using Gitfleet.Server.Deployments;
+using Gitfleet.Server.Security;
 using Gitfleet.Storage;
 using Gitfleet.Storage.Model;
 using Microsoft.AspNetCore.Builder;
@@ -86,7 +88,7 @@ internal static class DeploymentEndpoints
 
             await deployments.AbortAsync(id, cancellationToken).ConfigureAwait(false);
             return Results.NoContent();
-        });
+        }).RequireRole(Roles.Operator);
         app.MapDelete(Base + "/devices/{deviceId}", async (string deviceId, DeploymentService deployments, CancellationToken cancellationToken) =>
         {
             await deployments.AbortDeviceAsync(deviceId, cancellationToken).ConfigureAwait(false);

@@ -17,7 +17,8 @@ internal static class GitfleetEndpoints
 
     public static void MapGitfleetApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/management/v1/gitfleet/info", () => Results.Ok(new InfoShape("gitfleet", Version, ["facts", "idempotency-key", "trace", "branches", "rollouts", "webhooks"])));
+        app.MapGet("/api/management/v1/gitfleet/info", () => Results.Ok(new InfoShape("gitfleet", Version, ["facts", "idempotency-key", "trace", "branches", "rollouts", "webhooks", "roles"])))
+            .AllowAnonymous();
         app.MapGet("/api/management/v1/gitfleet/facts", async (HttpContext context, FactsWriter facts) =>
         {
             context.Response.ContentType = "application/json";
@@ -25,7 +26,8 @@ internal static class GitfleetEndpoints
         });
         app.MapGet("/metrics", async (ServerMetrics metrics, DeviceRegistry registry, IFleetStore store, CancellationToken cancellationToken) =>
             Results.Text(metrics.Render(registry.CountByStatus(), await store.CountDeploymentsByStatusAsync(cancellationToken).ConfigureAwait(false)),
-                "text/plain; version=0.0.4"));
+                "text/plain; version=0.0.4"))
+            .AllowAnonymous();
     }
 
     private sealed record InfoShape(string Name, string Version, IReadOnlyList<string> Features);
