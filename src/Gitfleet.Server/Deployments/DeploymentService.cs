@@ -225,6 +225,11 @@ internal sealed class DeploymentService(
         await store.SaveLogAsync(view.Device.Id, messagesJson, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Whether <paramref name="deploymentId"/> is one of the device's deployments and not finished (control-map requests).</summary>
+    public async Task<bool> IsUnfinishedAsync(string deviceId, string deploymentId, CancellationToken cancellationToken) =>
+        await store.GetDeviceDeploymentAsync(deploymentId, deviceId, cancellationToken).ConfigureAwait(false) is { } view
+        && !DeviceDeploymentStatus.IsFinished(view.Device.Status);
+
     /// <summary>Aborts a deployment; its devices find out at their next report (409) or check-in.</summary>
     public async Task AbortAsync(string deploymentId, CancellationToken cancellationToken)
     {

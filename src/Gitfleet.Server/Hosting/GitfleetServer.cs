@@ -157,6 +157,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton<DownloadLinks>();
             builder.Services.AddSingleton<ArtifactService>();
             builder.Services.AddSingleton<DeploymentService>();
+            builder.Services.AddSingleton<InstallHolds>();
             builder.Services.AddSingleton<FactsWriter>();
             builder.Services.AddSingleton(provides);
             builder.Services.AddSingleton<CheckInFlusher>();
