@@ -34,9 +34,7 @@ public sealed class InvalidTextProcessTests
     public async Task A_device_sending_invalid_text_cannot_break_fleet_reads_or_the_git_watcher()
     {
         using var repository = new GitTestRepository();
-        repository.Write("README.md", "fleet\n");
-        repository.Commit("Empty fleet");
-        await using var server = await ServerProcess.StartAsync(["--fleet-repo", repository.Path, "--fleet-branches", "main", "--fleet-poll-interval", "1s"]);
+        await using var server = await ServerProcess.StartWatchingAsync(repository);
         using var device = await server.AcceptedDeviceAsync();
         using (var clean = await device.SendAsync(HttpMethod.Put, "/api/devices/v1/inventory/device/attributes",
                    new[] { new { name = "device_type", value = "raspberrypi4" }, new { name = "artifact_name", value = "release-1" }, new { name = "note", value = "caf\u00e9 \U0001F680" } }))

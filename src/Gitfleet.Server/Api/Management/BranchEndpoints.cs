@@ -4,6 +4,7 @@ using System.Text.Json;
 using Gitfleet.Core.Fleet;
 using Gitfleet.Core.Reconcile;
 using Gitfleet.Server.Api.Authorization;
+using Gitfleet.Server.Api.Redaction;
 using Gitfleet.Server.Hosting;
 using Gitfleet.Server.Reconcile;
 using Gitfleet.Server.Security;
@@ -27,11 +28,14 @@ internal static class BranchEndpoints
         app.MapPost(Base + "/{branch}/target", SubmitAsync);
         app.MapGet(Base, async (RolloutEngine engine, CancellationToken cancellationToken) =>
         {
-            await engine.LoadAsync(cancellationToken).ConfigureAwait(false);
-            return Results.Json(engine.Statuses(), ReconcileJson.Context.IReadOnlyListBranchStatus);
+            var redactor = await SecretRedactor.CurrentAsync(engine, cancellationToken).ConfigureAwait(false);
+            return Results.Json(engine.Statuses().Select(redactor.Status).ToList(), ReconcileJson.Context.IReadOnlyListBranchStatus);
         });
         app.MapGet(Base + "/{branch}", async (string branch, RolloutEngine engine, CancellationToken cancellationToken) =>
-            Results.Json(await StatusAsync(engine, branch, cancellationToken).ConfigureAwait(false), ReconcileJson.Context.BranchStatus));
+        {
+            var redactor = await SecretRedactor.CurrentAsync(engine, cancellationToken).ConfigureAwait(false);
+            return Results.Json(redactor.Status(await StatusAsync(engine, branch, cancellationToken).ConfigureAwait(false)), ReconcileJson.Context.BranchStatus);
+        });
         app.MapPost(Base + "/{branch}/rollout/pause", (string branch, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(engine, branch, RolloutControl.Pause, cancellationToken))
             .RequireRole(Roles.Operator);
         app.MapPost(Base + "/{branch}/rollout/resume", (string branch, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(engine, branch, RolloutControl.Resume, cancellationToken))
@@ -84,8 +88,12 @@ internal static class BranchEndpoints
         return Results.Json(result, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
 
-    private static async Task<IResult> ControlAsync(RolloutEngine engine, string branch, RolloutControl control, CancellationToken cancellationToken) =>
-        Results.Json(await engine.ControlAsync(BranchName(branch), control, cancellationToken).ConfigureAwait(false), ReconcileJson.Context.BranchStatus);
+    private static async Task<IResult> ControlAsync(RolloutEngine engine, string branch, RolloutControl control, CancellationToken cancellationToken)
+    {
+        var status = await engine.ControlAsync(BranchName(branch), control, cancellationToken).ConfigureAwait(false);
+        var redactor = await SecretRedactor.CurrentAsync(engine, cancellationToken).ConfigureAwait(false);
+        return Results.Json(redactor.Status(status), ReconcileJson.Context.BranchStatus);
+    }
 
     private static async Task<IResult> GateAsync(string branch, HttpContext context, RolloutEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -105,7 +113,8 @@ internal static class BranchEndpoints
         }
 
         var status = await StatusAsync(engine, branch, cancellationToken).ConfigureAwait(false);
-        return Results.Json(Gate.Evaluate(status, commit, minSuccess, soak, time.GetUtcNow()), ReconcileJson.Context.GateResult);
+        var redactor = await SecretRedactor.CurrentAsync(engine, cancellationToken).ConfigureAwait(false);
+        return Results.Json(redactor.Gate(Gate.Evaluate(status, commit, minSuccess, soak, time.GetUtcNow())), ReconcileJson.Context.GateResult);
     }
 
     private static async Task<BranchStatus> StatusAsync(RolloutEngine engine, string branch, CancellationToken cancellationToken)
