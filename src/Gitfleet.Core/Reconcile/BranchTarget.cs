@@ -31,6 +31,9 @@ public sealed record BranchTarget
     /// <summary><c>paused: true</c> in gitfleet.yml: nothing new starts, devices not installing yet are held.</summary>
     public bool Paused { get; init; }
 
+    /// <summary>Set when the server made this target to revert a rollout: the commit it reverts, and why.</summary>
+    public TargetRevert? RevertOf { get; init; }
+
     /// <summary>Images installed even on devices that report them (<c>images.NAME.force</c>).</summary>
     public IReadOnlyList<string> ForcedImages { get; init => field = value ?? []; } = [];
 
@@ -49,6 +52,9 @@ public sealed record BranchTarget
     /// <summary>Devices the branch subscribes but leaves alone, with the reason (unknown to the server, no image, conflict ...).</summary>
     public IReadOnlyList<TargetProblem> Problems { get; init => field = value ?? []; } = [];
 }
+
+/// <summary>A rollout reverted by an abort rule: the commit it was rolling out, and the rule that tripped.</summary>
+public sealed record TargetRevert(string Commit, string Reason);
 
 /// <summary>A configuration as the server stores and deploys it. Keys in <see cref="SecretKeys"/> print as ***.</summary>
 public sealed record TargetConfiguration(IReadOnlyDictionary<string, string> Values, IReadOnlyList<string> SecretKeys);

@@ -39,6 +39,15 @@ public static partial class RolloutPlanner
         return (timedOut, wake);
     }
 
+    /// <summary>The current wave and how its devices ended so far: what resuming a rollout an abort rule paused acknowledges.</summary>
+    public static (int Wave, WaveOutcomes Outcomes) CurrentWaveOutcomes(RolloutInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var devices = Order(input.Devices, input.Seed);
+        var wave = Math.Min(input.Progress.Wave, input.Policy.Waves.Count - 1);
+        return (wave, Outcomes(input.Policy, devices, wave, devices.Count));
+    }
+
     /// <summary>
     /// The abort rules on the current wave's devices (those the wave adds), each counted by the outcome of its last
     /// attempt (a failed device waiting for its retry counts as failed).
@@ -50,6 +59,11 @@ public static partial class RolloutPlanner
             return null;
         }
 
+        return AbortCriteria.Judge(policy.Abort, Outcomes(policy, devices, wave, total), progress.AcknowledgedWave == wave ? progress.AcknowledgedOutcomes : null);
+    }
+
+    private static WaveOutcomes Outcomes(RolloutPolicy policy, List<RolloutDevice> devices, int wave, int total)
+    {
         var outcomes = WaveOutcomes.None;
         for (var i = WaveSize(policy, wave - 1, total); i < WaveSize(policy, wave, total); i++)
         {
@@ -61,7 +75,7 @@ public static partial class RolloutPlanner
             };
         }
 
-        return AbortCriteria.Judge(policy.Abort, outcomes, progress.AcknowledgedWave == wave ? progress.AcknowledgedOutcomes : null);
+        return outcomes;
     }
 
     /// <summary>Devices of completed waves (the first <paramref name="completed"/>) still in progress and online.</summary>

@@ -74,13 +74,32 @@ public static partial class RolloutPlanner
             new()
             {
                 Schedule = schedule ?? [], Progress = p, Phase = phase, Message = message, Counts = counts, WaveSize = waveSize,
-                WakeAt = Earliest(wake, timeoutWake, explained?.Wake), TimedOut = timedOut, Response = response,
+                // A timed-out device is retried by the next decision (its deployment is aborted first): decide again at once.
+                WakeAt = Earliest(wake, timeoutWake, explained?.Wake, timedOut.Count > 0 ? now : null), TimedOut = timedOut, Response = response,
                 Waits = explained?.Waits ?? new Dictionary<string, DeviceWait>(), Held = explained?.Held ?? 0,
             };
 
         if (progress.Aborted)
         {
             return Decision(progress, RolloutPhase.Aborted, "aborted: nothing new is scheduled") with { TimedOut = [] };
+        }
+
+        // Abort rules judge the wave even when its last devices just finished (a revert must still come).
+        var wave = Math.Min(progress.Wave, policy.Waves.Count - 1);
+        if (!progress.Paused && progress.CompletedAt is null && Judge(policy, devices, wave, total, progress) is { } verdict)
+        {
+            var reason = "abort rule: " + verdict.Describe();
+            switch (verdict.Rule.Action)
+            {
+                case AbortAction.Pause:
+                    progress = progress with { Paused = true, PauseReason = reason };
+                    var held = WaitExplanation.Explain(devices, windows, new DeviceWait(WaitReason.Paused, null, reason), 0, IsDone, paused: true);
+                    return Decision(progress, RolloutPhase.Paused, $"paused: {reason}; resume to continue", held, response: verdict);
+                default:
+                    var aborted = progress with { Aborted = true, Paused = false, PauseReason = reason, RevertRequested = verdict.Rule.Action == AbortAction.Revert };
+                    var then = verdict.Rule.Action == AbortAction.Revert ? "; the devices go back to the last good commit" : "";
+                    return Decision(aborted, RolloutPhase.Aborted, $"aborted by an {reason}{then}", response: verdict) with { TimedOut = [] };
+            }
         }
 
         if (total == 0 || devices.All(IsDone))
@@ -103,23 +122,6 @@ public static partial class RolloutPlanner
             if (newFailures >= limit)
             {
                 progress = progress with { Paused = true, PauseReason = $"{failedForGood} of {total} devices failed (threshold {threshold})" };
-            }
-        }
-
-        var wave = Math.Min(progress.Wave, policy.Waves.Count - 1);
-        if (!progress.Paused && Judge(policy, devices, wave, total, progress) is { } verdict)
-        {
-            var reason = "abort rule: " + verdict.Describe();
-            switch (verdict.Rule.Action)
-            {
-                case AbortAction.Pause:
-                    progress = progress with { Paused = true, PauseReason = reason };
-                    var held = WaitExplanation.Explain(devices, windows, new DeviceWait(WaitReason.Paused, null, reason), 0, IsDone, paused: true);
-                    return Decision(progress, RolloutPhase.Paused, $"paused: {reason}; resume to continue", held, response: verdict);
-                default:
-                    var aborted = progress with { Aborted = true, Paused = false, PauseReason = reason, RevertRequested = verdict.Rule.Action == AbortAction.Revert };
-                    var then = verdict.Rule.Action == AbortAction.Revert ? "; the devices go back to the last good commit" : "";
-                    return Decision(aborted, RolloutPhase.Aborted, $"aborted by an {reason}{then}", response: verdict) with { TimedOut = [] };
             }
         }
 

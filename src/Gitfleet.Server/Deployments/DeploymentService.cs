@@ -20,6 +20,7 @@ internal sealed class DeploymentService(
     DeviceRegistry registry,
     DownloadLinks links,
     ArtifactService artifacts,
+    InstallHolds holds,
     ServerOptions options,
     TimeProvider time)
 {
@@ -167,7 +168,8 @@ internal sealed class DeploymentService(
             }
 
             var (row, deployment) = (next.Device, next.Deployment);
-            if (row.Status == DeviceDeploymentStatus.Pending && row.Attempts == 0 && installedArtifact == deployment.ArtifactName)
+            if (row.Status == DeviceDeploymentStatus.Pending && row.Attempts == 0 && installedArtifact == deployment.ArtifactName
+                && !holds.IsForced(deployment.Trace?.Branch, deployment.ArtifactName))
             {
                 await FinishAsync(row, DeviceDeploymentStatus.AlreadyInstalled, generation, cancellationToken).ConfigureAwait(false);
                 continue;

@@ -21,16 +21,24 @@ internal readonly record struct InstallGate(bool Gated, bool Held, DateTimeOffse
 /// </summary>
 internal sealed class InstallHolds(TimeProvider time)
 {
+    private static readonly IReadOnlySet<string> EmptySet = new HashSet<string>(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Board> boards = new(StringComparer.Ordinal);
 
-    /// <summary>A branch's devices and their calendar keys (devices without a key are not gated), for a target generation.</summary>
-    public void PublishTarget(string branch, long generation, IReadOnlyDictionary<string, MaintenanceCalendar> calendars, IReadOnlyDictionary<string, string> deviceKeys)
+    /// <summary>
+    /// A branch's devices and their calendar keys (devices without a key are not gated) for a target generation, and
+    /// the images its rollouts install even where devices report them (<c>images.NAME.force</c>).
+    /// </summary>
+    public void PublishTarget(string branch, long generation, IReadOnlyDictionary<string, MaintenanceCalendar> calendars, IReadOnlyDictionary<string, string> deviceKeys, IReadOnlySet<string>? forced = null)
     {
         ArgumentNullException.ThrowIfNull(calendars);
         ArgumentNullException.ThrowIfNull(deviceKeys);
         var paused = boards.TryGetValue(branch, out var previous) && previous.Paused;
-        boards[branch] = new Board(generation, calendars, deviceKeys) { Paused = paused };
+        boards[branch] = new Board(generation, calendars, deviceKeys) { Paused = paused, Forced = forced ?? EmptySet };
     }
+
+    /// <summary>Whether a deployment the reconciler made for <paramref name="branch"/> installs <paramref name="image"/> even where the device reports it.</summary>
+    public bool IsForced(string? branch, string image) =>
+        branch is not null && boards.TryGetValue(branch, out var board) && board.Forced.Contains(image);
 
     /// <summary>The generation of the target whose windows are published for <paramref name="branch"/>, or -1.</summary>
     public long PublishedGeneration(string branch) => boards.TryGetValue(branch, out var board) ? board.Generation : -1;
@@ -68,6 +76,8 @@ internal sealed class InstallHolds(TimeProvider time)
         public long Generation { get; } = generation;
 
         public IReadOnlyDictionary<string, string> Keys { get; } = keys;
+
+        public IReadOnlySet<string> Forced { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
         public bool Paused
         {

@@ -37,7 +37,7 @@ public sealed class ControlMapProtocolTests
         modern.PausedDeployment.ShouldBe(deployment);
         modern.Reports.ShouldBe(["downloading", "pause_before_installing"]);
         modern.Image.ShouldBe("image-1", "downloaded, not installed");
-        (await CheckInV1Async(legacy)).ShouldBe(HttpStatusCode.NoContent, "a client without control maps waits for the window");
+        (await legacy.CheckInV1Async()).ShouldBe(HttpStatusCode.NoContent, "a client without control maps waits for the window");
         (await free.CheckInAsync()).ShouldBe(deployment);
         free.Image.ShouldBe("image-2", "a device without windows installs at once, without a map");
 
@@ -49,7 +49,7 @@ public sealed class ControlMapProtocolTests
         (await modern.CheckInAsync()).ShouldBe(deployment);
         modern.Image.ShouldBe("image-2", "the window opened: the next map says continue");
         modern.PausedDeployment.ShouldBeNull();
-        (await CheckInV1Async(legacy)).ShouldBe(HttpStatusCode.OK, "inside the window the v1 client is offered the deployment");
+        (await legacy.CheckInV1Async()).ShouldBe(HttpStatusCode.OK, "inside the window the v1 client is offered the deployment");
     }
 
     [Fact]
@@ -94,13 +94,5 @@ public sealed class ControlMapProtocolTests
     {
         var devices = await harness.Admin.GetFromJsonAsync<JsonElement>($"/api/management/v1/deployments/deployments/{deployment}/devices");
         return devices.EnumerateArray().Select(d => d.GetProperty("status").GetString()!).ToList();
-    }
-
-    /// <summary>A check-in through the v1 endpoint, as clients without control maps send it.</summary>
-    private static async Task<HttpStatusCode> CheckInV1Async(FleetDevice device)
-    {
-        using var next = await device.Simulated.SendAsync(HttpMethod.Post, "/api/devices/v1/deployments/device/deployments/next",
-            new Dictionary<string, string> { ["artifact_name"] = device.ArtifactName, ["device_type"] = device.DeviceType });
-        return next.StatusCode;
     }
 }

@@ -181,6 +181,14 @@ public sealed class FleetDevice : IDisposable
         return deploymentId;
     }
 
+    /// <summary>A check-in through the v1 endpoint (no control maps, as Mender 4.x clients ask): the status only, nothing installed.</summary>
+    public async Task<HttpStatusCode> CheckInV1Async()
+    {
+        using var next = await Simulated.SendAsync(HttpMethod.Post, "/api/devices/v1/deployments/device/deployments/next",
+            new Dictionary<string, string> { ["artifact_name"] = ArtifactName, ["device_type"] = DeviceType });
+        return next.StatusCode;
+    }
+
     /// <summary>Checks in until nothing is offered; returns the deployments it went through.</summary>
     public async Task<List<string>> ConvergeAsync(int max = 6)
     {
