@@ -40,6 +40,13 @@ public static class YamlLoader
             diagnostics.Add(Diagnostic.Error(e.Code, e.Location, e.Message));
             return null;
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's parser fails a few malformed streams with an internal-state error instead of a YamlException
+            // (found by the fuzz tests: "The scanner should contain no more tokens."): still a syntax error of this file.
+            diagnostics.Add(Diagnostic.Error(DiagnosticCodes.YamlSyntax, builder.LastLocation ?? SourceLocation.OfFile(file), $"YAML syntax error: {e.Message}"));
+            return null;
+        }
     }
 
     /// <summary>YAML 1.1 typing of plain scalars, as PyYAML (and so Ansible) does it.</summary>

@@ -19,11 +19,15 @@ internal sealed class YamlTreeBuilder(string file, YamlBudget budget, List<Diagn
     private long events;
     private object? root;
 
+    /// <summary>Where the last event the parser produced started (for errors the parser reports without a position).</summary>
+    public SourceLocation? LastLocation { get; private set; }
+
     public object? Build(IParser parser)
     {
         var documents = 0;
         while (parser.MoveNext())
         {
+            LastLocation = Location(parser.Current!.Start);
             if (++events % 4096 == 0)
             {
                 budget.CancellationToken.ThrowIfCancellationRequested();

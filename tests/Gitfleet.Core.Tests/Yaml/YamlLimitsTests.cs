@@ -124,6 +124,8 @@ public sealed class YamlLimitsTests
     [InlineData("a: 1\na: 2\n", DiagnosticCodes.YamlSyntax, "group_vars/all.yml:2:1: error: duplicate key 'a' (first at line 1)")]
     [InlineData("a: 1\n---\nb: 2\n", DiagnosticCodes.YamlSyntax, "group_vars/all.yml:3:1: error: a fleet file holds one YAML document; found a second one")]
     [InlineData("? [x]\n: 1\nb: 2\n", DiagnosticCodes.WrongType, "group_vars/all.yml:1:3: error: mapping keys must be plain strings")]
+    [InlineData("...\n*b\n", DiagnosticCodes.YamlSyntax, "group_vars/all.yml:1:1: error: YAML syntax error: The scanner should contain no more tokens.")]
+    [InlineData("#c\n...\n- x\n", DiagnosticCodes.YamlSyntax, "group_vars/all.yml:")]
     public void Malformed_structure_is_reported_where_it_is(string yaml, string code, string expected) =>
         LoadOne("group_vars/all.yml", yaml).Single(code).ToString().ShouldStartWith(expected);
 
