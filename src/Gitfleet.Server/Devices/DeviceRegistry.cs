@@ -16,6 +16,9 @@ public sealed class DeviceRegistry
 
     public int Count => devices.Count;
 
+    /// <summary>Told (device id, previous status or null for a new device, new status) when a device's status changes: admission notifications.</summary>
+    public event Action<string, string?, string>? StatusChanged;
+
     public void Set(string deviceId, string status, DateTimeOffset? lastCheckIn = null)
     {
         if (!Guid.TryParse(deviceId, out var id))
@@ -23,8 +26,19 @@ public sealed class DeviceRegistry
             return;
         }
 
-        var entry = devices.GetOrAdd(id, _ => new Entry());
+        var created = false;
+        var entry = devices.GetOrAdd(id, _ =>
+        {
+            created = true;
+            return new Entry();
+        });
+        var previous = created ? null : entry.Status;
         entry.Status = status;
+        if (previous != entry.Status)
+        {
+            StatusChanged?.Invoke(deviceId, previous, entry.Status);
+        }
+
         if (lastCheckIn is { } checkIn)
         {
             entry.LastCheckInTicks = checkIn.UtcTicks;
@@ -36,6 +50,19 @@ public sealed class DeviceRegistry
         if (Guid.TryParse(deviceId, out var id))
         {
             devices.TryRemove(id, out _);
+        }
+    }
+
+    /// <summary>The digest of the inventory the store holds for the device (0: unknown).</summary>
+    public ulong InventoryDigest(string deviceId) =>
+        Guid.TryParse(deviceId, out var id) && devices.TryGetValue(id, out var entry) ? Volatile.Read(ref entry.InventoryDigest) : 0;
+
+    /// <summary>Call after an inventory write committed (0 when the stored inventory's digest is unknown, after a PATCH).</summary>
+    public void SetInventoryDigest(string deviceId, ulong digest)
+    {
+        if (Guid.TryParse(deviceId, out var id) && devices.TryGetValue(id, out var entry))
+        {
+            Volatile.Write(ref entry.InventoryDigest, digest);
         }
     }
 
@@ -133,6 +160,7 @@ public sealed class DeviceRegistry
         public long LastCheckInTicks;
         public int Dirty;
         public long Generation;
+        public ulong InventoryDigest;
         public volatile bool HasPending;
 
         /// <summary>Interned so the hot path compares references.</summary>

@@ -46,9 +46,9 @@ internal sealed partial class RolloutEngine
     {
         if (decision.Phase == RolloutPhase.Completed && decision.Counts.Failed == 0 && runtime.GoodGeneration != target.Generation && target.RevertOf is null)
         {
-            if (await store.GetTargetJsonAsync(runtime.Branch, cancellationToken).ConfigureAwait(false) is { } json)
+            if (await store.GetTargetAsync(runtime.Branch, cancellationToken).ConfigureAwait(false) is { } applied)
             {
-                await store.SaveGoodTargetAsync(new GoodTarget(runtime.Branch, target.Generation, target.Commit.Sha, json), now, cancellationToken).ConfigureAwait(false);
+                await store.SaveGoodTargetAsync(new GoodTarget(runtime.Branch, target.Generation, target.Commit.Sha, applied), now, cancellationToken).ConfigureAwait(false);
             }
 
             runtime.GoodGeneration = target.Generation;
@@ -70,12 +70,13 @@ internal sealed partial class RolloutEngine
     private async Task RevertAsync(BranchRuntime runtime, TargetIndex target, RolloutWork work, string reason, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var good = await store.GetGoodTargetAsync(runtime.Branch, cancellationToken).ConfigureAwait(false);
-        if (good is null || good.CommitSha == target.Commit.Sha || JsonSerializer.Deserialize(good.Json, ReconcileJson.Context.BranchTarget) is not { } last)
+        if (good is null || good.CommitSha == target.Commit.Sha)
         {
             LogNothingToRevertTo(runtime.Branch, target.Commit.ShortSha);
             return;
         }
 
+        var last = good.Target;
         var devices = work.Rows.Keys.ToHashSet(StringComparer.Ordinal);
         var policy = last.Policy.ToPolicy() with { Abort = [] };
         var revert = last with
@@ -89,7 +90,7 @@ internal sealed partial class RolloutEngine
         var json = JsonSerializer.Serialize(revert, ReconcileJson.Context.BranchTarget);
         var digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
         var record = await store.SaveRevertTargetAsync(
-            new NewBranchTarget(runtime.Branch, revert.Commit, revert.ContentHash, digest, json, now) { LastSeenCommit = runtime.Record?.LastSeenCommit ?? target.Commit.Sha },
+            new NewBranchTarget(runtime.Branch, revert.Commit, revert.ContentHash, digest, revert, now) { LastSeenCommit = runtime.Record?.LastSeenCommit ?? target.Commit.Sha },
             target.Commit.Sha, cancellationToken).ConfigureAwait(false);
         runtime.Target = new TargetIndex(revert, record.TargetGeneration);
         runtime.Record = record;

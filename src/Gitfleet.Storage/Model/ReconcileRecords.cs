@@ -41,7 +41,7 @@ public sealed record BranchRecord
 }
 
 /// <summary>The target of a branch's last rollout that completed with no failed device: what a revert goes back to.</summary>
-public sealed record GoodTarget(string Branch, long Generation, string CommitSha, string Json);
+public sealed record GoodTarget(string Branch, long Generation, string CommitSha, Gitfleet.Core.Reconcile.BranchTarget Target);
 
 /// <summary>One device of a branch's rollout, with the deployments of its current attempt.</summary>
 public sealed record RolloutDeviceRecord(
@@ -52,8 +52,8 @@ public sealed record RolloutDeviceRecord(
     string? LastError,
     DateTimeOffset ChangedAt);
 
-/// <summary>A new target for a branch, stored as its applied target (the JSON holds secret values).</summary>
-public sealed record NewBranchTarget(string Branch, CommitInfo Commit, string ContentHash, string Digest, string Json, DateTimeOffset Now)
+/// <summary>A new target for a branch, stored as its applied target (it holds secret values).</summary>
+public sealed record NewBranchTarget(string Branch, CommitInfo Commit, string ContentHash, string Digest, Gitfleet.Core.Reconcile.BranchTarget Target, DateTimeOffset Now)
 {
     /// <summary>The newest commit seen on the branch when it differs from the target's (a revert target: the reverted commit).</summary>
     public string? LastSeenCommit { get; init; }
@@ -63,7 +63,7 @@ public sealed record NewBranchTarget(string Branch, CommitInfo Commit, string Co
 public sealed record DevicePart(string DeploymentId, string DeviceId);
 
 /// <summary>A device's configured (desired) configuration, written with the deployment that carries it.</summary>
-public sealed record ConfiguredWrite(string DeviceId, string ConfigurationJson, string DeploymentId);
+public sealed record ConfiguredWrite(string DeviceId, IReadOnlyDictionary<string, string> Configuration, string DeploymentId);
 
 /// <summary>
 /// Everything one rollout decision changes, written in one transaction: new deployments (in order: an OS
