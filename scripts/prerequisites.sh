@@ -5,9 +5,10 @@ set -euo pipefail
 
 # Debian packages: git for the fleet repository, the real Mender tools for end-to-end tests,
 # ansible-core for the device playbook hook and the precedence tests, dpkg-dev to build the device .deb,
-# prometheus for promtool (alert rule tests), chromium for the dashboard's browser tests,
-# postgresql (15) and haproxy for the PostgreSQL store and the cluster tests (the harness starts both itself).
-GITFLEET_APT_PACKAGES=(git prometheus chromium mender-client mender-artifact mender-cli ansible-core dpkg-dev fakeroot openssl ca-certificates curl python3 sqlite3 util-linux dbus postgresql haproxy)
+# tzdata for maintenance windows in IANA time zones, prometheus for promtool (alert rule tests), chromium for the
+# dashboard's browser tests, postgresql (15) and haproxy for the PostgreSQL store and the cluster tests (the harness
+# starts both itself).
+GITFLEET_APT_PACKAGES=(git prometheus chromium mender-client mender-artifact mender-cli ansible-core dpkg-dev fakeroot openssl ca-certificates curl python3 sqlite3 util-linux dbus tzdata postgresql haproxy)
 
 missing=()
 for package in "${GITFLEET_APT_PACKAGES[@]}"; do

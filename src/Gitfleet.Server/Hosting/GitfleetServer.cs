@@ -189,6 +189,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton(devices);
             builder.Services.AddSingleton<AccessTokenService>();
             builder.Services.AddSingleton<DeploymentService>();
+            builder.Services.AddSingleton<InstallHolds>();
             builder.Services.AddSingleton<FactsWriter>();
             builder.Services.AddSingleton(provides);
             builder.Services.AddSingleton<CheckInFlusher>();
