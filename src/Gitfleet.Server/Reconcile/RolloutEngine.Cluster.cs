@@ -10,7 +10,8 @@ internal sealed partial class RolloutEngine
     /// Re-reads every branch's record (and its target, when its generation changed) from the store, under the
     /// engine's lock: a follower keeps its statuses current as the leader's decisions and other replicas'
     /// submissions arrive through the change feed, and a replica that becomes leader (<paramref name="forgetObserved"/>)
-    /// drops whatever it cached, since another leader may have decided since.
+    /// drops whatever it cached, since another leader may have decided since. The install holds (maintenance windows,
+    /// pause) follow, so a follower holds and releases gated devices as the leader does.
     /// </summary>
     public async Task RefreshAsync(bool forgetObserved, CancellationToken cancellationToken)
     {
@@ -38,6 +39,13 @@ internal sealed partial class RolloutEngine
                     && await store.GetTargetAsync(record.Branch, cancellationToken).ConfigureAwait(false) is { } target)
                 {
                     runtime.Target = new TargetIndex(target, record.TargetGeneration);
+                }
+
+                // The device API answers installs from memory on every replica: the leader's windows and pause here too.
+                if (runtime.Target is { } index)
+                {
+                    PublishHolds(runtime, index);
+                    holds.SetPaused(record.Branch, record.Progress.Paused);
                 }
             }
 
