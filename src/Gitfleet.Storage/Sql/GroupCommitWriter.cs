@@ -109,19 +109,26 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
             using var writer = await enterWriter(stopping.Token).ConfigureAwait(false);
             connection ??= await open(stopping.Token).ConfigureAwait(false);
             await using var transaction = await connection.BeginTransactionAsync(stopping.Token).ConfigureAwait(false);
+            // One command per savepoint statement for the whole batch: each is prepared once, not twice per write.
+            await using var savepoint = Command(connection, transaction, "SAVEPOINT w");
+            await using var release = Command(connection, transaction, "RELEASE w");
             foreach (var write in batch)
             {
-                await ExecuteAsync(connection, transaction, "SAVEPOINT w").ConfigureAwait(false);
+                await savepoint.ExecuteNonQueryAsync().ConfigureAwait(false);
                 try
                 {
                     await write.RunAsync(connection, transaction).ConfigureAwait(false);
-                    await ExecuteAsync(connection, transaction, "RELEASE w").ConfigureAwait(false);
+                    await release.ExecuteNonQueryAsync().ConfigureAwait(false);
                     done.Add(write);
                 }
                 catch (Exception e)
                 {
-                    await ExecuteAsync(connection, transaction, "ROLLBACK TO w").ConfigureAwait(false);
-                    await ExecuteAsync(connection, transaction, "RELEASE w").ConfigureAwait(false);
+                    await using (var rollback = Command(connection, transaction, "ROLLBACK TO w"))
+                    {
+                        await rollback.ExecuteNonQueryAsync().ConfigureAwait(false);
+                    }
+
+                    await release.ExecuteNonQueryAsync().ConfigureAwait(false);
                     write.Fail(e);
                 }
             }
@@ -153,12 +160,12 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         }
     }
 
-    private static async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql)
+    private static DbCommand Command(DbConnection connection, DbTransaction transaction, string sql)
     {
-        await using var command = connection.CreateCommand();
+        var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
-        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        return command;
     }
 
     private interface IWrite
