@@ -109,26 +109,19 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
             using var writer = await enterWriter(stopping.Token).ConfigureAwait(false);
             connection ??= await open(stopping.Token).ConfigureAwait(false);
             await using var transaction = await connection.BeginTransactionAsync(stopping.Token).ConfigureAwait(false);
-            // One command per savepoint statement for the whole batch: each is prepared once, not twice per write.
-            await using var savepoint = Command(connection, transaction, "SAVEPOINT w");
-            await using var release = Command(connection, transaction, "RELEASE w");
             foreach (var write in batch)
             {
-                await savepoint.ExecuteNonQueryAsync().ConfigureAwait(false);
+                await ExecuteAsync(connection, transaction, "SAVEPOINT w").ConfigureAwait(false);
                 try
                 {
                     await write.RunAsync(connection, transaction).ConfigureAwait(false);
-                    await release.ExecuteNonQueryAsync().ConfigureAwait(false);
+                    await ExecuteAsync(connection, transaction, "RELEASE w").ConfigureAwait(false);
                     done.Add(write);
                 }
                 catch (Exception e)
                 {
-                    await using (var rollback = Command(connection, transaction, "ROLLBACK TO w"))
-                    {
-                        await rollback.ExecuteNonQueryAsync().ConfigureAwait(false);
-                    }
-
-                    await release.ExecuteNonQueryAsync().ConfigureAwait(false);
+                    await ExecuteAsync(connection, transaction, "ROLLBACK TO w").ConfigureAwait(false);
+                    await ExecuteAsync(connection, transaction, "RELEASE w").ConfigureAwait(false);
                     write.Fail(e);
                 }
             }
@@ -160,12 +153,12 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         }
     }
 
-    private static DbCommand Command(DbConnection connection, DbTransaction transaction, string sql)
+    private static async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql)
     {
-        var command = connection.CreateCommand();
+        await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
-        return command;
+        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
     private interface IWrite
