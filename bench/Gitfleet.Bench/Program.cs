@@ -1,4 +1,5 @@
 using Gitfleet.Bench;
+using Gitfleet.Bench.Fleet;
 
 return args switch
 {
