@@ -35,10 +35,10 @@ for devices in $sizes; do
   fi
 
   if [ -n "${BASELINE:-}" ]; then
+    # The baseline runs first so that it creates the base store (an older build may not read a newer schema).
     echo "reconcile: $devices devices, $runs runs, baseline ($BASELINE)"
-    rm -f "$work/base.db"   # each build makes its own base (the same devices, planned by that build)
     dotnet "$BASELINE/Gitfleet.Bench.dll" reconcile "$work" "$(git -C "$work/fleet" rev-parse main)" "$(git -C "$work/fleet" rev-parse change)" "$runs"
-    rm -rf "$work/data" "$work/base.db"
+    rm -rf "$work/data"
   fi
   echo "reconcile: $devices devices, $runs runs"
   dotnet "$bench" reconcile "$work" "$(git -C "$work/fleet" rev-parse main)" "$(git -C "$work/fleet" rev-parse change)" "$runs"

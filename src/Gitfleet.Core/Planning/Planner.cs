@@ -49,13 +49,6 @@ public static class Planner
         return new Plan(request.Branch, request.Revision.Commit, devices, Summarize(devices, members.Unmanaged));
     }
 
-    /// <summary>The device keys whose git subscription (at this revision) is the given branch.</summary>
-    public static IReadOnlySet<string> Claims(FleetMembers members, string branch)
-    {
-        ArgumentNullException.ThrowIfNull(members);
-        return members.Members.Where(m => m.GitBranch == branch).Select(m => m.Key).ToHashSet(StringComparer.Ordinal);
-    }
-
     private static DevicePlan PlanDevice(FleetMember member, PlanRequest request, DesiredStateBuilder builder)
     {
         var plan = new DevicePlan
