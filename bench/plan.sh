@@ -41,7 +41,7 @@ plan_once() {
     --facts "$work/fleet-facts.json" --json >"$work/$2.json" 2>"$work/timings.txt" || true   # plan exits 2: changes planned
   read -r _ wall rss user sys < <(tail -n 1 "$work/time.txt")
   echo "$wall $rss" >>"$work/$2.results"
-  phases=$(awk '/^timing:/ {name=$2; for (f=3; f<=NF-6; f++) name=name " " $f; printf "%s%s %.2f s", sep, name, $(NF-5)/1000; sep="; "}' "$work/timings.txt")
+  phases=$(awk '/^timing:/ {name=$2; for (f=3; f<=NF-9; f++) name=name " " $f; printf "%s%s %.2f s (CPU %.2f)", sep, name, $(NF-8)/1000, $(NF-5)/1000; sep="; "}' "$work/timings.txt")
   echo "  run $i, $2: $wall s wall, $(awk -v u="$user" -v s="$sys" 'BEGIN {print u+s}') s CPU, $(( rss / 1024 )) MiB peak RSS ($phases)"
 }
 

@@ -45,12 +45,13 @@ internal static class Measure
         return 0;
     }
 
-    /// <summary>Loads a working tree and a facts file once, then times membership and planning separately.</summary>
-    public static int Plan(string repository, string file, string branch)
+    /// <summary>Loads a working tree and a facts file once, then times membership and planning separately (warm, CPU time).</summary>
+    public static async Task<int> PlanAsync(string repository, string file, string branch, int runs)
     {
         var revision = FleetLoader.Load(ReadTree(repository)).Revision ?? throw new InvalidOperationException("the repository does not validate");
-        var facts = FactsDocument.Parse(File.ReadAllBytes(file)).Devices;
-        for (var run = 0; run < 5; run++)
+        await using var stream = File.OpenRead(file);
+        var facts = (await FactsDocument.ReadAsync(stream, PlanningFacts.Projection([revision]), CancellationToken.None)).Devices;
+        for (var run = 0; run < runs; run++)
         {
             var (membersCpu, members) = Time(() => FleetMembership.Resolve(revision, facts));
             var (planCpu, plan) = Time(() => Planner.Plan(new PlanRequest { Branch = branch, Revision = revision, Facts = facts, Members = members, Secrets = _ => "bench-token" }));
@@ -63,7 +64,10 @@ internal static class Measure
     private static (TimeSpan Cpu, T Result) Time<T>(Func<T> action)
     {
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var (gen0, gen1, gen2, pause) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+        var allocated = GC.GetTotalAllocatedBytes();
         var result = action();
+        Console.Write($"[GCs {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}, pauses {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms, allocated {(GC.GetTotalAllocatedBytes() - allocated) / 1048576} MiB] ");
         return (Process.GetCurrentProcess().TotalProcessorTime - cpu, result);
     }
 

@@ -21,6 +21,7 @@ internal sealed class DeviceParser(FactsProjection projection)
     private readonly Dictionary<int, CompactStringMap> maps = [];
 
     /// <summary>Parses the device objects of a batch, in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public DeviceFacts[] Parse(DeviceBatch batch)
     {
         var devices = new DeviceFacts[batch.Segments.Count];
@@ -36,6 +37,7 @@ internal sealed class DeviceParser(FactsProjection projection)
     }
 
     /// <summary>Reads one device object; the cursor stands on its start.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public DeviceFacts Parse(ref JsonCursor cursor, int index)
     {
         if (cursor.Kind() != JsonTokenType.StartObject)
@@ -169,6 +171,7 @@ internal sealed class DeviceParser(FactsProjection projection)
         return list;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private CompactStringMap? ReadMap(ref JsonCursor cursor, string what, KeyFilter keep)
     {
         if (cursor.NullOr(JsonTokenType.StartObject, $"\"{what}\" must be an object of strings"))
@@ -220,6 +223,7 @@ internal sealed class DeviceParser(FactsProjection projection)
         return Shared(scratch);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private CompactStringMap Shared(List<KeyValuePair<string, string>> entries)
     {
         if (entries.Count == 0)
@@ -301,6 +305,7 @@ internal sealed class DeviceParser(FactsProjection projection)
             keys = keep?.Select(Encoding.UTF8.GetBytes).ToArray();
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Keeps(ReadOnlySpan<byte> name)
         {
             if (keys is null)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -269,6 +270,7 @@ internal sealed class DeviceSplitter(Action<DeviceBatch> emit)
     /// Inside a device object: follows strings and brackets until the object closes, 64 bytes at a time where the
     /// block has no escape and no comment (<see cref="Blocks"/>), one string or bracket at a time elsewhere.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int ScanDevice(ReadOnlySpan<byte> chunk, int pos)
     {
         while (pos < chunk.Length)
@@ -297,6 +299,7 @@ internal sealed class DeviceSplitter(Action<DeviceBatch> emit)
     /// strings as the prefix XOR of the quotes, and the nesting from counts, walking brackets one by one only in
     /// the block where the object may close. Stops before a block it cannot do this way.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Blocks(ReadOnlySpan<byte> chunk, int pos, out bool ended)
     {
         ended = false;
@@ -366,6 +369,7 @@ internal sealed class DeviceSplitter(Action<DeviceBatch> emit)
     }
 
     /// <summary>One string or bracket at a time, up to <paramref name="limit"/>; true in <paramref name="ended"/> when the object closed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Scalar(ReadOnlySpan<byte> chunk, int pos, int limit, out bool ended)
     {
         ended = false;

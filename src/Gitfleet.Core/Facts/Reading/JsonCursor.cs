@@ -1,4 +1,7 @@
-using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Json;
 
@@ -13,10 +16,6 @@ namespace Gitfleet.Core.Facts.Reading;
 /// </summary>
 internal ref struct JsonCursor
 {
-    // What ends the plain run of a string: the closing quote, an escape, or a control character (invalid in JSON).
-    private static readonly SearchValues<byte> StringSpecial = SearchValues.Create(
-        "\"\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f"u8);
-
     private readonly ReadOnlySpan<byte> json;
     private readonly PositionMap map;
     private int pos;
@@ -33,12 +32,14 @@ internal ref struct JsonCursor
     public readonly int Position => pos;
 
     /// <summary>The next significant byte (after whitespace and comments), without taking it; 0 at the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public byte Peek()
     {
         SkipWhitespace();
         return pos < json.Length ? json[pos] : (byte)0;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Expect(byte b, string what)
     {
         if (Peek() != b)
@@ -53,6 +54,7 @@ internal ref struct JsonCursor
     /// After a member or an element: true when another one follows (a comma), false at the closing bracket, which is
     /// taken. A comma right before the closing bracket is allowed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Next(byte close)
     {
         var b = Peek();
@@ -91,6 +93,7 @@ internal ref struct JsonCursor
     }
 
     /// <summary>A member's name and the colon after it; escaped names are decoded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<byte> Name(out bool escaped)
     {
         if (Peek() != (byte)'"')
@@ -105,13 +108,14 @@ internal ref struct JsonCursor
     }
 
     /// <summary>The raw content of the string the cursor stands on (escapes still escaped), checked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<byte> String(out bool escaped)
     {
         var start = ++pos;
         escaped = false;
         while (true)
         {
-            var next = json[pos..].IndexOfAny(StringSpecial);
+            var next = StringSpecial(json[pos..]);
             if (next < 0)
             {
                 pos = json.Length;
@@ -237,6 +241,7 @@ internal ref struct JsonCursor
     }
 
     /// <summary>What kind of value the cursor stands on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public JsonTokenType Kind() => Peek() switch
     {
         (byte)'"' => JsonTokenType.String,
@@ -365,6 +370,7 @@ internal ref struct JsonCursor
         return b is >= 0x20 and < 0x7f ? $"'{(char)b}'" : $"byte 0x{b:x2}";
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SkipWhitespace()
     {
         while (pos < json.Length)
@@ -391,6 +397,41 @@ internal ref struct JsonCursor
                     return;
             }
         }
+    }
+
+    /// <summary>
+    /// Where the plain run of a string ends: the closing quote, an escape, or a control character (invalid in
+    /// JSON); -1 when none follows. 32 bytes at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int StringSpecial(ReadOnlySpan<byte> bytes)
+    {
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var start = ref MemoryMarshal.GetReference(bytes);
+            for (; i + 32 <= bytes.Length; i += 32)
+            {
+                var block = Vector256.LoadUnsafe(ref start, (nuint)i);
+                var special = Vector256.Equals(block, Vector256.Create((byte)'"')) | Vector256.Equals(block, Vector256.Create((byte)'\\'))
+                    | Vector256.LessThan(block, Vector256.Create((byte)0x20));
+                var bits = special.ExtractMostSignificantBits();
+                if (bits != 0)
+                {
+                    return i + BitOperations.TrailingZeroCount(bits);
+                }
+            }
+        }
+
+        for (; i < bytes.Length; i++)
+        {
+            if (bytes[i] is (byte)'"' or (byte)'\\' or < 0x20)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private bool Digits()

@@ -15,6 +15,7 @@ internal sealed class Utf8Interner
     private Entry[] entries = new Entry[1024];
     private int count;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public string Intern(ReadOnlySpan<byte> utf8)
     {
         if (utf8.Length > MaxLength)
