@@ -37,7 +37,12 @@ public sealed class BranchPlanner(FleetRepository repository)
     {
         var branches = await Repository.ListBranchesAsync(cancellationToken).ConfigureAwait(false);
         var snapshot = await Repository.ReadSnapshotAsync(reference, cancellationToken).ConfigureAwait(false);
-        return FleetLoader.Load(snapshot, new FleetLoadOptions { KnownBranches = branches.ToHashSet(StringComparer.Ordinal) });
+        return FleetLoader.Load(snapshot, new FleetLoadOptions
+        {
+            KnownBranches = branches.ToHashSet(StringComparer.Ordinal),
+            Clock = TimeProvider.System,
+            CancellationToken = cancellationToken,
+        });
     }
 
     /// <summary>
@@ -67,21 +72,31 @@ public sealed class BranchPlanner(FleetRepository repository)
     }
 
     /// <param name="onPhase">Called after each phase with its name (for timings).</param>
+    /// <param name="clock">Where template render time limits are read (the system clock when null).</param>
     public async Task<PlannedBranch> PlanAsync(
         string branch,
         FleetRevision revision,
         IReadOnlyList<DeviceFacts> facts,
         Func<string, string?> secrets,
         CancellationToken cancellationToken,
-        Action<string>? onPhase = null)
+        Action<string>? onPhase = null,
+        TimeProvider? clock = null)
     {
         var context = await PrepareAsync(branch, revision, cancellationToken).ConfigureAwait(false);
         onPhase?.Invoke("read other stage branches");
-        return Plan(context, facts, secrets, onPhase);
+        return Plan(context, facts, secrets, onPhase, clock, cancellationToken);
     }
 
     /// <summary>Plans a prepared branch against the facts (pure from here on).</summary>
-    public static PlannedBranch Plan(BranchContext context, IReadOnlyList<DeviceFacts> facts, Func<string, string?> secrets, Action<string>? onPhase = null)
+    /// <param name="clock">Where template render time limits are read (the system clock when null).</param>
+    /// <param name="cancellationToken">Stops a plan past its time budget (OperationCanceledException).</param>
+    public static PlannedBranch Plan(
+        BranchContext context,
+        IReadOnlyList<DeviceFacts> facts,
+        Func<string, string?> secrets,
+        Action<string>? onPhase = null,
+        TimeProvider? clock = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
         var (branch, revision) = (context.Branch, context.Revision);
@@ -111,6 +126,8 @@ public sealed class BranchPlanner(FleetRepository repository)
             Secrets = secrets,
             Members = members,
             OtherBranchClaims = claims,
+            Clock = clock ?? TimeProvider.System,
+            CancellationToken = cancellationToken,
         });
         onPhase?.Invoke("plan");
         return new PlannedBranch(plan, revision, members, notes);

@@ -54,7 +54,7 @@ internal static class ApplyCommand
             {
                 var context = await PlanCommand.PrepareAsync(access, branchName, revision, cancellationToken).ConfigureAwait(false);
                 var facts = await client.GetFactsAsync(context.Projection, cancellationToken).ConfigureAwait(false);
-                var planned = BranchPlanner.Plan(context, facts.Devices, console.Environment);
+                var planned = BranchPlanner.Plan(context, facts.Devices, console.Environment, cancellationToken: cancellationToken);
                 var plan = planned.Plan;
                 if (!parse.GetValue(json))
                 {

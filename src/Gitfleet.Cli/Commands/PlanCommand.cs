@@ -60,7 +60,7 @@ internal static class PlanCommand
                 ? await ReadFactsAsync(console, factsPath, context.Projection, cancellationToken).ConfigureAwait(false)
                 : await ReadServerFactsAsync(console, connection, parse, context.Projection, cancellationToken).ConfigureAwait(false);
             timer.Mark("read facts");
-            var planned = BranchPlanner.Plan(context, document.Devices, console.Environment, timer.Mark);
+            var planned = BranchPlanner.Plan(context, document.Devices, console.Environment, timer.Mark, cancellationToken: cancellationToken);
             var (plan, notes) = (planned.Plan, planned.Notes);
 
             if (parse.GetValue(json))

@@ -8,9 +8,15 @@ namespace Gitfleet.Core.Loading;
 /// Typed reads from parsed YAML that report wrong types and unknown keys as diagnostics. One instance per
 /// load, collecting every problem (a fleet file is checked completely, not up to its first error).
 /// </summary>
-internal sealed class YamlReader(List<Diagnostic> diagnostics)
+internal sealed class YamlReader(List<Diagnostic> diagnostics, YamlBudget? budget = null)
 {
     public List<Diagnostic> Diagnostics { get; } = diagnostics;
+
+    /// <summary>What the revision's files may hold together (<see cref="YamlLimits"/>); shared by every file this reader parses.</summary>
+    public YamlBudget Budget { get; } = budget ?? new YamlBudget(YamlLimits.Default);
+
+    /// <summary>Parses one file of the revision within the revision's budget; null (and a diagnostic) when it cannot be used.</summary>
+    public object? Parse(string file, string text, out bool ok) => YamlLoader.Parse(file, text, Diagnostics, out ok, Budget);
 
     public void Error(string code, SourceLocation location, string message) =>
         Diagnostics.Add(Diagnostic.Error(code, location, message));
@@ -117,20 +123,21 @@ internal sealed class YamlReader(List<Diagnostic> diagnostics)
         return null;
     }
 
-    public int? Integer(YamlMap parent, string key, string what, int minimum)
+    public int? Integer(YamlMap parent, string key, string what, int minimum, int maximum = int.MaxValue)
     {
         if (!parent.TryGetValue(key, out var value) || value is null)
         {
             return null;
         }
 
-        if (value is long number && number >= minimum && number <= int.MaxValue)
+        if (value is long number && number >= minimum && number <= maximum)
         {
             return (int)number;
         }
 
-        Error(value is long ? DiagnosticCodes.InvalidValue : DiagnosticCodes.WrongType, parent.ValueLocation(key),
-            $"'{key}' in {what} must be a whole number of at least {minimum}, not {Describe(value)}");
+        Error(value is long ? DiagnosticCodes.InvalidValue : DiagnosticCodes.WrongType, parent.ValueLocation(key), maximum == int.MaxValue
+            ? $"'{key}' in {what} must be a whole number of at least {minimum}, not {Describe(value)}"
+            : $"'{key}' in {what} must be a whole number from {minimum} to {maximum}, not {Describe(value)}");
         return null;
     }
 

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Gitfleet.Server.Devices;
+using Gitfleet.Server.Domain;
 using Gitfleet.Server.Hosting;
 using Gitfleet.Server.Metrics;
 using Gitfleet.Server.Security;
@@ -20,10 +21,11 @@ internal sealed partial class ApiMiddleware(
     RequestDelegate next,
     TokenService tokens,
     DeviceRegistry registry,
+    DeviceService devices,
     AccessTokenRegistry accessTokens,
+    TokenRevocations revocations,
     ServerOptions options,
     ServerMetrics metrics,
-    TimeProvider time,
     ILogger<ApiMiddleware> logger)
 {
     private readonly byte[]? adminToken = options.AdminToken is { Length: > 0 } token ? Encoding.UTF8.GetBytes(token) : null;
@@ -44,11 +46,16 @@ internal sealed partial class ApiMiddleware(
                 AuthenticateUser(context, path);
             }
 
+            CheckText(context.Request);
             await next(context).ConfigureAwait(false);
         }
         catch (ApiException e)
         {
-            await WriteErrorAsync(context, e.StatusCode, e.Message).ConfigureAwait(false);
+            await WriteErrorAsync(context, e.StatusCode, e.Message, e.RetryAfterSeconds).ConfigureAwait(false);
+        }
+        catch (DomainException e)
+        {
+            await WriteErrorAsync(context, StatusCode(e.Error), e.Message).ConfigureAwait(false);
         }
         catch (BadHttpRequestException e)
         {
@@ -75,7 +82,19 @@ internal sealed partial class ApiMiddleware(
         }
     }
 
-    public static async Task WriteErrorAsync(HttpContext context, int status, string message)
+    /// <summary>The one mapping of domain refusals to HTTP status codes.</summary>
+    public static int StatusCode(DomainError error) => error switch
+    {
+        DomainError.Invalid => StatusCodes.Status400BadRequest,
+        DomainError.NotFound => StatusCodes.Status404NotFound,
+        DomainError.Conflict => StatusCodes.Status409Conflict,
+        DomainError.Forbidden => StatusCodes.Status403Forbidden,
+        DomainError.Unsatisfiable => StatusCodes.Status422UnprocessableEntity,
+        DomainError.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        _ => StatusCodes.Status400BadRequest,
+    };
+
+    public static async Task WriteErrorAsync(HttpContext context, int status, string message, string? retryAfterSeconds = null)
     {
         if (context.Response.HasStarted)
         {
@@ -96,7 +115,22 @@ internal sealed partial class ApiMiddleware(
             context.Response.Headers.WWWAuthenticate = "Bearer realm=\"gitfleet\"";
         }
 
+        if (retryAfterSeconds is not null)
+        {
+            context.Response.Headers.RetryAfter = retryAfterSeconds;
+        }
+
         await context.Response.WriteAsJsonAsync(new ErrorBody(message, requestId), ApiJson.Options, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The path and query parameters as text the server may keep (bodies are checked when they are read).</summary>
+    private static void CheckText(HttpRequest request)
+    {
+        WellFormedText.CheckString(request.Path.Value, "the request path");
+        if (request.QueryString.HasValue)
+        {
+            WellFormedText.CheckQueryString(request.QueryString.Value);
+        }
     }
 
     private void AuthenticateDevice(HttpContext context, PathString path)
@@ -127,7 +161,7 @@ internal sealed partial class ApiMiddleware(
             throw ApiException.Unauthorized("the device is not accepted");
         }
 
-        registry.CheckIn(deviceId, time.GetUtcNow());
+        devices.CheckIn(deviceId);
         context.Features.Set(new DeviceCaller(deviceId));
     }
 
@@ -152,7 +186,7 @@ internal sealed partial class ApiMiddleware(
 
         if (adminToken is not null && IsAdminToken(token))
         {
-            context.Features.Set(new ManagementCaller("admin-token", StaticToken: true));
+            SetCaller(context, new ManagementCaller("admin-token", StaticToken: true));
             return;
         }
 
@@ -161,16 +195,29 @@ internal sealed partial class ApiMiddleware(
             throw ApiException.Unauthorized("the token is invalid or expired");
         }
 
-        switch (claims.Kind)
+        var role = claims.Kind switch
         {
-            case TokenKind.Device:
-                throw ApiException.Forbidden("a device token cannot call the management API");
-            case TokenKind.PersonalAccessToken when !accessTokens.IsActive(claims.Id):
-                throw ApiException.Unauthorized("the personal access token was revoked");
-            default:
-                context.Features.Set(new ManagementCaller(claims.Subject, StaticToken: false));
-                break;
-        }
+            TokenKind.Device => throw ApiException.Forbidden("a device token cannot call the management API"),
+            TokenKind.PersonalAccessToken => accessTokens.RoleOf(claims.Id) ?? throw ApiException.Unauthorized("the personal access token was revoked"),
+            _ when revocations.IsRevoked(claims.Id) => throw ApiException.Unauthorized("the session ended (logout); log in again"),
+
+            // Sessions from before roles existed were the admin user's.
+            _ => claims.Role ?? Roles.Admin,
+        };
+        SetCaller(context, new ManagementCaller(claims.Subject, StaticToken: false)
+        {
+            Role = role,
+            Kind = claims.Kind,
+            TokenId = claims.Id,
+            ExpiresAt = claims.ExpiresAt,
+        });
+    }
+
+    /// <summary>The caller for the endpoints, and as the request's user for the authorization policy.</summary>
+    private static void SetCaller(HttpContext context, ManagementCaller caller)
+    {
+        context.Features.Set(caller);
+        context.User = Authorization.ManagementAuthorization.Principal(caller);
     }
 
     private bool IsAdminToken(ReadOnlySpan<char> token)

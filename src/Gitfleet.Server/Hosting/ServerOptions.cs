@@ -46,6 +46,12 @@ public sealed record ServerOptions
     /// <summary>How often the watcher fetches the fleet repository (webhooks trigger a branch at once).</summary>
     public TimeSpan FleetPollInterval { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long the watcher may spend loading, validating and planning one commit (its time budget; its memory is
+    /// bounded by the YAML node and template output limits). A commit that takes longer is Stalled like an invalid one.
+    /// </summary>
+    public TimeSpan FleetRevisionTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Shared secret of the push webhooks (GitHub and Gitea HMAC, GitLab token); webhooks are refused without one.</summary>
     public string? WebhookSecret { get; init; }
 
@@ -66,6 +72,21 @@ public sealed record ServerOptions
 
     /// <summary>Secrets for configuration templates (the <c>env</c> helper) when the watcher plans: the server's environment.</summary>
     public Func<string, string?> Secrets { get; init; } = System.Environment.GetEnvironmentVariable;
+
+    /// <summary>
+    /// Device auth requests that would write (a new identity or a new key) accepted per source address and minute, as a
+    /// burst that refills evenly; 0 turns the limit off. Requests of known identities with known keys are never limited.
+    /// </summary>
+    public int AuthRequestsPerAddressPerMinute { get; init; } = 60;
+
+    /// <summary>Device auth requests with a new key for one identity per minute (0: no limit).</summary>
+    public int AuthRequestsPerIdentityPerMinute { get; init; } = 10;
+
+    /// <summary>New pending devices the whole server admits per minute (0: no limit); preauthorized devices do not count.</summary>
+    public int NewDevicesPerMinute { get; init; } = 1000;
+
+    /// <summary>Login attempts (HTTP Basic, useradm) per source address and minute (0: no limit).</summary>
+    public int LoginsPerAddressPerMinute { get; init; } = 30;
 
     /// <summary>Write request and server logs to the console.</summary>
     public bool ConsoleLogging { get; init; } = true;

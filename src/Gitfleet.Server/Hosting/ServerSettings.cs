@@ -28,10 +28,15 @@ public static class ServerSettings
         ["fleet_repo"] = "GITFLEET_FLEET_REPO",
         ["fleet_branches"] = "GITFLEET_FLEET_BRANCHES",
         ["fleet_poll_interval"] = "GITFLEET_FLEET_POLL_INTERVAL",
+        ["fleet_revision_timeout"] = "GITFLEET_FLEET_REVISION_TIMEOUT",
         ["webhook_secret"] = "GITFLEET_WEBHOOK_SECRET",
         ["max_target_bytes"] = "GITFLEET_MAX_TARGET_BYTES",
         ["reconcile_interval"] = "GITFLEET_RECONCILE_INTERVAL",
         ["drift_grace_period"] = "GITFLEET_DRIFT_GRACE_PERIOD",
+        ["rate_limit_auth_per_address"] = "GITFLEET_RATE_LIMIT_AUTH_PER_ADDRESS",
+        ["rate_limit_auth_per_identity"] = "GITFLEET_RATE_LIMIT_AUTH_PER_IDENTITY",
+        ["rate_limit_new_devices"] = "GITFLEET_RATE_LIMIT_NEW_DEVICES",
+        ["rate_limit_login_per_address"] = "GITFLEET_RATE_LIMIT_LOGIN_PER_ADDRESS",
     };
 
     /// <summary>Combines the layers. <paramref name="flags"/> holds only the settings given on the command line.</summary>
@@ -69,6 +74,7 @@ public static class ServerSettings
             FleetRepository = fleetRepository,
             FleetBranches = fleetBranches.Distinct(StringComparer.Ordinal).ToList(),
             FleetPollInterval = Duration(Get("fleet_poll_interval"), "fleet_poll_interval") ?? defaults.FleetPollInterval,
+            FleetRevisionTimeout = Duration(Get("fleet_revision_timeout"), "fleet_revision_timeout") ?? defaults.FleetRevisionTimeout,
             WebhookSecret = Get("webhook_secret"),
             MaxTargetBytes = Number(Get("max_target_bytes"), "max_target_bytes") ?? defaults.MaxTargetBytes,
             ReconcileInterval = Duration(Get("reconcile_interval"), "reconcile_interval") ?? defaults.ReconcileInterval,
@@ -85,6 +91,10 @@ public static class ServerSettings
             MaxJsonBodyBytes = (int)(Number(Get("max_json_body_bytes"), "max_json_body_bytes") ?? defaults.MaxJsonBodyBytes),
             MaxArtifactBytes = Number(Get("max_artifact_bytes"), "max_artifact_bytes") ?? defaults.MaxArtifactBytes,
             ArtifactVerifyKeyPaths = Get("artifact_verify_keys") is { } keys ? List(keys) : [],
+            AuthRequestsPerAddressPerMinute = PerMinute(Get("rate_limit_auth_per_address"), "rate_limit_auth_per_address") ?? defaults.AuthRequestsPerAddressPerMinute,
+            AuthRequestsPerIdentityPerMinute = PerMinute(Get("rate_limit_auth_per_identity"), "rate_limit_auth_per_identity") ?? defaults.AuthRequestsPerIdentityPerMinute,
+            NewDevicesPerMinute = PerMinute(Get("rate_limit_new_devices"), "rate_limit_new_devices") ?? defaults.NewDevicesPerMinute,
+            LoginsPerAddressPerMinute = PerMinute(Get("rate_limit_login_per_address"), "rate_limit_login_per_address") ?? defaults.LoginsPerAddressPerMinute,
         };
     }
 
@@ -129,7 +139,7 @@ public static class ServerSettings
     private static List<string> List(string value) =>
         value.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
 
-    /// <summary>A duration: "90s", "15m", "12h", "7d", or a .NET TimeSpan ("01:00:00").</summary>
+    /// <summary>A positive duration: "90s", "15m", "1h30m", "7d" (<see cref="Core.Fleet.DurationText"/>, at most a year), or a .NET TimeSpan ("01:00:00").</summary>
     private static TimeSpan? Duration(string? value, string name)
     {
         if (value is null)
@@ -137,22 +147,21 @@ public static class ServerSettings
             return null;
         }
 
-        var unit = value[^1];
-        if (unit is 's' or 'm' or 'h' or 'd' && double.TryParse(value[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount > 0)
+        if (Core.Fleet.DurationText.TryParse(value, out var duration, out var problem) && duration > TimeSpan.Zero)
         {
-            return unit switch
-            {
-                's' => TimeSpan.FromSeconds(amount),
-                'm' => TimeSpan.FromMinutes(amount),
-                'h' => TimeSpan.FromHours(amount),
-                _ => TimeSpan.FromDays(amount),
-            };
+            return duration;
         }
 
-        return TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero
+        return TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero && span <= Core.Fleet.DurationText.Maximum
             ? span
-            : throw new ServerSettingsException($"{name}: '{value}' is not a duration (like 90s, 15m, 12h, 7d)");
+            : throw new ServerSettingsException($"{name}: '{value}' is not a duration (a positive one, like 90s, 15m, 12h, 7d){(problem?.StartsWith("is longer", StringComparison.Ordinal) == true ? ": it " + problem : "")}");
     }
+
+    /// <summary>A rate per minute: 0 (no limit) to 1,000,000.</summary>
+    private static int? PerMinute(string? value, string name) =>
+        value is null ? null
+        : int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) && number is >= 0 and <= 1_000_000 ? number
+        : throw new ServerSettingsException($"{name}: '{value}' is not a number of requests per minute from 0 (no limit) to 1000000");
 
     private static long? Number(string? value, string name) =>
         value is null ? null

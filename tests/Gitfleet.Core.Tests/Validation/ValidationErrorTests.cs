@@ -185,8 +185,16 @@ public sealed class ValidationErrorTests
     [InlineData("soak: 10 minutes", "'soak' in the rollout of branch 'production' must be a duration")]
     [InlineData("waves: [10%, 5%, 100%]", "waves are cumulative and must grow: 5% follows 10%")]
     [InlineData("waves: [10%, 50%]", "the last wave must be 100%")]
-    [InlineData("failureThreshold: 120%", "failureThreshold must be a device count (50) or a percentage")]
-    [InlineData("retries: -1", "'retries' in the rollout of branch 'production' must be a whole number of at least 0")]
+    [InlineData("failureThreshold: 120%", "failureThreshold must be a device count (50, at most 10000000) or a percentage from 0% to 100%")]
+    [InlineData("retries: -1", "'retries' in the rollout of branch 'production' must be a whole number from 0 to 100")]
+    [InlineData("retries: 101", "'retries' in the rollout of branch 'production' must be a whole number from 0 to 100")]
+    [InlineData("maxConcurrent: 99999999999", "'maxConcurrent' in the rollout of branch 'production' must be a whole number from 1 to 10000000")]
+    [InlineData("soak: 10675199d", "'soak' in the rollout of branch 'production' is longer than the maximum duration of 365d")]
+    [InlineData("soak: 99999999999d", "'soak' in the rollout of branch 'production' is longer than the maximum duration of 365d")]
+    [InlineData("soak: 1e400s", "'soak' in the rollout of branch 'production' must be a duration")]
+    [InlineData("offlineTimeout: 365d1s", "'offlineTimeout' in the rollout of branch 'production' is longer than the maximum duration of 365d")]
+    [InlineData("waves: [20000000, 100%]", "a wave must be a device count (50, at most 10000000)")]
+    [InlineData("failureThreshold: 99999999999", "failureThreshold must be a device count (50, at most 10000000)")]
     public void Invalid_rollout_values(string setting, string message)
     {
         var result = Snapshots.Load(

@@ -46,7 +46,7 @@ internal sealed class DeviceParser(FactsProjection projection)
         }
 
         string? id = null;
-        string? status = null, deviceType = null, artifactName = null;
+        string? status = null, deviceType = null, artifactName = null, reportedChecksum = null;
         IReadOnlyDictionary<string, string>? identityMap = null, tags = null, attributeMap = null, reported = null, configured = null;
         DateTimeOffset? lastCheckIn = null;
         List<InFlightDeployment>? inFlight = null;
@@ -65,6 +65,7 @@ internal sealed class DeviceParser(FactsProjection projection)
                     case Property.Tags: tags = ReadMap(ref cursor, "tags", KeyFilter.All); break;
                     case Property.Attributes: attributeMap = ReadMap(ref cursor, "attributes", attributes); break;
                     case Property.ReportedConfiguration: reported = ReadMap(ref cursor, "reported_configuration", KeyFilter.All); break;
+                    case Property.ReportedConfigurationChecksum: reportedChecksum = ReadString(ref cursor, pooled: false, "reported_configuration_checksum"); break;
                     case Property.ConfiguredConfiguration when projection.ConfiguredConfiguration:
                         configured = ReadMap(ref cursor, "configured_configuration", KeyFilter.All);
                         break;
@@ -91,6 +92,7 @@ internal sealed class DeviceParser(FactsProjection projection)
             Tags = tags!,
             Attributes = attributeMap!,
             ReportedConfiguration = reported,
+            ReportedConfigurationChecksum = reportedChecksum,
             ConfiguredConfiguration = configured,
             LastCheckIn = lastCheckIn,
             InFlight = inFlight!,
@@ -274,6 +276,7 @@ internal sealed class DeviceParser(FactsProjection projection)
         13 when name.SequenceEqual("last_check_in"u8) => Property.LastCheckIn,
         22 when name.SequenceEqual("reported_configuration"u8) => Property.ReportedConfiguration,
         24 when name.SequenceEqual("configured_configuration"u8) => Property.ConfiguredConfiguration,
+        31 when name.SequenceEqual("reported_configuration_checksum"u8) => Property.ReportedConfigurationChecksum,
         _ => Property.Unknown,
     };
 
@@ -289,6 +292,7 @@ internal sealed class DeviceParser(FactsProjection projection)
         Attributes,
         ReportedConfiguration,
         ConfiguredConfiguration,
+        ReportedConfigurationChecksum,
         LastCheckIn,
         InFlight,
     }

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using Gitfleet.Server.Api.Device;
+using Gitfleet.Server.Api.Redaction;
 using Gitfleet.Server.Deployments;
+using Gitfleet.Server.Reconcile;
 using Gitfleet.Storage;
-using Gitfleet.Storage.Sql;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -16,7 +17,7 @@ internal static class DeviceConfigEndpoints
 
     public static void MapDeviceConfigManagementApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet(Base, async (string id, IFleetStore store, CancellationToken cancellationToken) =>
+        app.MapGet(Base, async (string id, IFleetStore store, RolloutEngine engine, CancellationToken cancellationToken) =>
         {
             var configuration = await store.GetConfigurationAsync(id, cancellationToken).ConfigureAwait(false);
             if (configuration is null || await store.GetDeviceAsync(id, cancellationToken).ConfigureAwait(false) is null)
@@ -24,10 +25,14 @@ internal static class DeviceConfigEndpoints
                 throw ApiException.NotFound($"no configuration for device {id}");
             }
 
+            // Secret keys: those the branch targets mark, and those the deployment that configured the device recorded.
+            var redactor = await SecretRedactor.CurrentAsync(engine, cancellationToken).ConfigureAwait(false);
+            var deployed = configuration.DeploymentId is { } deploymentId ? await store.GetDeploymentAsync(deploymentId, cancellationToken).ConfigureAwait(false) : null;
+            var secretKeys = deployed?.SecretKeys ?? [];
             return Results.Ok(new ConfigurationShape(
                 id,
-                JsonMaps.Deserialize(configuration.ConfiguredJson),
-                JsonMaps.Deserialize(configuration.ReportedJson),
+                redactor.Map(configuration.Configured ?? Empty, secretKeys),
+                redactor.Map(configuration.Reported ?? Empty, secretKeys),
                 configuration.DeploymentId,
                 configuration.ReportedAt,
                 configuration.ConfiguredAt));
@@ -36,7 +41,7 @@ internal static class DeviceConfigEndpoints
         {
             var map = ReadMap(await JsonBody.ReadAsync<JsonElement>(context, cancellationToken).ConfigureAwait(false));
             _ = await store.GetDeviceAsync(id, cancellationToken).ConfigureAwait(false) ?? throw ApiException.NotFound($"device {id} not found");
-            await store.SetConfiguredAsync(id, JsonMaps.Serialize(map), time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            await store.SetConfiguredAsync(id, map, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             return Results.NoContent();
         });
         app.MapPost(Base + "/deploy", async (string id, HttpContext context, DeploymentService deployments, CancellationToken cancellationToken) =>
@@ -47,6 +52,8 @@ internal static class DeviceConfigEndpoints
             return Results.Ok(new DeployAnswer(outcome.Deployment.Id));
         });
     }
+
+    private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>(StringComparer.Ordinal);
 
     private static Dictionary<string, string> ReadMap(JsonElement body) => Api.Device.DeviceConfigEndpoints.ReadFlatMap(body);
 
