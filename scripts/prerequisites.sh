@@ -4,8 +4,9 @@
 set -euo pipefail
 
 # Debian packages: git for the fleet repository, the real Mender tools for end-to-end tests,
-# ansible-core for the device playbook hook and the precedence tests, dpkg-dev to build the device .deb.
-GITFLEET_APT_PACKAGES=(git mender-client mender-artifact mender-cli ansible-core dpkg-dev fakeroot openssl ca-certificates curl python3 sqlite3 util-linux dbus)
+# ansible-core for the device playbook hook and the precedence tests, dpkg-dev to build the device .deb,
+# prometheus for promtool (alert rule tests), chromium for the dashboard's browser tests.
+GITFLEET_APT_PACKAGES=(git prometheus chromium mender-client mender-artifact mender-cli ansible-core dpkg-dev fakeroot openssl ca-certificates curl python3 sqlite3 util-linux dbus)
 
 missing=()
 for package in "${GITFLEET_APT_PACKAGES[@]}"; do

@@ -19,7 +19,8 @@ internal sealed class DeploymentService(
     DownloadLinks links,
     ArtifactService artifacts,
     ServerOptions options,
-    TimeProvider time)
+    TimeProvider time,
+    Metrics.ServerMetrics metrics)
 {
     private const int MaxNameLength = 256;
 
@@ -206,6 +207,11 @@ internal sealed class DeploymentService(
 
         var generation = devices.PendingGeneration(deviceId);
         var outcome = await store.UpdateDeviceStatusAsync(view.Device.Id, status, substate, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (outcome?.Device is { FinishedAt: { } finished } row && DeviceDeploymentStatus.IsFinished(row.Status))
+        {
+            metrics.DeploymentFinished(outcome.Deployment.Kind, row.Status, finished - (row.StartedAt ?? row.CreatedAt));
+        }
+
         if (outcome is { DeviceStillHasUnfinished: false })
         {
             devices.NothingPending(deviceId, generation);

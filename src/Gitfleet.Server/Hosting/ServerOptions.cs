@@ -88,6 +88,9 @@ public sealed record ServerOptions
     /// <summary>Login attempts (HTTP Basic, useradm) per source address and minute (0: no limit).</summary>
     public int LoginsPerAddressPerMinute { get; init; } = 30;
 
+    /// <summary>Outbound webhooks for rollout, gate, stall and admission events (docs/notifications.md).</summary>
+    public IReadOnlyList<Notifications.NotificationEndpoint> NotificationWebhooks { get; init; } = [];
+
     /// <summary>Write request and server logs to the console.</summary>
     public bool ConsoleLogging { get; init; } = true;
 }

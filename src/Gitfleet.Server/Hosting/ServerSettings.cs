@@ -37,6 +37,7 @@ public static class ServerSettings
         ["rate_limit_auth_per_identity"] = "GITFLEET_RATE_LIMIT_AUTH_PER_IDENTITY",
         ["rate_limit_new_devices"] = "GITFLEET_RATE_LIMIT_NEW_DEVICES",
         ["rate_limit_login_per_address"] = "GITFLEET_RATE_LIMIT_LOGIN_PER_ADDRESS",
+        ["notification_webhooks"] = "GITFLEET_NOTIFICATION_WEBHOOKS",
     };
 
     /// <summary>Combines the layers. <paramref name="flags"/> holds only the settings given on the command line.</summary>
@@ -95,6 +96,7 @@ public static class ServerSettings
             AuthRequestsPerIdentityPerMinute = PerMinute(Get("rate_limit_auth_per_identity"), "rate_limit_auth_per_identity") ?? defaults.AuthRequestsPerIdentityPerMinute,
             NewDevicesPerMinute = PerMinute(Get("rate_limit_new_devices"), "rate_limit_new_devices") ?? defaults.NewDevicesPerMinute,
             LoginsPerAddressPerMinute = PerMinute(Get("rate_limit_login_per_address"), "rate_limit_login_per_address") ?? defaults.LoginsPerAddressPerMinute,
+            NotificationWebhooks = Notifications.NotificationEndpoint.ParseAll(Get("notification_webhooks")),
         };
     }
 
@@ -118,6 +120,7 @@ public static class ServerSettings
 
                 values[property.Name] = property.Value.ValueKind switch
                 {
+                    JsonValueKind.Array when property.Name == "notification_webhooks" => property.Value.GetRawText(),
                     JsonValueKind.Array => string.Join(',', property.Value.EnumerateArray().Select(v => v.GetString())),
                     JsonValueKind.String => property.Value.GetString()!,
                     _ => property.Value.GetRawText(),
