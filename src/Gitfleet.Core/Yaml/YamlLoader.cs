@@ -131,9 +131,11 @@ public static class YamlLoader
                 }
             }
         }
-        catch (YamlException)
+        catch (Exception e) when (e is YamlException or InvalidOperationException)
         {
-            return null; // Another problem: the parser's location is the right one.
+            // Another problem (the scanner fails some malformed streams with an internal-state error, as the parser
+            // does: found by the fuzz tests): the parser's location is the right one.
+            return null;
         }
 
         return open.Count > 0 ? open.Peek() : null;
