@@ -12,7 +12,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/bench/lib.sh"
 devices="${1:-200000}"; runs="${2:-50}"; streams="${3:-50}"; seconds="${4:-60}"
 bench_build
-work="$root/bench/work/reconcile-$devices"
+work="$root/bench/work/reconcile-v2-$devices"
 prepare_generated_fleet "$work" "$devices"
 base="$(git -C "$work/fleet" rev-parse main)"; change="$(git -C "$work/fleet" rev-parse change)"
 echo "dashboard: $devices devices; $(machine_line)"

@@ -5,8 +5,12 @@
 #   no-op:  one rollout-engine decision with nothing changed (observed-state read, comparison, rollout, status);
 #   change: a commit bumping every device type's OS image: the git watcher fetches, validates, reads the facts,
 #           plans and submits the target (plan), then one engine decision schedules every device (schedule).
-# Prints each run and the medians. Targets: no-op < 2 s, change < 20 s at 200,000 devices.
-# Usage: bench/reconcile.sh ["10000 100000 200000"] [RUNS=3]
+# The fleet and its facts come from bench/Gitfleet.Bench/Fleet (as bench/plan.sh; the base store holds every attribute
+# and both configuration maps). Prints each run and the medians. Targets: no-op < 2 s; change (plan + schedule)
+# <= 8 s at 200,000 devices (issue 13; issue 4 had < 20 s).
+# With BASELINE=DIR (a copy of an older build of bench/Gitfleet.Bench/bin/Release/net10.0), each size is measured
+# with that build too, right before this one, on the same files.
+# Usage: [BASELINE=DIR] bench/reconcile.sh ["10000 100000 200000"] [RUNS=3]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 sizes="${1:-10000 100000 200000}"; runs="${2:-3}"
@@ -17,9 +21,15 @@ bench="$bench_dll"
 dotnet build "$root/bench/Gitfleet.Bench" -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
 
 for devices in $sizes; do
-  work="$root/bench/work/reconcile-$devices"
+  work="$root/bench/work/reconcile-v2-$devices"   # v2: the realistic fleet of issue 13
   prepare_generated_fleet "$work" "$devices"
 
+  if [ -n "${BASELINE:-}" ]; then
+    # The baseline runs first so that it creates the base store (an older build may not read a newer schema).
+    echo "reconcile: $devices devices, $runs runs, baseline ($BASELINE)"
+    dotnet "$BASELINE/Gitfleet.Bench.dll" reconcile "$work" "$(git -C "$work/fleet" rev-parse main)" "$(git -C "$work/fleet" rev-parse change)" "$runs"
+    rm -rf "$work/data"
+  fi
   echo "reconcile: $devices devices, $runs runs"
   dotnet "$bench" reconcile "$work" "$(git -C "$work/fleet" rev-parse main)" "$(git -C "$work/fleet" rev-parse change)" "$runs"
   rm -rf "$work/data"

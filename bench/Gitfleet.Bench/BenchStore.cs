@@ -7,8 +7,8 @@ namespace Gitfleet.Bench;
 
 /// <summary>
 /// Writes a server database for a generated fleet directly (bulk SQL, one transaction): accepted devices with
-/// identity, inventory, tags and reported configuration, as if they had registered and reported through the API,
-/// plus OS artifact records for the images a bench change deploys.
+/// identity, inventory, tags and configuration (reported, and configured as the last apply left it), as if they had
+/// registered and reported through the API, plus OS artifact records for the images a bench change deploys.
 /// </summary>
 internal static class BenchStore
 {
@@ -32,7 +32,7 @@ internal static class BenchStore
             "INSERT INTO attributes (device_id, scope, name, value_json, updated_ms) VALUES ($id, $scope, $name, $value, $now)",
             "$id", "$scope", "$name", "$value", "$now");
         var configuration = Prepare(connection, transaction,
-            "INSERT INTO configurations (device_id, reported_json, reported_ms, reported_checksum) VALUES ($id, $json, $now, $checksum)", "$id", "$json", "$now", "$checksum");
+            "INSERT INTO configurations (device_id, configured_json, configured_ms, reported_json, reported_ms, reported_checksum) VALUES ($id, $json, $now, $json, $now, $checksum)", "$id", "$json", "$now", "$checksum");
         foreach (var facts in devices)
         {
             var identity = DeviceIdentity.Key(facts.Identity);
@@ -45,8 +45,13 @@ internal static class BenchStore
                 }
             }
 
-            Run(attribute, facts.Id, "inventory", "device_type", JsonSerializer.Serialize(facts.DeviceType), ms);
-            Run(attribute, facts.Id, "inventory", "artifact_name", JsonSerializer.Serialize(facts.ArtifactName), ms);
+            foreach (var (name, value) in new[] { ("device_type", facts.DeviceType), ("artifact_name", facts.ArtifactName) })
+            {
+                if (!facts.Attributes.ContainsKey(name))
+                {
+                    Run(attribute, facts.Id, "inventory", name, JsonSerializer.Serialize(value), ms);
+                }
+            }
             if (facts.ReportedConfiguration is { } reported)
             {
                 Run(configuration, facts.Id, JsonSerializer.Serialize(new SortedDictionary<string, string>(reported.ToDictionary(), StringComparer.Ordinal)), ms, ConfigurationChecksum.Compute(reported));

@@ -10,29 +10,48 @@ namespace Gitfleet.Bench;
 /// <summary>In-process measurements of single phases, reported as CPU time (robust on a shared machine).</summary>
 internal static class Measure
 {
-    public static int ParseFacts(string file)
+    /// <summary>
+    /// Reads a facts file as `gitfleet plan` does (streamed from disk), keeping everything and keeping what a plan
+    /// keeps; prints MB/s of JSON per second of wall time and per second of CPU. Run under `taskset -c 0` with
+    /// DOTNET_PROCESSOR_COUNT=1 for one core.
+    /// </summary>
+    public static async Task<int> ParseFactsAsync(string file, int runs)
     {
-        var bytes = File.ReadAllBytes(file);
-        for (var run = 0; run < 5; run++)
+        var bytes = new FileInfo(file).Length;
+        var plan = new FactsProjection { Attributes = new HashSet<string> { DeviceFacts.RootfsImageVersionAttribute }, Identity = new HashSet<string>(), ConfiguredConfiguration = false };
+        foreach (var (name, projection) in new[] { ("everything", FactsProjection.All), ("what a plan keeps", plan) })
         {
-            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-            var wall = Stopwatch.StartNew();
-            var allocated = GC.GetTotalAllocatedBytes();
-            var document = FactsDocument.Parse(bytes);
-            wall.Stop();
-            var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-            Console.WriteLine($"parse {bytes.Length / 1048576} MiB, {document.Devices.Count} devices: {wall.ElapsedMilliseconds} ms wall, {used.TotalMilliseconds:F0} ms CPU, {(GC.GetTotalAllocatedBytes() - allocated) / 1048576} MiB allocated");
+            var results = new List<(double Wall, double Cpu, long Heap)>();
+            for (var run = 0; run < runs; run++)
+            {
+                GC.Collect();
+                var before = GC.GetTotalMemory(true);
+                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var wall = Stopwatch.StartNew();
+                await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+                var document = await FactsDocument.ReadAsync(stream, projection, CancellationToken.None);
+                wall.Stop();
+                var used = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+                var heap = GC.GetTotalMemory(true) - before;
+                GC.KeepAlive(document);
+                results.Add((wall.Elapsed.TotalSeconds, used, heap));
+                Console.WriteLine($"  {name}, run {run + 1}: {document.Devices.Count} devices, {bytes / 1048576} MiB in {wall.Elapsed.TotalSeconds:F2} s ({bytes / 1e6 / wall.Elapsed.TotalSeconds:F0} MB/s), {used:F2} s CPU ({bytes / 1e6 / used:F0} MB/s per CPU second), heap {heap / 1048576} MiB");
+            }
+
+            var median = results.OrderBy(r => r.Wall).ElementAt(results.Count / 2);
+            Console.WriteLine($"read facts, {name}, {Environment.ProcessorCount} core(s): median {bytes / 1e6 / median.Wall:F0} MB/s ({median.Wall:F2} s; {bytes / 1e6 / median.Cpu:F0} MB/s per CPU second), heap {median.Heap / 1048576} MiB");
         }
 
         return 0;
     }
 
-    /// <summary>Loads a working tree and a facts file once, then times membership and planning separately.</summary>
-    public static int Plan(string repository, string file, string branch)
+    /// <summary>Loads a working tree and a facts file once, then times membership and planning separately (warm, CPU time).</summary>
+    public static async Task<int> PlanAsync(string repository, string file, string branch, int runs)
     {
         var revision = FleetLoader.Load(ReadTree(repository)).Revision ?? throw new InvalidOperationException("the repository does not validate");
-        var facts = FactsDocument.Parse(File.ReadAllBytes(file)).Devices;
-        for (var run = 0; run < 5; run++)
+        await using var stream = File.OpenRead(file);
+        var facts = (await FactsDocument.ReadAsync(stream, PlanningFacts.Projection([revision]), CancellationToken.None)).Devices;
+        for (var run = 0; run < runs; run++)
         {
             var (membersCpu, members) = Time(() => FleetMembership.Resolve(revision, facts));
             var (planCpu, plan) = Time(() => Planner.Plan(new PlanRequest { Branch = branch, Revision = revision, Facts = facts, Members = members, Secrets = _ => "bench-token" }));
@@ -45,7 +64,10 @@ internal static class Measure
     private static (TimeSpan Cpu, T Result) Time<T>(Func<T> action)
     {
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var (gen0, gen1, gen2, pause) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+        var allocated = GC.GetTotalAllocatedBytes();
         var result = action();
+        Console.Write($"[GCs {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}, pauses {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms, allocated {(GC.GetTotalAllocatedBytes() - allocated) / 1048576} MiB] ");
         return (Process.GetCurrentProcess().TotalProcessorTime - cpu, result);
     }
 

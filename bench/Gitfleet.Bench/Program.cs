@@ -1,10 +1,11 @@
 using Gitfleet.Bench;
+using Gitfleet.Bench.Fleet;
 
 return args switch
 {
     ["generate-fleet", var directory, var devices, var hostVars] => FleetGenerator.Generate(directory, int.Parse(devices, System.Globalization.CultureInfo.InvariantCulture), int.Parse(hostVars, System.Globalization.CultureInfo.InvariantCulture)),
-    ["parse-facts", var file] => Measure.ParseFacts(file),
-    ["plan", var repository, var file, var branch] => Measure.Plan(repository, file, branch),
+    ["parse-facts", var file, var runs] => await Measure.ParseFactsAsync(file, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
+    ["plan", var repository, var file, var branch, var runs] => await Measure.PlanAsync(repository, file, branch, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
     ["load", .. var rest] => await Gitfleet.Bench.Load.LoadCommands.RunAsync(rest),
     ["reconcile", var work, var baseCommit, var changeCommit, var runs] => await ReconcileBench.RunAsync(work, baseCommit, changeCommit, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
     ["observe", var database, var runs] => await ObserveBench.RunAsync(database, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
@@ -29,6 +30,6 @@ static async Task<int> EnsureBaseAsync(string work, string baseCommit)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Gitfleet.Bench generate-fleet DIR DEVICES HOST_VARS_FILES | parse-facts FILE | plan REPO FACTS BRANCH | load ... | reconcile WORK BASE CHANGE RUNS | observe DB RUNS | facts DB RUNS | dashboard-base WORK BASE | dashboard URL CA PASSWORD PID RUNS STREAMS SECONDS");
+    Console.Error.WriteLine("usage: Gitfleet.Bench generate-fleet DIR DEVICES HOST_VARS_FILES | parse-facts FILE RUNS | plan REPO FACTS BRANCH RUNS | load ... | reconcile WORK BASE CHANGE RUNS | observe DB RUNS | facts DB RUNS | dashboard-base WORK BASE | dashboard URL CA PASSWORD PID RUNS STREAMS SECONDS");
     return 2;
 }

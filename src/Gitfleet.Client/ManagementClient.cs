@@ -75,7 +75,13 @@ public sealed partial class ManagementClient : IDisposable
         return info;
     }
 
-    public async Task<FactsDocument> GetFactsAsync(CancellationToken cancellationToken)
+    public Task<FactsDocument> GetFactsAsync(CancellationToken cancellationToken) => GetFactsAsync(FactsProjection.All, cancellationToken);
+
+    /// <summary>
+    /// The facts of every device. Gitfleet's bulk endpoint is read as it arrives (never held whole), keeping what
+    /// <paramref name="projection"/> names.
+    /// </summary>
+    public async Task<FactsDocument> GetFactsAsync(FactsProjection projection, CancellationToken cancellationToken)
     {
         if ((await GetServerInfoAsync(cancellationToken).ConfigureAwait(false))?.Supports("facts") == true)
         {
@@ -83,7 +89,7 @@ public sealed partial class ManagementClient : IDisposable
             await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                return await FactsDocument.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
+                return await FactsDocument.ReadAsync(stream, projection, cancellationToken).ConfigureAwait(false);
             }
             catch (FactsFormatException e)
             {

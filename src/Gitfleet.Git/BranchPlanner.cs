@@ -10,6 +10,20 @@ namespace Gitfleet.Git;
 public sealed record PlannedBranch(Plan Plan, FleetRevision Revision, FleetMembers Members, IReadOnlyList<string> Notes);
 
 /// <summary>
+/// A branch ready to be planned: its revision, the other stage branches it may be compared with (loaded before the
+/// facts are read), and what of the facts a plan of all of them reads.
+/// </summary>
+public sealed record BranchContext(string Branch, FleetRevision Revision, IReadOnlyList<OtherStage> OtherStages)
+{
+    /// <summary>The facts these revisions are planned against need no more than this.</summary>
+    public FactsProjection Projection { get; } =
+        PlanningFacts.Projection([Revision, .. OtherStages.Select(s => s.Revision).OfType<FleetRevision>()]);
+}
+
+/// <summary>Another stage branch at its head: its revision, or null when it does not validate.</summary>
+public sealed record OtherStage(string Branch, FleetRevision? Revision);
+
+/// <summary>
 /// Plans a branch of a fleet repository the way `gitfleet plan`, `gitfleet apply` and the server's git watcher
 /// all do it: load the branch (validated), resolve its membership against the facts, and collect the devices the
 /// other stage branches claim at their own heads so a device claimed twice is left alone.
@@ -31,6 +45,32 @@ public sealed class BranchPlanner(FleetRepository repository)
         });
     }
 
+    /// <summary>
+    /// Loads the stage branches a device of the revision could be subscribed to (a branch with the same tree is
+    /// this revision), so that the facts can be read knowing what every plan needs of them.
+    /// </summary>
+    public async Task<BranchContext> PrepareAsync(string branch, FleetRevision revision, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(revision);
+        var branches = await Repository.ListBranchesAsync(cancellationToken).ConfigureAwait(false);
+        var others = new List<OtherStage>();
+        var plannedTree = await Repository.TryResolveTreeAsync(branch, cancellationToken).ConfigureAwait(false);
+        foreach (var other in PlanningFacts.StageCandidates(revision).Where(b => b != branch && branches.Contains(b)).Order(StringComparer.Ordinal))
+        {
+            // After a promotion the stages usually hold the same tree: its claims are this revision's.
+            if (plannedTree is not null && await Repository.TryResolveTreeAsync(other, cancellationToken).ConfigureAwait(false) == plannedTree)
+            {
+                others.Add(new OtherStage(other, revision));
+                continue;
+            }
+
+            var result = await LoadAsync(other, cancellationToken).ConfigureAwait(false);
+            others.Add(new OtherStage(other, result.Revision));
+        }
+
+        return new BranchContext(branch, revision, others);
+    }
+
     /// <param name="onPhase">Called after each phase with its name (for timings).</param>
     /// <param name="clock">Where template render time limits are read (the system clock when null).</param>
     public async Task<PlannedBranch> PlanAsync(
@@ -42,34 +82,41 @@ public sealed class BranchPlanner(FleetRepository repository)
         Action<string>? onPhase = null,
         TimeProvider? clock = null)
     {
-        ArgumentNullException.ThrowIfNull(revision);
+        var context = await PrepareAsync(branch, revision, cancellationToken).ConfigureAwait(false);
+        onPhase?.Invoke("read other stage branches");
+        return Plan(context, facts, secrets, onPhase, clock, cancellationToken);
+    }
+
+    /// <summary>Plans a prepared branch against the facts (pure from here on).</summary>
+    /// <param name="clock">Where template render time limits are read (the system clock when null).</param>
+    /// <param name="cancellationToken">Stops a plan past its time budget (OperationCanceledException).</param>
+    public static PlannedBranch Plan(
+        BranchContext context,
+        IReadOnlyList<DeviceFacts> facts,
+        Func<string, string?> secrets,
+        Action<string>? onPhase = null,
+        TimeProvider? clock = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var (branch, revision) = (context.Branch, context.Revision);
         var members = FleetMembership.Resolve(revision, facts);
         onPhase?.Invoke("membership");
-        var branches = await Repository.ListBranchesAsync(cancellationToken).ConfigureAwait(false);
+        var stages = BranchClaims.StageBranches(revision, members);
         var notes = new List<string>();
         var others = new List<(string, FleetRevision)>();
-        var plannedTree = await Repository.TryResolveTreeAsync(branch, cancellationToken).ConfigureAwait(false);
-        foreach (var other in BranchClaims.StageBranches(revision, members).Where(b => b != branch && branches.Contains(b)).Order(StringComparer.Ordinal))
+        foreach (var other in context.OtherStages.Where(o => stages.Contains(o.Branch)))
         {
-            // After a promotion the stages usually hold the same tree: its claims are this revision's.
-            if (plannedTree is not null && await Repository.TryResolveTreeAsync(other, cancellationToken).ConfigureAwait(false) == plannedTree)
+            if (other.Revision is null)
             {
-                others.Add((other, revision));
+                notes.Add($"branch '{other.Branch}' does not validate, so the devices it claims are not checked for conflicts");
                 continue;
             }
 
-            var result = await LoadAsync(other, cancellationToken).ConfigureAwait(false);
-            if (result.Revision is null)
-            {
-                notes.Add($"branch '{other}' does not validate, so the devices it claims are not checked for conflicts");
-                continue;
-            }
-
-            others.Add((other, result.Revision));
+            others.Add((other.Branch, other.Revision));
         }
 
-        onPhase?.Invoke("read other stage branches");
-        var claims = BranchClaims.Compute(others, facts, (revision, members));
+        var claims = BranchClaims.Compute(branch, revision, members, others, facts);
         onPhase?.Invoke("claims of other branches");
         var plan = Planner.Plan(new PlanRequest
         {

@@ -70,6 +70,13 @@ public interface IDeviceStore
     /// <param name="withConfigured">Include the configured maps (the endpoint does; planning never reads them).</param>
     IAsyncEnumerable<IReadOnlyList<Gitfleet.Core.Facts.DeviceFacts>> StreamFactsAsync(Func<string, DateTimeOffset?>? lastCheckIn, bool withConfigured, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Every device's facts as <see cref="StreamFactsAsync(Func{string, DateTimeOffset?}?, bool, CancellationToken)"/>
+    /// has them, with only what <paramref name="projection"/> keeps (a plan reads a few inventory and identity
+    /// attributes of the twenty-odd a device reports, and no configured maps): the rows left out are not read.
+    /// </summary>
+    IAsyncEnumerable<IReadOnlyList<Gitfleet.Core.Facts.DeviceFacts>> StreamFactsAsync(Func<string, DateTimeOffset?>? lastCheckIn, Gitfleet.Core.Facts.FactsProjection projection, CancellationToken cancellationToken);
+
     /// <summary>Writes last check-in times in one transaction.</summary>
     Task SaveCheckInsAsync(IReadOnlyCollection<KeyValuePair<string, DateTimeOffset>> checkIns, CancellationToken cancellationToken);
 

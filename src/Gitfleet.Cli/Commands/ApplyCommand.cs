@@ -4,6 +4,7 @@ using Gitfleet.Client;
 using Gitfleet.Client.Applying;
 using Gitfleet.Core.Planning;
 using Gitfleet.Core.Reconcile;
+using Gitfleet.Git;
 using Spectre.Console;
 
 namespace Gitfleet.Cli.Commands;
@@ -51,8 +52,9 @@ internal static class ApplyCommand
             using var client = await connection.ConnectAsync(parse, console, cancellationToken).ConfigureAwait(false);
             try
             {
-                var facts = await client.GetFactsAsync(cancellationToken).ConfigureAwait(false);
-                var planned = await PlanCommand.PlanBranchAsync(access, revision, branchName, facts.Devices, console.Environment, cancellationToken).ConfigureAwait(false);
+                var context = await PlanCommand.PrepareAsync(access, branchName, revision, cancellationToken).ConfigureAwait(false);
+                var facts = await client.GetFactsAsync(context.Projection, cancellationToken).ConfigureAwait(false);
+                var planned = BranchPlanner.Plan(context, facts.Devices, console.Environment, cancellationToken: cancellationToken);
                 var plan = planned.Plan;
                 if (!parse.GetValue(json))
                 {

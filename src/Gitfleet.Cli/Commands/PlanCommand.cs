@@ -63,11 +63,13 @@ internal static class PlanCommand
             var access = await RepositoryAccess.OpenAsync(console, source, parse.GetValue(cacheDir), cancellationToken).ConfigureAwait(false);
             var revision = await access.LoadValidAsync(branchName, cancellationToken).ConfigureAwait(false);
             timer.Mark("read and validate branch");
+            var context = await PrepareAsync(access, branchName, revision, cancellationToken).ConfigureAwait(false);
+            timer.Mark("read other stage branches");
             var document = factsPath is not null
-                ? await ReadFactsAsync(console, factsPath, cancellationToken).ConfigureAwait(false)
-                : await ReadServerFactsAsync(console, connection, parse, cancellationToken).ConfigureAwait(false);
+                ? await ReadFactsAsync(console, factsPath, context.Projection, cancellationToken).ConfigureAwait(false)
+                : await ReadServerFactsAsync(console, connection, parse, context.Projection, cancellationToken).ConfigureAwait(false);
             timer.Mark("read facts");
-            var planned = await PlanBranchAsync(access, revision, branchName, document.Devices, console.Environment, cancellationToken, timer).ConfigureAwait(false);
+            var planned = BranchPlanner.Plan(context, document.Devices, console.Environment, timer.Mark, cancellationToken: cancellationToken);
             var (plan, notes) = (planned.Plan, planned.Notes);
             var now = DateTimeOffset.UtcNow;
             var policy = revision.Settings.PolicyFor(branchName);
@@ -113,32 +115,12 @@ internal static class PlanCommand
         schedule.Windows.Select(w => new WindowScheduleJson(w.Windows, w.Devices, w.State.Open, w.State.Until is { } at ? Math.Round((at - now).TotalSeconds) : null)).ToList(),
         schedule.Blackouts.Select(b => b.ToString()).ToList());
 
-    /// <summary>Plans a branch, with claims of the other stage branches for conflict detection.</summary>
-    internal static async Task<(Plan Plan, IReadOnlyList<string> Notes)> PlanAsync(
-        RepositoryAccess access,
-        FleetRevision revision,
-        string branch,
-        IReadOnlyList<DeviceFacts> facts,
-        Func<string, string?> secrets,
-        CancellationToken cancellationToken,
-        PhaseTimer? timer = null)
-    {
-        var planned = await PlanBranchAsync(access, revision, branch, facts, secrets, cancellationToken, timer).ConfigureAwait(false);
-        return (planned.Plan, planned.Notes);
-    }
-
-    internal static async Task<PlannedBranch> PlanBranchAsync(
-        RepositoryAccess access,
-        FleetRevision revision,
-        string branch,
-        IReadOnlyList<DeviceFacts> facts,
-        Func<string, string?> secrets,
-        CancellationToken cancellationToken,
-        PhaseTimer? timer = null)
+    /// <summary>Loads the other stage branches a plan of the branch compares with (before the facts are read).</summary>
+    internal static async Task<BranchContext> PrepareAsync(RepositoryAccess access, string branch, FleetRevision revision, CancellationToken cancellationToken)
     {
         try
         {
-            return await new BranchPlanner(access.Repository).PlanAsync(branch, revision, facts, secrets, cancellationToken, phase => timer?.Mark(phase)).ConfigureAwait(false);
+            return await new BranchPlanner(access.Repository).PrepareAsync(branch, revision, cancellationToken).ConfigureAwait(false);
         }
         catch (GitCommandException e)
         {
@@ -146,12 +128,12 @@ internal static class PlanCommand
         }
     }
 
-    internal static async Task<FactsDocument> ReadServerFactsAsync(CliConsole console, ServerConnection connection, ParseResult parse, CancellationToken cancellationToken)
+    private static async Task<FactsDocument> ReadServerFactsAsync(CliConsole console, ServerConnection connection, ParseResult parse, FactsProjection projection, CancellationToken cancellationToken)
     {
         using var client = await connection.ConnectAsync(parse, console, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await client.GetFactsAsync(cancellationToken).ConfigureAwait(false);
+            return await client.GetFactsAsync(projection, cancellationToken).ConfigureAwait(false);
         }
         catch (Gitfleet.Client.ManagementApiException e)
         {
@@ -159,17 +141,15 @@ internal static class PlanCommand
         }
     }
 
-    private static async Task<FactsDocument> ReadFactsAsync(CliConsole console, string path, CancellationToken cancellationToken)
+    /// <summary>Reads a facts file (or stdin) as it streams in, keeping what the plan needs.</summary>
+    private static async Task<FactsDocument> ReadFactsAsync(CliConsole console, string path, FactsProjection projection, CancellationToken cancellationToken)
     {
         try
         {
-            if (path == "-")
-            {
-                await using var stdin = Console.OpenStandardInput();
-                return await FactsDocument.ReadAsync(stdin, cancellationToken).ConfigureAwait(false);
-            }
-
-            return FactsDocument.Parse(await File.ReadAllBytesAsync(console.ResolvePath(path), cancellationToken).ConfigureAwait(false));
+            await using var stream = path == "-"
+                ? Console.OpenStandardInput()
+                : new FileStream(console.ResolvePath(path), FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
+            return await FactsDocument.ReadAsync(stream, projection, cancellationToken).ConfigureAwait(false);
         }
         catch (FactsFormatException e)
         {

@@ -99,7 +99,18 @@ internal static class ServerCommand
                 return console.Fail(e.Message);
             }
 
-            await using var server = await GitfleetServer.StartAsync(options, cancellationToken: cancellationToken).ConfigureAwait(false);
+            GitfleetServer server;
+            try
+            {
+                server = await GitfleetServer.StartAsync(options, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                // A busy port, a data directory that cannot be written: the reason, not a stack trace.
+                return console.Fail($"the server cannot start: {e.Message}");
+            }
+
+            await using var running = server;
             console.Error.WriteLine($"gitfleet server listening on {string.Join(", ", server.Urls)}");
             console.Error.WriteLine($"data directory: {server.DataDirectory}");
             console.Error.WriteLine($"store: {server.StoreDescription}; replica {options.ReplicaName}");

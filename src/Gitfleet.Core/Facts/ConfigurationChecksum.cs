@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -13,22 +15,40 @@ public static class ConfigurationChecksum
     public static string Compute(IReadOnlyDictionary<string, string> configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> length = stackalloc byte[4];
-        foreach (var key in configuration.Keys.Order(StringComparer.Ordinal))
+        var keys = new string[configuration.Count];
+        var size = 0;
+        var i = 0;
+        foreach (var (key, value) in configuration)
         {
-            Append(hash, key, length);
-            Append(hash, configuration[key], length);
+            keys[i++] = key;
+            size += 8 + Encoding.UTF8.GetMaxByteCount(key.Length) + Encoding.UTF8.GetMaxByteCount(value.Length);
         }
 
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        Array.Sort(keys, StringComparer.Ordinal);
+
+        // One buffer and one hash call: a plan computes this for every device whose configuration is rendered.
+        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            var length = 0;
+            foreach (var key in keys)
+            {
+                length = Append(buffer, length, key);
+                length = Append(buffer, length, configuration[key]);
+            }
+
+            return Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, length)));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
-    private static void Append(IncrementalHash hash, string text, Span<byte> length)
+    private static int Append(byte[] buffer, int at, string text)
     {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(length, bytes.Length);
-        hash.AppendData(length);
-        hash.AppendData(bytes);
+        var written = Encoding.UTF8.GetBytes(text, buffer.AsSpan(at + 4));
+        BinaryPrimitives.WriteInt32BigEndian(buffer.AsSpan(at), written);
+        return at + 4 + written;
     }
 }

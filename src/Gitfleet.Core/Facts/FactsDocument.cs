@@ -18,9 +18,23 @@ public sealed record FactsDocument
     public IReadOnlyList<DeviceFacts> Devices { get => field; init => field = value ?? []; } = [];
 
     /// <summary>Parses a facts document; throws <see cref="FactsFormatException"/> with a readable message.</summary>
-    public static FactsDocument Parse(ReadOnlySpan<byte> utf8Json)
+    public static FactsDocument Parse(ReadOnlySpan<byte> utf8Json, FactsProjection? projection = null) =>
+        Checked(Reading.FactsReader.Read(utf8Json, projection ?? FactsProjection.All));
+
+    /// <summary>
+    /// Reads a facts document as it arrives (a file, stdin, an HTTP response), without holding it: the devices are
+    /// parsed on every core while the next bytes are read. Throws <see cref="FactsFormatException"/>.
+    /// </summary>
+    public static async Task<FactsDocument> ReadAsync(Stream utf8Json, CancellationToken cancellationToken) =>
+        await ReadAsync(utf8Json, FactsProjection.All, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc cref="ReadAsync(Stream, CancellationToken)"/>
+    /// <param name="projection">What to keep of each device (a plan needs little of it).</param>
+    public static async Task<FactsDocument> ReadAsync(Stream utf8Json, FactsProjection projection, CancellationToken cancellationToken) =>
+        Checked(await Reading.FactsReader.ReadAsync(utf8Json, projection, cancellationToken).ConfigureAwait(false));
+
+    private static FactsDocument Checked(FactsDocument document)
     {
-        var document = FactsReader.Read(utf8Json);
         if (document.Schema != CurrentSchema)
         {
             throw new FactsFormatException($"unsupported schema '{document.Schema}', expected '{CurrentSchema}'");
@@ -36,13 +50,6 @@ public sealed record FactsDocument
         }
 
         return document;
-    }
-
-    public static async Task<FactsDocument> ReadAsync(Stream utf8Json, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        await utf8Json.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-        return Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
     }
 
     public Task WriteAsync(Stream utf8Json, CancellationToken cancellationToken) =>

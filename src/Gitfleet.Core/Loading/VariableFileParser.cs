@@ -5,108 +5,163 @@ using Gitfleet.Core.Yaml;
 namespace Gitfleet.Core.Loading;
 
 /// <summary>
-/// Reads group_vars/ and host_vars/: <c>NAME.yml</c>, <c>NAME.yaml</c>, <c>NAME</c>, or a directory <c>NAME/</c>
-/// whose YAML files are merged in lexical order (as Ansible does).
+/// Reads group_vars/ and host_vars/ as Ansible's host_group_vars plugin finds them: for a name, the first of
+/// <c>NAME</c> (a file without extension, or a directory), <c>NAME.yml</c>, <c>NAME.yaml</c>, <c>NAME.json</c>
+/// that exists. A directory's files (no extension, .yml, .yaml, .json) merge in name order (byte order, as Python
+/// sorts), subdirectories without an extension where they sort; names starting with '.' or ending in '~' are
+/// skipped. What Ansible would not read is reported as a warning.
 /// </summary>
 internal sealed class VariableFileParser(YamlReader reader, VariableChecker checker)
 {
+    private static readonly string[] Extensions = [".yml", ".yaml", ".json"];
+
     public Dictionary<string, VariableSet> Parse(IReadOnlyDictionary<string, string> files, string folder, VariableLayer layer)
     {
-        var prefix = folder + "/";
-        var byName = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var path in files.Keys)
+        var tree = new FileTree(files.Keys.Where(p => p.StartsWith(folder + "/", StringComparison.Ordinal)));
+        var result = new Dictionary<string, VariableSet>(StringComparer.Ordinal);
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var entry in tree.Entries(folder))
         {
-            if (!path.StartsWith(prefix, StringComparison.Ordinal))
+            var extension = Extension(entry);
+            if (tree.IsDirectory($"{folder}/{entry}") || extension.Length == 0)
             {
-                continue;
+                names.Add(entry);
             }
-
-            var rest = path[prefix.Length..];
-            var slash = rest.IndexOf('/', StringComparison.Ordinal);
-            string name;
-            if (slash < 0)
+            else if (Extensions.Contains(extension))
             {
-                name = StripExtension(rest, out var isYaml);
-                if (!isYaml && rest.Contains('.', StringComparison.Ordinal))
-                {
-                    reader.Warning(DiagnosticCodes.UnknownKey, SourceLocation.OfFile(path), $"ignored: {folder} files end in .yml or .yaml");
-                    continue;
-                }
+                names.Add(entry[..^extension.Length]);
             }
             else
             {
-                name = rest[..slash];
-                StripExtension(rest[(slash + 1)..], out var isYaml);
-                if (!isYaml)
-                {
-                    continue;
-                }
+                reader.Warning(DiagnosticCodes.UnknownKey, SourceLocation.OfFile($"{folder}/{entry}"), $"ignored: {folder} files end in .yml, .yaml or .json (or have no extension)");
             }
-
-            if (!byName.TryGetValue(name, out var list))
-            {
-                list = [];
-                byName[name] = list;
-            }
-
-            list.Add(path);
         }
 
-        var result = new Dictionary<string, VariableSet>(StringComparer.Ordinal);
-        foreach (var (name, paths) in byName)
+        foreach (var name in names)
         {
-            paths.Sort(StringComparer.Ordinal);
-            YamlMap? merged = null;
-            foreach (var path in paths)
+            // The first of NAME (a directory or a file), NAME.yml, NAME.yaml, NAME.json; the others are not read.
+            var found = Candidates(folder, name).Where(c => tree.IsDirectory(c) || files.ContainsKey(c)).ToList();
+            var origin = found[0];
+            var isDirectory = tree.IsDirectory(origin);
+            foreach (var skipped in found.Skip(1))
             {
-                var root = reader.Parse(path, files[path], out var ok);
-                if (!ok || root is null)
-                {
-                    continue;
-                }
-
-                if (root is not YamlMap map)
-                {
-                    reader.Error(DiagnosticCodes.WrongType, SourceLocation.OfFile(path), $"a {folder} file must be a mapping of variable names to values, not {YamlReader.Describe(root)}");
-                    continue;
-                }
-
-                checker.Check(map, layer);
-                if (merged is null)
-                {
-                    merged = map;
-                    continue;
-                }
-
-                foreach (var (key, value) in map)
-                {
-                    merged[key] = value;
-                    merged.KeyLocations[key] = map.KeyLocation(key);
-                    merged.ValueLocations[key] = map.ValueLocation(key);
-                }
+                reader.Warning(DiagnosticCodes.UnknownKey, SourceLocation.OfFile(skipped),
+                    $"ignored: {origin}{(isDirectory ? "/" : "")} holds the variables of '{name}' (the first of {name}/, {name}, {name}.yml, {name}.yaml, {name}.json is read, as Ansible reads it)");
             }
 
-            if (merged is not null)
+            var paths = isDirectory ? tree.Files(origin) : [origin];
+            if (Merge(files, folder, layer, paths) is { } merged)
             {
-                result[name] = new VariableSet(paths.Count == 1 ? paths[0] : $"{prefix}{name}/", merged);
+                result[name] = new VariableSet(paths.Count == 1 ? paths[0] : origin + "/", merged);
             }
         }
 
         return result;
     }
 
-    private static string StripExtension(string fileName, out bool isYaml)
+    private static IEnumerable<string> Candidates(string folder, string name) =>
+        new[] { "" }.Concat(Extensions).Select(extension => $"{folder}/{name}{extension}");
+
+    /// <summary>Python's os.path.splitext: the extension of a name, "" for none (a leading dot does not count).</summary>
+    private static string Extension(string fileName)
     {
-        foreach (var extension in new[] { ".yml", ".yaml" })
+        var dot = fileName.LastIndexOf('.');
+        return dot <= 0 || fileName[..dot].All(c => c == '.') ? "" : fileName[dot..];
+    }
+
+    private YamlMap? Merge(IReadOnlyDictionary<string, string> files, string folder, VariableLayer layer, List<string> paths)
+    {
+        YamlMap? merged = null;
+        foreach (var path in paths)
         {
-            if (fileName.EndsWith(extension, StringComparison.Ordinal))
+            var root = reader.Parse(path, files[path], out var ok);
+            if (!ok || root is null)
             {
-                isYaml = true;
-                return fileName[..^extension.Length];
+                continue;
+            }
+
+            if (root is not YamlMap map)
+            {
+                reader.Error(DiagnosticCodes.WrongType, SourceLocation.OfFile(path), $"a {folder} file must be a mapping of variable names to values, not {YamlReader.Describe(root)}");
+                continue;
+            }
+
+            checker.Check(map, layer);
+            if (merged is null)
+            {
+                merged = map;
+                continue;
+            }
+
+            foreach (var (key, value) in map)
+            {
+                merged[key] = value;
+                merged.KeyLocations[key] = map.KeyLocation(key);
+                merged.ValueLocations[key] = map.ValueLocation(key);
             }
         }
 
-        isYaml = !fileName.Contains('.', StringComparison.Ordinal);
-        return fileName;
+        return merged;
+    }
+
+    /// <summary>The directories and entries under a folder, for finding files as Ansible walks directories.</summary>
+    private sealed class FileTree
+    {
+        private readonly Dictionary<string, SortedSet<string>> entries = new(StringComparer.Ordinal);
+
+        public FileTree(IEnumerable<string> paths)
+        {
+            foreach (var path in paths)
+            {
+                for (var slash = path.LastIndexOf('/'); slash > 0; slash = path.LastIndexOf('/', slash - 1))
+                {
+                    var directory = path[..slash];
+                    if (!entries.TryGetValue(directory, out var names))
+                    {
+                        names = new SortedSet<string>(StringComparer.Ordinal);
+                        entries[directory] = names;
+                    }
+
+                    var end = path.IndexOf('/', slash + 1);
+                    if (!names.Add(end < 0 ? path[(slash + 1)..] : path[(slash + 1)..end]))
+                    {
+                        break; // the rest of this path's directories are known
+                    }
+                }
+            }
+        }
+
+        public bool IsDirectory(string path) => entries.ContainsKey(path);
+
+        public IEnumerable<string> Entries(string directory) => entries.GetValueOrDefault(directory) ?? [];
+
+        /// <summary>A directory's variable files, depth first in name order, as Ansible's _get_dir_vars_files lists them.</summary>
+        public List<string> Files(string directory)
+        {
+            var found = new List<string>();
+            foreach (var entry in Entries(directory))
+            {
+                var path = $"{directory}/{entry}";
+                var extension = Extension(entry);
+                if (entry.StartsWith('.') || entry.EndsWith('~'))
+                {
+                    continue; // hidden files and backups
+                }
+
+                if (IsDirectory(path))
+                {
+                    if (extension.Length == 0)
+                    {
+                        found.AddRange(Files(path));
+                    }
+                }
+                else if (extension.Length == 0 || Extensions.Contains(extension))
+                {
+                    found.Add(path);
+                }
+            }
+
+            return found;
+        }
     }
 }

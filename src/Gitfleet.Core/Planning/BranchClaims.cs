@@ -28,37 +28,53 @@ public static class BranchClaims
         return branches;
     }
 
-    /// <summary>device key → the other branches that claim it.</summary>
-    /// <param name="known">Memberships already resolved (for example the planned branch's); a branch whose fleet
-    /// files are identical reuses one instead of resolving 200,000 devices again.</param>
+    /// <summary>
+    /// The devices this plan subscribes to <paramref name="branch"/> through git that another branch claims at its own
+    /// head (device key → those branches). Each distinct revision's membership is resolved once, and only the devices
+    /// the plan would update are looked up in it; a branch whose fleet files are the planned ones claims nothing
+    /// new (a device has one subscription per revision), so after a promotion nothing is resolved again.
+    /// </summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> Compute(
+        string branch,
+        FleetRevision revision,
+        FleetMembers members,
         IEnumerable<(string Branch, FleetRevision Revision)> otherBranches,
-        IReadOnlyList<DeviceFacts> facts,
-        params (FleetRevision Revision, FleetMembers Members)[] known)
+        IReadOnlyList<DeviceFacts> facts)
     {
+        ArgumentNullException.ThrowIfNull(revision);
+        ArgumentNullException.ThrowIfNull(members);
         ArgumentNullException.ThrowIfNull(otherBranches);
-        var byContent = known.Where(k => k.Revision.ContentHash.Length > 0).ToDictionary(k => k.Revision.ContentHash, k => k.Members, StringComparer.Ordinal);
+        var planned = members.Members.Where(m => m.Subscription == SubscriptionSource.Git && m.Branch == branch).Select(m => m.Key).ToList();
         var claims = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var (branch, revision) in otherBranches)
+        var subscriptions = new Dictionary<string, Dictionary<string, string?>>(StringComparer.Ordinal);
+        foreach (var (other, otherRevision) in otherBranches)
         {
-            if (revision.ContentHash.Length == 0 || !byContent.TryGetValue(revision.ContentHash, out var members))
+            if (planned.Count == 0 || (revision.ContentHash.Length > 0 && otherRevision.ContentHash == revision.ContentHash))
             {
-                members = FleetMembership.Resolve(revision, facts);
-                if (revision.ContentHash.Length > 0)
+                continue;
+            }
+
+            if (otherRevision.ContentHash.Length == 0 || !subscriptions.TryGetValue(otherRevision.ContentHash, out var gitBranches))
+            {
+                gitBranches = FleetMembership.Resolve(otherRevision, facts).Members.ToDictionary(m => m.Key, m => m.GitBranch, StringComparer.Ordinal);
+                if (otherRevision.ContentHash.Length > 0)
                 {
-                    byContent[revision.ContentHash] = members;
+                    subscriptions[otherRevision.ContentHash] = gitBranches;
                 }
             }
 
-            foreach (var key in Planner.Claims(members, branch))
+            foreach (var key in planned)
             {
-                if (!claims.TryGetValue(key, out var list))
+                if (gitBranches.GetValueOrDefault(key) == other)
                 {
-                    list = [];
-                    claims[key] = list;
-                }
+                    if (!claims.TryGetValue(key, out var list))
+                    {
+                        list = [];
+                        claims[key] = list;
+                    }
 
-                list.Add(branch);
+                    list.Add(other);
+                }
             }
         }
 

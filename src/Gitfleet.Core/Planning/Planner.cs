@@ -55,57 +55,67 @@ public static class Planner
         return new Plan(request.Branch, request.Revision.Commit, devices, Summarize(devices, members.Unmanaged));
     }
 
-    /// <summary>The device keys whose git subscription (at this revision) is the given branch.</summary>
-    public static IReadOnlySet<string> Claims(FleetMembers members, string branch)
-    {
-        ArgumentNullException.ThrowIfNull(members);
-        return members.Members.Where(m => m.GitBranch == branch).Select(m => m.Key).ToHashSet(StringComparer.Ordinal);
-    }
-
     private static DevicePlan PlanDevice(FleetMember member, PlanRequest request, DesiredStateBuilder builder)
     {
-        var plan = new DevicePlan
+        IReadOnlyList<PlanProblem>? problems = Problems(member, request);
+        var os = OsAction.Nothing;
+        var configuration = ConfigAction.Nothing;
+        if (problems is null)
+        {
+            var desired = builder.Build(member, request.Branch);
+            if (desired.Problems.Count > 0)
+            {
+                problems = desired.Problems;
+            }
+            else
+            {
+                var facts = member.Facts!;
+                os = TargetComparison.CompareOs(facts, desired.Image!);
+                configuration = desired.ManagesConfiguration && desired.Configuration is { } rendered
+                    ? TargetComparison.CompareConfiguration(facts, rendered, os.Kind == ActionKind.Update)
+                    : ConfigAction.Nothing;
+            }
+        }
+
+        return new DevicePlan
         {
             Key = member.Key,
             DeviceId = member.DeviceId,
             HostName = member.HostName,
             DeviceType = member.DeviceType,
             Subscription = member.Subscription,
+            Os = os,
+            Configuration = configuration,
+            Problems = problems ?? [],
         };
-        var problems = member.MatchProblems.Select(p => new PlanProblem(PlanProblemCodes.IdentityProblem, p)).ToList();
+    }
+
+    /// <summary>What keeps a device from being planned before its desired state is built; null when nothing does.</summary>
+    private static List<PlanProblem>? Problems(FleetMember member, PlanRequest request)
+    {
+        List<PlanProblem>? problems = null;
+        foreach (var problem in member.MatchProblems)
+        {
+            (problems ??= []).Add(new PlanProblem(PlanProblemCodes.IdentityProblem, problem));
+        }
+
         if (member.Subscription == SubscriptionSource.Git && request.OtherBranchClaims.TryGetValue(member.Key, out var others) && others.Count > 0)
         {
-            problems.Add(new PlanProblem(PlanProblemCodes.BranchConflict,
+            (problems ??= []).Add(new PlanProblem(PlanProblemCodes.BranchConflict,
                 $"claimed by branches {string.Join(", ", new[] { request.Branch }.Concat(others).Order(StringComparer.Ordinal))}: left alone until one subscription wins (merge the change to every branch, or set the device's subscribed_branch tag on the server)"));
         }
 
         if (member.Facts is null)
         {
             var where = member.DeclaredAt is { } location ? $" (declared at {location})" : "";
-            problems.Add(new PlanProblem(PlanProblemCodes.UnknownDevice, $"declared in git{where} but unknown to the server: it is planned when it first connects"));
+            (problems ??= []).Add(new PlanProblem(PlanProblemCodes.UnknownDevice, $"declared in git{where} but unknown to the server: it is planned when it first connects"));
         }
         else if (member.Facts.Status != DeviceStatus.Accepted)
         {
-            problems.Add(new PlanProblem(PlanProblemCodes.NotAccepted, $"the device is {member.Facts.Status} on the server, not accepted"));
+            (problems ??= []).Add(new PlanProblem(PlanProblemCodes.NotAccepted, $"the device is {member.Facts.Status} on the server, not accepted"));
         }
 
-        if (problems.Count > 0)
-        {
-            return plan with { Problems = problems };
-        }
-
-        var desired = builder.Build(member, request.Branch);
-        if (desired.Problems.Count > 0)
-        {
-            return plan with { Problems = desired.Problems };
-        }
-
-        var facts = member.Facts!;
-        var os = TargetComparison.CompareOs(facts, desired.Image!);
-        var configuration = desired.ManagesConfiguration && desired.Configuration is { } rendered
-            ? TargetComparison.CompareConfiguration(facts, rendered, os.Kind == ActionKind.Update)
-            : ConfigAction.Nothing;
-        return plan with { Os = os, Configuration = configuration };
+        return problems;
     }
 
     /// <summary>Key-level diff from what the device reported to what is desired; secret values redacted.</summary>

@@ -14,15 +14,22 @@ public sealed record DesiredState(string? Image, RenderedConfiguration? Configur
 /// Builds desired states: the <c>os_image</c> entry for the device's type, and the configuration template
 /// rendered over the device's variables, <c>configuration.parameters</c> (which win) and the <c>gitfleet</c>
 /// object (device_id, device_type, branch, image, commit), plus <c>expected_os_image</c> and
-/// <c>subscribed_branch</c>. Renders that cannot differ between devices are shared.
+/// <c>subscribed_branch</c>. A template is rendered once per distinct input: the values of the variables it reads
+/// (<see cref="TemplateReferenceScanner.Inputs"/>), the device type, image and branch, and the device's id or host
+/// name only when it reads them.
 /// </summary>
 public sealed class DesiredStateBuilder
 {
+    private static readonly object Missing = new();
+
     private readonly FleetRevision revision;
     private readonly TemplateEngine engine;
     private readonly Func<string, string?> secrets;
-    private readonly ConcurrentDictionary<string, bool> perDeviceTemplates = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(MergedVariables, string, string, string), object> shared = new();
+    private readonly ConcurrentDictionary<string, TemplateInputs> inputs = new(StringComparer.Ordinal);
+
+    // Renders by input: first by the instances a device's variables are (most devices share them), then by value.
+    private readonly ConcurrentDictionary<(MergedVariables, YamlMap?, string, string, string, string), object> byInstance = new();
+    private readonly ConcurrentDictionary<RenderInput, object> byValue = new();
 
     public DesiredStateBuilder(FleetRevision revision, Func<string, string?> secrets, TemplateEngine? engine = null)
     {
@@ -36,53 +43,57 @@ public sealed class DesiredStateBuilder
     public DesiredState Build(FleetMember member, string branch)
     {
         ArgumentNullException.ThrowIfNull(member);
-        var problems = new List<PlanProblem>();
         var deviceType = member.DeviceType;
         if (deviceType is null)
         {
-            problems.Add(new PlanProblem(PlanProblemCodes.NoDeviceType, "the device type is unknown: the device has not reported one and git declares none"));
-            return new DesiredState(null, null, HasConfiguration(member), problems);
+            return Problem(null, HasConfiguration(member), PlanProblemCodes.NoDeviceType, "the device type is unknown: the device has not reported one and git declares none");
         }
 
         if (member.Facts?.DeviceType is { } reported && member.DeclaredDeviceType is { } declared && reported != declared)
         {
-            problems.Add(new PlanProblem(PlanProblemCodes.DeviceTypeMismatch, $"the device reports type '{reported}' but git declares '{declared}' (at {member.Variables.OriginOf(ReservedVariables.DeviceType)}); nothing is scheduled until they agree"));
-            return new DesiredState(null, null, HasConfiguration(member), problems);
+            return Problem(null, HasConfiguration(member), PlanProblemCodes.DeviceTypeMismatch, $"the device reports type '{reported}' but git declares '{declared}' (at {member.Variables.OriginOf(ReservedVariables.DeviceType)}); nothing is scheduled until they agree");
         }
 
         var image = FindImage(member.Variables, deviceType);
         if (image is null)
         {
             var origin = member.Variables.OriginOf(ReservedVariables.OsImage);
-            problems.Add(new PlanProblem(PlanProblemCodes.NoOsImage, origin is null
+            return Problem(null, HasConfiguration(member), PlanProblemCodes.NoOsImage, origin is null
                 ? $"device type '{deviceType}' has no os_image: no os_image list applies to this device"
-                : $"device type '{deviceType}' has no entry in os_image (at {origin})"));
-            return new DesiredState(null, null, HasConfiguration(member), problems);
+                : $"device type '{deviceType}' has no entry in os_image (at {origin})");
         }
 
         if (member.Variables[ReservedVariables.Configuration] is not YamlMap configuration
             || configuration.GetValueOrDefault("template") is not string templateName)
         {
-            return new DesiredState(image, null, false, problems);
+            return new DesiredState(image, null, false, []);
         }
 
         if (!revision.Templates.TryGetValue(templateName, out var template))
         {
-            problems.Add(new PlanProblem(PlanProblemCodes.RenderFailed, $"template '{templateName}' does not exist"));
-            return new DesiredState(image, null, true, problems);
+            return Problem(image, true, PlanProblemCodes.RenderFailed, $"template '{templateName}' does not exist");
         }
 
         var parameters = configuration.GetValueOrDefault("parameters") as YamlMap;
-        var rendered = PerDevice(template)
-            ? Render(template, member, parameters, deviceType, image, branch)
-            : shared.GetOrAdd((member.Variables, deviceType, image, branch), _ => Render(template, member, parameters, deviceType, image, branch));
+        var reads = inputs.GetOrAdd(template.Source, TemplateReferenceScanner.Inputs);
+        object rendered;
+        var instance = (member.Variables, parameters, template.Name, deviceType, image, branch);
+        if (reads.PerDevice)
+        {
+            rendered = Render(template, reads, member, parameters, deviceType, image, branch);
+        }
+        else if (!byInstance.TryGetValue(instance, out rendered!))
+        {
+            var input = new RenderInput(template.Name, deviceType, image, branch, [.. reads.Variables.Order(StringComparer.Ordinal).Select(name => Input(member.Variables, parameters, name))]);
+            rendered = byValue.GetOrAdd(input, _ => Render(template, reads, member, parameters, deviceType, image, branch));
+            byInstance.TryAdd(instance, rendered);
+        }
         if (rendered is string error)
         {
-            problems.Add(new PlanProblem(PlanProblemCodes.RenderFailed, error));
-            return new DesiredState(image, null, true, problems);
+            return Problem(image, true, PlanProblemCodes.RenderFailed, error);
         }
 
-        return new DesiredState(image, (RenderedConfiguration)rendered, true, problems);
+        return new DesiredState(image, (RenderedConfiguration)rendered, true, []);
     }
 
     /// <summary>The image named for a device type by an os_image list, or null.</summary>
@@ -108,19 +119,37 @@ public sealed class DesiredStateBuilder
     private static bool HasConfiguration(FleetMember member) =>
         member.Variables[ReservedVariables.Configuration] is YamlMap;
 
-    /// <summary>A template that reads gitfleet.device_id renders differently per device; others can be shared.</summary>
-    private bool PerDevice(ConfigurationTemplate template) =>
-        perDeviceTemplates.GetOrAdd(template.Source, s => s.Contains("gitfleet", StringComparison.Ordinal));
+    /// <summary>What a template sees as <paramref name="name"/>: the parameter, else the variable (else nothing).</summary>
+    private static object? Input(MergedVariables variables, YamlMap? parameters, string name) =>
+        parameters is not null && parameters.TryGetValue(name, out var parameter) ? parameter
+        : variables.Values.TryGetValue(name, out var value) ? value
+        : Missing;
+
+    private static DesiredState Problem(string? image, bool managesConfiguration, string code, string message) =>
+        new(image, null, managesConfiguration, [new PlanProblem(code, message)]);
 
     /// <summary>Returns a <see cref="RenderedConfiguration"/>, or an error message.</summary>
-    private object Render(ConfigurationTemplate template, FleetMember member, YamlMap? parameters, string deviceType, string image, string branch)
+    private object Render(ConfigurationTemplate template, TemplateInputs reads, FleetMember member, YamlMap? parameters, string deviceType, string image, string branch)
     {
-        var context = new Dictionary<string, object?>(member.Variables.Values, StringComparer.Ordinal);
-        if (parameters is not null)
+        // The template's context: what it reads (everything when that cannot be told), parameters winning.
+        Dictionary<string, object?> context;
+        if (reads.Everything)
         {
-            foreach (var (key, value) in parameters)
+            context = new Dictionary<string, object?>(member.Variables.Values, StringComparer.Ordinal);
+            foreach (var (key, value) in parameters ?? (IEnumerable<KeyValuePair<string, object?>>)[])
             {
                 context[key] = value;
+            }
+        }
+        else
+        {
+            context = new Dictionary<string, object?>(reads.Variables.Count + 1, StringComparer.Ordinal);
+            foreach (var name in reads.Variables)
+            {
+                if (Input(member.Variables, parameters, name) is var value && !ReferenceEquals(value, Missing))
+                {
+                    context[name] = value;
+                }
             }
         }
 
@@ -178,4 +207,34 @@ public sealed class DesiredStateBuilder
 
         return new RenderedConfiguration(values, secretKeys);
     }
+}
+
+/// <summary>Everything a render that does not read the device's id or host depends on; values compare by content.</summary>
+internal sealed class RenderInput : IEquatable<RenderInput>
+{
+    private readonly (string Template, string DeviceType, string Image, string Branch) names;
+    private readonly object?[] values;
+    private readonly int hash;
+
+    public RenderInput(string template, string deviceType, string image, string branch, object?[] values)
+    {
+        names = (template, deviceType, image, branch);
+        this.values = values;
+        var hash = new HashCode();
+        hash.Add(names);
+        foreach (var value in values)
+        {
+            hash.Add(VariableEquality.Hash(value));
+        }
+
+        this.hash = hash.ToHashCode();
+    }
+
+    public bool Equals(RenderInput? other) =>
+        other is not null && hash == other.hash && names == other.names && values.Length == other.values.Length
+        && values.Zip(other.values).All(pair => VariableEquality.Equal(pair.First, pair.Second));
+
+    public override bool Equals(object? obj) => Equals(obj as RenderInput);
+
+    public override int GetHashCode() => hash;
 }

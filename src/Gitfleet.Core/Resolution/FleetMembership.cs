@@ -28,7 +28,7 @@ public static class FleetMembership
         var hostOf = new Dictionary<string, string?>(StringComparer.Ordinal);
         var declared = new Dictionary<string, Fleet.InventoryHost?>(StringComparer.Ordinal);
         var problems = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        var identityMatcher = new IdentityMatcher(revision, resolver, facts);
+        var identityMatcher = new IdentityMatcher(revision, resolver, facts, byId);
 
         // 1. Inventory hosts, by id or by identity.
         foreach (var host in revision.Inventory.Hosts.Values)
@@ -67,27 +67,30 @@ public static class FleetMembership
 
         // 3. Dynamic groups: every server device is tested against the dynamic groups' selectors, through an
         //    index on their first matchLabels key so that 40 site groups cost one lookup, not 40 tests. Devices
-        //    only dynamic groups name (most of a large fleet) become members right here, on every core.
+        //    only dynamic groups name (most of a large fleet) become members right here, on every core; the
+        //    membership of a set of matched groups is interned once, not per device.
         var selectors = new DynamicGroupIndex(revision.Inventory.DynamicGroups);
         var dynamicOnly = new FleetMember?[selectors.IsEmpty ? 0 : facts.Count];
         if (!selectors.IsEmpty)
         {
-            var alsoDeclared = new List<string>?[facts.Count];
+            var alsoDeclared = new IReadOnlyList<string>?[facts.Count];
+            var sets = new System.Collections.Concurrent.ConcurrentDictionary<GroupMatch, GroupSet>();
             Parallel.For(0, facts.Count, i =>
             {
                 var device = facts[i];
-                if (selectors.Match(device) is not { } groups)
+                var match = selectors.Match(device);
+                if (match.IsEmpty)
                 {
                     return;
                 }
 
                 if (directGroups.ContainsKey(device.Id))
                 {
-                    alsoDeclared[i] = groups;
+                    alsoDeclared[i] = selectors.Names(match);
                     return;
                 }
 
-                var set = resolver.Intern(groups);
+                var set = sets.GetOrAdd(match, m => resolver.Intern(selectors.Names(m)));
                 dynamicOnly[i] = new FleetMember(device.Id, null, device, set.Groups, resolver.ForDevice(set, device.Id, device.Id), null);
             });
             for (var i = 0; i < facts.Count; i++)
@@ -115,19 +118,52 @@ public static class FleetMembership
             };
         });
 
-        var members = new FleetMember[declaredMembers.Length + dynamicOnly.Count(m => m is not null)];
-        declaredMembers.CopyTo(members, 0);
-        var next = declaredMembers.Length;
-        foreach (var member in dynamicOnly)
+        var members = Sorted(declaredMembers, dynamicOnly);
+        var known = 0;
+        foreach (var member in members)
+        {
+            known += member.Facts is null ? 0 : 1;
+        }
+
+        return new FleetMembers(members, facts.Count - known);
+    }
+
+    /// <summary>
+    /// All members by key. Dynamic members come in the facts' order, which the server sorts by id: then the few
+    /// declared members are merged in rather than 200,000 keys sorted again.
+    /// </summary>
+    private static FleetMember[] Sorted(FleetMember[] declared, FleetMember?[] dynamic)
+    {
+        var others = new List<FleetMember>(dynamic.Length);
+        var sorted = true;
+        foreach (var member in dynamic)
         {
             if (member is not null)
             {
-                members[next++] = member;
+                sorted &= others.Count == 0 || string.CompareOrdinal(others[^1].Key, member.Key) < 0;
+                others.Add(member);
             }
         }
 
-        Array.Sort(members, (a, b) => string.CompareOrdinal(a.Key, b.Key));
-        return new FleetMembers(members, facts.Count - members.Count(m => m.Facts is not null));
+        var members = new FleetMember[declared.Length + others.Count];
+        Array.Sort(declared, (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        if (!sorted)
+        {
+            declared.CopyTo(members, 0);
+            others.CopyTo(members, declared.Length);
+            Array.Sort(members, (a, b) => string.CompareOrdinal(a.Key, b.Key));
+            return members;
+        }
+
+        var (d, o, next) = (0, 0, 0);
+        while (d < declared.Length || o < others.Count)
+        {
+            members[next++] = o == others.Count || (d < declared.Length && string.CompareOrdinal(declared[d].Key, others[o].Key) < 0)
+                ? declared[d++]
+                : others[o++];
+        }
+
+        return members;
     }
 
     private static List<string> GetOrAdd(this Dictionary<string, List<string>> map, string key)
@@ -141,27 +177,38 @@ public static class FleetMembership
         return list;
     }
 
+    /// <summary>
+    /// The dynamic groups a device's facts select: up to 64 as bits of a number (the usual case, and what makes
+    /// matched sets cheap to compare), more as a sorted list of their positions.
+    /// </summary>
+    private readonly record struct GroupMatch(ulong Bits, string? More)
+    {
+        public bool IsEmpty => Bits == 0 && More is null;
+    }
+
     /// <summary>Finds the dynamic groups a device's facts select, indexed on each selector's first matchLabels key.</summary>
     private sealed class DynamicGroupIndex
     {
-        private readonly Dictionary<string, Dictionary<string, List<InventoryGroup>>> byLabel = new(StringComparer.Ordinal);
-        private readonly List<InventoryGroup> unindexed = [];
+        private readonly Dictionary<string, Dictionary<string, List<int>>> byLabel = new(StringComparer.Ordinal);
+        private readonly List<int> unindexed = [];
+        private readonly InventoryGroup[] groups;
 
-        public DynamicGroupIndex(IEnumerable<InventoryGroup> groups)
+        public DynamicGroupIndex(IEnumerable<InventoryGroup> dynamicGroups)
         {
-            foreach (var group in groups)
+            groups = [.. dynamicGroups];
+            for (var i = 0; i < groups.Length; i++)
             {
-                var labels = group.Selector!.MatchLabels;
+                var labels = groups[i].Selector!.MatchLabels;
                 if (labels.Count == 0)
                 {
-                    unindexed.Add(group);
+                    unindexed.Add(i);
                     continue;
                 }
 
                 var key = labels.Keys.Min(StringComparer.Ordinal)!;
                 if (!byLabel.TryGetValue(key, out var byValue))
                 {
-                    byValue = new Dictionary<string, List<InventoryGroup>>(StringComparer.Ordinal);
+                    byValue = new Dictionary<string, List<int>>(StringComparer.Ordinal);
                     byLabel[key] = byValue;
                 }
 
@@ -171,42 +218,72 @@ public static class FleetMembership
                     byValue[labels[key]] = list;
                 }
 
-                list.Add(group);
+                list.Add(i);
             }
         }
 
-        public bool IsEmpty => byLabel.Count == 0 && unindexed.Count == 0;
+        public bool IsEmpty => groups.Length == 0;
 
-        /// <summary>The names of the dynamic groups the device's facts select, or null for none.</summary>
-        public List<string>? Match(DeviceFacts device)
+        /// <summary>The dynamic groups the device's facts select.</summary>
+        public GroupMatch Match(DeviceFacts device)
         {
-            List<string>? matched = null;
+            var bits = 0UL;
+            List<int>? more = null;
             Func<string, string?>? lookup = null;
+            void Test(int group)
+            {
+                lookup ??= FactLabels.For(device);
+                if (groups[group].Selector!.Matches(lookup))
+                {
+                    if (group < 64)
+                    {
+                        bits |= 1UL << group;
+                    }
+                    else
+                    {
+                        (more ??= []).Add(group);
+                    }
+                }
+            }
+
             foreach (var (key, byValue) in byLabel)
             {
                 if (FactLabels.Lookup(device, key) is { } value && byValue.TryGetValue(value, out var candidates))
                 {
                     foreach (var group in candidates)
                     {
-                        lookup ??= FactLabels.For(device);
-                        if (group.Selector!.Matches(lookup))
-                        {
-                            (matched ??= []).Add(group.Name);
-                        }
+                        Test(group);
                     }
                 }
             }
 
             foreach (var group in unindexed)
             {
-                lookup ??= FactLabels.For(device);
-                if (group.Selector!.Matches(lookup))
+                Test(group);
+            }
+
+            more?.Sort();
+            return new GroupMatch(bits, more is null ? null : string.Join(',', more));
+        }
+
+        /// <summary>The names of the matched groups.</summary>
+        public List<string> Names(GroupMatch match)
+        {
+            var names = new List<string>();
+            for (var i = 0; i < Math.Min(64, groups.Length); i++)
+            {
+                if ((match.Bits >> i & 1) != 0)
                 {
-                    (matched ??= []).Add(group.Name);
+                    names.Add(groups[i].Name);
                 }
             }
 
-            return matched;
+            foreach (var position in match.More?.Split(',') ?? [])
+            {
+                names.Add(groups[int.Parse(position, System.Globalization.CultureInfo.InvariantCulture)].Name);
+            }
+
+            return names;
         }
     }
 
@@ -217,9 +294,9 @@ public static class FleetMembership
         private readonly Dictionary<(string, string), List<string>> index = [];
         private readonly Dictionary<string, DeviceFacts> byId;
 
-        public IdentityMatcher(FleetRevision revision, VariableResolver resolver, IReadOnlyList<DeviceFacts> facts)
+        public IdentityMatcher(FleetRevision revision, VariableResolver resolver, IReadOnlyList<DeviceFacts> facts, Dictionary<string, DeviceFacts> byId)
         {
-            byId = facts.ToDictionary(f => f.Id, StringComparer.Ordinal);
+            this.byId = byId;
             var keys = new HashSet<string>(StringComparer.Ordinal);
             foreach (var host in revision.Inventory.Hosts.Values)
             {

@@ -89,8 +89,9 @@ internal sealed class SubjectChecker(
     {
         if (vars[ReservedVariables.SubscribedBranch] is not string branch)
         {
-            // "subscribed_branch: null" says so on purpose: the server-side tag decides.
-            if (!isDynamic && !vars.Values.ContainsKey(ReservedVariables.SubscribedBranch))
+            // "subscribed_branch: null" says so on purpose: the server-side tag decides. A static host may also
+            // join a dynamic group that sets it (its facts decide at plan time).
+            if (!isDynamic && !vars.Values.ContainsKey(ReservedVariables.SubscribedBranch) && !maybeDefined.Contains(ReservedVariables.SubscribedBranch))
             {
                 Add(location, DiagnosticCodes.UnknownBranch, "", Severity.Warning,
                     $"{subject} has no subscribed_branch: no branch manages it unless its server-side subscribed_branch tag names one (set subscribed_branch, or 'subscribed_branch: null' to leave it to the tag)");

@@ -21,8 +21,10 @@ public sealed class GroupSet
     /// <summary>Group variables only (no overlays).</summary>
     internal MergedVariables? GroupLayers { get; set; }
 
-    /// <summary>Group variables with the overlays they select.</summary>
-    internal MergedVariables? WithOverlays { get; set; }
+    private MergedVariables? withOverlays;
+
+    /// <summary>Group variables with the overlays they select (read without a lock once set).</summary>
+    internal MergedVariables? WithOverlays { get => Volatile.Read(ref withOverlays); set => Volatile.Write(ref withOverlays, value); }
 
     public bool Contains(string group)
     {

@@ -7,6 +7,11 @@ public static class VariableEquality
 {
     public static bool Equal(object? a, object? b)
     {
+        if (ReferenceEquals(a, b))
+        {
+            return true;
+        }
+
         switch (a)
         {
             case null:
@@ -43,6 +48,36 @@ public static class VariableEquality
                 return true;
             default:
                 return a.Equals(b);
+        }
+    }
+
+    /// <summary>A hash that agrees with <see cref="Equal"/>: equal values hash alike.</summary>
+    public static int Hash(object? value)
+    {
+        switch (value)
+        {
+            case null:
+                return 0;
+            case string text:
+                return StringComparer.Ordinal.GetHashCode(text);
+            case IDictionary<string, object?> map:
+                var entries = map.Count;
+                foreach (var (key, item) in map)
+                {
+                    entries += StringComparer.Ordinal.GetHashCode(key) ^ (Hash(item) * 31); // order-independent
+                }
+
+                return entries;
+            case IList list:
+                var hash = new HashCode();
+                foreach (var item in list)
+                {
+                    hash.Add(Hash(item));
+                }
+
+                return hash.ToHashCode();
+            default:
+                return value.GetHashCode();
         }
     }
 }

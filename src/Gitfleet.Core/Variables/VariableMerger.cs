@@ -31,7 +31,9 @@ public sealed class VariableMerger
         labels = new Dictionary<string, string>(start.Labels, StringComparer.Ordinal);
     }
 
-    public VariableMerger Add(VariableSet? layer)
+    /// <param name="groupInline">The layer is a group's inline vars, where ansible_group_priority orders groups and
+    /// (as in Ansible) is not a variable; anywhere else it is an ordinary one.</param>
+    public VariableMerger Add(VariableSet? layer, bool groupInline = false)
     {
         if (layer is null)
         {
@@ -40,9 +42,9 @@ public sealed class VariableMerger
 
         foreach (var (key, value) in layer.Values)
         {
-            if (key == GroupPriorityVariable)
+            if (groupInline && key == GroupPriorityVariable)
             {
-                continue; // Orders groups; like Ansible, it is not a variable of the device.
+                continue;
             }
 
             origins[key] = layer.Values.KeyLocation(key);

@@ -3,15 +3,19 @@ using Gitfleet.Core.Fleet;
 namespace Gitfleet.Core.Variables;
 
 /// <summary>
-/// Computes a device's variables from a revision with Ansible's precedence (lowest first):
+/// Computes a device's variables with Ansible's precedence (ansible-core's default VARIABLE_PRECEDENCE, as
+/// <c>ansible-inventory --list</c> shows them), lowest first:
 /// <list type="number">
-/// <item><c>all</c>'s inline vars, then <c>group_vars/all</c>;</item>
-/// <item>the inline vars of the device's other groups by depth;</item>
-/// <item><c>group_vars/GROUP</c> files of its other groups, sorted by depth, ansible_group_priority, name;</item>
+/// <item><c>all</c>'s inline vars;</item>
+/// <item>the inline vars of the device's other groups, sorted by depth, ansible_group_priority, name;</item>
+/// <item><c>group_vars/all</c>;</item>
+/// <item><c>group_vars/GROUP</c> of its other groups, in the same order;</item>
 /// <item>label-selected overlays (Gitfleet), in file-name order;</item>
 /// <item>the host's inline inventory vars, then <c>host_vars/HOST</c>.</item>
 /// </list>
-/// The group part is computed once per distinct membership (<see cref="GroupSet"/>).
+/// <c>ansible_group_priority</c> orders groups only where Ansible reads it, in a group's inline vars (it is not a
+/// variable there); in a file it is an ordinary variable. The group part is computed once per distinct
+/// membership (<see cref="GroupSet"/>).
 /// </summary>
 public sealed class VariableResolver
 {
@@ -61,6 +65,11 @@ public sealed class VariableResolver
     public MergedVariables ForGroups(GroupSet set)
     {
         ArgumentNullException.ThrowIfNull(set);
+        if (set.WithOverlays is { } known)
+        {
+            return known; // Most devices share a membership computed already: no lock.
+        }
+
         lock (gate)
         {
             if (set.WithOverlays is { } cached)
@@ -164,16 +173,16 @@ public sealed class VariableResolver
 
         var groups = revision.Inventory.Groups;
         var merger = new VariableMerger();
-        merger.Add(groups.GetValueOrDefault(Inventory.AllGroup)?.InlineVars);
-        merger.Add(revision.GroupVars.GetValueOrDefault(Inventory.AllGroup));
-        foreach (var name in set.Groups.OrderBy(Depth))
+        merger.Add(groups.GetValueOrDefault(Inventory.AllGroup)?.InlineVars, groupInline: true);
+        foreach (var name in set.Groups)
         {
             if (name != Inventory.AllGroup)
             {
-                merger.Add(groups.GetValueOrDefault(name)?.InlineVars);
+                merger.Add(groups.GetValueOrDefault(name)?.InlineVars, groupInline: true);
             }
         }
 
+        merger.Add(revision.GroupVars.GetValueOrDefault(Inventory.AllGroup));
         foreach (var name in set.Groups)
         {
             if (name != Inventory.AllGroup)
@@ -233,12 +242,14 @@ public sealed class VariableResolver
 
     private int Depth(string group) => revision.Inventory.Groups.TryGetValue(group, out var g) ? g.Depth : 1;
 
-    private long Priority(string group)
-    {
-        var inline = revision.Inventory.Groups.GetValueOrDefault(group)?.InlineVars?.Values.GetValueOrDefault(VariableMerger.GroupPriorityVariable);
-        var file = revision.GroupVars.GetValueOrDefault(group)?.Values.GetValueOrDefault(VariableMerger.GroupPriorityVariable);
-        return (file ?? inline) as long? ?? 1;
-    }
+    /// <summary>A group's ansible_group_priority: only its inline vars set it (Ansible reads it while loading the inventory).</summary>
+    private long Priority(string group) =>
+        revision.Inventory.Groups.GetValueOrDefault(group)?.InlineVars?.Values.GetValueOrDefault(VariableMerger.GroupPriorityVariable) switch
+        {
+            long number => number,
+            string text when long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var number) => number,
+            _ => 1,
+        };
 
     private sealed class SequenceComparer : IEqualityComparer<string[]>
     {

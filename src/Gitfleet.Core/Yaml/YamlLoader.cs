@@ -1,6 +1,7 @@
 using System.Globalization;
 using Gitfleet.Core.Diagnostics;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Tokens;
 
 namespace Gitfleet.Core.Yaml;
 
@@ -32,7 +33,15 @@ public static class YamlLoader
         {
             var line = (int)Math.Max(1, e.Start.Line);
             var column = (int)Math.Max(1, e.Start.Column);
-            diagnostics.Add(Diagnostic.Error(DiagnosticCodes.YamlSyntax, new SourceLocation(file, line, column), $"YAML syntax error: {CleanMessage(e)}"));
+            var message = CleanMessage(e);
+            if (UnclosedFlow(text) is { } open)
+            {
+                // The parser notices at the end of the file; the user needs the bracket that is not closed.
+                (line, column) = ((int)open.Start.Line, (int)open.Start.Column);
+                message = $"this {(open is FlowSequenceStart ? "'[' list" : "'{' mapping")} is not closed ({message.TrimEnd('.')})";
+            }
+
+            diagnostics.Add(Diagnostic.Error(DiagnosticCodes.YamlSyntax, new SourceLocation(file, line, column), $"YAML syntax error: {message}"));
             return null;
         }
         catch (YamlLimitException e)
@@ -98,6 +107,38 @@ public static class YamlLoader
 
         var first = value[0];
         return char.IsAsciiDigit(first) || ((first is '-' or '+' or '.') && value.Length > 1 && (char.IsAsciiDigit(value[1]) || value[1] == '.'));
+    }
+
+    /// <summary>The innermost flow list or mapping ('[', '{') still open at the end of a text that scans cleanly, or null.</summary>
+    private static Token? UnclosedFlow(string text)
+    {
+        var open = new Stack<Token>();
+        var scanner = new Scanner(new StringReader(text));
+        try
+        {
+            while (scanner.MoveNext())
+            {
+                switch (scanner.Current)
+                {
+                    case Error:
+                        return null; // Another problem (the scanner repeats it): the parser's location is the right one.
+                    case FlowSequenceStart or FlowMappingStart:
+                        open.Push(scanner.Current);
+                        break;
+                    case FlowSequenceEnd or FlowMappingEnd when open.Count > 0:
+                        open.Pop();
+                        break;
+                }
+            }
+        }
+        catch (Exception e) when (e is YamlException or InvalidOperationException)
+        {
+            // Another problem (the scanner fails some malformed streams with an internal-state error, as the parser
+            // does: found by the fuzz tests): the parser's location is the right one.
+            return null;
+        }
+
+        return open.Count > 0 ? open.Peek() : null;
     }
 
     internal static SourceLocation Location(string file, Mark mark) =>

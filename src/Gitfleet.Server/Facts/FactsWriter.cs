@@ -74,13 +74,14 @@ internal sealed class FactsWriter(IFleetStore store, DeviceRegistry registry, Ti
     }
 
     /// <summary>
-    /// The same facts in memory, without JSON and without the configured maps, which planning never reads (the git
-    /// watcher plans against them, as the CLI plans against the endpoint).
+    /// The same facts in memory, without JSON, with only what <paramref name="projection"/> keeps (the git watcher
+    /// plans against them, as the CLI plans against the endpoint: a plan reads neither the configured maps nor most
+    /// inventory attributes).
     /// </summary>
-    public async Task<IReadOnlyList<DeviceFacts>> ReadAllAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<DeviceFacts>> ReadAllAsync(FactsProjection projection, CancellationToken cancellationToken)
     {
         var devices = new List<DeviceFacts>(registry.Count);
-        await foreach (var page in store.StreamFactsAsync(registry.LastCheckIn, withConfigured: false, cancellationToken).ConfigureAwait(false))
+        await foreach (var page in store.StreamFactsAsync(registry.LastCheckIn, projection, cancellationToken).ConfigureAwait(false))
         {
             devices.AddRange(page);
         }

@@ -123,6 +123,7 @@ public sealed class GitfleetServer : IAsyncDisposable
 
             await views.LoadAsync(cancellationToken).ConfigureAwait(false);
             var endpoints = options.Urls.Select(ParseUrl).ToList();
+            EnsureAvailable(endpoints);
             string? certificatePath = null;
             System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null;
             if (endpoints.Any(e => e.Https))
@@ -289,6 +290,27 @@ public sealed class GitfleetServer : IAsyncDisposable
         var password = options.AdminPassword is { Length: > 0 } given ? given : PasswordHasher.Generate();
         await store.CreateUserAsync(new UserRecord(Guid.NewGuid().ToString(), AdminUser, PasswordHasher.Hash(password), time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         return options.AdminPassword is { Length: > 0 } ? null : password;
+    }
+
+    /// <summary>
+    /// Fails with a clear message when a listen address is taken, before the host would log the bind failure with
+    /// its stack trace.
+    /// </summary>
+    private static void EnsureAvailable(IEnumerable<(bool Https, IPAddress Address, int Port)> endpoints)
+    {
+        foreach (var (https, address, port) in endpoints.Where(e => e.Port != 0))
+        {
+            using var socket = new System.Net.Sockets.Socket(address.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            try
+            {
+                socket.Bind(new IPEndPoint(address, port));
+            }
+            catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+            {
+                var url = $"{(https ? "https" : "http")}://{(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address)}:{port}";
+                throw new IOException($"cannot listen on {url}: the address is already in use (is another server running?); choose another with --urls", e);
+            }
+        }
     }
 
     private static (bool Https, IPAddress Address, int Port) ParseUrl(string url)

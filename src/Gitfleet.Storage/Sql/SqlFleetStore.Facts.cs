@@ -8,9 +8,15 @@ public abstract partial class SqlFleetStore
 {
     private const int FactsPageSize = 20_000;
 
+    public IAsyncEnumerable<IReadOnlyList<DeviceFacts>> StreamFactsAsync(Func<string, DateTimeOffset?>? lastCheckIn, bool withConfigured, CancellationToken cancellationToken) =>
+        StreamFactsAsync(lastCheckIn, withConfigured ? FactsProjection.All : FactsProjection.All with { ConfiguredConfiguration = false }, cancellationToken);
+
     public async IAsyncEnumerable<IReadOnlyList<DeviceFacts>> StreamFactsAsync(
-        Func<string, DateTimeOffset?>? lastCheckIn, bool withConfigured, [EnumeratorCancellation] CancellationToken cancellationToken)
+        Func<string, DateTimeOffset?>? lastCheckIn, FactsProjection projection, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(projection);
+        var withConfigured = projection.ConfiguredConfiguration;
+        var (attributeFilter, filterParameters) = AttributeFilter(projection);
         var deployments = await ReadUnfinishedDeploymentsAsync(cancellationToken).ConfigureAwait(false);
         var maps = new FactsMaps();
         var attributePool = new StringPool(); // Names and values repeat across pages.
@@ -24,7 +30,7 @@ public abstract partial class SqlFleetStore
             }
 
             var last = devices[^1].Id;
-            var attributes = Task.Run(() => ReadFactsAttributesAsync(after, last, attributePool, cancellationToken), cancellationToken);
+            var attributes = Task.Run(() => ReadFactsAttributesAsync(after, last, attributeFilter, filterParameters, attributePool, cancellationToken), cancellationToken);
             var configurations = Task.Run(() => ReadFactsConfigurationsAsync(after, last, withConfigured, cancellationToken), cancellationToken);
             var inFlight = Task.Run(
                 () => ReadInFlightRowsAsync("finished = 0 AND device_id > @after AND device_id <= @last", [("@after", after), ("@last", last)], deployments, cancellationToken),
@@ -75,14 +81,59 @@ public abstract partial class SqlFleetStore
         return devices;
     }
 
+    /// <summary>
+    /// The SQL condition that keeps only the attributes a projection reads (all tags; the identity and inventory names
+    /// it lists, provides under the inventory's names), with its parameters; empty for everything. The attributes'
+    /// primary key holds scope and name, so the rows left out are skipped in the index, their values never read. A
+    /// CASE, not ORs: SQLite would answer ORs of scope and name from the lookup index, across every device of each page.
+    /// </summary>
+    private static (string Sql, List<(string Name, object Value)> Parameters) AttributeFilter(FactsProjection projection)
+    {
+        if (projection.Attributes is null && projection.Identity is null)
+        {
+            return ("", []);
+        }
+
+        var parameters = new List<(string Name, object Value)>();
+        string Kept(IReadOnlySet<string>? names, string prefix)
+        {
+            if (names is null)
+            {
+                return "TRUE";
+            }
+
+            if (names.Count == 0)
+            {
+                return "FALSE";
+            }
+
+            var list = new List<string>(names.Count);
+            foreach (var name in names.Order(StringComparer.Ordinal))
+            {
+                list.Add($"@{prefix}{list.Count}");
+                parameters.Add((list[^1], name));
+            }
+
+            return $"name IN ({string.Join(", ", list)})";
+        }
+
+        var identity = Kept(projection.Identity, "identity");
+        var inventory = Kept(projection.Attributes, "attribute");
+        return ($"""
+             AND (CASE scope WHEN '{AttributeScope.Tags}' THEN TRUE WHEN '{AttributeScope.Identity}' THEN {identity}
+                WHEN '{AttributeScope.Inventory}' THEN {inventory} WHEN '{AttributeScope.Provides}' THEN {inventory} ELSE FALSE END)
+            """, parameters);
+    }
+
     /// <summary>Identity, inventory (provides as a fallback) and tags of the devices in (after, last], by device.</summary>
-    private async Task<Dictionary<string, DeviceScopes>> ReadFactsAttributesAsync(string after, string last, StringPool pool, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, DeviceScopes>> ReadFactsAttributesAsync(
+        string after, string last, string filter, List<(string Name, object Value)> filterParameters, StringPool pool, CancellationToken cancellationToken)
     {
         var result = new Dictionary<string, DeviceScopes>(StringComparer.Ordinal);
         DeviceScopes? scopes = null;
         await ReadAllAsync(
-            "SELECT device_id, scope, name, value_json FROM attributes WHERE device_id > @after AND device_id <= @last ORDER BY device_id, scope, name",
-            [("@after", after), ("@last", last)], row =>
+            $"SELECT device_id, scope, name, value_json FROM attributes WHERE device_id > @after AND device_id <= @last{filter} ORDER BY device_id, scope, name",
+            [("@after", after), ("@last", last), .. filterParameters], row =>
             {
                 var deviceId = row.GetPooled(0, pool);
                 if (scopes is null || !ReferenceEquals(scopes.DeviceId, deviceId))

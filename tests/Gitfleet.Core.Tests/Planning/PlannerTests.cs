@@ -242,4 +242,39 @@ public sealed class PlannerTests
         var second = System.Text.Json.JsonSerializer.Serialize(Plan("production", facts.Reverse().ToArray()).Devices);
         second.ShouldBe(first);
     }
+
+    [Fact]
+    public void A_template_is_rendered_once_per_distinct_input()
+    {
+        string Id(int i) => $"{i:x8}-0000-4000-8000-{i:x12}";
+        var revision = Snapshots.Valid(
+            ("inventory.yml", """
+                all:
+                  children:
+                    field:
+                      selector: {matchLabels: {tags.site: field}}
+                      vars: {subscribed_branch: production}
+                """),
+            ("group_vars/all.yml", """
+                os_image: [{device_type: pi4, image_name: pi4-v2}, {device_type: gate, image_name: gate-v2}]
+                configuration: {template: kiosk.json, parameters: {url: "https://a"}}
+                """),
+            ($"host_vars/{Id(1)}.yml", "configuration: {template: kiosk.json, parameters: {url: \"https://a\"}}\nunrelated: x\n"),
+            ($"host_vars/{Id(2)}.yml", "configuration: {template: kiosk.json, parameters: {url: \"https://b\"}}\n"),
+            ($"host_vars/{Id(3)}.yml", "configuration: {template: gateway.json}\n"),
+            ($"host_vars/{Id(4)}.yml", "configuration: {template: gateway.json}\n"),
+            ("templates/kiosk.json", """{"url": "{{url}}", "updates": "https://updates.gitfleet.example.com/{{gitfleet.image}}"}"""),
+            ("templates/gateway.json", """{"client_id": "{{gitfleet.device_id}}"}"""));
+        var facts = Enumerable.Range(0, 5).Select(i => Device(Id(i), i < 3 ? "pi4" : "gate") with { Tags = new Dictionary<string, string> { ["site"] = "field" } }).ToArray();
+        var desired = Planner.Plan(new PlanRequest { Branch = "production", Revision = revision, Facts = facts, Secrets = Secrets })
+            .Devices.ToDictionary(d => d.Key, d => d.Configuration.Desired!);
+
+        desired[Id(1)].ShouldBeSameAs(desired[Id(0)], "host_vars with the same values as the group's: one render, though the text says 'gitfleet'");
+        desired[Id(2)].ShouldNotBeSameAs(desired[Id(0)]);
+        desired[Id(2)].Values["url"].ShouldBe("https://b");
+        desired[Id(0)].Values["updates"].ShouldBe("https://updates.gitfleet.example.com/pi4-v2");
+        desired[Id(3)].Values["client_id"].ShouldBe(Id(3), "a template that reads the device id renders per device");
+        desired[Id(4)].Values["client_id"].ShouldBe(Id(4));
+    }
 }
+

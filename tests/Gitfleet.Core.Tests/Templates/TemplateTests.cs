@@ -87,4 +87,28 @@ public sealed class TemplateTests
             ("key", 7, 9),
         ]);
     }
+
+    [Theory]
+    [InlineData("{{a}} {{b.c}} {{#each list}}{{x}}{{../d}}{{/each}} {{#with m}}{{y}}{{@root.e}}{{/with}}", "a b d e list m", "")]
+    [InlineData("{{json (lookup f g)}} {{#if h}}{{i}}{{else if j}}{{k}}{{else}}{{l}}{{/if}} {{[n]}} {{this.o}}", "f g h i j k l n o", "")]
+    [InlineData("\"https://updates.gitfleet.example.com/{{gitfleet.image}}\" {{gitfleet.branch}} {{gitfleet.device_type}} {{gitfleet.commit}}", "", "")]
+    [InlineData("{{url}} {{gitfleet.device_id}}", "url", "device_id")]
+    [InlineData("{{gitfleet.host}}", "", "host")]
+    [InlineData("{{#with gitfleet}}{{image}}{{/with}}", "", "device_id host")]
+    [InlineData("{{json gitfleet}}", "", "device_id host")]
+    [InlineData("{{#each list}}{{#each this}}{{../../gitfleet.device_id}}{{/each}}{{/each}}", "list", "device_id")]
+    [InlineData("{{json this}}", "", "everything")]
+    [InlineData("{{lookup . \"a\"}}", "", "everything")]
+    [InlineData("{{#with m}}{{@root}}{{/with}}", "m", "everything")]
+    [InlineData("{{> partial}}", "", "everything")]
+    public void Inputs_name_everything_a_render_depends_on(string template, string variables, string device)
+    {
+        var inputs = TemplateReferenceScanner.Inputs(template);
+        inputs.Variables.Order(StringComparer.Ordinal).ShouldBe(variables.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        inputs.DeviceId.ShouldBe(device.Contains("device_id", StringComparison.Ordinal));
+        inputs.Host.ShouldBe(device.Contains("host", StringComparison.Ordinal));
+        inputs.Everything.ShouldBe(device == "everything");
+        inputs.PerDevice.ShouldBe(device.Length > 0);
+    }
 }
+

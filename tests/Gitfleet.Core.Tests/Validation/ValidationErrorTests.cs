@@ -18,11 +18,37 @@ public sealed class ValidationErrorTests
     [Fact]
     public void Yaml_syntax_error_points_at_the_line()
     {
-        var result = Snapshots.Load(("inventory.yml", "all:\n  hosts:\n    a: [1, 2\n"));
+        var result = Snapshots.Load(("inventory.yml", "all:\n  hosts:\n    a: b: c\n  vars: {}\n"));
         var error = result.Single(DiagnosticCodes.YamlSyntax);
         error.Location!.File.ShouldBe("inventory.yml");
-        error.Location.Line.ShouldBe(4);
+        error.Location.Line.ShouldBe(3);
         result.Revision.ShouldBeNull();
+    }
+
+    [Theory]
+    [InlineData("all:\n  hosts:\n    a: [1, 2\n", "inventory.yml:3:8: error: YAML syntax error: this '[' list is not closed")]
+    [InlineData("all:\n  vars:\n    configuration:\n      parameters: [unclosed\n", "inventory.yml:4:19: error: YAML syntax error: this '[' list is not closed")]
+    [InlineData("all:\n  vars: {a: [1], b: 2\n\n", "inventory.yml:2:9: error: YAML syntax error: this '{' mapping is not closed")]
+    public void An_unclosed_list_or_mapping_is_reported_where_it_opens(string inventory, string expected)
+    {
+        Snapshots.Load(("inventory.yml", inventory)).Single(DiagnosticCodes.YamlSyntax).ToString().ShouldStartWith(expected);
+    }
+
+    [Fact]
+    public void Variable_files_ansible_would_not_read_are_reported()
+    {
+        var result = Snapshots.Load(
+            ("inventory.yml", $"all:\n  children:\n    kiosks:\n      hosts:\n        {Device}:\n"),
+            ("group_vars/kiosks/main.yml", "a: 1\n"),
+            ("group_vars/kiosks.yml", "a: 2\n"),
+            ($"host_vars/{Device}.yml", "b: 1\n"),
+            ($"host_vars/{Device}.yaml", "b: 2\n"),
+            ("group_vars/all.txt", "c: 1\n"));
+        result.Lines().ShouldContain("group_vars/kiosks.yml:1:1: warning: ignored: group_vars/kiosks/ holds the variables of 'kiosks' (the first of kiosks/, kiosks, kiosks.yml, kiosks.yaml, kiosks.json is read, as Ansible reads it) [unknown-key]");
+        result.Lines().ShouldContain(l => l.StartsWith($"host_vars/{Device}.yaml:1:1: warning: ignored: host_vars/{Device}.yml holds", StringComparison.Ordinal));
+        result.Lines().ShouldContain("group_vars/all.txt:1:1: warning: ignored: group_vars files end in .yml, .yaml or .json (or have no extension) [unknown-key]");
+        result.Revision!.GroupVars["kiosks"].Values["a"].ShouldBe(1L);
+        result.Revision.HostVars[Device].Values["b"].ShouldBe(1L);
     }
 
     [Fact]
@@ -235,6 +261,27 @@ public sealed class ValidationErrorTests
         var result = FleetLoader.Load(snapshot, new FleetLoadOptions { KnownBranches = ["main", "canary", "production"] });
         var warning = result.Single(DiagnosticCodes.UnknownBranch);
         warning.ToString().ShouldStartWith("inventory.yml:3:5: warning: subscribed_branch 'prodution' is not a branch of this repository (did you mean 'production'?)");
+    }
+
+    [Fact]
+    public void A_static_host_may_get_its_branch_from_a_dynamic_group()
+    {
+        var inventory = $$"""
+            all:
+              children:
+                kiosks:
+                  hosts:
+                    {{Device}}:
+                ring_production:
+                  selector:
+                    matchLabels: {tags.ring: production}
+                  vars:
+                    subscribed_branch: production
+            """;
+        var options = new FleetLoadOptions { KnownBranches = ["main", "production"] };
+        FleetLoader.Load(Snapshots.Of(("inventory.yml", inventory)), options).Diagnostics.ShouldBeEmpty();
+        var unsubscribed = inventory.Replace("subscribed_branch: production", "refresh: 5", StringComparison.Ordinal);
+        FleetLoader.Load(Snapshots.Of(("inventory.yml", unsubscribed)), options).Single(DiagnosticCodes.UnknownBranch).Message.ShouldContain("has no subscribed_branch");
     }
 
     [Fact]

@@ -182,12 +182,15 @@ internal sealed partial class GitWatcher(
             }
             else
             {
-                var devices = await facts.ReadAllAsync(cancellationToken).ConfigureAwait(false);
-                Phase("read facts");
                 PlannedBranch planned;
                 try
                 {
-                    planned = await planner.PlanAsync(branch, load.Revision, devices, options.Secrets, budget.Token, Phase, time).ConfigureAwait(false);
+                    // The other stage branches first: with them the plan knows which facts it reads, and only those are read.
+                    var context = await planner.PrepareAsync(branch, load.Revision, budget.Token).ConfigureAwait(false);
+                    Phase("read other stage branches");
+                    var devices = await facts.ReadAllAsync(context.Projection, cancellationToken).ConfigureAwait(false);
+                    Phase("read facts");
+                    planned = BranchPlanner.Plan(context, devices, options.Secrets, Phase, time, budget.Token);
                 }
                 catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {

@@ -1,0 +1,94 @@
+using System.Text;
+
+namespace Gitfleet.Core.Facts.Reading;
+
+/// <summary>
+/// Turns UTF-8 bytes into strings, one instance per distinct text: a facts document repeats the same keys,
+/// statuses, device types, images and configuration values on every device, so most lookups hit and allocate
+/// nothing (no transcoding either: the table is keyed by the bytes). Not thread-safe; one per reader thread.
+/// </summary>
+internal sealed class Utf8Interner
+{
+    /// <summary>Longer texts are not worth keeping (and are rarely repeated).</summary>
+    public const int MaxLength = 256;
+
+    private Entry[] entries = new Entry[1024];
+    private int count;
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public string Intern(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length > MaxLength)
+        {
+            return Encoding.UTF8.GetString(utf8);
+        }
+
+        var hash = Hash(utf8);
+        var mask = entries.Length - 1;
+        for (var i = hash & mask; ; i = (i + 1) & mask)
+        {
+            ref var entry = ref entries[i];
+            if (entry.Text is null)
+            {
+                var text = Encoding.UTF8.GetString(utf8);
+                entry = new Entry(hash, utf8.ToArray(), text);
+                if (++count * 2 > entries.Length)
+                {
+                    Grow();
+                }
+
+                return text;
+            }
+
+            if (entry.Hash == hash && utf8.SequenceEqual(entry.Utf8))
+            {
+                return entry.Text;
+            }
+        }
+    }
+
+    /// <summary>The pooled instance of a text that was not read as plain bytes (an escaped JSON string).</summary>
+    public string Intern(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length > MaxLength / 4)
+        {
+            return text;
+        }
+
+        Span<byte> utf8 = stackalloc byte[MaxLength];
+        var length = Encoding.UTF8.GetBytes(text, utf8);
+        return Intern(utf8[..length]);
+    }
+
+    private static int Hash(ReadOnlySpan<byte> utf8)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(utf8);
+        return hash.ToHashCode() & int.MaxValue;
+    }
+
+    private void Grow()
+    {
+        var old = entries;
+        entries = new Entry[old.Length * 2];
+        var mask = entries.Length - 1;
+        foreach (var entry in old)
+        {
+            if (entry.Text is null)
+            {
+                continue;
+            }
+
+            var i = entry.Hash & mask;
+            while (entries[i].Text is not null)
+            {
+                i = (i + 1) & mask;
+            }
+
+            entries[i] = entry;
+        }
+    }
+
+    private readonly record struct Entry(int Hash, byte[] Utf8, string Text);
+}
