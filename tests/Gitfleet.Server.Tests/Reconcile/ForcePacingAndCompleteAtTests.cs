@@ -4,11 +4,11 @@ using Gitfleet.Server.Tests.Support;
 namespace Gitfleet.Server.Tests.Reconcile;
 
 /// <summary>
-/// gitfleet.yml's <c>images.NAME.force</c> and <c>pacing</c> through the real server and simulated devices, with a
+/// gitfleet.yml's <c>images.NAME.force</c>, <c>pacing</c> and <c>completeAt</c> through the real server and simulated devices, with a
 /// manual clock. The fleets here carry no configuration, so the only deployments are OS images and a device's
 /// artifact name stays its image's (what the server's already-installed answer compares).
 /// </summary>
-public sealed class ForceAndPacingTests : IAsyncLifetime
+public sealed class ForcePacingAndCompleteAtTests : IAsyncLifetime
 {
     private ReconcileHarness fleet = null!;
 
@@ -72,6 +72,36 @@ public sealed class ForceAndPacingTests : IAsyncLifetime
         await fleet.RunAsync();
         devices.Select(d => d.Image).ShouldAllBe(image => image == "image-2");
         (await fleet.StatusAsync("production")).Rollout!.Phase.ShouldBe(RolloutPhase.Completed);
+    }
+
+    [Fact]
+    public async Task A_wave_completes_at_its_share_and_a_hanging_device_is_followed_as_a_straggler()
+    {
+        var devices = new[] { await fleet.DeviceAsync(), await fleet.DeviceAsync(), await fleet.DeviceAsync(), await fleet.DeviceAsync() };
+        FleetDevice? hanging = null;
+        foreach (var device in devices)
+        {
+            // The first device that installs image-2 hangs in its install (and again when the deployment is offered again).
+            device.Hangs = name => name == "image-2" && (hanging ??= device) == device;
+        }
+
+        await fleet.UploadImageAsync("image-2");
+        await CommitAsync(devices, "image-2", "branches:\n  production:\n    rollout:\n      waves: [2, 100%]\n      soak: 0s\n      completeAt: 50%\n", "image-2 in two waves");
+        (await OffersAsync(devices)).ShouldBe(2, "the first wave");
+        hanging.ShouldNotBeNull();
+        await fleet.RunAsync();
+
+        var status = await fleet.StatusAsync("production");
+        status.Rollout!.Wave.ShouldBe(2, "one of two done is the wave's 50%: the next wave starts");
+        status.Rollout.Stragglers.ShouldBe(1);
+        (await OffersAsync(devices.Where(d => d != hanging))).ShouldBe(2, "the second wave, while the straggler still installs");
+        await fleet.RunAsync();
+
+        status = await fleet.StatusAsync("production");
+        status.Rollout!.BulkCompletedAt.ShouldBe(fleet.Time.GetUtcNow(), "the last wave reached completeAt");
+        status.Rollout.Stragglers.ShouldBe(1);
+        status.Rollout.Phase.ShouldNotBe(RolloutPhase.Completed, "the straggler is still followed");
+        devices.Count(d => d.Image == "image-2").ShouldBe(3);
     }
 
     /// <summary>Each device checks in once; how many were offered a deployment (and installed it).</summary>
