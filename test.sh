@@ -26,5 +26,15 @@ for project in tests/*.Tests/*.Tests.csproj; do
     status=1
   fi
 done
+# A focused part of the server suite again on a real PostgreSQL 15 (the harness starts it) instead of SQLite: the
+# classes marked Store=postgres (tests/Gitfleet.Server.Tests/Support/PostgresSubset.cs). The store suite runs on
+# both engines in full above. GITFLEET_TEST_STORE=postgres without the filter runs the whole server suite there.
+echo "-- Gitfleet.Server.Tests on PostgreSQL (Store=postgres)"
+if ! GITFLEET_TEST_STORE=postgres dotnet test tests/Gitfleet.Server.Tests/Gitfleet.Server.Tests.csproj -c Release --no-build -nologo \
+    --filter "Store=postgres" \
+    --logger "console;verbosity=minimal" --logger "trx;LogFileName=Gitfleet.Server.Tests.Postgres.trx" \
+    --results-directory "$results" "$@"; then
+  status=1
+fi
 if [ $status -ne 0 ]; then echo "== FAILED (details in $results)"; else echo "== all tests passed"; fi
 exit $status

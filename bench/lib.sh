@@ -47,6 +47,16 @@ machine_line() {
   echo "machine: $(nproc) cores, $(free -m | awk '/^Mem:/ {print $2}') MiB memory, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
+# field FIELD < JSON: a value of a JSON document by dotted path (devices.total), empty when absent.
+field() { python3 -c "import json,sys; d=json.load(sys.stdin); v=d
+for k in sys.argv[1].split('.'):
+    v = (v or {}).get(k)
+print('' if v is None else v)" "$1"; }
+
+# rss_mib PID, cpu_s PID: a process's resident memory (MiB) and CPU time (user + system, seconds).
+rss_mib() { awk '/VmRSS/ {printf "%d", $2/1024}' "/proc/$1/status" 2>/dev/null || echo 0; }
+cpu_s() { awk '{printf "%.1f", ($14+$15)/100}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
 # prepare_generated_fleet WORK DEVICES: a generated fleet repository (main = base commit, branch "change" = new OS
 # images for every device type) and its facts, made once and kept (bench/reconcile.sh and bench/dashboard.sh).
 prepare_generated_fleet() {

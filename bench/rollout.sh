@@ -83,13 +83,6 @@ for t in "${types[@]}"; do
 done
 
 status_json() { curl -sf --cacert "$cert" -H "Authorization: Bearer $bench_token" "$url/api/management/v1/gitfleet/branches/production"; }
-# field FIELD from the branch status JSON (devices.*, rollout.*, applied_commit.sha)
-field() { python3 -c "import json,sys; d=json.load(sys.stdin); v=d
-for k in sys.argv[1].split('.'):
-    v = (v or {}).get(k)
-print('' if v is None else v)" "$1"; }
-rss_mib() { awk '/VmRSS/ {printf "%d", $2/1024}' "/proc/$1/status" 2>/dev/null || echo 0; }
-cpu_s() { awk '{printf "%.1f", ($14+$15)/100}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 GITFLEET_TOKEN="$bench_token" dotnet "$root/.gitfleet/bin/gitfleet.dll" simulate --server "$url" --ca-cert "$cert" \
   --devices "$devices" --poll-interval "$poll" --retry-interval "$poll" --inventory-interval 1h --install-time 10 --reboot-time 20 \

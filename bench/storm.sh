@@ -16,7 +16,9 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 counts="${1:-100000}"; keys="${2:-ecdsa ed25519 rsa}"; connections="${3:-64}"; handshakes="${4:-false}"
-work="$root/bench/work/storm"; port=18645
+work="$root/bench/work/storm"
+# A free port, not a fixed one: other servers (tests, other benches) may run on this machine.
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 bench_build
 trap stop_server EXIT

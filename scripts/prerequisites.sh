@@ -5,9 +5,10 @@ set -euo pipefail
 
 # Debian packages: git for the fleet repository, the real Mender tools for end-to-end tests,
 # ansible-core for the device playbook hook and the precedence tests, dpkg-dev to build the device .deb,
-# tzdata for maintenance windows in IANA time zones, prometheus for promtool (alert rule tests),
-# chromium for the dashboard's browser tests.
-GITFLEET_APT_PACKAGES=(git prometheus chromium mender-client mender-artifact mender-cli ansible-core dpkg-dev fakeroot openssl ca-certificates curl python3 sqlite3 util-linux dbus tzdata)
+# tzdata for maintenance windows in IANA time zones, prometheus for promtool (alert rule tests), chromium for the
+# dashboard's browser tests, postgresql (15) and haproxy for the PostgreSQL store and the cluster tests (the harness
+# starts both itself).
+GITFLEET_APT_PACKAGES=(git prometheus chromium mender-client mender-artifact mender-cli ansible-core dpkg-dev fakeroot openssl ca-certificates curl python3 sqlite3 util-linux dbus tzdata postgresql haproxy)
 
 missing=()
 for package in "${GITFLEET_APT_PACKAGES[@]}"; do
@@ -26,9 +27,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   "${sudo_cmd[@]}" apt-get update -qq </dev/null
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >/dev/null
-  # mender-client's package starts a daemon on systemd machines; the demo and tests run their own.
-  if command -v systemctl >/dev/null && systemctl is-active --quiet mender-client 2>/dev/null; then
-    "${sudo_cmd[@]}" systemctl disable --now mender-client >/dev/null 2>&1 || true
+  # mender-client's, postgresql's and haproxy's packages start daemons on systemd machines; the demo and
+  # tests run their own, on free ports.
+  if command -v systemctl >/dev/null; then
+    for service in mender-client postgresql haproxy; do
+      if systemctl is-active --quiet "$service" 2>/dev/null; then
+        "${sudo_cmd[@]}" systemctl disable --now "$service" >/dev/null 2>&1 || true
+      fi
+    done
   fi
 fi
 

@@ -17,9 +17,13 @@ internal static class ServerCommand
         var fleetBranches = new Option<string?>("--fleet-branches") { Description = "Branches to reconcile, comma-separated, e.g. main,canary,production (GITFLEET_FLEET_BRANCHES)." };
         var fleetPoll = new Option<string?>("--fleet-poll-interval") { Description = "How often to fetch the fleet repository, e.g. 60s (GITFLEET_FLEET_POLL_INTERVAL)." };
         var webhookSecret = new Option<string?>("--webhook-secret") { Description = "Secret of the push webhooks (GitHub, Gitea, GitLab); prefer GITFLEET_WEBHOOK_SECRET." };
+        var store = new Option<string?>("--store") { Description = "The store: sqlite (default, in the data directory) or postgres://USER@HOST[:PORT]/DATABASE shared by replicas (GITFLEET_STORE). The password comes from GITFLEET_STORE_PASSWORD or --store-password-file." };
+        var storePasswordFile = new Option<string?>("--store-password-file") { Description = "A file whose first line is the store's password (GITFLEET_STORE_PASSWORD_FILE)." };
+        var replicaName = new Option<string?>("--replica-name") { Description = "This replica's name in the leader lease, logs and metrics (GITFLEET_REPLICA_NAME; default host-pid)." };
+        var artifactsDir = new Option<string?>("--artifacts-dir") { Description = "Artifact files: a directory every replica shares, e.g. on NFS (GITFLEET_ARTIFACTS_DIR; default DATA/artifacts)." };
         var command = new Command("server", "Run the device-management server (Mender-compatible device and management APIs).")
         {
-            data, urls, config, certificate, certificateKey, fleetRepo, fleetBranches, fleetPoll, webhookSecret,
+            data, urls, config, certificate, certificateKey, fleetRepo, fleetBranches, fleetPoll, webhookSecret, store, storePasswordFile, replicaName, artifactsDir,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -64,6 +68,26 @@ internal static class ServerCommand
                 flags["webhook_secret"] = secret;
             }
 
+            if (parse.GetValue(store) is { } storeSetting)
+            {
+                flags["store"] = storeSetting;
+            }
+
+            if (parse.GetValue(storePasswordFile) is { } passwordFile)
+            {
+                flags["store_password_file"] = console.ResolvePath(passwordFile);
+            }
+
+            if (parse.GetValue(replicaName) is { } name)
+            {
+                flags["replica_name"] = name;
+            }
+
+            if (parse.GetValue(artifactsDir) is { } artifacts)
+            {
+                flags["artifacts_dir"] = console.ResolvePath(artifacts);
+            }
+
             ServerOptions options;
             try
             {
@@ -78,6 +102,7 @@ internal static class ServerCommand
             await using var server = await GitfleetServer.StartAsync(options, cancellationToken: cancellationToken).ConfigureAwait(false);
             console.Error.WriteLine($"gitfleet server listening on {string.Join(", ", server.Urls)}");
             console.Error.WriteLine($"data directory: {server.DataDirectory}");
+            console.Error.WriteLine($"store: {server.StoreDescription}; replica {options.ReplicaName}");
             if (server.CertificatePath is { } certificatePath)
             {
                 console.Error.WriteLine($"TLS certificate (give this to clients, e.g. Mender's ServerCertificate): {certificatePath}");

@@ -69,6 +69,12 @@ internal sealed partial class ApiMiddleware(
         {
             // The client went away.
         }
+        catch (Exception e) when (e is System.Data.Common.DbException { IsTransient: true } or TimeoutException)
+        {
+            // The store is unreachable (restarting, failing over): nothing was committed, and the client may retry.
+            LogStoreUnavailable(context.Request.Method, e.Message);
+            await WriteErrorAsync(context, 503, "the store is unavailable; retry later").ConfigureAwait(false);
+        }
         catch (Exception e)
         {
             // Download paths carry a link signature: never log it.
@@ -110,6 +116,11 @@ internal sealed partial class ApiMiddleware(
         context.Response.Clear();
         context.Response.StatusCode = status;
         context.Response.Headers["X-MEN-RequestID"] = requestId;
+        if (status == 503)
+        {
+            context.Response.Headers.RetryAfter = "5";
+        }
+
         if (status == 401)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer realm=\"gitfleet\"";
@@ -245,6 +256,9 @@ internal sealed partial class ApiMiddleware(
     }
 
     private sealed record ErrorBody(string Error, string RequestId);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "The store is unavailable on {Method}: {Reason}; answered 503")]
+    private partial void LogStoreUnavailable(string method, string reason);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
     private partial void LogUnhandled(Exception exception, string method, string path);

@@ -1,5 +1,5 @@
+using Gitfleet.Server.Cluster;
 using Gitfleet.Server.Hosting;
-using Gitfleet.Server.Reconcile.Git;
 using Gitfleet.Server.Reconcile.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -10,7 +10,8 @@ namespace Gitfleet.Server.Api;
 
 /// <summary>
 /// Push webhooks of GitHub, Gitea and GitLab. A missing or wrong signature is 401 and triggers nothing; a valid
-/// push to a watched branch reconciles it at once (202); other events and branches answer 204.
+/// push to a watched branch reconciles it at once (202), on the leader whichever replica received it; other events
+/// and branches answer 204.
 /// </summary>
 internal static class WebhookEndpoints
 {
@@ -19,19 +20,19 @@ internal static class WebhookEndpoints
 
     public static void MapWebhooks(this IEndpointRouteBuilder app)
     {
-        app.MapPost(Base + "/github", (HttpContext context, ServerOptions options, GitWatcher watcher, CancellationToken cancellationToken) =>
+        app.MapPost(Base + "/github", (HttpContext context, ServerOptions options, ReconcileRequests watcher, CancellationToken cancellationToken) =>
             HandleAsync(context, options, watcher, (body, secret) => WebhookSignature.VerifyHmac(context.Request.Headers["X-Hub-Signature-256"], body, secret, "sha256="),
                 context.Request.Headers["X-GitHub-Event"] == "push", cancellationToken));
-        app.MapPost(Base + "/gitea", (HttpContext context, ServerOptions options, GitWatcher watcher, CancellationToken cancellationToken) =>
+        app.MapPost(Base + "/gitea", (HttpContext context, ServerOptions options, ReconcileRequests watcher, CancellationToken cancellationToken) =>
             HandleAsync(context, options, watcher, (body, secret) => WebhookSignature.VerifyHmac(context.Request.Headers["X-Gitea-Signature"], body, secret),
                 context.Request.Headers["X-Gitea-Event"] == "push", cancellationToken));
-        app.MapPost(Base + "/gitlab", (HttpContext context, ServerOptions options, GitWatcher watcher, CancellationToken cancellationToken) =>
+        app.MapPost(Base + "/gitlab", (HttpContext context, ServerOptions options, ReconcileRequests watcher, CancellationToken cancellationToken) =>
             HandleAsync(context, options, watcher, (_, secret) => WebhookSignature.VerifyToken(context.Request.Headers["X-Gitlab-Token"], secret),
                 context.Request.Headers["X-Gitlab-Event"] == "Push Hook", cancellationToken));
     }
 
     private static async Task<IResult> HandleAsync(
-        HttpContext context, ServerOptions options, GitWatcher watcher, Func<byte[], string, bool> verify, bool isPush, CancellationToken cancellationToken)
+        HttpContext context, ServerOptions options, ReconcileRequests watcher, Func<byte[], string, bool> verify, bool isPush, CancellationToken cancellationToken)
     {
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
@@ -54,7 +55,7 @@ internal static class WebhookEndpoints
             return Results.NoContent();
         }
 
-        watcher.Trigger(branch);
+        await watcher.RequestAsync(branch, cancellationToken).ConfigureAwait(false);
         return Results.Json(new TriggeredShape(branch), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
 

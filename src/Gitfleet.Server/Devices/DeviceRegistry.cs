@@ -53,6 +53,9 @@ public sealed class DeviceRegistry
         }
     }
 
+    /// <summary>Every device id held (a replica that missed changes compares them with the store's).</summary>
+    public IEnumerable<string> DeviceIds() => devices.Keys.Select(id => id.ToString());
+
     /// <summary>The digest of the inventory the store holds for the device (0: unknown).</summary>
     public ulong InventoryDigest(string deviceId) =>
         Guid.TryParse(deviceId, out var id) && devices.TryGetValue(id, out var entry) ? Volatile.Read(ref entry.InventoryDigest) : 0;

@@ -30,9 +30,10 @@ public sealed record AuthRequestAnswer(AuthRequestResult Result, DeviceRecord? D
 /// registry the hot path reads, the pending index, the provided values) is updated only after the commit, in one
 /// place. Endpoints, the admission controller, the deployment service and the rollout engine call this service
 /// and never write the registry themselves, so a rejected or decommissioned device loses access on its very next
-/// request, whichever path changed it. (Several replicas later learn of changes here too: this is the seam.)
+/// request, whichever path changed it. Changes that other replicas commit arrive here too, through the change feed
+/// (DeviceService.Replicas.cs).
 /// </summary>
-public sealed class DeviceService(IFleetStore store, DeviceRegistry registry, DeviceProvides provides, TimeProvider time)
+public sealed partial class DeviceService(IFleetStore store, DeviceRegistry registry, DeviceProvides provides, TimeProvider time)
 {
     /// <summary>Striped locks: the memory of one device is brought up to date by one caller at a time.</summary>
     private readonly SemaphoreSlim[] stripes = [.. Enumerable.Range(0, 1024).Select(_ => new SemaphoreSlim(1, 1))];
@@ -133,7 +134,9 @@ public sealed class DeviceService(IFleetStore store, DeviceRegistry registry, De
     /// <remarks>
     /// A PUT of the inventory the store holds already (a device reconnecting after a restart sends what it sent
     /// before) is recognised by its digest in memory and writes nothing. The device's lock is held from the check
-    /// to the memory update, so the digest in memory is always the stored inventory's.
+    /// to the memory update, so the digest in memory is always the stored inventory's. On a store shared by
+    /// replicas another replica may have stored a newer inventory, so memory is not asked; the store's own digest
+    /// check (one read) still writes nothing for an unchanged inventory.
     /// </remarks>
     public async Task SaveInventoryAsync(string deviceId, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> attributes, bool replace, CancellationToken cancellationToken)
     {
@@ -142,7 +145,7 @@ public sealed class DeviceService(IFleetStore store, DeviceRegistry registry, De
         await stripe.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (replace && digest != 0 && registry.InventoryDigest(deviceId) == digest)
+            if (replace && digest != 0 && !Shared && registry.InventoryDigest(deviceId) == digest)
             {
                 return;
             }
@@ -152,7 +155,10 @@ public sealed class DeviceService(IFleetStore store, DeviceRegistry registry, De
                 throw DomainException.NotFound("device not found");
             }
 
-            registry.SetInventoryDigest(deviceId, digest);
+            if (!Shared)
+            {
+                registry.SetInventoryDigest(deviceId, digest);
+            }
         }
         finally
         {

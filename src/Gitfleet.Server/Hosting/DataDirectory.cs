@@ -1,11 +1,15 @@
 namespace Gitfleet.Server.Hosting;
 
-/// <summary>The data dir layout (docs/server.md): database, artifact files, TLS material and keys.</summary>
+/// <summary>
+/// The data dir layout (docs/server.md): database, artifact files, TLS material and keys. The artifact files may
+/// live elsewhere (<paramref name="artifacts"/>): with several replicas, a directory all of them share.
+/// </summary>
 public sealed class DataDirectory
 {
-    public DataDirectory(string root)
+    public DataDirectory(string root, string? artifacts = null)
     {
         Root = Path.GetFullPath(root);
+        ArtifactsDirectory = artifacts is null ? Path.Combine(Root, "artifacts") : Path.GetFullPath(artifacts);
         Directory.CreateDirectory(Root);
         Directory.CreateDirectory(ArtifactsDirectory);
         Directory.CreateDirectory(TlsDirectory);
@@ -20,7 +24,7 @@ public sealed class DataDirectory
 
     public string DatabasePath => Path.Combine(Root, "gitfleet.db");
 
-    public string ArtifactsDirectory => Path.Combine(Root, "artifacts");
+    public string ArtifactsDirectory { get; }
 
     public string TlsDirectory => Path.Combine(Root, "tls");
 

@@ -6,6 +6,7 @@ using Gitfleet.Server.Api.Device;
 using Gitfleet.Server.Api.Management;
 using Gitfleet.Server.Api.Throttling;
 using Gitfleet.Server.Artifacts;
+using Gitfleet.Server.Cluster;
 using Gitfleet.Server.Dashboard;
 using Gitfleet.Server.Deployments;
 using Gitfleet.Server.Devices;
@@ -16,8 +17,8 @@ using Gitfleet.Server.Reconcile;
 using Gitfleet.Server.Reconcile.Git;
 using Gitfleet.Server.Security;
 using Gitfleet.Storage;
+using Gitfleet.Storage.Cluster;
 using Gitfleet.Storage.Model;
-using Gitfleet.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -57,6 +58,14 @@ public sealed class GitfleetServer : IAsyncDisposable
 
     public string DataDirectory { get; }
 
+    /// <summary>The store, for messages: the SQLite file, or the PostgreSQL URL without its password.</summary>
+    public string StoreDescription => store switch
+    {
+        Gitfleet.Storage.Postgres.PostgresFleetStore postgres => postgres.Location.Display,
+        Gitfleet.Storage.Sqlite.SqliteFleetStore sqlite => "SQLite " + sqlite.DatabasePath,
+        _ => store.GetType().Name,
+    };
+
     /// <summary>The PEM certificate clients should trust (null when serving plain HTTP only).</summary>
     public string? CertificatePath { get; }
 
@@ -88,39 +97,41 @@ public sealed class GitfleetServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var time = timeProvider ?? TimeProvider.System;
         CheckArtifactVerifyKeys(options);
-        var data = new DataDirectory(options.DataDirectory);
-        var store = await SqliteFleetStore.OpenAsync(data.DatabasePath, cancellationToken).ConfigureAwait(false);
+        var data = new DataDirectory(options.DataDirectory, options.ArtifactsDirectory);
+        var store = await StoreOpener.OpenAsync(options, data, cancellationToken).ConfigureAwait(false);
+        var cluster = store as IClusterStore;
         try
         {
-            var tokens = new TokenService(TokenService.LoadOrCreateKey(data.TokenKeyPath), time);
+            var tokens = new TokenService(await SharedSecrets.TokenKeyAsync(cluster, data, cancellationToken).ConfigureAwait(false), time);
             var generatedPassword = await BootstrapAdminAsync(store, options, time, cancellationToken).ConfigureAwait(false);
-            var registry = await LoadRegistryAsync(store, cancellationToken).ConfigureAwait(false);
+            var registry = new DeviceRegistry();
+            var accessTokens = new AccessTokenRegistry();
+            var revocations = new TokenRevocations();
             var provides = new DeviceProvides();
             await foreach (var value in store.StreamProvidedAsync(cancellationToken).ConfigureAwait(false))
             {
                 provides.Load(value.DeviceId, value.Value);
             }
 
-            var accessTokens = new AccessTokenRegistry();
-            foreach (var token in await store.ListAccessTokensAsync(null, cancellationToken).ConfigureAwait(false))
+            var devices = new DeviceService(store, registry, provides, time);
+            var views = new ReplicaViews(store, devices, accessTokens, revocations, time);
+            if (cluster is not null)
             {
-                if (token.ExpiresAt > time.GetUtcNow())
-                {
-                    accessTokens.Add(token.Id, token.Role);
-                }
+                // Read before loading: a change committed during the load is applied again after it (idempotent).
+                views.Position = await cluster.Changes.PositionAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var revocations = new TokenRevocations();
-            foreach (var revoked in await store.ListRevokedTokensAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
-            {
-                revocations.Revoke(revoked.Id, revoked.ExpiresAt, time.GetUtcNow());
-            }
-
+            await views.LoadAsync(cancellationToken).ConfigureAwait(false);
             var endpoints = options.Urls.Select(ParseUrl).ToList();
             string? certificatePath = null;
             System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null;
             if (endpoints.Any(e => e.Https))
             {
+                if (cluster is not null)
+                {
+                    await SharedSecrets.ShareCertificateAsync(cluster, options, data, time, cancellationToken).ConfigureAwait(false);
+                }
+
                 (certificate, certificatePath) = ServerCertificate.Load(options, data, time);
             }
 
@@ -152,17 +163,30 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton(data);
             builder.Services.AddSingleton(time);
             builder.Services.AddSingleton<IFleetStore>(store);
+            if (cluster is not null)
+            {
+                builder.Services.AddSingleton(cluster);
+                builder.Services.AddHostedService<ReplicaFollower>();
+                builder.Services.AddHostedService<StatusPublisher>();
+            }
+
+            builder.Services.AddSingleton(views);
+            builder.Services.AddSingleton(sp => new Leadership(cluster, options, sp.GetRequiredService<ILogger<Leadership>>()));
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<Leadership>());
+            builder.Services.AddSingleton(sp => new ReconcileRequests(sp.GetRequiredService<GitWatcher>(), sp.GetRequiredService<Leadership>(), cluster));
+            builder.Services.AddSingleton(sp => new ReplicaMetrics(sp.GetRequiredService<ServerMetrics>(), sp.GetRequiredService<Leadership>(), cluster));
+            builder.Services.AddSingleton(sp => new RolloutControls(sp.GetRequiredService<RolloutEngine>(), sp.GetRequiredService<Leadership>(), cluster));
             builder.Services.AddSingleton(tokens);
             builder.Services.AddSingleton(registry);
             builder.Services.AddSingleton(accessTokens);
             builder.Services.AddSingleton(revocations);
-            var metrics = new ServerMetrics();
+            var metrics = new ServerMetrics(cluster is null ? "sqlite" : "postgres");
             store.WriteObserver = metrics.StoreWrite;
             builder.Services.AddSingleton(metrics);
             builder.Services.AddSingleton<FleetGauges>();
             builder.Services.AddSingleton<DownloadLinks>();
             builder.Services.AddSingleton<ArtifactService>();
-            builder.Services.AddSingleton<DeviceService>();
+            builder.Services.AddSingleton(devices);
             builder.Services.AddSingleton<AccessTokenService>();
             builder.Services.AddSingleton<DeploymentService>();
             builder.Services.AddSingleton<InstallHolds>();
@@ -208,6 +232,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             management.MapAuditApi();
             management.MapNotificationApi();
             app.MapWebhooks();
+            app.MapHealth();
             app.MapOpenApi("/api/openapi.json");
             app.MapDashboard();
             app.MapFallback((HttpContext context) => throw ApiException.NotFound($"no such endpoint: {context.Request.Method} {context.Request.Path}"));
@@ -264,26 +289,6 @@ public sealed class GitfleetServer : IAsyncDisposable
         var password = options.AdminPassword is { Length: > 0 } given ? given : PasswordHasher.Generate();
         await store.CreateUserAsync(new UserRecord(Guid.NewGuid().ToString(), AdminUser, PasswordHasher.Hash(password), time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         return options.AdminPassword is { Length: > 0 } ? null : password;
-    }
-
-    private static async Task<DeviceRegistry> LoadRegistryAsync(IFleetStore store, CancellationToken cancellationToken)
-    {
-        var registry = new DeviceRegistry();
-        await foreach (var row in store.StreamDeviceStatusesAsync(cancellationToken).ConfigureAwait(false))
-        {
-            registry.Set(row.Id, row.Status, row.LastCheckIn);
-            if (row.InventoryDigest is { } digest)
-            {
-                registry.SetInventoryDigest(row.Id, digest);
-            }
-        }
-
-        await foreach (var deviceId in store.StreamDevicesWithUnfinishedAsync(cancellationToken).ConfigureAwait(false))
-        {
-            registry.MarkPending(deviceId);
-        }
-
-        return registry;
     }
 
     private static (bool Https, IPAddress Address, int Port) ParseUrl(string url)

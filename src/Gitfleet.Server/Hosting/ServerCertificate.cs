@@ -23,7 +23,8 @@ internal static class ServerCertificate
         return (Exportable(X509Certificate2.CreateFromPemFile(data.CertificatePath, data.CertificateKeyPath)), data.CertificatePath);
     }
 
-    private static void Generate(DataDirectory data, TimeProvider time)
+    /// <summary>Writes a new self-signed certificate and its key (0600) into the data dir.</summary>
+    public static void Generate(DataDirectory data, TimeProvider time)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=Gitfleet server", key, HashAlgorithmName.SHA256);

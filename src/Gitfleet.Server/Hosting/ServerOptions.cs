@@ -74,6 +74,27 @@ public sealed record ServerOptions
     public Func<string, string?> Secrets { get; init; } = System.Environment.GetEnvironmentVariable;
 
     /// <summary>
+    /// The store: null for SQLite in the data dir (one process), or a <c>postgres://USER@HOST[:PORT]/DATABASE</c> URL
+    /// shared by any number of replicas. Holds no password (see <see cref="StorePassword"/>).
+    /// </summary>
+    public string? Store { get; init; }
+
+    /// <summary>The store's password (GITFLEET_STORE_PASSWORD or the file named by store_password_file). Never logged.</summary>
+    public string? StorePassword { get; init; }
+
+    /// <summary>This replica's name in the leader lease, logs and /metrics (default: host name and process id).</summary>
+    public string ReplicaName { get; init; } = $"{System.Environment.MachineName}-{System.Environment.ProcessId}";
+
+    /// <summary>
+    /// How long a leader's lease lasts without renewal (renewed every third of it). A dead leader is replaced after
+    /// at most this long, plus one renewal period of the follower that takes over.
+    /// </summary>
+    public TimeSpan LeaderLeaseDuration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Where artifact files live: the data dir's artifacts/ by default; with replicas, a directory all of them share (NFS).</summary>
+    public string? ArtifactsDirectory { get; init; }
+
+    /// <summary>
     /// Device auth requests that would write (a new identity or a new key) accepted per source address and minute, as a
     /// burst that refills evenly; 0 turns the limit off. Requests of known identities with known keys are never limited.
     /// </summary>

@@ -33,12 +33,20 @@ public static class ServerSettings
         ["max_target_bytes"] = "GITFLEET_MAX_TARGET_BYTES",
         ["reconcile_interval"] = "GITFLEET_RECONCILE_INTERVAL",
         ["drift_grace_period"] = "GITFLEET_DRIFT_GRACE_PERIOD",
+        ["store"] = "GITFLEET_STORE",
+        ["store_password_file"] = "GITFLEET_STORE_PASSWORD_FILE",
+        ["replica_name"] = "GITFLEET_REPLICA_NAME",
+        ["leader_lease_duration"] = "GITFLEET_LEADER_LEASE_DURATION",
+        ["artifacts_dir"] = "GITFLEET_ARTIFACTS_DIR",
         ["rate_limit_auth_per_address"] = "GITFLEET_RATE_LIMIT_AUTH_PER_ADDRESS",
         ["rate_limit_auth_per_identity"] = "GITFLEET_RATE_LIMIT_AUTH_PER_IDENTITY",
         ["rate_limit_new_devices"] = "GITFLEET_RATE_LIMIT_NEW_DEVICES",
         ["rate_limit_login_per_address"] = "GITFLEET_RATE_LIMIT_LOGIN_PER_ADDRESS",
         ["notification_webhooks"] = "GITFLEET_NOTIFICATION_WEBHOOKS",
     };
+
+    /// <summary>The store's password, from the environment only (never a flag or the config file, which others may read).</summary>
+    public const string StorePasswordVariable = "GITFLEET_STORE_PASSWORD";
 
     /// <summary>Combines the layers. <paramref name="flags"/> holds only the settings given on the command line.</summary>
     public static ServerOptions Load(IReadOnlyDictionary<string, string> flags, Func<string, string?> environment, string? configFile)
@@ -70,8 +78,14 @@ public static class ServerSettings
             throw new ServerSettingsException($"fleet_branches: '{bad}' is not a branch name");
         }
 
+        var (store, storePassword) = Store(Get("store"), Get("store_password_file"), environment);
         return defaults with
         {
+            Store = store,
+            StorePassword = storePassword,
+            ReplicaName = Get("replica_name") ?? defaults.ReplicaName,
+            LeaderLeaseDuration = Duration(Get("leader_lease_duration"), "leader_lease_duration") ?? defaults.LeaderLeaseDuration,
+            ArtifactsDirectory = Get("artifacts_dir"),
             FleetRepository = fleetRepository,
             FleetBranches = fleetBranches.Distinct(StringComparer.Ordinal).ToList(),
             FleetPollInterval = Duration(Get("fleet_poll_interval"), "fleet_poll_interval") ?? defaults.FleetPollInterval,
@@ -98,6 +112,54 @@ public static class ServerSettings
             LoginsPerAddressPerMinute = PerMinute(Get("rate_limit_login_per_address"), "rate_limit_login_per_address") ?? defaults.LoginsPerAddressPerMinute,
             NotificationWebhooks = Notifications.NotificationEndpoint.ParseAll(Get("notification_webhooks")),
         };
+    }
+
+    /// <summary>
+    /// The store setting: "sqlite" (or nothing) for the embedded default, or a postgres:// URL. Its password comes
+    /// from GITFLEET_STORE_PASSWORD or a file (first line); a password written in the URL is accepted but the
+    /// messages here never repeat the URL as given.
+    /// </summary>
+    private static (string? Store, string? Password) Store(string? store, string? passwordFile, Func<string, string?> environment)
+    {
+        if (store is null || store.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            return passwordFile is null ? (null, null) : throw new ServerSettingsException("store_password_file needs a postgres:// store");
+        }
+
+        if (!Gitfleet.Storage.Postgres.PostgresLocation.IsPostgresUrl(store))
+        {
+            throw new ServerSettingsException("store: use sqlite (the default) or postgres://USER@HOST[:PORT]/DATABASE");
+        }
+
+        try
+        {
+            _ = Gitfleet.Storage.Postgres.PostgresLocation.Parse(store, null);
+        }
+        catch (FormatException e)
+        {
+            throw new ServerSettingsException("store: " + e.Message, e);
+        }
+
+        var password = environment(StorePasswordVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
+        if (password is null && passwordFile is not null)
+        {
+            try
+            {
+                password = File.ReadLines(passwordFile).FirstOrDefault()?.TrimEnd('\r') is { Length: > 0 } line
+                    ? line
+                    : throw new ServerSettingsException($"store_password_file {passwordFile} is empty");
+            }
+            catch (IOException e)
+            {
+                throw new ServerSettingsException($"cannot read store_password_file {passwordFile}: {e.Message}", e);
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                throw new ServerSettingsException($"cannot read store_password_file {passwordFile}: {e.Message}", e);
+            }
+        }
+
+        return (store, password);
     }
 
     private static Dictionary<string, string> ReadConfigFile(string path)

@@ -25,7 +25,8 @@ public sealed class ServerMetrics
     private readonly Counter bytesServed;
     private readonly Histogram.Child storeWrites;
 
-    public ServerMetrics()
+    /// <param name="store">The store engine, the <c>store</c> label of the write latency (sqlite, postgres).</param>
+    public ServerMetrics(string store = "sqlite")
     {
         Registry = Prometheus.Metrics.NewCustomRegistry();
         Factory = Prometheus.Metrics.WithCustomRegistry(Registry);
@@ -43,7 +44,7 @@ public sealed class ServerMetrics
             new HistogramConfiguration { LabelNames = ["kind", "outcome"], Buckets = DeploymentBuckets });
         bytesServed = Factory.CreateCounter("gitfleet_artifact_bytes_served_total", "Artifact bytes sent through download links.");
         storeWrites = Factory.CreateHistogram("gitfleet_store_write_duration_seconds", "Store write transactions, from waiting for the writer to commit.",
-            new HistogramConfiguration { LabelNames = ["store"], Buckets = LatencyBuckets }).WithLabels("sqlite");
+            new HistogramConfiguration { LabelNames = ["store"], Buckets = LatencyBuckets }).WithLabels(store);
         Leader = Factory.CreateGauge("gitfleet_leader", "1 while this server decides rollouts and watches git (a single server always does).");
         Leader.Set(1);
     }

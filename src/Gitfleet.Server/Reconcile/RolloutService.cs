@@ -1,4 +1,6 @@
+using Gitfleet.Server.Cluster;
 using Gitfleet.Server.Hosting;
+using Gitfleet.Storage.Cluster;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -7,8 +9,10 @@ namespace Gitfleet.Server.Reconcile;
 /// <summary>
 /// Runs the rollout engine: at start, every <see cref="ServerOptions.ReconcileInterval"/>, when a run is
 /// requested (a new target, a webhook) and when a soak ends. Errors are logged and retried at the next run.
+/// Only the leader runs it (<see cref="Leadership"/>): each run carries the term's fence, and a new term first
+/// re-reads the rollouts from the store, where the previous leader left them.
 /// </summary>
-internal sealed partial class RolloutService(RolloutEngine engine, ServerOptions options, TimeProvider time, ILogger<RolloutService> logger) : BackgroundService
+internal sealed partial class RolloutService(RolloutEngine engine, Leadership leadership, ServerOptions options, TimeProvider time, ILogger<RolloutService> logger) : BackgroundService
 {
     private static readonly TimeSpan MinimumWait = TimeSpan.FromSeconds(1);
 
@@ -20,15 +24,33 @@ internal sealed partial class RolloutService(RolloutEngine engine, ServerOptions
         }
 
         await Task.Yield();
+        LeaderTerm? previous = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await engine.RunOnceAsync(stoppingToken).ConfigureAwait(false);
+                var term = await leadership.WaitForTermAsync(stoppingToken).ConfigureAwait(false);
+                using var work = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, term.Ending);
+                using (term.Enter())
+                {
+                    if (previous is not null && !ReferenceEquals(previous, term))
+                    {
+                        await engine.RefreshAsync(forgetObserved: true, work.Token).ConfigureAwait(false);
+                    }
+
+                    previous = term;
+                    await engine.RunOnceAsync(work.Token).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
+            }
+            catch (Exception e) when (e is FencedWriteException or OperationCanceledException)
+            {
+                // The term ended during the run: nothing of the unfinished decision was written; the new leader decides.
+                LogTermEnded(e.Message);
+                continue;
             }
             catch (Exception e)
             {
@@ -51,6 +73,9 @@ internal sealed partial class RolloutService(RolloutEngine engine, ServerOptions
             }
         }
     }
+
+    [LoggerMessage(EventId = 4202, Level = LogLevel.Warning, Message = "The rollout engine's run stopped: this replica's leadership ended ({Reason})")]
+    private partial void LogTermEnded(string reason);
 
     [LoggerMessage(EventId = 4201, Level = LogLevel.Error, Message = "The rollout engine's run failed; retrying at the next interval")]
     private partial void LogRunFailed(Exception exception);

@@ -12,7 +12,8 @@ namespace Gitfleet.Storage.Sql;
 /// alone and fails alone; the others commit. A caller's task completes only after the transaction that holds its
 /// write committed, so an acknowledged write is never lost; when the commit itself fails, every write of the
 /// batch fails. Engine-agnostic: an engine supplies its connections and its writer rule through the store,
-/// and SAVEPOINT / RELEASE / ROLLBACK TO are the same SQL in SQLite and PostgreSQL.
+/// and SAVEPOINT / RELEASE / ROLLBACK TO are the same SQL in SQLite and PostgreSQL. Right after BEGIN the engine's
+/// <c>begin</c> hook runs (PostgreSQL takes its cluster-wide write lock there, as for every other write transaction).
 /// </summary>
 internal sealed class GroupCommitWriter : IAsyncDisposable
 {
@@ -23,14 +24,19 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     private readonly Channel<IWrite> queue = Channel.CreateUnbounded<IWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Func<CancellationToken, ValueTask<IDisposable>> enterWriter;
     private readonly Func<CancellationToken, ValueTask<DbConnection>> open;
+    private readonly Func<DbConnection, DbTransaction, CancellationToken, Task> begin;
     private readonly CancellationTokenSource stopping = new();
     private readonly Task loop;
     private DbConnection? connection;
 
-    public GroupCommitWriter(Func<CancellationToken, ValueTask<IDisposable>> enterWriter, Func<CancellationToken, ValueTask<DbConnection>> open)
+    public GroupCommitWriter(
+        Func<CancellationToken, ValueTask<IDisposable>> enterWriter,
+        Func<CancellationToken, ValueTask<DbConnection>> open,
+        Func<DbConnection, DbTransaction, CancellationToken, Task> begin)
     {
         this.enterWriter = enterWriter;
         this.open = open;
+        this.begin = begin;
         loop = Task.Run(RunAsync);
     }
 
@@ -109,6 +115,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
             using var writer = await enterWriter(stopping.Token).ConfigureAwait(false);
             connection ??= await open(stopping.Token).ConfigureAwait(false);
             await using var transaction = await connection.BeginTransactionAsync(stopping.Token).ConfigureAwait(false);
+            await begin(connection, transaction, stopping.Token).ConfigureAwait(false);
             foreach (var write in batch)
             {
                 await ExecuteAsync(connection, transaction, "SAVEPOINT w").ConfigureAwait(false);

@@ -82,7 +82,7 @@ public abstract partial class SqlFleetStore : IDashboardStore, INotificationStor
         {
             var identityNames = await QueryAsync<string>("SELECT DISTINCT name FROM attributes WHERE scope = 'identity' LIMIT 50", null, cancellationToken).ConfigureAwait(false);
             var byIdentity = identityNames.Count == 0 ? ""
-                : " OR d.id IN (SELECT device_id FROM attributes WHERE scope = 'identity' AND name IN @identityNames AND value_json = @textJson)";
+                : $" OR d.id IN (SELECT device_id FROM attributes WHERE scope = 'identity' AND name {InList("@identityNames")} AND value_json = @textJson)";
             clauses.Add($"((d.id >= @text AND d.id < @textEnd){byIdentity})");
             parameters.Add("text", text);
             parameters.Add("textEnd", text + "\uffff");
@@ -136,7 +136,7 @@ public abstract partial class SqlFleetStore : IDashboardStore, INotificationStor
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var batch in Batches(deviceIds))
         {
-            foreach (var (device, branch) in await QueryAsync<(string, string)>("SELECT device_id, branch FROM branch_members WHERE device_id IN @batch", new { batch }, cancellationToken).ConfigureAwait(false))
+            foreach (var (device, branch) in await QueryAsync<(string, string)>($"SELECT device_id, branch FROM branch_members WHERE device_id {InList("@batch")}", new { batch }, cancellationToken).ConfigureAwait(false))
             {
                 result[device] = branch;
             }
@@ -152,7 +152,7 @@ public abstract partial class SqlFleetStore : IDashboardStore, INotificationStor
         foreach (var batch in Batches(deviceIds))
         {
             var rows = await QueryAsync<(string DeviceId, string State, int Attempts, string? Deployments, string? LastError, long ChangedMs)>(
-                "SELECT device_id, state, attempts, deployments, last_error, changed_ms FROM rollout_devices WHERE device_id IN @batch ORDER BY device_id", new { batch }, cancellationToken).ConfigureAwait(false);
+                $"SELECT device_id, state, attempts, deployments, last_error, changed_ms FROM rollout_devices WHERE device_id {InList("@batch")} ORDER BY device_id", new { batch }, cancellationToken).ConfigureAwait(false);
             result.AddRange(rows.Select(r => new RolloutDeviceRecord(r.DeviceId, ParseState(r.State), r.Attempts,
                 r.Deployments is null ? [] : r.Deployments.Split(','), r.LastError, FromMs(r.ChangedMs))));
         }

@@ -251,7 +251,7 @@ public abstract partial class SqlFleetStore
     /// Ends every unfinished device row whose <paramref name="column"/> (deployment_id or device_id) equals
     /// <paramref name="value"/> with <paramref name="status"/>, and recomputes the deployments it touched.
     /// </summary>
-    private static async Task<List<(string DeviceId, string DeploymentId)>> EndUnfinishedAsync(
+    private async Task<List<(string DeviceId, string DeploymentId)>> EndUnfinishedAsync(
         DbConnection connection, DbTransaction transaction, string column, string value, string status, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var rows = (await connection.QueryAsync<(string DeviceId, string DeploymentId)>(Command(
@@ -274,10 +274,10 @@ public abstract partial class SqlFleetStore
     /// The status of a deployment after one of its devices changed: finished when no device is left unfinished,
     /// else in progress. Index seeks only, so a report from one of 200,000 devices costs no scan of the others.
     /// </summary>
-    private static async Task<DeploymentRecord> AdvanceDeploymentStatusAsync(DbConnection connection, DbTransaction transaction, string deploymentId, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<DeploymentRecord> AdvanceDeploymentStatusAsync(DbConnection connection, DbTransaction transaction, string deploymentId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var unfinished = await connection.ExecuteScalarAsync<long>(Command(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM device_deployments WHERE deployment_id = @deploymentId AND status IN @statuses LIMIT 1) u",
+            $"SELECT COUNT(*) FROM (SELECT 1 FROM device_deployments WHERE deployment_id = @deploymentId AND status {InList("@statuses")} LIMIT 1) u",
             new { deploymentId, statuses = UnfinishedStatuses }, transaction, cancellationToken)).ConfigureAwait(false);
         var status = unfinished == 0 ? DeploymentStatus.Finished : DeploymentStatus.InProgress;
         await connection.ExecuteAsync(Command(
@@ -319,7 +319,7 @@ public abstract partial class SqlFleetStore
         (await connection.QueryAsync<DeploymentRow>(Command($"SELECT {DeploymentColumns} FROM deployments WHERE idempotency_key = @key", new { key }, transaction, cancellationToken)).ConfigureAwait(false))
             .Select(ToDeployment).FirstOrDefault();
 
-    private static async Task<IReadOnlyList<DeviceDeploymentView>> WithDeploymentsAsync(DbConnection connection, List<DeviceDeploymentRow> rows, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<DeviceDeploymentView>> WithDeploymentsAsync(DbConnection connection, List<DeviceDeploymentRow> rows, CancellationToken cancellationToken)
     {
         if (rows.Count == 0)
         {
@@ -331,7 +331,7 @@ public abstract partial class SqlFleetStore
         foreach (var batch in Batches(ids))
         {
             foreach (var d in await connection.QueryAsync<DeploymentRow>(Command(
-                $"SELECT {DeploymentColumns} FROM deployments WHERE id IN @batch", new { batch }, null, cancellationToken)).ConfigureAwait(false))
+                $"SELECT {DeploymentColumns} FROM deployments WHERE id {InList("@batch")}", new { batch }, null, cancellationToken)).ConfigureAwait(false))
             {
                 deployments[d.Id] = ToDeployment(d);
             }

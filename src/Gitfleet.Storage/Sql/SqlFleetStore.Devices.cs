@@ -50,7 +50,7 @@ public abstract partial class SqlFleetStore
         foreach (var batch in Batches(deviceIds))
         {
             var rows = await QueryAsync<AuthSetRow>(
-                "SELECT id, device_id, pubkey, status, created_ms FROM auth_sets WHERE device_id IN @batch ORDER BY created_ms, id",
+                $"SELECT id, device_id, pubkey, status, created_ms FROM auth_sets WHERE device_id {InList("@batch")} ORDER BY created_ms, id",
                 new { batch }, cancellationToken).ConfigureAwait(false);
             result.AddRange(rows.Select(ToAuthSet));
         }
@@ -117,7 +117,7 @@ public abstract partial class SqlFleetStore
         var result = new List<DeviceRecord>();
         foreach (var batch in Batches(identityKeys))
         {
-            var rows = await QueryAsync<DeviceRow>($"SELECT {DeviceColumns} FROM devices WHERE identity_key IN @batch", new { batch }, cancellationToken).ConfigureAwait(false);
+            var rows = await QueryAsync<DeviceRow>($"SELECT {DeviceColumns} FROM devices WHERE identity_key {InList("@batch")}", new { batch }, cancellationToken).ConfigureAwait(false);
             result.AddRange(rows.Select(r => ToDevice(r)!));
         }
 
@@ -255,7 +255,7 @@ public abstract partial class SqlFleetStore
         foreach (var batch in Batches(deviceIds))
         {
             var rows = await QueryAsync<AttributeRow>(
-                "SELECT device_id, scope, name, value_json, updated_ms FROM attributes WHERE device_id IN @batch ORDER BY device_id, scope, name",
+                $"SELECT device_id, scope, name, value_json, updated_ms FROM attributes WHERE device_id {InList("@batch")} ORDER BY device_id, scope, name",
                 new { batch }, cancellationToken).ConfigureAwait(false);
             result.AddRange(rows.Select(ToAttribute));
         }
@@ -415,7 +415,7 @@ public abstract partial class SqlFleetStore
             $"SELECT {DeviceColumns} FROM devices WHERE id = @deviceId", new { deviceId }, transaction, cancellationToken)).ConfigureAwait(false));
     }
 
-    private static (string Where, DynamicParameters Parameters) DeviceWhere(DeviceQuery query)
+    private (string Where, DynamicParameters Parameters) DeviceWhere(DeviceQuery query)
     {
         var clauses = new List<string>();
         var parameters = new DynamicParameters();
@@ -427,7 +427,7 @@ public abstract partial class SqlFleetStore
 
         if (query.Ids is { } ids)
         {
-            clauses.Add("d.id IN @ids");
+            clauses.Add($"d.id {InList("@ids")}");
             parameters.Add("ids", ids.Count == 0 ? [""] : ids);
         }
 
@@ -450,7 +450,7 @@ public abstract partial class SqlFleetStore
         return (clauses.Count == 0 ? "" : "WHERE " + string.Join(" AND ", clauses), parameters);
     }
 
-    private static string FilterClause(AttributeFilter filter, int index, DynamicParameters parameters)
+    private string FilterClause(AttributeFilter filter, int index, DynamicParameters parameters)
     {
         var p = "f" + index.ToString(CultureInfo.InvariantCulture);
         string column;
@@ -485,7 +485,7 @@ public abstract partial class SqlFleetStore
                 parameters.Add(p + "v", values.FirstOrDefault() ?? "");
                 break;
             case "$in":
-                condition.Append(CultureInfo.InvariantCulture, $"{column} IN @{p}v");
+                condition.Append(CultureInfo.InvariantCulture, $"{column} {InList("@" + p + "v")}");
                 parameters.Add(p + "v", values.Count == 0 ? [""] : values);
                 break;
             case "$exists":

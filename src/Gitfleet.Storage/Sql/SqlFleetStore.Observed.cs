@@ -313,7 +313,7 @@ public abstract partial class SqlFleetStore
         foreach (var batch in Batches(deviceIds))
         {
             foreach (var (id, json) in await connection.QueryAsync<(string, string)>(Command(
-                "SELECT device_id, reported_json FROM configurations WHERE reported_json IS NOT NULL AND device_id IN @batch", new { batch }, null, cancellationToken)).ConfigureAwait(false))
+                $"SELECT device_id, reported_json FROM configurations WHERE reported_json IS NOT NULL AND device_id {InList("@batch")}", new { batch }, null, cancellationToken)).ConfigureAwait(false))
             {
                 if (!byText.TryGetValue(json, out var map))
                 {

@@ -228,10 +228,10 @@ public abstract partial class SqlFleetStore
             foreach (var batch in Batches(group.Select(p => p.DeviceId)))
             {
                 var rows = await connection.QueryAsync<(string Id, string DeploymentId, string DeviceId, string Status, long HasLog, string Kind, string ArtifactName)>(Command(
-                    """
+                    $"""
                     SELECT dd.id, dd.deployment_id, dd.device_id, dd.status, dd.has_log, d.kind, d.artifact_name
                     FROM device_deployments dd JOIN deployments d ON d.id = dd.deployment_id
-                    WHERE dd.deployment_id = @deploymentId AND dd.device_id IN @batch
+                    WHERE dd.deployment_id = @deploymentId AND dd.device_id {InList("@batch")}
                     """,
                     new { deploymentId = group.Key, batch }, null, cancellationToken)).ConfigureAwait(false);
                 result.AddRange(rows.Select(r => new DevicePartOutcome(r.DeploymentId, r.DeviceId, r.Id, r.Status, r.HasLog != 0, r.Kind, r.ArtifactName)));
@@ -248,7 +248,7 @@ public abstract partial class SqlFleetStore
         foreach (var batch in Batches(deviceDeploymentIds))
         {
             foreach (var (id, json) in await QueryAsync<(string Id, string Json)>(
-                "SELECT device_deployment_id, messages_json FROM deployment_logs WHERE device_deployment_id IN @batch", new { batch }, cancellationToken).ConfigureAwait(false))
+                $"SELECT device_deployment_id, messages_json FROM deployment_logs WHERE device_deployment_id {InList("@batch")}", new { batch }, cancellationToken).ConfigureAwait(false))
             {
                 logs[id] = JsonMaps.DeserializeLog(json);
             }
@@ -307,9 +307,9 @@ public abstract partial class SqlFleetStore
             foreach (var batch in Batches(deployment.Select(p => p.DeviceId)))
             {
                 await connection.ExecuteAsync(Command(
-                    """
+                    $"""
                     UPDATE device_deployments SET status = 'aborted', finished = 1, finished_ms = @ms, updated_ms = @ms
-                    WHERE deployment_id = @deploymentId AND device_id IN @batch AND finished = 0
+                    WHERE deployment_id = @deploymentId AND device_id {InList("@batch")} AND finished = 0
                     """, new { ms, deploymentId = deployment.Key, batch }, transaction, cancellationToken)).ConfigureAwait(false);
             }
         }

@@ -32,39 +32,66 @@ public abstract partial class SqlFleetStore : IFleetStore
     /// </summary>
     protected virtual Task BulkWriteAsync(DbConnection connection, DbTransaction transaction, bool starting, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// Migrations only this engine has (triggers, engine-only tables), applied after <see cref="SchemaMigrations.All"/>
+    /// and recorded in the same table; their versions are 1000 and up so they never collide with shared ones.
+    /// </summary>
+    protected virtual IReadOnlyList<Migration> EngineMigrations => [];
+
+    /// <summary>
+    /// Brings the schema up to date. Safe when several processes race on an empty database (replicas starting
+    /// together): every step runs in a write transaction (<see cref="BeginWriteAsync"/> serialises them across
+    /// processes where the engine needs it) and checks again, inside it, whether another process applied it first.
+    /// </summary>
     public async Task<int> MigrateAsync(CancellationToken cancellationToken)
     {
-        using var writer = await EnterWriterAsync(cancellationToken).ConfigureAwait(false);
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync(new CommandDefinition(
+        await WriteAsync((connection, transaction) => connection.ExecuteAsync(Command(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_ms BIGINT NOT NULL)",
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var applied = (await connection.QueryAsync<int>(new CommandDefinition(
-            "SELECT version FROM schema_migrations", cancellationToken: cancellationToken)).ConfigureAwait(false)).ToHashSet();
-        var current = applied.Count == 0 ? 0 : applied.Max();
-        foreach (var migration in SchemaMigrations.All.Where(m => !applied.Contains(m.Version)).OrderBy(m => m.Version))
+            null, transaction, cancellationToken)), cancellationToken).ConfigureAwait(false);
+        var applied = (await QueryAsync<int>("SELECT version FROM schema_migrations", null, cancellationToken).ConfigureAwait(false)).ToHashSet();
+        foreach (var migration in SchemaMigrations.All.Concat(EngineMigrations).Where(m => !applied.Contains(m.Version)).OrderBy(m => m.Version))
         {
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            if (!string.IsNullOrWhiteSpace(migration.Sql))
+            await WriteAsync(async (connection, transaction) =>
             {
-                await connection.ExecuteAsync(new CommandDefinition(migration.Sql, transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            }
+                if (await connection.ExecuteScalarAsync<long>(Command(
+                    "SELECT COUNT(*) FROM schema_migrations WHERE version = @Version", new { migration.Version }, transaction, cancellationToken)).ConfigureAwait(false) > 0)
+                {
+                    return 0;
+                }
 
-            if (migration.Code is { } code)
-            {
-                await code(connection, transaction, cancellationToken).ConfigureAwait(false);
-            }
+                if (!string.IsNullOrWhiteSpace(migration.Sql))
+                {
+                    await connection.ExecuteAsync(Command(migration.Sql, null, transaction, cancellationToken)).ConfigureAwait(false);
+                }
 
-            await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO schema_migrations (version, description, applied_ms) VALUES (@Version, @Description, @Now)",
-                new { migration.Version, migration.Description, Now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() },
-                transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            current = migration.Version;
+                if (migration.Code is { } code)
+                {
+                    await code(connection, transaction, cancellationToken).ConfigureAwait(false);
+                }
+
+                return await connection.ExecuteAsync(Command(
+                    "INSERT INTO schema_migrations (version, description, applied_ms) VALUES (@Version, @Description, @Now)",
+                    new { migration.Version, migration.Description, Now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() },
+                    transaction, cancellationToken)).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
         }
 
-        return current;
+        return (await QueryAsync<int>("SELECT COALESCE(MAX(version), 0) FROM schema_migrations WHERE version < 1000", null, cancellationToken).ConfigureAwait(false))[0];
     }
+
+    /// <summary>
+    /// Called right after BEGIN of every write transaction. An engine whose writers live in several processes takes
+    /// its cluster-wide write lock here; the shared SQL reads and then writes (next sequence number, "is this
+    /// identity known?") and relies on one writer at a time, as SQLite gives it.
+    /// </summary>
+    protected virtual Task BeginWriteAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Checks, inside the write transaction, that <paramref name="fence"/> is still the leader's current token, and
+    /// throws <see cref="Cluster.FencedWriteException"/> when a newer leader took over (the transaction rolls back).
+    /// An engine with one process (SQLite) has nobody to be fenced from.
+    /// </summary>
+    protected virtual Task CheckFenceAsync(DbConnection connection, DbTransaction transaction, Cluster.LeaderFence fence, CancellationToken cancellationToken) => Task.CompletedTask;
 
     private GroupCommitWriter? group;
 
@@ -79,7 +106,7 @@ public abstract partial class SqlFleetStore : IFleetStore
         var writer = Volatile.Read(ref group);
         if (writer is null)
         {
-            var created = new GroupCommitWriter(EnterWriterAsync, OpenAsync);
+            var created = new GroupCommitWriter(EnterWriterAsync, OpenAsync, BeginWriteAsync);
             writer = Interlocked.CompareExchange(ref group, created, null) ?? created;
             if (!ReferenceEquals(writer, created))
             {
@@ -105,7 +132,11 @@ public abstract partial class SqlFleetStore : IFleetStore
     /// <summary>Told how long each write transaction took, from waiting for the writer to its commit (the server's metrics).</summary>
     public Action<TimeSpan>? WriteObserver { get; set; }
 
-    /// <summary>Runs <paramref name="work"/> in a write transaction; anything it throws rolls everything back.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> in a write transaction; anything it throws rolls everything back. Inside a
+    /// <see cref="Cluster.LeaderFence"/> scope (the leader's rollout engine and git watcher), the transaction first
+    /// proves the fence is current, so a paused former leader can never commit a decision.
+    /// </summary>
     protected async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -113,6 +144,12 @@ public abstract partial class SqlFleetStore : IFleetStore
         using var writer = await EnterWriterAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await BeginWriteAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        if (Cluster.LeaderFence.Current is { } fence)
+        {
+            await CheckFenceAsync(connection, transaction, fence, cancellationToken).ConfigureAwait(false);
+        }
+
         var result = await work(connection, transaction).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return result;
@@ -206,6 +243,12 @@ public abstract partial class SqlFleetStore : IFleetStore
 
         return count;
     }
+
+    /// <summary>
+    /// "is in the list parameter <paramref name="parameter"/>" in the engine's SQL: <c>IN @ids</c> (Dapper expands the
+    /// list) or, where Dapper passes the list as an array (PostgreSQL), <c>= ANY(@ids)</c>.
+    /// </summary>
+    protected virtual string InList(string parameter) => "IN " + parameter;
 
     /// <summary>Splits a long id list so no statement exceeds an engine's parameter limit.</summary>
     protected static IEnumerable<string[]> Batches(IEnumerable<string> ids, int size = 500) => ids.Distinct(StringComparer.Ordinal).Chunk(size);

@@ -12,7 +12,7 @@ namespace Gitfleet.Storage.Sqlite;
 public sealed class SqliteFleetStore : SqlFleetStore
 {
     private readonly string connectionString;
-    private readonly SemaphoreSlim writer = new(1, 1);
+    private readonly WriterQueue writer = new();
 
     private SqliteFleetStore(string path)
     {
@@ -61,11 +61,7 @@ public sealed class SqliteFleetStore : SqlFleetStore
         return connection;
     }
 
-    protected override async ValueTask<IDisposable> EnterWriterAsync(CancellationToken cancellationToken)
-    {
-        await writer.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new Release(writer);
-    }
+    protected override ValueTask<IDisposable> EnterWriterAsync(CancellationToken cancellationToken) => writer.EnterAsync(cancellationToken);
 
     /// <summary>
     /// Bulk writes through SQLite's own API: one prepared statement, parameters bound by position from pooled UTF-8
@@ -230,18 +226,5 @@ public sealed class SqliteFleetStore : SqlFleetStore
         await CloseGroupWriterAsync().ConfigureAwait(false);
         writer.Dispose();
         SqliteConnection.ClearAllPools();
-    }
-
-    private sealed class Release(SemaphoreSlim semaphore) : IDisposable
-    {
-        private int released;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref released, 1) == 0)
-            {
-                semaphore.Release();
-            }
-        }
     }
 }

@@ -101,7 +101,7 @@ public sealed class InvalidTextTests(TestServer server) : IClassFixture<TestServ
         (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString().ShouldNotBeNullOrEmpty();
     }
 
-    [Fact]
+    [SqliteFact]
     public async Task Rows_stored_before_the_edge_check_are_mended_by_a_migration()
     {
         var before = new TestServer();

@@ -5,6 +5,7 @@ using Gitfleet.Server.Tests.Support;
 namespace Gitfleet.Server.Tests.Dashboard;
 
 /// <summary>The dashboard over plain HTTP: session cookie, CSRF, redirects, secrets, search errors and the 200,000-device-safe search.</summary>
+[Trait(PostgresSubset.Trait, PostgresSubset.Value)]
 public sealed class DashboardHttpTests : IAsyncLifetime
 {
     private ReconcileHarness fleet = null!;

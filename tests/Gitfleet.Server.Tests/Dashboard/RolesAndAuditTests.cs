@@ -7,6 +7,7 @@ using Gitfleet.Server.Tests.Support;
 namespace Gitfleet.Server.Tests.Dashboard;
 
 /// <summary>Operators scoped to branches, viewers, and the audit log: the same rules on the management API and the dashboard.</summary>
+[Trait(PostgresSubset.Trait, PostgresSubset.Value)]
 public sealed class RolesAndAuditTests : IAsyncLifetime
 {
     private ReconcileHarness fleet = null!;

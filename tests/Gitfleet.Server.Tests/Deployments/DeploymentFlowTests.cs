@@ -8,6 +8,7 @@ using Gitfleet.TestSupport.Mender;
 
 namespace Gitfleet.Server.Tests.Deployments;
 
+[Trait(PostgresSubset.Trait, PostgresSubset.Value)]
 public sealed class DeploymentFlowTests(TestServer server) : IClassFixture<TestServer>, IDisposable
 {
     private readonly TempDirectory work = new("gitfleet-artifacts");

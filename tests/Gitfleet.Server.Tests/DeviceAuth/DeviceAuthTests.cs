@@ -5,6 +5,7 @@ using Gitfleet.Server.Tests.Support;
 
 namespace Gitfleet.Server.Tests.DeviceAuth;
 
+[Trait(PostgresSubset.Trait, PostgresSubset.Value)]
 public sealed class DeviceAuthTests(TestServer server) : IClassFixture<TestServer>
 {
     [Fact]

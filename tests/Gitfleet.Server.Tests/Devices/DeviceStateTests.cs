@@ -9,6 +9,7 @@ namespace Gitfleet.Server.Tests.Devices;
 /// Device state has one owner (the device service): every management operation that changes a device's status
 /// takes effect on the device's very next request, whichever path made the change.
 /// </summary>
+[Trait(PostgresSubset.Trait, PostgresSubset.Value)]
 public sealed class DeviceStateTests
 {
     private const string DevAuth = "/api/management/v2/devauth/devices";

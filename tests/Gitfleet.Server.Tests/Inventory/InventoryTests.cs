@@ -5,6 +5,7 @@ using Gitfleet.Server.Tests.Support;
 
 namespace Gitfleet.Server.Tests.Inventory;
 
+[Trait(PostgresSubset.Trait, PostgresSubset.Value)]
 public sealed class InventoryTests(TestServer server) : IClassFixture<TestServer>
 {
     [Fact]

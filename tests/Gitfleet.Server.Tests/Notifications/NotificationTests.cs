@@ -8,6 +8,7 @@ using Gitfleet.Server.Tests.Support;
 namespace Gitfleet.Server.Tests.Notifications;
 
 /// <summary>Outbound webhooks against a real receiver on loopback: signed events, a Slack payload, a receiver that is down and comes back.</summary>
+[Trait(PostgresSubset.Trait, PostgresSubset.Value)]
 public sealed class NotificationTests
 {
     private const string Secret = "notification-secret-for-tests";

@@ -10,6 +10,7 @@ namespace Gitfleet.Server.Tests.Reconcile;
 /// gitfleet.yml's rollout rules for real fleets through the real server and simulated devices, with a manual clock:
 /// maintenance windows with pre-staged downloads, phase timeouts, abort and revert, the declared pause.
 /// </summary>
+[Trait(PostgresSubset.Trait, PostgresSubset.Value)]
 public sealed class RolloutPolicyTests : IAsyncLifetime
 {
     private ReconcileHarness fleet = null!;

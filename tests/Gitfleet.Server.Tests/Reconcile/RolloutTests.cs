@@ -7,6 +7,7 @@ using Gitfleet.Server.Tests.Support;
 namespace Gitfleet.Server.Tests.Reconcile;
 
 /// <summary>Production's rollout policy through real deployments: waves, threshold, resume, soak, offline timeout, abort.</summary>
+[Trait(PostgresSubset.Trait, PostgresSubset.Value)]
 public sealed class RolloutTests : IAsyncLifetime
 {
     private ReconcileHarness fleet = null!;

@@ -4,21 +4,29 @@ using System.Text;
 using System.Text.Json;
 using Gitfleet.Server.Hosting;
 using Gitfleet.TestSupport;
+using Gitfleet.TestSupport.Postgres;
 
 namespace Gitfleet.Server.Tests.Support;
 
 /// <summary>
 /// A real Gitfleet server on https://127.0.0.1:0 with a fresh data dir and a manual clock, plus HTTP clients that
-/// trust exactly its generated certificate.
+/// trust exactly its generated certificate. Its store is SQLite, or, when GITFLEET_TEST_STORE=postgres (test.sh
+/// runs this project a second time so), a fresh database on the test run's real PostgreSQL 15: the whole server
+/// suite runs on both engines.
 /// </summary>
 public sealed class TestServer : IAsyncLifetime
 {
+    /// <summary>The engine the server suite runs on in this process.</summary>
+    public static readonly bool OnPostgres = Environment.GetEnvironmentVariable("GITFLEET_TEST_STORE") == "postgres";
+
     public const string AdminPassword = "correct horse battery staple";
     public const string AdminToken = "static-admin-token-for-tests-0123456789";
 
     private readonly TempDirectory data = new("gitfleet-server");
     private GitfleetServer? server;
     private string? adminToken;
+    private PostgresServer? postgres;
+    private string? database;
 
     public ManualTimeProvider Time { get; } = new();
 
@@ -30,11 +38,22 @@ public sealed class TestServer : IAsyncLifetime
 
     public Func<ServerOptions, ServerOptions> Configure { get; init; } = o => o;
 
-    public async Task InitializeAsync() => server = await GitfleetServer.StartAsync(Options(), Time).ConfigureAwait(false);
+    public async Task InitializeAsync()
+    {
+        if (OnPostgres)
+        {
+            postgres = await PostgresServer.SharedAsync().ConfigureAwait(false);
+            database = await postgres.CreateDatabaseAsync("server").ConfigureAwait(false);
+        }
+
+        server = await GitfleetServer.StartAsync(Options(), Time).ConfigureAwait(false);
+    }
 
     public ServerOptions Options() => Configure(new ServerOptions
     {
         DataDirectory = data.Path,
+        Store = postgres?.Url(database!),
+        StorePassword = postgres?.Password,
         Urls = ["https://127.0.0.1:0"],
         AdminPassword = AdminPassword,
         AdminToken = AdminToken,
@@ -55,6 +74,11 @@ public sealed class TestServer : IAsyncLifetime
         if (server is not null)
         {
             await server.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (postgres is not null)
+        {
+            await postgres.DropDatabaseAsync(database!).ConfigureAwait(false);
         }
 
         data.Dispose();

@@ -14,6 +14,7 @@ namespace Gitfleet.Server.Tests.UserAdm;
 /// Issue 10, item 8: logout revokes the session token, a token cannot mint one that outlives it or has a wider role,
 /// and the viewer, operator and admin roles are enforced on every management route by one policy.
 /// </summary>
+[Trait(PostgresSubset.Trait, PostgresSubset.Value)]
 public sealed class TokenScopeTests(TestServer server) : IClassFixture<TestServer>
 {
     private const string Tokens = "/api/management/v1/useradm/settings/tokens";

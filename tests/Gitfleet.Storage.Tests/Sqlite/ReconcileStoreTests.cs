@@ -6,10 +6,14 @@ using Gitfleet.Storage.Sql;
 
 namespace Gitfleet.Storage.Tests.Sqlite;
 
-public sealed class ReconcileStoreTests : IAsyncLifetime
+public sealed class ReconcileStoreTestsOnSqlite() : ReconcileStoreTests(StoreEngine.Sqlite);
+
+public sealed class ReconcileStoreTestsOnPostgres() : ReconcileStoreTests(StoreEngine.Postgres);
+
+public abstract class ReconcileStoreTests(StoreEngine engine) : IAsyncLifetime
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private readonly StoreFixture fixture = new();
+    private readonly StoreFixture fixture = new(engine);
 
     private IFleetStore Store => fixture.Store;
 

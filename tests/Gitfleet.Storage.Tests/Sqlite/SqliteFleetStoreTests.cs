@@ -4,9 +4,14 @@ using Microsoft.Data.Sqlite;
 
 namespace Gitfleet.Storage.Tests.Sqlite;
 
-public sealed class SqliteFleetStoreTests : IAsyncLifetime
+public sealed class SqliteFleetStoreTestsOnSqlite() : SqliteFleetStoreTests(StoreEngine.Sqlite);
+
+public sealed class SqliteFleetStoreTestsOnPostgres() : SqliteFleetStoreTests(StoreEngine.Postgres);
+
+/// <summary>The store's contract, on every engine (the name is historical: it began as the SQLite store's tests).</summary>
+public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
 {
-    private readonly StoreFixture fixture = new();
+    private readonly StoreFixture fixture = new(engine);
     private static readonly CancellationToken None = CancellationToken.None;
 
     private IFleetStore Store => fixture.Store;
@@ -20,6 +25,11 @@ public sealed class SqliteFleetStoreTests : IAsyncLifetime
     {
         (await Store.MigrateAsync(None)).ShouldBe(SchemaMigrations.All.Max(m => m.Version));
         (await Store.MigrateAsync(None)).ShouldBe(SchemaMigrations.All.Max(m => m.Version));
+        if (engine != StoreEngine.Sqlite)
+        {
+            return;
+        }
+
         await using var connection = new SqliteConnection($"Data Source={fixture.DatabasePath}");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
@@ -123,7 +133,7 @@ public sealed class SqliteFleetStoreTests : IAsyncLifetime
         var device = await fixture.AcceptedDeviceAsync("m1");
         var deployment = StoreFixture.Deployment("tx-1", [device.Id], StoreFixture.Now);
         var broken = deployment with { Devices = [deployment.Devices[0], deployment.Devices[0]] };
-        await Should.ThrowAsync<SqliteException>(() => Store.CreateDeploymentAsync(broken, None));
+        await Should.ThrowAsync<System.Data.Common.DbException>(() => Store.CreateDeploymentAsync(broken, None));
         (await Store.GetDeploymentAsync(deployment.Deployment.Id, None)).ShouldBeNull();
         (await Store.GetNextForDeviceAsync(device.Id, None)).ShouldBeNull();
     }

@@ -1,26 +1,64 @@
 using Gitfleet.Storage.Model;
 using Gitfleet.Storage.Sql;
+using Gitfleet.Storage.Postgres;
 using Gitfleet.Storage.Sqlite;
 using Gitfleet.TestSupport;
+using Gitfleet.TestSupport.Postgres;
 
 namespace Gitfleet.Storage.Tests.Sqlite;
 
-/// <summary>A real SQLite file in a temp dir per test.</summary>
-public sealed class StoreFixture : IAsyncLifetime
+/// <summary>The engines every store test runs on.</summary>
+public enum StoreEngine
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>A real store per test: a SQLite file in a temp dir, or a fresh database on the test run's PostgreSQL 15.</summary>
+public sealed class StoreFixture(StoreEngine engine = StoreEngine.Sqlite) : IAsyncLifetime
 {
     private readonly TempDirectory directory = new("gitfleet-store");
+    private PostgresServer? postgres;
 
     public static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
-    public SqliteFleetStore Store { get; private set; } = null!;
+    public StoreEngine Engine => engine;
 
+    public SqlFleetStore Store { get; private set; } = null!;
+
+    /// <summary>The SQLite file (SQLite engine).</summary>
     public string DatabasePath => directory.Combine("gitfleet.db");
 
-    public async Task InitializeAsync() => Store = await SqliteFleetStore.OpenAsync(DatabasePath, CancellationToken.None);
+    /// <summary>The database's name on <see cref="Postgres"/> (PostgreSQL engine).</summary>
+    public string DatabaseName { get; private set; } = "";
+
+    public PostgresServer Postgres => postgres ?? throw new InvalidOperationException("not a PostgreSQL fixture");
+
+    public async Task InitializeAsync()
+    {
+        if (engine == StoreEngine.Sqlite)
+        {
+            Store = await SqliteFleetStore.OpenAsync(DatabasePath, CancellationToken.None);
+            return;
+        }
+
+        postgres = await PostgresServer.SharedAsync();
+        DatabaseName = await postgres.CreateDatabaseAsync("store");
+        Store = await OpenPostgresAsync();
+    }
+
+    /// <summary>Another store on the same PostgreSQL database: what a second replica opens.</summary>
+    public Task<PostgresFleetStore> OpenPostgresAsync() =>
+        PostgresFleetStore.OpenAsync(PostgresLocation.Parse(Postgres.Url(DatabaseName), Postgres.Password), CancellationToken.None);
 
     public async Task DisposeAsync()
     {
         await Store.DisposeAsync();
+        if (postgres is not null)
+        {
+            await postgres.DropDatabaseAsync(DatabaseName);
+        }
+
         directory.Dispose();
     }
 

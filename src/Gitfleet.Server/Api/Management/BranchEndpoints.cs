@@ -37,11 +37,11 @@ internal static class BranchEndpoints
             var redactor = await SecretRedactor.CurrentAsync(engine, cancellationToken).ConfigureAwait(false);
             return Results.Json(redactor.Status(await StatusAsync(engine, branch, cancellationToken).ConfigureAwait(false)), ReconcileJson.Context.BranchStatus);
         });
-        app.MapPost(Base + "/{branch}/rollout/pause", (string branch, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(engine, branch, RolloutControl.Pause, cancellationToken))
+        app.MapPost(Base + "/{branch}/rollout/pause", (string branch, Cluster.RolloutControls controls, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(controls, engine, branch, RolloutControl.Pause, cancellationToken))
             .RequireRole(Roles.Operator);
-        app.MapPost(Base + "/{branch}/rollout/resume", (string branch, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(engine, branch, RolloutControl.Resume, cancellationToken))
+        app.MapPost(Base + "/{branch}/rollout/resume", (string branch, Cluster.RolloutControls controls, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(controls, engine, branch, RolloutControl.Resume, cancellationToken))
             .RequireRole(Roles.Operator);
-        app.MapPost(Base + "/{branch}/rollout/abort", (string branch, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(engine, branch, RolloutControl.Abort, cancellationToken))
+        app.MapPost(Base + "/{branch}/rollout/abort", (string branch, Cluster.RolloutControls controls, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(controls, engine, branch, RolloutControl.Abort, cancellationToken))
             .RequireRole(Roles.Operator);
         app.MapGet(Base + "/{branch}/gate", GateAsync);
     }
@@ -94,9 +94,9 @@ internal static class BranchEndpoints
         return Results.Json(result, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
 
-    private static async Task<IResult> ControlAsync(RolloutEngine engine, string branch, RolloutControl control, CancellationToken cancellationToken)
+    private static async Task<IResult> ControlAsync(Cluster.RolloutControls controls, RolloutEngine engine, string branch, RolloutControl control, CancellationToken cancellationToken)
     {
-        var status = await engine.ControlAsync(BranchName(branch), control, cancellationToken).ConfigureAwait(false);
+        var status = await controls.ControlAsync(BranchName(branch), control, cancellationToken).ConfigureAwait(false);
         var redactor = await SecretRedactor.CurrentAsync(engine, cancellationToken).ConfigureAwait(false);
         return Results.Json(redactor.Status(status), ReconcileJson.Context.BranchStatus);
     }

@@ -26,7 +26,7 @@ internal static class GitfleetEndpoints
             context.Response.ContentType = "application/json";
             await facts.WriteAsync(context.Response.BodyWriter, redactor, context.RequestAborted).ConfigureAwait(false);
         });
-        app.MapGet("/metrics", async (HttpContext context, ServerMetrics metrics, FleetGauges gauges) =>
+        app.MapGet("/metrics", async (HttpContext context, ServerMetrics metrics, FleetGauges gauges, Cluster.ReplicaMetrics replica) =>
         {
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await metrics.ExportAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);

@@ -3,6 +3,8 @@ using Gitfleet.Core.Fleet;
 using Gitfleet.Core.Loading;
 using Gitfleet.Core.Reconcile;
 using Gitfleet.Git;
+using Gitfleet.Server.Api;
+using Gitfleet.Server.Cluster;
 using Gitfleet.Server.Domain;
 using Gitfleet.Server.Facts;
 using Gitfleet.Server.Hosting;
@@ -22,9 +24,11 @@ namespace Gitfleet.Server.Reconcile.Git;
 /// with backoff and shown as Reconciling. A commit is loaded, validated and planned within a budget: the YAML and
 /// template limits bound its memory (Gitfleet.Core's YamlLimits, TemplateLimits) and <c>fleet_revision_timeout</c>
 /// its time; a commit past either is Stalled like one that does not validate, and the last good target stays.
+/// Only the leader watches (<see cref="Leadership"/>), under its term's fence.
 /// </summary>
 internal sealed partial class GitWatcher(
     ServerOptions options,
+    Leadership leadership,
     DataDirectory data,
     RolloutEngine engine,
     FactsWriter facts,
@@ -75,17 +79,34 @@ internal sealed partial class GitWatcher(
         await Task.Yield();
         while (!stoppingToken.IsCancellationRequested)
         {
+            LeaderTerm term;
+            try
+            {
+                term = await leadership.WaitForTermAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            using var work = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, term.Ending);
+            using var fence = term.Enter();
             foreach (var (branch, state) in states)
             {
-                if (state.NextAttempt <= time.GetUtcNow())
+                if (state.NextAttempt <= time.GetUtcNow() && !work.IsCancellationRequested)
                 {
                     try
                     {
-                        await ReconcileAsync(branch, stoppingToken).ConfigureAwait(false);
+                        await ReconcileAsync(branch, work.Token).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                     {
                         return;
+                    }
+                    catch (Exception e) when (work.IsCancellationRequested || e is Gitfleet.Storage.Cluster.FencedWriteException)
+                    {
+                        // Leadership ended mid-reconcile: the next leader reconciles the branch again.
+                        break;
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
@@ -98,11 +119,15 @@ internal sealed partial class GitWatcher(
             var next = states.Values.Min(s => s.NextAttempt) - time.GetUtcNow();
             try
             {
-                await WaitForTriggerAsync(next < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : next, stoppingToken).ConfigureAwait(false);
+                await WaitForTriggerAsync(next < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : next, work.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
             }
             catch (OperationCanceledException)
             {
-                return;
+                // The term ended: wait for the next one.
             }
         }
     }

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Gitfleet.Server.Tests.Support;
+using Gitfleet.TestSupport;
+using Gitfleet.TestSupport.Mender;
+
+namespace Gitfleet.Server.Tests.Cluster;
+
+/// <summary>Two or three in-process replicas on one real PostgreSQL database: one server, whichever replica answers.</summary>
+public sealed class ReplicaTests
+{
+    private static async Task<HttpStatusCode> NextStatusAsync(TestServer replica, string token)
+    {
+        using var client = replica.Anonymous();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/devices/v2/deployments/device/deployments/next")
+        {
+            Content = JsonContent.Create(new { device_provides = new { artifact_name = "release-1", device_type = "raspberrypi4" } }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    private static async Task<string> MetricsAsync(TestServer replica)
+    {
+        using var client = replica.Anonymous();
+        return await client.GetStringAsync("/metrics");
+    }
+
+    private static async Task<string?> LeaderAsync(IEnumerable<TestServer> replicas)
+    {
+        foreach (var replica in replicas)
+        {
+            if ((await MetricsAsync(replica)).Contains("\ngitfleet_leader 1", StringComparison.Ordinal))
+            {
+                return replica.Options().ReplicaName;
+            }
+        }
+
+        return null;
+    }
+
+    [ClusterFact]
+    public async Task A_device_rejected_through_one_replica_is_refused_by_the_others_within_a_second()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var (a, b, c) = (cluster.Replicas[0], cluster.Replicas[1], cluster.Replicas[2]);
+        File.ReadAllText(b.Server.CertificatePath!).ShouldBe(File.ReadAllText(a.Server.CertificatePath!), "one certificate for the cluster");
+
+        using var device = await a.AcceptedDeviceAsync();
+        (await NextStatusAsync(b, device.Token!)).ShouldBe(HttpStatusCode.NoContent, "a token issued by one replica is valid on the others");
+        (await NextStatusAsync(c, device.Token!)).ShouldBe(HttpStatusCode.NoContent);
+
+        using var admin = await a.AdminAsync();
+        var (deviceId, authSetId) = await TestServer.FindDeviceAsync(admin, device);
+        var clock = Stopwatch.StartNew();
+        using (var reject = await admin.PutAsJsonAsync($"/api/management/v2/devauth/devices/{deviceId}/auth/{authSetId}/status", new { status = "rejected" }))
+        {
+            reject.StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        }
+
+        foreach (var other in new[] { b, c })
+        {
+            while (await NextStatusAsync(other, device.Token!) != HttpStatusCode.Unauthorized)
+            {
+                clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(1), "the rejection reached the other replica too late");
+                await Task.Delay(20);
+            }
+        }
+
+        clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(1));
+    }
+
+    [ClusterFact]
+    public async Task One_replica_leads_and_another_takes_over_when_it_stops()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        string? leader = null;
+        for (var i = 0; i < 100 && leader is null; i++)
+        {
+            leader = await LeaderAsync(cluster.Replicas);
+            await Task.Delay(100);
+        }
+
+        leader.ShouldNotBeNull();
+        var leading = cluster.Replicas.Single(r => r.Options().ReplicaName == leader);
+        var following = cluster.Replicas.Single(r => r != leading);
+        (await MetricsAsync(following)).ShouldContain("\ngitfleet_leader 0");
+        using (var client = following.Anonymous())
+        {
+            var ready = await client.GetFromJsonAsync<JsonElement>("/health/ready");
+            ready.GetProperty("status").GetString().ShouldBe("ready");
+            ready.GetProperty("role").GetString().ShouldBe("follower");
+            (await client.GetFromJsonAsync<JsonElement>("/health/live")).GetProperty("status").GetString().ShouldBe("live");
+        }
+
+        var clock = Stopwatch.StartNew();
+        await leading.Server.StopAsync();
+        while (await LeaderAsync([following]) is null)
+        {
+            clock.Elapsed.ShouldBeLessThan(TestCluster.LeaseDuration * 3, "the follower did not take over");
+            await Task.Delay(50);
+        }
+    }
+
+    [ClusterFact]
+    public async Task An_artifact_uploaded_through_one_replica_downloads_through_another_at_once()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        using var work = new TempDirectory("gitfleet-cluster-artifacts");
+        using var adminA = await cluster.Replicas[0].AdminAsync();
+        var path = await MenderArtifactTool.WriteSingleFileAsync(work.Path, "shared-1", "raspberrypi4");
+        using var created = await TestServer.UploadAsync(adminA, path);
+        created.StatusCode.ShouldBe(HttpStatusCode.Created);
+        var id = created.Headers.Location!.ToString().Split('/')[^1];
+
+        using var adminB = await cluster.Replicas[1].AdminAsync();
+        var link = await adminB.GetFromJsonAsync<JsonElement>($"/api/management/v1/deployments/artifacts/{id}/download");
+        using var anonymous = cluster.Replicas[1].Anonymous();
+        (await anonymous.GetByteArrayAsync(link.GetProperty("uri").GetString())).ShouldBe(await File.ReadAllBytesAsync(path));
+    }
+
+    [ClusterFact]
+    public async Task While_PostgreSQL_restarts_replicas_are_not_ready_answer_devices_503_and_recover_on_their_own()
+    {
+        await using var postgres = await Gitfleet.TestSupport.Postgres.PostgresServer.StartAsync();
+        await using var cluster = await TestCluster.StartAsync(1, postgres);
+        var replica = cluster.Replicas[0];
+        using var device = await replica.AcceptedDeviceAsync();
+        using var client = replica.Anonymous();
+
+        await postgres.StopAsync();
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            using var ready = await client.GetAsync("/health/ready");
+            if (ready.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                (await ready.Content.ReadAsStringAsync()).ShouldContain("unreachable");
+                break;
+            }
+
+            clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(10), "the replica still says it is ready");
+            await Task.Delay(100);
+        }
+
+        using (var refused = await device.SendAsync(HttpMethod.Patch, "/api/devices/v1/inventory/device/attributes", new[] { new { name = "ip", value = "10.0.0.9" } }))
+        {
+            refused.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+            refused.Headers.RetryAfter.ShouldNotBeNull();
+            (await refused.Content.ReadAsStringAsync()).ShouldContain("retry");
+        }
+
+        await postgres.StartAgainAsync();
+        clock.Restart();
+        while ((await client.GetAsync("/health/ready")).StatusCode != HttpStatusCode.OK)
+        {
+            clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(20), "the replica did not reconnect on its own");
+            await Task.Delay(100);
+        }
+
+        using (var retried = await device.SendAsync(HttpMethod.Patch, "/api/devices/v1/inventory/device/attributes", new[] { new { name = "ip", value = "10.0.0.9" } }))
+        {
+            retried.StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        using var admin = await replica.AdminAsync();
+        var inventory = await admin.GetFromJsonAsync<JsonElement>($"/api/management/v1/inventory/devices/{device.Id}");
+        inventory.GetRawText().ShouldContain("10.0.0.9");
+    }
+}
