@@ -77,6 +77,24 @@ public sealed class MaintenanceCalendarTests
     }
 
     [Fact]
+    public void A_window_past_midnight_on_a_dst_night_follows_the_wall_clock_in_both_zones()
+    {
+        // Saturdays 22:00-04:00. New York springs forward in the night of 2026-03-07: five real hours.
+        var newYork = Weekly(NewYork, "22:00", "04:00", DayOfWeek.Saturday);
+        At(newYork, Utc(2026, 3, 8, 2, 59)).ShouldBe(new WindowState(false, Utc(2026, 3, 8, 3), "w"), "21:59 EST on Saturday");
+        At(newYork, Utc(2026, 3, 8, 6, 30)).ShouldBe(new WindowState(true, Utc(2026, 3, 8, 8), "w"), "01:30 EST, before the jump; closes 04:00 EDT");
+        At(newYork, Utc(2026, 3, 8, 7, 30)).ShouldBe(new WindowState(true, Utc(2026, 3, 8, 8), "w"), "03:30 EDT, after the jump");
+        At(newYork, Utc(2026, 3, 8, 8)).ShouldBe(new WindowState(false, Utc(2026, 3, 15, 2), "w"), "04:00 EDT; next Saturday 22:00 EDT");
+
+        // Zurich falls back in the night of 2026-10-24: seven real hours, 02:00-02:59 twice.
+        var zurich = Weekly(Zurich, "22:00", "04:00", DayOfWeek.Saturday);
+        At(zurich, Utc(2026, 10, 24, 20)).ShouldBe(new WindowState(true, Utc(2026, 10, 25, 3), "w"), "22:00 CEST; closes 04:00 CET");
+        At(zurich, Utc(2026, 10, 25, 0, 30)).ShouldBe(new WindowState(true, Utc(2026, 10, 25, 3), "w"), "02:30 CEST, the first time");
+        At(zurich, Utc(2026, 10, 25, 1, 30)).ShouldBe(new WindowState(true, Utc(2026, 10, 25, 3), "w"), "02:30 CET, the second time");
+        At(zurich, Utc(2026, 10, 25, 3)).ShouldBe(new WindowState(false, Utc(2026, 10, 31, 21), "w"), "04:00 CET; next Saturday 22:00 CET");
+    }
+
+    [Fact]
     public void A_cron_window_in_the_skipped_hour_fires_when_the_clock_jumps_and_lasts_its_duration()
     {
         var window = Cron(NewYork, "0 2 * * *", TimeSpan.FromHours(4));
