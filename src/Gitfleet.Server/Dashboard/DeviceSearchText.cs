@@ -19,9 +19,9 @@ internal static class DeviceSearchText
     public static readonly IReadOnlyList<string> RolloutStates = ["waiting", "scheduled", "succeeded", "failed", "aborted"];
 
     /// <summary>The search, or an error saying which word is wrong.</summary>
-    public static (DeviceSearch? Search, string? Error) Parse(string? text, int page)
+    public static (DeviceSearch? Search, string? Error) Parse(string? text)
     {
-        var search = new DeviceSearch { Page = Math.Max(1, page) };
+        var search = new DeviceSearch();
         var attributes = new List<(string, string, string)>();
         foreach (var word in Words(text ?? ""))
         {
@@ -84,6 +84,10 @@ internal static class DeviceSearchText
 
         return (search with { Attributes = attributes }, null);
     }
+
+    /// <summary>Whether the search filters on nothing but the status (then the registry's counts are exact), and which status.</summary>
+    public static (bool Only, string? Status) OnlyStatus(DeviceSearch search) =>
+        (search is { Text: null, Branch: null, DeviceType: null, Group: null, RolloutState: null, Reason: null, Attributes.Count: 0 }, search.Status);
 
     private static IEnumerable<string> Words(string text)
     {
