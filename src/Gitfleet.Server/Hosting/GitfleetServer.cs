@@ -165,6 +165,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton<DeviceService>();
             builder.Services.AddSingleton<AccessTokenService>();
             builder.Services.AddSingleton<DeploymentService>();
+            builder.Services.AddSingleton<InstallHolds>();
             builder.Services.AddSingleton<FactsWriter>();
             builder.Services.AddSingleton(provides);
             builder.Services.AddSingleton<CheckInFlusher>();
