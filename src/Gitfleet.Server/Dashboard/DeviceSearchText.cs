@@ -85,10 +85,6 @@ internal static class DeviceSearchText
         return (search with { Attributes = attributes }, null);
     }
 
-    /// <summary>Whether the search filters on nothing but the status (then the registry's counts are exact), and which status.</summary>
-    public static (bool Only, string? Status) OnlyStatus(DeviceSearch search) =>
-        (search is { Text: null, Branch: null, DeviceType: null, Group: null, RolloutState: null, Reason: null, Attributes.Count: 0 }, search.Status);
-
     private static IEnumerable<string> Words(string text)
     {
         var word = new StringBuilder();

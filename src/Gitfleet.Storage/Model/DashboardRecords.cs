@@ -37,6 +37,9 @@ public sealed record DeviceSearch
 
     public int PerPage { get; init; } = 50;
 
+    /// <summary>The exact number of matches when the caller knows it (counted in memory): the store does not count, and picks its plan from it.</summary>
+    public long? KnownTotal { get; init; }
+
     /// <summary>How far matches are counted (and past which the search walks devices in id order instead of sorting matches).</summary>
     public int CountUpTo { get; init; } = CountLimit;
 }

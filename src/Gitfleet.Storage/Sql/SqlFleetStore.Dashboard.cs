@@ -12,7 +12,7 @@ public abstract partial class SqlFleetStore : IDashboardStore, INotificationStor
     private long deliverySeq;
 
     /// <remarks>
-    /// Two plans for the same filters, chosen by how many devices match (counted first, up to
+    /// Two plans for the same filters, chosen by how many devices match (<see cref="DeviceSearch.KnownTotal"/>, or counted first, up to
     /// <see cref="DeviceSearch.CountUpTo"/> + 1, driven by the most selective index): a few thousand matches are
     /// found through the joins and sorted; more than that are many, so the page is found by walking the devices in id
     /// order and probing each filter's index, which stops after the page's last device instead of sorting them all.
@@ -107,7 +107,7 @@ public abstract partial class SqlFleetStore : IDashboardStore, INotificationStor
         var walked = $"devices d {Where([.. paged, .. joins.Select(j => j.Exists)])}";
         return await ReadAsync(async connection =>
         {
-            var total = await connection.ExecuteScalarAsync<long>(Command(
+            var total = search.KnownTotal ?? await connection.ExecuteScalarAsync<long>(Command(
                 $"SELECT COUNT(*) FROM (SELECT 1 FROM {counted} LIMIT @countLimit) counted", parameters, null, cancellationToken)).ConfigureAwait(false);
             var from = total > countUpTo ? walked : joined;
             var rows = (await connection.QueryAsync<DeviceRow>(Command(
@@ -119,7 +119,7 @@ public abstract partial class SqlFleetStore : IDashboardStore, INotificationStor
                 devices.Reverse();
             }
 
-            return new DeviceSearchPage(devices, total, total > countUpTo,
+            return new DeviceSearchPage(devices, total, search.KnownTotal is null && total > countUpTo,
                 HasPrevious: backwards ? more : search.After is not null,
                 HasNext: backwards || more);
         }, cancellationToken).ConfigureAwait(false);

@@ -134,6 +134,9 @@ public sealed class DashboardHttpTests : IAsyncLifetime
         everything.ShouldContain("accepted 3", customMessage: "devices per status");
         everything.ShouldNotContain("rel=\"next\"", customMessage: "one page holds them all");
 
+        var branch = await client.Http.GetStringAsync("/ui/devices?q=" + Uri.EscapeDataString("branch:production"));
+        branch.ShouldContain("3 devices match", customMessage: "a branch alone is counted from its target in memory");
+
         var none = await client.Http.GetStringAsync("/ui/devices?q=" + Uri.EscapeDataString("branch:canary"));
         none.ShouldContain("0 devices match");
         var byMac = await client.Http.GetStringAsync("/ui/devices?q=" + Uri.EscapeDataString(devices[1].Simulated.Mac));
