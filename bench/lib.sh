@@ -5,6 +5,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 bench_token="bench-admin-token-$(id -u)-0123456789abcdef"
 bench_dll="$root/bench/Gitfleet.Bench/bin/Release/net10.0/Gitfleet.Bench.dll"
 server_pid=""
+server_dll="$root/.gitfleet/bin/gitfleet.dll"   # bench/dashboard.sh points it at an earlier build for a side-by-side run
 
 bench_build() {
   "$root/gitfleet" version >/dev/null   # publishes the CLI (Release, ReadyToRun) when a source changed
@@ -18,7 +19,7 @@ start_server() {
   local launcher=()
   [ -n "$cpus" ] && launcher=(taskset -c "$cpus")
   GITFLEET_ADMIN_TOKEN="$bench_token" GITFLEET_ADMIN_PASSWORD="bench-password" GITFLEET_DEVICE_TOKEN_LIFETIME=30d \
-    "${launcher[@]}" dotnet "$root/.gitfleet/bin/gitfleet.dll" server --data "$data" --urls "https://127.0.0.1:$port" >"$data/server.log" 2>&1 &
+    "${launcher[@]}" dotnet "$server_dll" server --data "$data" --urls "https://127.0.0.1:$port" >"$data/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do
     if curl -s -o /dev/null --cacert "$data/tls/server.crt" "https://127.0.0.1:$port/api/management/v1/gitfleet/info" 2>/dev/null; then

@@ -14,7 +14,10 @@ namespace Gitfleet.Bench;
 /// </summary>
 internal static partial class DashboardBench
 {
-    public static async Task<int> RunAsync(Uri server, string caPath, string password, int pid, int runs, int streams, TimeSpan window)
+    /// <param name="deepPage">The query that asks for the device page half-way through production's 200,000 devices
+    /// (<c>after=ID</c>, keyset paging; a build from before keyset paging takes <c>page=2000</c>).</param>
+    /// <param name="streams">0 measures the pages only.</param>
+    public static async Task<int> RunAsync(Uri server, string caPath, string password, int pid, int runs, int streams, TimeSpan window, string deepPage)
     {
         var cookies = new CookieContainer();
         using var http = new HttpClient(new SocketsHttpHandler
@@ -34,7 +37,7 @@ internal static partial class DashboardBench
             ("rollout", "/ui/rollouts/production"),
             ("devices (first page, no filter)", "/ui/devices"),
             ("devices: branch:production rollout:scheduled", "/ui/devices?q=" + Uri.EscapeDataString("branch:production rollout:scheduled")),
-            ("devices: branch:production page 2000", "/ui/devices?q=" + Uri.EscapeDataString("branch:production") + "&page=2000"),
+            ("devices: branch:production, half-way", "/ui/devices?q=" + Uri.EscapeDataString("branch:production") + "&" + deepPage),
             ("devices: status:accepted type:pi4-v3-arm64", "/ui/devices?q=" + Uri.EscapeDataString("status:accepted type:pi4-v3-arm64")),
             ("devices: tag:site=site-07 (an attribute)", "/ui/devices?q=" + Uri.EscapeDataString("tag:site=site-07")),
             ("devices: id prefix", "/ui/devices?q=" + Uri.EscapeDataString(deviceId[..6])),
@@ -77,7 +80,11 @@ internal static partial class DashboardBench
             Console.WriteLine(FormattableString.Invariant($"result page=\"{name}\" server_p95_ms={P(serverTimes, 95):F1} client_p95_ms={P(clientTimes, 95):F1}"));
         }
 
-        await LiveViewAsync(http, pid, streams, window);
+        if (streams > 0)
+        {
+            await LiveViewAsync(http, pid, streams, window);
+        }
+
         return 0;
     }
 

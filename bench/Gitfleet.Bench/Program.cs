@@ -11,9 +11,9 @@ return args switch
     ["observe", var database, var runs] => await ObserveBench.RunAsync(database, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
     ["facts", var database, var runs] => await ObserveBench.FactsAsync(database, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
     ["dashboard-base", var work, var baseCommit] => await EnsureBaseAsync(work, baseCommit),
-    ["dashboard", var url, var ca, var password, var pid, var runs, var streams, var seconds] => await DashboardBench.RunAsync(
+    ["dashboard", var url, var ca, var password, var pid, var runs, var streams, var seconds, var deepPage] => await DashboardBench.RunAsync(
         new Uri(url), ca, password, int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture), int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture),
-        int.Parse(streams, System.Globalization.CultureInfo.InvariantCulture), TimeSpan.FromSeconds(int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture))),
+        int.Parse(streams, System.Globalization.CultureInfo.InvariantCulture), TimeSpan.FromSeconds(int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)), deepPage),
     _ => Usage(),
 };
 
@@ -30,6 +30,6 @@ static async Task<int> EnsureBaseAsync(string work, string baseCommit)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Gitfleet.Bench generate-fleet DIR DEVICES HOST_VARS_FILES | parse-facts FILE RUNS | plan REPO FACTS BRANCH RUNS | load ... | reconcile WORK BASE CHANGE RUNS | observe DB RUNS | facts DB RUNS | dashboard-base WORK BASE | dashboard URL CA PASSWORD PID RUNS STREAMS SECONDS");
+    Console.Error.WriteLine("usage: Gitfleet.Bench generate-fleet DIR DEVICES HOST_VARS_FILES | parse-facts FILE RUNS | plan REPO FACTS BRANCH RUNS | load ... | reconcile WORK BASE CHANGE RUNS | observe DB RUNS | facts DB RUNS | dashboard-base WORK BASE | dashboard URL CA PASSWORD PID RUNS STREAMS SECONDS DEEP_PAGE_QUERY");
     return 2;
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Gitfleet.Core.Fleet;
 using Gitfleet.Simulator;
+using Gitfleet.Simulator.Devices;
 using Gitfleet.Simulator.Faults;
 
 namespace Gitfleet.Cli.Commands;
@@ -44,11 +45,12 @@ internal static class SimulateCommand
         var connections = new Option<int>("--connections") { Description = "HTTP connections shared by all devices.", DefaultValueFactory = _ => 64, HelpName = "N" };
         var summary = Duration("--summary-interval", "Print a summary line this often (0: never).", "10");
         var duration = Duration("--duration", "Stop after this time (0: run until Ctrl-C).", "0");
+        var untilIdle = new Option<bool>("--until-idle") { Description = "Stop once every device is admitted, idle and has made its first update check (or at --duration, whichever comes first)." };
         var json = new Option<bool>("--json") { Description = "At the end, write the final counters as one JSON document to stdout." };
         var command = new Command("simulate", "Run simulated Mender devices against a Gitfleet (or Mender) server until Ctrl-C.")
         {
             server, devices, types, images, poll, inventory, retry, ramp, install, reboot, failureRate, offlineRate, offlineFor, flakyRate, dropRate, failImage,
-            seed, caCert, insecure, prefix, token, connections, summary, duration, json,
+            seed, caCert, insecure, prefix, token, connections, summary, duration, untilIdle, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -92,7 +94,7 @@ internal static class SimulateCommand
             await using var fleet = FleetSimulator.Create(options);
             console.Error.WriteLine($"simulating {fleet.DeviceCount} devices against {options.Server} (seed {options.Seed}, poll every {options.PollInterval.TotalSeconds:0.#} s, start spread over {options.EffectiveStartRamp.TotalSeconds:0.#} s); Ctrl-C stops");
             await fleet.StartAsync(cancellationToken).ConfigureAwait(false);
-            var interrupted = await RunUntilDoneAsync(console, fleet, every, stopAfter, cancellationToken).ConfigureAwait(false);
+            var interrupted = await RunUntilDoneAsync(console, fleet, every, stopAfter, parse.GetValue(untilIdle), cancellationToken).ConfigureAwait(false);
             await fleet.StopAsync().ConfigureAwait(false);
             var final = fleet.Statistics();
             console.Error.WriteLine(final.SummaryLine());
@@ -112,8 +114,11 @@ internal static class SimulateCommand
         return command;
     }
 
-    /// <summary>Prints a summary line every <paramref name="every"/>; true when stopped by Ctrl-C rather than --duration.</summary>
-    private static async Task<bool> RunUntilDoneAsync(CliConsole console, FleetSimulator fleet, TimeSpan every, TimeSpan stopAfter, CancellationToken cancellationToken)
+    /// <summary>
+    /// Prints a summary line every <paramref name="every"/>; true when stopped by Ctrl-C rather than --duration or,
+    /// with <paramref name="untilIdle"/>, every device idle after its first update check (looked at every 100 ms).
+    /// </summary>
+    private static async Task<bool> RunUntilDoneAsync(CliConsole console, FleetSimulator fleet, TimeSpan every, TimeSpan stopAfter, bool untilIdle, CancellationToken cancellationToken)
     {
         var started = DateTime.UtcNow;
         var end = stopAfter > TimeSpan.Zero ? started + stopAfter : DateTime.MaxValue;
@@ -121,7 +126,17 @@ internal static class SimulateCommand
         var nextSummary = every > TimeSpan.Zero ? started + every : DateTime.MaxValue;
         while (true)
         {
+            if (untilIdle && fleet.Statistics() is var state && state[SimulatedDeviceState.Idle] == state.Devices && state.CheckInLatency.Count >= state.Devices)
+            {
+                return false;
+            }
+
             var wake = nextSummary < end ? nextSummary : end;
+            if (untilIdle && DateTime.UtcNow.AddMilliseconds(100) is var look && look < wake)
+            {
+                wake = look;
+            }
+
             try
             {
                 await Task.Delay(wake == DateTime.MaxValue ? Timeout.InfiniteTimeSpan : TimeSpan.FromTicks(Math.Max(0, (wake - DateTime.UtcNow).Ticks)), cancellationToken).ConfigureAwait(false);
@@ -131,13 +146,12 @@ internal static class SimulateCommand
                 return true;
             }
 
-            var now = DateTime.UtcNow;
-            if (now >= end)
+            if (DateTime.UtcNow >= end)
             {
                 return false;
             }
 
-            if (now >= nextSummary)
+            if (DateTime.UtcNow >= nextSummary)
             {
                 var current = fleet.Statistics();
                 console.Error.WriteLine(current.SummaryLine(previous));

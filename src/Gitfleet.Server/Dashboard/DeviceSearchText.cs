@@ -19,9 +19,9 @@ internal static class DeviceSearchText
     public static readonly IReadOnlyList<string> RolloutStates = ["waiting", "scheduled", "succeeded", "failed", "aborted"];
 
     /// <summary>The search, or an error saying which word is wrong.</summary>
-    public static (DeviceSearch? Search, string? Error) Parse(string? text, int page)
+    public static (DeviceSearch? Search, string? Error) Parse(string? text)
     {
-        var search = new DeviceSearch { Page = Math.Max(1, page) };
+        var search = new DeviceSearch();
         var attributes = new List<(string, string, string)>();
         foreach (var word in Words(text ?? ""))
         {

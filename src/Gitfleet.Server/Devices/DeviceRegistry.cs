@@ -146,10 +146,11 @@ public sealed class DeviceRegistry
         return batch;
     }
 
+    /// <summary>Devices per status, counted in memory (the dictionary's enumerator takes no lock and copies nothing).</summary>
     public Dictionary<string, long> CountByStatus()
     {
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var entry in devices.Values)
+        foreach (var (_, entry) in devices)
         {
             counts[entry.Status] = counts.GetValueOrDefault(entry.Status) + 1;
         }

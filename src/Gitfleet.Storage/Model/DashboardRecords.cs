@@ -29,16 +29,26 @@ public sealed record DeviceSearch
     /// <summary>scope (inventory, identity, tags), name, exact value.</summary>
     public IReadOnlyList<(string Scope, string Name, string Value)> Attributes { get; init; } = [];
 
-    public int Page { get; init; } = 1;
+    /// <summary>Keyset paging: the page starts after this device id (the last id of the page before).</summary>
+    public string? After { get; init; }
+
+    /// <summary>Keyset paging backwards: the page ends before this device id (the first id of the page after).</summary>
+    public string? Before { get; init; }
 
     public int PerPage { get; init; } = 50;
+
+    /// <summary>The exact number of matches when the caller knows it (counted in memory): the store does not count, and picks its plan from it.</summary>
+    public long? KnownTotal { get; init; }
+
+    /// <summary>How far matches are counted (and past which the search walks devices in id order instead of sorting matches).</summary>
+    public int CountUpTo { get; init; } = CountLimit;
 }
 
-/// <summary>A page of search results; <see cref="Total"/> stops at <see cref="DeviceSearch.CountLimit"/> + 1 (shown as "10,000+").</summary>
-public sealed record DeviceSearchPage(IReadOnlyList<DeviceRecord> Devices, long Total)
-{
-    public bool TotalIsLowerBound => Total > DeviceSearch.CountLimit;
-}
+/// <summary>
+/// A page of search results in id order. <see cref="Total"/> stops at <see cref="DeviceSearch.CountUpTo"/> + 1:
+/// past it <see cref="TotalIsLowerBound"/> is set and the page says "more than 10,000".
+/// </summary>
+public sealed record DeviceSearchPage(IReadOnlyList<DeviceRecord> Devices, long Total, bool TotalIsLowerBound, bool HasPrevious, bool HasNext);
 
 /// <summary>One outbound webhook delivery of one event.</summary>
 public sealed record NotificationDelivery

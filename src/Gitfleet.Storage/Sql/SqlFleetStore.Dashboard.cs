@@ -12,10 +12,12 @@ public abstract partial class SqlFleetStore : IDashboardStore, INotificationStor
     private long deliverySeq;
 
     /// <remarks>
-    /// Two plans for the same filters, chosen by how many devices match (counted first, up to
-    /// <see cref="DeviceSearch.CountLimit"/> + 1, driven by the most selective index): a few thousand matches are
+    /// Two plans for the same filters, chosen by how many devices match (<see cref="DeviceSearch.KnownTotal"/>, or counted first, up to
+    /// <see cref="DeviceSearch.CountUpTo"/> + 1, driven by the most selective index): a few thousand matches are
     /// found through the joins and sorted; more than that are many, so the page is found by walking the devices in id
     /// order and probing each filter's index, which stops after the page's last device instead of sorting them all.
+    /// Pages are keyset pages (after or before a device id, never an OFFSET), so the thousandth page costs what the
+    /// first does; one row more than the page tells whether another page follows.
     /// </remarks>
     public async Task<DeviceSearchPage> SearchDevicesAsync(DeviceSearch search, CancellationToken cancellationToken)
     {
@@ -80,7 +82,7 @@ public abstract partial class SqlFleetStore : IDashboardStore, INotificationStor
 
         if (search.Text is { Length: > 0 } text)
         {
-            var identityNames = await QueryAsync<string>("SELECT DISTINCT name FROM attributes WHERE scope = 'identity' LIMIT 50", null, cancellationToken).ConfigureAwait(false);
+            var identityNames = await IdentityNamesAsync(cancellationToken).ConfigureAwait(false);
             var byIdentity = identityNames.Count == 0 ? ""
                 : $" OR d.id IN (SELECT device_id FROM attributes WHERE scope = 'identity' AND name {InList("@identityNames")} AND value_json = @textJson)";
             clauses.Add($"((d.id >= @text AND d.id < @textEnd){byIdentity})");
@@ -91,23 +93,60 @@ public abstract partial class SqlFleetStore : IDashboardStore, INotificationStor
         }
 
         var perPage = Math.Clamp(search.PerPage, 1, 500);
-        parameters.Add("limit", perPage);
-        parameters.Add("offset", (long)(Math.Max(search.Page, 1) - 1) * perPage);
-        parameters.Add("countLimit", DeviceSearch.CountLimit + 1);
+        var countUpTo = Math.Max(search.CountUpTo, 1);
+        var backwards = search.After is null && search.Before is not null;
+        var cursor = search.After is not null ? "d.id > @cursor" : backwards ? "d.id < @cursor" : null;
+        parameters.Add("cursor", search.After ?? search.Before);
+        parameters.Add("limit", perPage + 1);
+        parameters.Add("countLimit", countUpTo + 1);
         const string columns = "d.id, d.status, d.identity_json, d.identity_key, d.device_type, d.artifact_name, d.group_name, d.created_ms, d.updated_ms, d.last_checkin_ms";
-        var joined = $"devices d {string.Join(' ', joins.Select(j => j.Join))} {Where(clauses)}";
-        var walked = $"devices d {Where([.. clauses, .. joins.Select(j => j.Exists)])}";
+        var joinList = string.Join(' ', joins.Select(j => j.Join));
+        var counted = $"devices d {joinList} {Where(clauses)}";
+        var paged = cursor is null ? clauses : [.. clauses, cursor];
+        var joined = $"devices d {joinList} {Where(paged)}";
+        var walked = $"devices d {Where([.. paged, .. joins.Select(j => j.Exists)])}";
         return await ReadAsync(async connection =>
         {
-            var total = await connection.ExecuteScalarAsync<long>(Command(
-                $"SELECT COUNT(*) FROM (SELECT 1 FROM {joined} LIMIT @countLimit) counted", parameters, null, cancellationToken)).ConfigureAwait(false);
-            var from = total > DeviceSearch.CountLimit ? walked : joined;
-            var rows = await connection.QueryAsync<DeviceRow>(Command(
-                $"SELECT {columns} FROM {from} ORDER BY d.id LIMIT @limit OFFSET @offset", parameters, null, cancellationToken)).ConfigureAwait(false);
-            return new DeviceSearchPage(rows.Select(r => ToDevice(r)!).ToList(), total);
+            var total = search.KnownTotal ?? await connection.ExecuteScalarAsync<long>(Command(
+                $"SELECT COUNT(*) FROM (SELECT 1 FROM {counted} LIMIT @countLimit) counted", parameters, null, cancellationToken)).ConfigureAwait(false);
+            var from = total > countUpTo ? walked : joined;
+            var rows = (await connection.QueryAsync<DeviceRow>(Command(
+                $"SELECT {columns} FROM {from} ORDER BY d.id {(backwards ? "DESC" : "ASC")} LIMIT @limit", parameters, null, cancellationToken)).ConfigureAwait(false)).AsList();
+            var more = rows.Count > perPage;
+            var devices = rows.Take(perPage).Select(r => ToDevice(r)!).ToList();
+            if (backwards)
+            {
+                devices.Reverse();
+            }
+
+            return new DeviceSearchPage(devices, total, search.KnownTotal is null && total > countUpTo,
+                HasPrevious: backwards ? more : search.After is not null,
+                HasNext: backwards || more);
         }, cancellationToken).ConfigureAwait(false);
 
         static string Where(IReadOnlyCollection<string> conditions) => conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
+    }
+
+    /// <summary>
+    /// The names of identity attributes (mac, serial ...), at most 50: a loose index scan, one index seek per name,
+    /// instead of a DISTINCT over every device's identity rows.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> IdentityNamesAsync(CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        await ReadAsync(async connection =>
+        {
+            var previous = "";
+            while (names.Count < 50 && await connection.ExecuteScalarAsync<string?>(Command(
+                "SELECT MIN(name) FROM attributes WHERE scope = 'identity' AND name > @previous", new { previous }, null, cancellationToken)).ConfigureAwait(false) is { } name)
+            {
+                names.Add(name);
+                previous = name;
+            }
+
+            return names;
+        }, cancellationToken).ConfigureAwait(false);
+        return names;
     }
 
     public Task<int> SyncBranchMembersAsync(string branch, IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken)

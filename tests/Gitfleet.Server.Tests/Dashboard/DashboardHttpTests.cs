@@ -130,6 +130,14 @@ public sealed class DashboardHttpTests : IAsyncLifetime
             all.ShouldContain(device.Id[..13]);
         }
 
+        var everything = await client.Http.GetStringAsync("/ui/devices");
+        everything.ShouldContain("3 devices", customMessage: "every device, counted exactly from the registry");
+        everything.ShouldContain("accepted 3", customMessage: "devices per status");
+        everything.ShouldNotContain("rel=\"next\"", customMessage: "one page holds them all");
+
+        var branch = await client.Http.GetStringAsync("/ui/devices?q=" + Uri.EscapeDataString("branch:production"));
+        branch.ShouldContain("3 devices match", customMessage: "a branch alone is counted from its target in memory");
+
         var none = await client.Http.GetStringAsync("/ui/devices?q=" + Uri.EscapeDataString("branch:canary"));
         none.ShouldContain("0 devices match");
         var byMac = await client.Http.GetStringAsync("/ui/devices?q=" + Uri.EscapeDataString(devices[1].Simulated.Mac));
