@@ -43,6 +43,7 @@ internal sealed class FactsReader
         string? schema = null;
         DateTimeOffset? generatedAt = null;
         var devices = new List<DeviceFacts>();
+        Delivery.TransferCatalog? catalog = null;
         while (Next(ref reader) == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("schema"u8))
@@ -69,6 +70,11 @@ internal sealed class FactsReader
                     devices.Add(ReadDevice(ref reader, devices.Count));
                 }
             }
+            else if (reader.ValueTextEquals("catalog"u8))
+            {
+                Next(ref reader);
+                catalog = ReadCatalog(ref reader);
+            }
             else
             {
                 Next(ref reader);
@@ -76,7 +82,25 @@ internal sealed class FactsReader
             }
         }
 
-        return new FactsDocument { Schema = schema ?? "", GeneratedAt = generatedAt, Devices = devices };
+        return new FactsDocument { Schema = schema ?? "", GeneratedAt = generatedAt, Devices = devices, Catalog = catalog };
+    }
+
+    /// <summary>The optional catalog (artifact and delta sizes, docs/facts.md): small, read with the serializer.</summary>
+    private static Delivery.TransferCatalog? ReadCatalog(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(ref reader, Delivery.DeliveryJson.Default.TransferCatalog);
+        }
+        catch (JsonException e)
+        {
+            throw new FactsFormatException($"\"catalog\" is malformed: {e.Message}", e);
+        }
     }
 
     private DeviceFacts ReadDevice(ref Utf8JsonReader reader, int index)

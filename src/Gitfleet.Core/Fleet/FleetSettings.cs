@@ -59,6 +59,9 @@ public sealed record RolloutPolicy
 
     /// <summary>A device that has not checked in for this long stops blocking its wave.</summary>
     public TimeSpan OfflineTimeout { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>Bytes over the air a rollout may move per wave and per hour (docs/fleet-repository.md, "Byte budget").</summary>
+    public ByteBudgetPolicy ByteBudget { get; init; } = ByteBudgetPolicy.None;
 }
 
 /// <summary>Per-group settings: a group that depends on others converges after them (gateways before kiosks).</summary>

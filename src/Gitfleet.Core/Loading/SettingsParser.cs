@@ -10,7 +10,7 @@ internal sealed class SettingsParser(YamlReader reader)
 {
     private static readonly string[] TopKeys = ["branches", "groups"];
     private static readonly string[] BranchKeys = ["rollout", "correctDrift", "autoAccept"];
-    private static readonly string[] RolloutKeys = ["waves", "maxConcurrent", "failureThreshold", "retries", "soak", "offlineTimeout"];
+    private static readonly string[] RolloutKeys = ["waves", "maxConcurrent", "failureThreshold", "retries", "soak", "offlineTimeout", "byteBudget"];
 
     public FleetSettings Parse(string file, object? root)
     {
@@ -148,6 +148,11 @@ internal sealed class SettingsParser(YamlReader reader)
         if (ParseDuration(rollout, "offlineTimeout", rolloutWhat) is { } offline)
         {
             result = result with { OfflineTimeout = offline };
+        }
+
+        if (reader.Map(rollout, "byteBudget", rolloutWhat) is { } budget)
+        {
+            result = result with { ByteBudget = new ByteBudgetParser(reader).Parse(budget, $"the byte budget of {what}") };
         }
 
         return policy with { Rollout = result };

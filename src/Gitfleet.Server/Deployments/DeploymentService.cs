@@ -1,6 +1,7 @@
 using Gitfleet.Core.Facts;
 using Gitfleet.Server.Api;
 using Gitfleet.Server.Artifacts;
+using Gitfleet.Server.Delivery;
 using Gitfleet.Server.Devices;
 using Gitfleet.Server.Hosting;
 using Gitfleet.Storage;
@@ -18,9 +19,9 @@ namespace Gitfleet.Server.Deployments;
 internal sealed class DeploymentService(
     IFleetStore store,
     DeviceRegistry registry,
-    DownloadLinks links,
+    OfferLinks links,
+    DeltaOffers deltas,
     ArtifactService artifacts,
-    ServerOptions options,
     TimeProvider time)
 {
     private const int MaxNameLength = 256;
@@ -180,7 +181,16 @@ internal sealed class DeploymentService(
                 continue;
             }
 
-            var (uri, expires) = links.Create(request, DownloadLinks.DeviceKind, row.Id + "_" + artifact.Id, options.DownloadLinkLifetime);
+            switch (await deltas.ChooseAsync(row, deployment, artifact, deviceType ?? row.DeviceType, cancellationToken).ConfigureAwait(false))
+            {
+                case DeltaChoice.Wait:
+                    return null;
+                case DeltaChoice.Delta(var delta):
+                    var (deltaUri, deltaExpires) = links.ForDelta(request, row, delta);
+                    return new DeploymentOffer(deployment.Id, artifact, deltaUri, deltaExpires) { Delta = delta };
+            }
+
+            var (uri, expires) = links.ForArtifact(request, row, artifact);
             return new DeploymentOffer(deployment.Id, artifact, uri, expires);
         }
     }

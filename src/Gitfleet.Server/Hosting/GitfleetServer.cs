@@ -3,6 +3,7 @@ using Gitfleet.Server.Api;
 using Gitfleet.Server.Api.Device;
 using Gitfleet.Server.Api.Management;
 using Gitfleet.Server.Artifacts;
+using Gitfleet.Server.Delivery;
 using Gitfleet.Server.Deployments;
 using Gitfleet.Server.Devices;
 using Gitfleet.Server.Facts;
@@ -148,6 +149,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton<DownloadLinks>();
             builder.Services.AddSingleton<ArtifactService>();
             builder.Services.AddSingleton<DeploymentService>();
+            builder.Services.AddDelivery();
             builder.Services.AddSingleton<FactsWriter>();
             builder.Services.AddSingleton(provides);
             builder.Services.AddSingleton<CheckInFlusher>();
@@ -173,6 +175,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             app.MapDeploymentsApi();
             app.MapDeviceConfigManagementApi();
             app.MapGitfleetApi();
+            app.MapDeltaApi();
             app.MapBranchApi();
             app.MapDeviceHistoryApi();
             app.MapWebhooks();

@@ -67,6 +67,9 @@ public sealed record ServerOptions
     /// <summary>Secrets for configuration templates (the <c>env</c> helper) when the watcher plans: the server's environment.</summary>
     public Func<string, string?> Secrets { get; init; } = System.Environment.GetEnvironmentVariable;
 
+    /// <summary>Delta updates and offloaded downloads.</summary>
+    public Delivery.DeliveryOptions Delivery { get; init; } = new();
+
     /// <summary>Write request and server logs to the console.</summary>
     public bool ConsoleLogging { get; init; } = true;
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Gitfleet.Server.Delivery;
 
 namespace Gitfleet.Server.Hosting;
 
@@ -32,6 +33,11 @@ public static class ServerSettings
         ["max_target_bytes"] = "GITFLEET_MAX_TARGET_BYTES",
         ["reconcile_interval"] = "GITFLEET_RECONCILE_INTERVAL",
         ["drift_grace_period"] = "GITFLEET_DRIFT_GRACE_PERIOD",
+        ["delta_updates"] = "GITFLEET_DELTA_UPDATES",
+        ["delta_wait"] = "GITFLEET_DELTA_WAIT",
+        ["delta_timeout"] = "GITFLEET_DELTA_TIMEOUT",
+        ["download_base_url"] = "GITFLEET_DOWNLOAD_BASE_URL",
+        ["download_secret"] = "GITFLEET_DOWNLOAD_SECRET",
     };
 
     /// <summary>Combines the layers. <paramref name="flags"/> holds only the settings given on the command line.</summary>
@@ -85,6 +91,7 @@ public static class ServerSettings
             MaxJsonBodyBytes = (int)(Number(Get("max_json_body_bytes"), "max_json_body_bytes") ?? defaults.MaxJsonBodyBytes),
             MaxArtifactBytes = Number(Get("max_artifact_bytes"), "max_artifact_bytes") ?? defaults.MaxArtifactBytes,
             ArtifactVerifyKeyPaths = Get("artifact_verify_keys") is { } keys ? List(keys) : [],
+            Delivery = DeliverySettings.Load(Get, defaults.Delivery),
         };
     }
 
@@ -130,7 +137,7 @@ public static class ServerSettings
         value.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
 
     /// <summary>A duration: "90s", "15m", "12h", "7d", or a .NET TimeSpan ("01:00:00").</summary>
-    private static TimeSpan? Duration(string? value, string name)
+    internal static TimeSpan? Duration(string? value, string name)
     {
         if (value is null)
         {

@@ -161,6 +161,8 @@ public sealed class ValidationErrorTests
     [InlineData("waves: [10%, 50%]", "the last wave must be 100%")]
     [InlineData("failureThreshold: 120%", "failureThreshold must be a device count (50) or a percentage")]
     [InlineData("retries: -1", "'retries' in the rollout of branch 'production' must be a whole number of at least 0")]
+    [InlineData("byteBudget: {perHour: lots}", "'perHour' in the byte budget of branch 'production' must be a positive byte count such as 500MB")]
+    [InlineData("byteBudget: {perWeek: 5GB}", "unknown key 'perWeek' in the byte budget of branch 'production'")]
     public void Invalid_rollout_values(string setting, string message)
     {
         var result = Snapshots.Load(

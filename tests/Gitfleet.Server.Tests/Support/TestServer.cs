@@ -11,7 +11,7 @@ namespace Gitfleet.Server.Tests.Support;
 /// A real Gitfleet server on https://127.0.0.1:0 with a fresh data dir and a manual clock, plus HTTP clients that
 /// trust exactly its generated certificate.
 /// </summary>
-public sealed class TestServer : IAsyncLifetime
+public sealed class TestServer : IAsyncLifetime, IAsyncDisposable
 {
     public const string AdminPassword = "correct horse battery staple";
     public const string AdminToken = "static-admin-token-for-tests-0123456789";
@@ -59,6 +59,8 @@ public sealed class TestServer : IAsyncLifetime
 
         data.Dispose();
     }
+
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 
     /// <summary>A client without credentials that trusts the server's generated certificate.</summary>
     public HttpClient Anonymous()

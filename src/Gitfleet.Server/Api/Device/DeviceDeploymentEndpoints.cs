@@ -77,7 +77,8 @@ internal static class DeviceDeploymentEndpoints
         }
 
         await context.Response.WriteAsJsonAsync(new OfferBody(offer.DeploymentId, new OfferArtifact(
-            offer.Artifact.Id, offer.Artifact.Name, new OfferSource(offer.Uri, offer.Expires), offer.Artifact.DeviceTypes)), ApiJson.Options, cancellationToken).ConfigureAwait(false);
+            offer.Delta?.Id ?? offer.Artifact.Id, offer.Artifact.Name, new OfferSource(offer.Uri, offer.Expires), offer.Delta is { } delta ? [delta.Key.DeviceType] : offer.Artifact.DeviceTypes)),
+            ApiJson.Options, cancellationToken).ConfigureAwait(false);
     }
 
     private static void NothingToDo(HttpContext context, ServerMetrics metrics)
