@@ -34,13 +34,10 @@ internal abstract record DeltaChoice
 internal sealed class DeltaOffers(
     IFleetStore store,
     DeviceProvides provides,
-    DeltaQueue queue,
+    DeltaRequests requests,
     DeliveryOptions options,
     TimeProvider time)
 {
-    /// <summary>Identifies this server process in generation claims.</summary>
-    private readonly string instance = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
-
     public async Task<DeltaChoice> ChooseAsync(DeviceDeploymentRecord row, DeploymentRecord deployment, ArtifactRecord full, string? deviceType, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(row);
@@ -64,37 +61,14 @@ internal sealed class DeltaOffers(
             return new DeltaChoice.Full("the target has no image file, or the installed image is unknown");
         }
 
-        var baseArtifact = await FindImageAsync(installed, deviceType, cancellationToken).ConfigureAwait(false);
+        var baseArtifact = await requests.FindImageAsync(installed, deviceType, cancellationToken).ConfigureAwait(false);
         if (baseArtifact is null || DeltaSource.Of(baseArtifact) is not { } source || source.Image.Name != target.Image.Name)
         {
             return new DeltaChoice.Full($"no delta-capable artifact of the installed image '{installed}' on this server");
         }
 
-        var key = new DeltaKey(baseArtifact.Id, full.Id, deviceType);
-        var delta = await store.GetDeltaAsync(key, cancellationToken).ConfigureAwait(false);
+        var delta = await requests.RequestAsync(baseArtifact, source, full, target, deviceType, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
-        if (delta is null || (delta.State == DeltaState.Generating && delta.ClaimedAt < now - options.DeltaTimeout))
-        {
-            var claim = await store.ClaimDeltaAsync(new DeltaRecord
-            {
-                Id = Guid.CreateVersion7().ToString(),
-                Key = key,
-                State = DeltaState.Generating,
-                Format = DeltaSupport.Xdelta3,
-                BaseImage = source.Version,
-                TargetImage = target.Version,
-                TargetSize = full.Size,
-                ClaimedBy = instance,
-                ClaimedAt = now,
-            }, now - options.DeltaTimeout, cancellationToken).ConfigureAwait(false);
-            if (claim.Claimed)
-            {
-                queue.Enqueue(claim.Delta);
-            }
-
-            delta = claim.Delta;
-        }
-
         switch (delta.State)
         {
             case DeltaState.Generating:
@@ -110,15 +84,6 @@ internal sealed class DeltaOffers(
 
         await store.RecordDeltaOfferAsync(new DeltaOfferRecord(row.Id, row.Attempts, row.DeviceId, delta.Id, now), cancellationToken).ConfigureAwait(false);
         return new DeltaChoice.Delta(delta);
-    }
-
-    /// <summary>The OS artifact for <paramref name="deviceType"/> whose image version is <paramref name="image"/> (usually its name).</summary>
-    private async Task<ArtifactRecord?> FindImageAsync(string image, string deviceType, CancellationToken cancellationToken)
-    {
-        bool Matches(ArtifactRecord a) => a.DeviceTypes.Contains(deviceType, StringComparer.Ordinal) && DeltaSource.Of(a)?.Version == image;
-        var named = await store.ListArtifactsAsync(image, includeGenerated: false, cancellationToken).ConfigureAwait(false);
-        return named.FirstOrDefault(Matches)
-            ?? (await store.ListArtifactsAsync(null, includeGenerated: false, cancellationToken).ConfigureAwait(false)).FirstOrDefault(Matches);
     }
 
     private async Task<Dictionary<string, string>> InventoryAsync(string deviceId, CancellationToken cancellationToken)

@@ -8,8 +8,9 @@ using Microsoft.AspNetCore.Routing;
 namespace Gitfleet.Server.Api.Management;
 
 /// <summary>
-/// Delta artifacts the server generated (docs/api.md): list them with their state, size and saving, and delete one so
-/// it is generated again on demand (after fixing what made it fail). Deltas are made on demand when a device needs one.
+/// Delta artifacts the server generated (docs/api.md): list them with their state, size and saving; prepare one ahead of
+/// a rollout (so devices never wait and byte estimates are exact); delete one so it is generated again on demand (after
+/// fixing what made it fail). Otherwise deltas are made when the first device needs one.
 /// </summary>
 internal static class DeltaEndpoints
 {
@@ -19,6 +20,22 @@ internal static class DeltaEndpoints
     {
         app.MapGet(Base, async (IFleetStore store, CancellationToken cancellationToken) =>
             Results.Ok((await store.ListDeltasAsync(cancellationToken).ConfigureAwait(false)).Select(Shape)));
+        app.MapPost(Base, async (HttpContext context, IFleetStore store, DeltaRequests requests, CancellationToken cancellationToken) =>
+        {
+            var body = await JsonBody.ReadAsync<PrepareBody>(context, cancellationToken).ConfigureAwait(false);
+            if (string.IsNullOrEmpty(body.From) || string.IsNullOrEmpty(body.To) || string.IsNullOrEmpty(body.DeviceType))
+            {
+                throw ApiException.BadRequest("from (the installed image), to (the target artifact's name) and device_type are required");
+            }
+
+            var baseArtifact = await requests.FindImageAsync(body.From, body.DeviceType, cancellationToken).ConfigureAwait(false)
+                ?? throw ApiException.Unprocessable($"no image artifact of '{body.From}' for device type {body.DeviceType} to make a delta from (it must be a gitfleet-ab artifact with an image file)");
+            var target = (await store.ListArtifactsAsync(body.To, includeGenerated: false, cancellationToken).ConfigureAwait(false))
+                .FirstOrDefault(a => a.DeviceTypes.Contains(body.DeviceType, StringComparer.Ordinal) && DeltaSource.Of(a) is not null)
+                ?? throw ApiException.Unprocessable($"no image artifact named '{body.To}' for device type {body.DeviceType} to make a delta to");
+            var delta = await requests.RequestAsync(baseArtifact, DeltaSource.Of(baseArtifact)!, target, DeltaSource.Of(target)!, body.DeviceType, cancellationToken).ConfigureAwait(false);
+            return Results.Accepted($"{Base}/{delta.Id}", Shape(delta));
+        });
         app.MapDelete(Base + "/{id}", async (string id, IFleetStore store, DeltaFiles files, CancellationToken cancellationToken) =>
         {
             var removed = await store.DeleteDeltasAsync(id, null, cancellationToken).ConfigureAwait(false);
@@ -41,6 +58,8 @@ internal static class DeltaEndpoints
         delta.State.ToString().ToLowerInvariant(), delta.Format, delta.Size, delta.TargetSize,
         delta.Size is { } size && delta.TargetSize > 0 ? Math.Round(100.0 * size / delta.TargetSize, 2) : null,
         delta.Error, delta.ClaimedAt, delta.FinishedAt, delta.GenerationMs);
+
+    private sealed record PrepareBody(string? From, string? To, string? DeviceType);
 
     private sealed record DeltaShape(
         string Id, string From, string To, string DeviceType, string BaseArtifactId, string TargetArtifactId, string State, string Format,
