@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Gitfleet.Cli.Output;
+using Gitfleet.Core.Delivery;
 using Gitfleet.Core.Facts;
 using Gitfleet.Core.Fleet;
 using Gitfleet.Core.Planning;
@@ -59,12 +60,14 @@ internal static class PlanCommand
                 : await ReadServerFactsAsync(console, connection, parse, cancellationToken).ConfigureAwait(false);
             timer.Mark("read facts");
             var (plan, notes) = await PlanAsync(access, revision, branchName, document.Devices, console.Environment, cancellationToken, timer).ConfigureAwait(false);
+            var (transfer, transferWarnings) = Transfer(plan, document, revision);
+            timer.Mark("estimate bytes");
 
             if (parse.GetValue(json))
             {
                 var devices = parse.GetValue(all) ? plan.Devices : plan.Devices.Where(d => d.HasChanges || d.IsInFlight || d.Problems.Count > 0).ToList();
                 var commit = plan.Commit is { } c ? new CommitJson(c.Sha, c.Author, c.Subject, c.Timestamp) : null;
-                CliJson.Write(console, new PlanJson(source, plan.Branch, commit, plan.Summary, devices, notes), CliJson.Context.PlanJson);
+                CliJson.Write(console, new PlanJson(source, plan.Branch, commit, plan.Summary, devices, notes, transfer, transferWarnings), CliJson.Context.PlanJson);
             }
             else
             {
@@ -74,6 +77,7 @@ internal static class PlanCommand
                 }
 
                 PlanView.Print(console, plan, parse.GetValue(all), Math.Max(1, parse.GetValue(limit)));
+                TransferView.Print(console, transfer, transferWarnings);
             }
 
             timer.Mark("write output");
@@ -81,6 +85,14 @@ internal static class PlanCommand
             return plan.Summary.HasChanges ? ExitCodes.ChangesPlanned : ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The plan's bytes over the air with the server's catalog (sizes of artifacts and deltas), and the byte budget's warnings.</summary>
+    internal static (TransferEstimate Estimate, IReadOnlyList<string> Warnings) Transfer(Plan plan, FactsDocument facts, FleetRevision revision)
+    {
+        var policy = revision.Settings.PolicyFor(plan.Branch).Rollout;
+        var estimate = PlanTransfer.Estimate(plan, facts.Devices, policy, facts.Catalog);
+        return (estimate, PlanTransfer.Warnings(estimate, policy.ByteBudget));
     }
 
     /// <summary>Plans a branch, with claims of the other stage branches for conflict detection.</summary>
@@ -129,7 +141,7 @@ internal static class PlanCommand
         }
     }
 
-    private static async Task<FactsDocument> ReadFactsAsync(CliConsole console, string path, CancellationToken cancellationToken)
+    internal static async Task<FactsDocument> ReadFactsAsync(CliConsole console, string path, CancellationToken cancellationToken)
     {
         try
         {

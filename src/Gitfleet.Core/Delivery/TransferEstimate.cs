@@ -82,6 +82,9 @@ public sealed record TransferEstimate
     /// <summary>Devices whose target artifact the catalog does not know (their bytes are not counted).</summary>
     public int UnknownDevices { get; init; }
 
+    /// <summary>False when no catalog was available (a facts file without one, a Mender server): sizes are all unknown.</summary>
+    public bool HasCatalog { get; init; } = true;
+
     /// <summary>The largest wave's bytes (what a per-wave budget is checked against).</summary>
     public long LargestWaveBytes => Waves.Count == 0 ? 0 : Waves.Max(w => w.Bytes);
 }
