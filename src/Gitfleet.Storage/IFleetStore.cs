@@ -112,6 +112,12 @@ public interface IUserStore
     Task<IReadOnlyList<AccessTokenRecord>> ListAccessTokensAsync(string? userId, CancellationToken cancellationToken);
 
     Task<bool> DeleteAccessTokenAsync(string userId, string tokenId, CancellationToken cancellationToken);
+
+    /// <summary>Records a revoked login session token (logout) until it expires; forgets those expired by <paramref name="now"/>.</summary>
+    Task RevokeTokenAsync(string tokenId, DateTimeOffset expiresAt, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Revoked session tokens that have not expired by <paramref name="now"/>.</summary>
+    Task<IReadOnlyList<RevokedToken>> ListRevokedTokensAsync(DateTimeOffset now, CancellationToken cancellationToken);
 }
 
 public interface IArtifactStore

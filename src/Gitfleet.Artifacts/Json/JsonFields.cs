@@ -12,14 +12,57 @@ internal static class JsonFields
 
     public static JsonDocument Parse(string file, ReadOnlyMemory<byte> json)
     {
+        JsonDocument document;
         try
         {
-            return JsonDocument.Parse(json, DocumentOptions);
+            document = JsonDocument.Parse(json, DocumentOptions);
         }
         catch (JsonException e)
         {
             throw new ArtifactFormatException($"{file} is not valid JSON: {e.Message}", e);
         }
+
+        if (HasInvalidText(json.Span))
+        {
+            document.Dispose();
+            throw new ArtifactFormatException($"{file} holds a string that is not valid UTF-8 text (invalid bytes or a lone UTF-16 surrogate escape)");
+        }
+
+        return document;
+    }
+
+    /// <summary>True when a string or property name is not well-formed Unicode (reading it would throw later).</summary>
+    private static bool HasInvalidText(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = DocumentOptions.MaxDepth });
+        while (reader.Read())
+        {
+            if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName))
+            {
+                continue;
+            }
+
+            if (!reader.ValueIsEscaped)
+            {
+                if (!System.Text.Unicode.Utf8.IsValid(reader.ValueSpan))
+                {
+                    return true;
+                }
+
+                continue;
+            }
+
+            try
+            {
+                _ = reader.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public static void RequireObject(string file, string field, JsonElement element)

@@ -33,7 +33,7 @@ internal static class GateCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var share = parse.GetValue(minSuccess)!.TrimEnd('%');
-            if (!double.TryParse(share, NumberStyles.Float, CultureInfo.InvariantCulture, out var percent) || percent is < 0 or > 100)
+            if (!double.TryParse(share, NumberStyles.Float, CultureInfo.InvariantCulture, out var percent) || percent is not (>= 0 and <= 100))
             {
                 return console.Fail($"--min-success must be a percentage from 0% to 100%, not '{parse.GetValue(minSuccess)}'");
             }

@@ -183,7 +183,8 @@ internal static class SimulateCommand
             return TimeSpan.FromSeconds(seconds);
         }
 
-        return DurationText.TryParse(text, out var duration) ? duration : throw new ArgumentException($"{option}: '{text}' is not a number of seconds or a duration like 30s, 5m, 1h");
+        return DurationText.TryParse(text, out var duration, out var problem) ? duration
+            : throw new ArgumentException($"{option}: '{text}' is not a number of seconds, and {problem.Replace("must be", "not", StringComparison.Ordinal)}");
     }
 
     private static KeyValuePair<string, string> Pair(string text)

@@ -74,7 +74,7 @@ internal static class StatusCommand
     }
 
     internal static TimeSpan Duration(string text, string option) =>
-        DurationText.TryParse(text, out var value) ? value : throw new CliException($"{option} must be a duration such as 30s, 10m or 1h, not '{text}'");
+        DurationText.TryParse(text, out var value, out var problem) ? value : throw new CliException($"{option} {problem}, not '{text}'");
 
     private static async Task<IReadOnlyList<BranchStatus>> ReadAsync(ManagementClient client, string? branch, CancellationToken cancellationToken)
     {

@@ -41,6 +41,13 @@ public sealed record DeviceFacts
     /// <summary>The configuration the device last reported as applied; null when it never reported one.</summary>
     public IReadOnlyDictionary<string, string>? ReportedConfiguration { get; init; }
 
+    /// <summary>
+    /// The checksum (<see cref="ConfigurationChecksum"/>) of the real reported configuration, set when the server
+    /// redacted secret values in <see cref="ReportedConfiguration"/> (they read ***), so a planner holding the secrets
+    /// can still tell whether the device runs them (<see cref="RedactedConfiguration"/>).
+    /// </summary>
+    public string? ReportedConfigurationChecksum { get; init; }
+
     /// <summary>The configuration the server holds as desired for the device (deviceconfig "configured").</summary>
     public IReadOnlyDictionary<string, string>? ConfiguredConfiguration { get; init; }
 

@@ -107,7 +107,7 @@ internal sealed class FactsReader
     {
         Expect(ref reader, JsonTokenType.StartObject, $"devices[{index}] must be an object");
         string? id = null;
-        string? status = null, deviceType = null, artifactName = null;
+        string? status = null, deviceType = null, artifactName = null, reportedChecksum = null;
         IReadOnlyDictionary<string, string>? identity = null, tags = null, attributes = null, reported = null, configured = null;
         DateTimeOffset? lastCheckIn = null;
         List<InFlightDeployment>? inFlight = null;
@@ -126,6 +126,7 @@ internal sealed class FactsReader
                 case Property.Attributes: attributes = ReadMap(ref reader, "attributes"); break;
                 case Property.ReportedConfiguration: reported = ReadMap(ref reader, "reported_configuration"); break;
                 case Property.ConfiguredConfiguration: configured = ReadMap(ref reader, "configured_configuration"); break;
+                case Property.ReportedConfigurationChecksum: reportedChecksum = ReadString(ref reader, pooled: false, "reported_configuration_checksum"); break;
                 case Property.LastCheckIn: lastCheckIn = ReadTime(ref reader, "last_check_in"); break;
                 case Property.InFlight: inFlight = ReadInFlight(ref reader); break;
                 default: reader.Skip(); break;
@@ -148,6 +149,7 @@ internal sealed class FactsReader
             Attributes = attributes!,
             ReportedConfiguration = reported,
             ConfiguredConfiguration = configured,
+            ReportedConfigurationChecksum = reportedChecksum,
             LastCheckIn = lastCheckIn,
             InFlight = inFlight!,
         };
@@ -354,6 +356,7 @@ internal sealed class FactsReader
         if (reader.ValueTextEquals("attributes"u8)) return Property.Attributes;
         if (reader.ValueTextEquals("reported_configuration"u8)) return Property.ReportedConfiguration;
         if (reader.ValueTextEquals("configured_configuration"u8)) return Property.ConfiguredConfiguration;
+        if (reader.ValueTextEquals("reported_configuration_checksum"u8)) return Property.ReportedConfigurationChecksum;
         if (reader.ValueTextEquals("last_check_in"u8)) return Property.LastCheckIn;
         if (reader.ValueTextEquals("in_flight"u8)) return Property.InFlight;
         return Property.Unknown;
@@ -371,6 +374,7 @@ internal sealed class FactsReader
         Attributes,
         ReportedConfiguration,
         ConfiguredConfiguration,
+        ReportedConfigurationChecksum,
         LastCheckIn,
         InFlight,
     }

@@ -12,6 +12,13 @@ internal sealed class SettingsParser(YamlReader reader)
     private static readonly string[] BranchKeys = ["rollout", "correctDrift", "autoAccept"];
     private static readonly string[] RolloutKeys = ["waves", "maxConcurrent", "failureThreshold", "retries", "soak", "offlineTimeout", "byteBudget"];
 
+    /// <summary>The documented ranges (docs/fleet-repository.md): counts of devices, waves, retries.</summary>
+    public const int MaxDeviceCount = 10_000_000;
+
+    public const int MaxWaves = 100;
+
+    public const int MaxRetries = 100;
+
     public FleetSettings Parse(string file, object? root)
     {
         if (root is null)
@@ -110,7 +117,11 @@ internal sealed class SettingsParser(YamlReader reader)
                 }
             }
 
-            if (waves.Count == 0)
+            if (waveList.Count > MaxWaves)
+            {
+                reader.Error(DiagnosticCodes.InvalidValue, waveList.Location, $"'waves' lists {waveList.Count} waves; at most {MaxWaves} are allowed");
+            }
+            else if (waves.Count == 0)
             {
                 reader.Error(DiagnosticCodes.InvalidValue, waveList.Location, "'waves' needs at least one wave, for example [10%, 100%]");
             }
@@ -124,7 +135,7 @@ internal sealed class SettingsParser(YamlReader reader)
             }
         }
 
-        if (reader.Integer(rollout, "maxConcurrent", rolloutWhat, 1) is { } maxConcurrent)
+        if (reader.Integer(rollout, "maxConcurrent", rolloutWhat, 1, MaxDeviceCount) is { } maxConcurrent)
         {
             result = result with { MaxConcurrent = maxConcurrent };
         }
@@ -135,7 +146,7 @@ internal sealed class SettingsParser(YamlReader reader)
             result = result with { FailureThreshold = failureThreshold };
         }
 
-        if (reader.Integer(rollout, "retries", rolloutWhat, 0) is { } retries)
+        if (reader.Integer(rollout, "retries", rolloutWhat, 0, MaxRetries) is { } retries)
         {
             result = result with { Retries = retries };
         }
@@ -162,14 +173,14 @@ internal sealed class SettingsParser(YamlReader reader)
     {
         switch (value)
         {
-            case long count when count >= 0 && count <= int.MaxValue:
+            case long count when count >= 0 && count <= MaxDeviceCount:
                 return Quantity.Count((int)count);
             case string text when text.EndsWith('%')
                 && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var percent)
                 && percent is >= 0 and <= 100:
                 return Quantity.Percent(percent);
             default:
-                reader.Error(DiagnosticCodes.InvalidValue, location, $"{what} must be a device count (50) or a percentage from 0% to 100% (10%), not {YamlReader.Describe(value)}");
+                reader.Error(DiagnosticCodes.InvalidValue, location, $"{what} must be a device count (50, at most {MaxDeviceCount}) or a percentage from 0% to 100% (10%), not {YamlReader.Describe(value)}");
                 return null;
         }
     }
@@ -182,12 +193,12 @@ internal sealed class SettingsParser(YamlReader reader)
         }
 
         var text = YamlReader.ScalarToString(value);
-        if (DurationText.TryParse(text, out var duration))
+        if (DurationText.TryParse(text, out var duration, out var problem))
         {
             return duration;
         }
 
-        reader.Error(DiagnosticCodes.InvalidValue, map.ValueLocation(key), $"'{key}' in {what} must be a duration such as 30s, 10m, 1h30m or 2d, not {YamlReader.Describe(value)}");
+        reader.Error(DiagnosticCodes.InvalidValue, map.ValueLocation(key), $"'{key}' in {what} {problem}, not {YamlReader.Describe(value)}");
         return null;
     }
 }

@@ -117,20 +117,21 @@ internal sealed class YamlReader(List<Diagnostic> diagnostics)
         return null;
     }
 
-    public int? Integer(YamlMap parent, string key, string what, int minimum)
+    public int? Integer(YamlMap parent, string key, string what, int minimum, int maximum = int.MaxValue)
     {
         if (!parent.TryGetValue(key, out var value) || value is null)
         {
             return null;
         }
 
-        if (value is long number && number >= minimum && number <= int.MaxValue)
+        if (value is long number && number >= minimum && number <= maximum)
         {
             return (int)number;
         }
 
-        Error(value is long ? DiagnosticCodes.InvalidValue : DiagnosticCodes.WrongType, parent.ValueLocation(key),
-            $"'{key}' in {what} must be a whole number of at least {minimum}, not {Describe(value)}");
+        Error(value is long ? DiagnosticCodes.InvalidValue : DiagnosticCodes.WrongType, parent.ValueLocation(key), maximum == int.MaxValue
+            ? $"'{key}' in {what} must be a whole number of at least {minimum}, not {Describe(value)}"
+            : $"'{key}' in {what} must be a whole number from {minimum} to {maximum}, not {Describe(value)}");
         return null;
     }
 

@@ -40,14 +40,15 @@ public static class TargetComparison
     {
         ArgumentNullException.ThrowIfNull(facts);
         ArgumentNullException.ThrowIfNull(desired);
-        if (facts.InFlight.Count == 0 && !withOsUpdate && SameConfiguration(facts.ReportedConfiguration, desired.Values))
+        var reported = RedactedConfiguration.Resolve(facts, desired);
+        if (facts.InFlight.Count == 0 && !withOsUpdate && SameConfiguration(reported, desired.Values))
         {
             return ConfigAction.Nothing with { Desired = desired };
         }
 
         var inFlight = facts.InFlight.Where(d => d.Kind == DeploymentKind.Configuration).ToList();
         var stale = inFlight.Where(d => d.ConfigurationChecksum != desired.Checksum).Select(d => d.DeploymentId).ToList();
-        var changes = Planner.Diff(facts.ReportedConfiguration, desired);
+        var changes = Planner.Diff(reported, desired);
         if (inFlight.Any(d => d.ConfigurationChecksum == desired.Checksum))
         {
             return new ConfigAction(ActionKind.InFlight, changes, "already scheduled", stale) { Desired = desired };

@@ -25,6 +25,9 @@ public sealed class ApiException : Exception
 
     public int StatusCode { get; } = 400;
 
+    /// <summary>For a 429: when to try again (sent as Retry-After, in seconds).</summary>
+    public string? RetryAfterSeconds { get; init; }
+
     public static ApiException BadRequest(string message) => new(400, message);
 
     public static ApiException Unauthorized(string message = "unauthorized") => new(401, message);
@@ -36,4 +39,10 @@ public sealed class ApiException : Exception
     public static ApiException Conflict(string message) => new(409, message);
 
     public static ApiException Unprocessable(string message) => new(422, message);
+
+    public static ApiException TooManyRequests(Throttling.ThrottleRefusal refusal)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        return new(429, $"{refusal.Reason}; try again in {refusal.RetryAfterSeconds} s") { RetryAfterSeconds = refusal.RetryAfterSeconds };
+    }
 }

@@ -21,6 +21,7 @@ internal sealed partial class ApiMiddleware(
     TokenService tokens,
     DeviceRegistry registry,
     AccessTokenRegistry accessTokens,
+    TokenRevocations revocations,
     ServerOptions options,
     ServerMetrics metrics,
     TimeProvider time,
@@ -44,11 +45,12 @@ internal sealed partial class ApiMiddleware(
                 AuthenticateUser(context, path);
             }
 
+            CheckText(context.Request);
             await next(context).ConfigureAwait(false);
         }
         catch (ApiException e)
         {
-            await WriteErrorAsync(context, e.StatusCode, e.Message).ConfigureAwait(false);
+            await WriteErrorAsync(context, e.StatusCode, e.Message, e.RetryAfterSeconds).ConfigureAwait(false);
         }
         catch (BadHttpRequestException e)
         {
@@ -75,7 +77,7 @@ internal sealed partial class ApiMiddleware(
         }
     }
 
-    public static async Task WriteErrorAsync(HttpContext context, int status, string message)
+    public static async Task WriteErrorAsync(HttpContext context, int status, string message, string? retryAfterSeconds = null)
     {
         if (context.Response.HasStarted)
         {
@@ -96,7 +98,22 @@ internal sealed partial class ApiMiddleware(
             context.Response.Headers.WWWAuthenticate = "Bearer realm=\"gitfleet\"";
         }
 
+        if (retryAfterSeconds is not null)
+        {
+            context.Response.Headers.RetryAfter = retryAfterSeconds;
+        }
+
         await context.Response.WriteAsJsonAsync(new ErrorBody(message, requestId), ApiJson.Options, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The path and query parameters as text the server may keep (bodies are checked when they are read).</summary>
+    private static void CheckText(HttpRequest request)
+    {
+        WellFormedText.CheckString(request.Path.Value, "the request path");
+        if (request.QueryString.HasValue)
+        {
+            WellFormedText.CheckQueryString(request.QueryString.Value);
+        }
     }
 
     private void AuthenticateDevice(HttpContext context, PathString path)
@@ -152,7 +169,7 @@ internal sealed partial class ApiMiddleware(
 
         if (adminToken is not null && IsAdminToken(token))
         {
-            context.Features.Set(new ManagementCaller("admin-token", StaticToken: true));
+            SetCaller(context, new ManagementCaller("admin-token", StaticToken: true));
             return;
         }
 
@@ -161,16 +178,29 @@ internal sealed partial class ApiMiddleware(
             throw ApiException.Unauthorized("the token is invalid or expired");
         }
 
-        switch (claims.Kind)
+        var role = claims.Kind switch
         {
-            case TokenKind.Device:
-                throw ApiException.Forbidden("a device token cannot call the management API");
-            case TokenKind.PersonalAccessToken when !accessTokens.IsActive(claims.Id):
-                throw ApiException.Unauthorized("the personal access token was revoked");
-            default:
-                context.Features.Set(new ManagementCaller(claims.Subject, StaticToken: false));
-                break;
-        }
+            TokenKind.Device => throw ApiException.Forbidden("a device token cannot call the management API"),
+            TokenKind.PersonalAccessToken => accessTokens.RoleOf(claims.Id) ?? throw ApiException.Unauthorized("the personal access token was revoked"),
+            _ when revocations.IsRevoked(claims.Id) => throw ApiException.Unauthorized("the session ended (logout); log in again"),
+
+            // Sessions from before roles existed were the admin user's.
+            _ => claims.Role ?? Roles.Admin,
+        };
+        SetCaller(context, new ManagementCaller(claims.Subject, StaticToken: false)
+        {
+            Role = role,
+            Kind = claims.Kind,
+            TokenId = claims.Id,
+            ExpiresAt = claims.ExpiresAt,
+        });
+    }
+
+    /// <summary>The caller for the endpoints, and as the request's user for the authorization policy.</summary>
+    private static void SetCaller(HttpContext context, ManagementCaller caller)
+    {
+        context.Features.Set(caller);
+        context.User = Authorization.ManagementAuthorization.Principal(caller);
     }
 
     private bool IsAdminToken(ReadOnlySpan<char> token)

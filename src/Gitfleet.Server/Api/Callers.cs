@@ -9,8 +9,22 @@ public sealed record DeviceCaller(Guid Id)
     public string DeviceId => field ??= Id.ToString();
 }
 
-/// <summary>The authenticated operator of a management-API request (a user, or the static admin token).</summary>
-public sealed record ManagementCaller(string UserId, bool StaticToken);
+/// <summary>
+/// The authenticated operator of a management-API request (a user's login session, a personal access token, or the
+/// static admin token), with its role and, for a token, which one and until when.
+/// </summary>
+public sealed record ManagementCaller(string UserId, bool StaticToken)
+{
+    public string Role { get; init; } = Security.Roles.Admin;
+
+    /// <summary>The token's kind and id (jti); null for the static admin token.</summary>
+    public Security.TokenKind? Kind { get; init; }
+
+    public string? TokenId { get; init; }
+
+    /// <summary>When the token used expires; null for the static admin token.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+}
 
 public static class CallerExtensions
 {

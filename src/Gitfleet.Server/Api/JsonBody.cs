@@ -6,7 +6,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Gitfleet.Server.Api;
 
-/// <summary>Reads request bodies with a size limit; malformed or oversized input becomes a 400/413 with a message.</summary>
+/// <summary>
+/// Reads request bodies with a size limit; malformed or oversized input, or text that is not well-formed Unicode
+/// (<see cref="WellFormedText"/>), becomes a 400/413 with a message.
+/// </summary>
 public static class JsonBody
 {
     public static async Task<T> ReadAsync<T>(HttpContext context, CancellationToken cancellationToken)
@@ -21,6 +24,8 @@ public static class JsonBody
         {
             throw ApiException.BadRequest("the request body is empty; JSON expected");
         }
+
+        WellFormedText.CheckJson(bytes.Span);
 
         try
         {

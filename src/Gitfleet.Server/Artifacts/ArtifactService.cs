@@ -54,6 +54,7 @@ internal sealed class ArtifactService(IFleetStore store, DataDirectory data, Del
                 var value = await text.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
                 if (name == "description")
                 {
+                    WellFormedText.CheckString(value, "the form field 'description'");
                     description = value.Length > 1024 ? throw ApiException.BadRequest("description is longer than 1024 characters") : value;
                 }
             }

@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Gitfleet.Core.Facts;
+using Gitfleet.Server.Api.Redaction;
 using Gitfleet.Server.Devices;
 using Gitfleet.Storage;
 
@@ -19,10 +20,16 @@ internal sealed class FactsWriter(IFleetStore store, DeviceRegistry registry, De
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    /// <summary>Writes to a pipe (the response's BodyWriter): serialisation fills buffers, flushes go out asynchronously.</summary>
-    public async Task WriteAsync(PipeWriter output, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes to a pipe (the response's BodyWriter): serialisation fills buffers, flushes go out asynchronously.
+    /// Secret configuration values are written as *** (<paramref name="redactor"/>), with the real reported
+    /// configuration's checksum beside them so a planner holding the secrets can still compare.
+    /// </summary>
+    public async Task WriteAsync(PipeWriter output, SecretRedactor redactor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(redactor);
+        var checksums = new Dictionary<IReadOnlyDictionary<string, string>, string>(ReferenceEqualityComparer.Instance);
         await using var writer = new Utf8JsonWriter(output);
         writer.WriteStartObject();
         writer.WriteString("schema", FactsDocument.CurrentSchema);
@@ -33,7 +40,7 @@ internal sealed class FactsWriter(IFleetStore store, DeviceRegistry registry, De
         {
             foreach (var facts in page)
             {
-                JsonSerializer.Serialize(writer, facts, Options);
+                JsonSerializer.Serialize(writer, Redact(facts, redactor, checksums), Options);
                 if (++count % 200 == 0)
                 {
                     writer.Flush();
@@ -48,6 +55,24 @@ internal sealed class FactsWriter(IFleetStore store, DeviceRegistry registry, De
         writer.WriteEndObject();
         writer.Flush();
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static DeviceFacts Redact(DeviceFacts facts, SecretRedactor redactor, Dictionary<IReadOnlyDictionary<string, string>, string> checksums)
+    {
+        var reported = redactor.Map(facts.ReportedConfiguration);
+        var configured = redactor.Map(facts.ConfiguredConfiguration);
+        if (ReferenceEquals(reported, facts.ReportedConfiguration) && ReferenceEquals(configured, facts.ConfiguredConfiguration))
+        {
+            return facts;
+        }
+
+        string? checksum = null;
+        if (facts.ReportedConfiguration is { } real && !ReferenceEquals(reported, real) && !checksums.TryGetValue(real, out checksum))
+        {
+            checksums[real] = checksum = ConfigurationChecksum.Compute(real);
+        }
+
+        return facts with { ReportedConfiguration = reported, ConfiguredConfiguration = configured, ReportedConfigurationChecksum = checksum };
     }
 
     /// <summary>

@@ -1,7 +1,9 @@
 using System.Net;
 using Gitfleet.Server.Api;
+using Gitfleet.Server.Api.Authorization;
 using Gitfleet.Server.Api.Device;
 using Gitfleet.Server.Api.Management;
+using Gitfleet.Server.Api.Throttling;
 using Gitfleet.Server.Artifacts;
 using Gitfleet.Server.Delivery;
 using Gitfleet.Server.Deployments;
@@ -102,8 +104,14 @@ public sealed class GitfleetServer : IAsyncDisposable
             {
                 if (token.ExpiresAt > time.GetUtcNow())
                 {
-                    accessTokens.Add(token.Id);
+                    accessTokens.Add(token.Id, token.Role);
                 }
+            }
+
+            var revocations = new TokenRevocations();
+            foreach (var revoked in await store.ListRevokedTokensAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+            {
+                revocations.Revoke(revoked.Id, revoked.ExpiresAt, time.GetUtcNow());
             }
 
             var endpoints = options.Urls.Select(ParseUrl).ToList();
@@ -145,6 +153,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton(tokens);
             builder.Services.AddSingleton(registry);
             builder.Services.AddSingleton(accessTokens);
+            builder.Services.AddSingleton(revocations);
             builder.Services.AddSingleton<ServerMetrics>();
             builder.Services.AddSingleton<DownloadLinks>();
             builder.Services.AddSingleton<ArtifactService>();
@@ -160,24 +169,31 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton<GitWatcher>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<GitWatcher>());
             builder.Services.AddOpenApi();
+            builder.Services.AddGitfleetRateLimits(options);
+            builder.Services.AddGitfleetAuthorization();
 
             var app = builder.Build();
             app.UseMiddleware<ApiMiddleware>();
+            app.UseRateLimiter();
+            app.UseAuthorization();
             app.MapDeviceAuthApi();
             app.MapDeviceInventoryApi();
             app.MapDeviceDeploymentsApi();
             app.MapDeviceConfigApi();
             app.MapDownloads();
-            app.MapUserAdmApi();
-            app.MapDevAuthApi();
-            app.MapInventoryApi();
-            app.MapArtifactsApi();
-            app.MapDeploymentsApi();
-            app.MapDeviceConfigManagementApi();
-            app.MapGitfleetApi();
-            app.MapDeltaApi();
-            app.MapBranchApi();
-            app.MapDeviceHistoryApi();
+
+            // The management API: every route needs the role ManagementAuthorization decides (login and info are anonymous).
+            var management = app.MapGroup("").RequireAuthorization(ManagementAuthorization.Policy);
+            management.MapUserAdmApi();
+            management.MapDevAuthApi();
+            management.MapInventoryApi();
+            management.MapArtifactsApi();
+            management.MapDeploymentsApi();
+            management.MapDeviceConfigManagementApi();
+            management.MapGitfleetApi();
+            management.MapDeltaApi();
+            management.MapBranchApi();
+            management.MapDeviceHistoryApi();
             app.MapWebhooks();
             app.MapOpenApi("/api/openapi.json");
             app.MapFallback((HttpContext context) => throw ApiException.NotFound($"no such endpoint: {context.Request.Method} {context.Request.Path}"));

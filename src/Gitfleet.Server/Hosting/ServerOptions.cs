@@ -67,6 +67,21 @@ public sealed record ServerOptions
     /// <summary>Secrets for configuration templates (the <c>env</c> helper) when the watcher plans: the server's environment.</summary>
     public Func<string, string?> Secrets { get; init; } = System.Environment.GetEnvironmentVariable;
 
+    /// <summary>
+    /// Device auth requests that would write (a new identity or a new key) accepted per source address and minute, as a
+    /// burst that refills evenly; 0 turns the limit off. Requests of known identities with known keys are never limited.
+    /// </summary>
+    public int AuthRequestsPerAddressPerMinute { get; init; } = 60;
+
+    /// <summary>Device auth requests with a new key for one identity per minute (0: no limit).</summary>
+    public int AuthRequestsPerIdentityPerMinute { get; init; } = 10;
+
+    /// <summary>New pending devices the whole server admits per minute (0: no limit); preauthorized devices do not count.</summary>
+    public int NewDevicesPerMinute { get; init; } = 1000;
+
+    /// <summary>Login attempts (HTTP Basic, useradm) per source address and minute (0: no limit).</summary>
+    public int LoginsPerAddressPerMinute { get; init; } = 30;
+
     /// <summary>Delta updates and offloaded downloads.</summary>
     public Delivery.DeliveryOptions Delivery { get; init; } = new();
 

@@ -33,6 +33,10 @@ public static class ServerSettings
         ["max_target_bytes"] = "GITFLEET_MAX_TARGET_BYTES",
         ["reconcile_interval"] = "GITFLEET_RECONCILE_INTERVAL",
         ["drift_grace_period"] = "GITFLEET_DRIFT_GRACE_PERIOD",
+        ["rate_limit_auth_per_address"] = "GITFLEET_RATE_LIMIT_AUTH_PER_ADDRESS",
+        ["rate_limit_auth_per_identity"] = "GITFLEET_RATE_LIMIT_AUTH_PER_IDENTITY",
+        ["rate_limit_new_devices"] = "GITFLEET_RATE_LIMIT_NEW_DEVICES",
+        ["rate_limit_login_per_address"] = "GITFLEET_RATE_LIMIT_LOGIN_PER_ADDRESS",
         ["delta_updates"] = "GITFLEET_DELTA_UPDATES",
         ["delta_wait"] = "GITFLEET_DELTA_WAIT",
         ["delta_timeout"] = "GITFLEET_DELTA_TIMEOUT",
@@ -91,6 +95,10 @@ public static class ServerSettings
             MaxJsonBodyBytes = (int)(Number(Get("max_json_body_bytes"), "max_json_body_bytes") ?? defaults.MaxJsonBodyBytes),
             MaxArtifactBytes = Number(Get("max_artifact_bytes"), "max_artifact_bytes") ?? defaults.MaxArtifactBytes,
             ArtifactVerifyKeyPaths = Get("artifact_verify_keys") is { } keys ? List(keys) : [],
+            AuthRequestsPerAddressPerMinute = PerMinute(Get("rate_limit_auth_per_address"), "rate_limit_auth_per_address") ?? defaults.AuthRequestsPerAddressPerMinute,
+            AuthRequestsPerIdentityPerMinute = PerMinute(Get("rate_limit_auth_per_identity"), "rate_limit_auth_per_identity") ?? defaults.AuthRequestsPerIdentityPerMinute,
+            NewDevicesPerMinute = PerMinute(Get("rate_limit_new_devices"), "rate_limit_new_devices") ?? defaults.NewDevicesPerMinute,
+            LoginsPerAddressPerMinute = PerMinute(Get("rate_limit_login_per_address"), "rate_limit_login_per_address") ?? defaults.LoginsPerAddressPerMinute,
             Delivery = DeliverySettings.Load(Get, defaults.Delivery),
         };
     }
@@ -136,7 +144,7 @@ public static class ServerSettings
     private static List<string> List(string value) =>
         value.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
 
-    /// <summary>A duration: "90s", "15m", "12h", "7d", or a .NET TimeSpan ("01:00:00").</summary>
+    /// <summary>A positive duration: "90s", "15m", "1h30m", "7d" (<see cref="Core.Fleet.DurationText"/>, at most a year), or a .NET TimeSpan ("01:00:00").</summary>
     internal static TimeSpan? Duration(string? value, string name)
     {
         if (value is null)
@@ -144,22 +152,21 @@ public static class ServerSettings
             return null;
         }
 
-        var unit = value[^1];
-        if (unit is 's' or 'm' or 'h' or 'd' && double.TryParse(value[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount > 0)
+        if (Core.Fleet.DurationText.TryParse(value, out var duration, out var problem) && duration > TimeSpan.Zero)
         {
-            return unit switch
-            {
-                's' => TimeSpan.FromSeconds(amount),
-                'm' => TimeSpan.FromMinutes(amount),
-                'h' => TimeSpan.FromHours(amount),
-                _ => TimeSpan.FromDays(amount),
-            };
+            return duration;
         }
 
-        return TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero
+        return TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero && span <= Core.Fleet.DurationText.Maximum
             ? span
-            : throw new ServerSettingsException($"{name}: '{value}' is not a duration (like 90s, 15m, 12h, 7d)");
+            : throw new ServerSettingsException($"{name}: '{value}' is not a duration (a positive one, like 90s, 15m, 12h, 7d){(problem?.StartsWith("is longer", StringComparison.Ordinal) == true ? ": it " + problem : "")}");
     }
+
+    /// <summary>A rate per minute: 0 (no limit) to 1,000,000.</summary>
+    private static int? PerMinute(string? value, string name) =>
+        value is null ? null
+        : int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) && number is >= 0 and <= 1_000_000 ? number
+        : throw new ServerSettingsException($"{name}: '{value}' is not a number of requests per minute from 0 (no limit) to 1000000");
 
     private static long? Number(string? value, string name) =>
         value is null ? null

@@ -60,6 +60,35 @@ internal sealed partial class RolloutEngine(
 
     public BranchStatus? Status(string branch) => branches.TryGetValue(branch, out var runtime) ? StatusOf(runtime) : null;
 
+    /// <summary>
+    /// The configuration keys the branches' targets (current and previous) mark as secret, and those keys' values: what
+    /// every management read redacts (Api/Redaction). Targets are replaced whole, so reading them needs no lock.
+    /// </summary>
+    public (IReadOnlySet<string> Keys, IReadOnlySet<string> Values) SecretsInTargets()
+    {
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        var values = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var runtime in branches.Values)
+        {
+            foreach (var target in new[] { runtime.Target, runtime.PreviousTarget })
+            {
+                foreach (var configuration in target?.Configurations ?? [])
+                {
+                    foreach (var key in configuration.SecretKeys)
+                    {
+                        keys.Add(key);
+                        if (configuration.Values.TryGetValue(key, out var value))
+                        {
+                            values.Add(value);
+                        }
+                    }
+                }
+            }
+        }
+
+        return (keys, values);
+    }
+
     /// <summary>Reads the branches, their targets and rollouts from the store (once).</summary>
     public async Task LoadAsync(CancellationToken cancellationToken)
     {

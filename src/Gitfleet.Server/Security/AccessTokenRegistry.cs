@@ -2,14 +2,17 @@ using System.Collections.Concurrent;
 
 namespace Gitfleet.Server.Security;
 
-/// <summary>Ids of personal access tokens that exist (loaded at start); revoking one removes it at once.</summary>
+/// <summary>Personal access tokens that exist (loaded at start) and their roles; revoking one removes it at once.</summary>
 public sealed class AccessTokenRegistry
 {
-    private readonly ConcurrentDictionary<string, byte> active = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> active = new(StringComparer.Ordinal);
 
     public bool IsActive(string id) => active.ContainsKey(id);
 
-    public void Add(string id) => active[id] = 0;
+    /// <summary>The role of an active token, or null when it was revoked (or never existed).</summary>
+    public string? RoleOf(string id) => active.TryGetValue(id, out var role) ? role : null;
+
+    public void Add(string id, string role) => active[id] = role;
 
     public void Remove(string id) => active.TryRemove(id, out _);
 }

@@ -9,5 +9,5 @@ public enum TokenKind
     PersonalAccessToken,
 }
 
-/// <summary>What a valid token says: who, what kind, until when.</summary>
-public readonly record struct TokenClaims(TokenKind Kind, string Subject, string Id, DateTimeOffset ExpiresAt);
+/// <summary>What a valid token says: who, what kind, until when, and (user tokens) with which role; null for tokens issued before roles.</summary>
+public readonly record struct TokenClaims(TokenKind Kind, string Subject, string Id, DateTimeOffset ExpiresAt, string? Role = null);

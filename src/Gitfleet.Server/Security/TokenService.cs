@@ -49,9 +49,9 @@ public sealed class TokenService
 
     public string IssueDevice(string deviceId, TimeSpan lifetime) => Issue(deviceId, "mender.device", Guid.NewGuid().ToString(), lifetime);
 
-    public string IssueUser(string userId, TimeSpan lifetime) => Issue(userId, "mender.user", Guid.NewGuid().ToString(), lifetime);
+    public string IssueUser(string userId, TimeSpan lifetime, string role) => Issue(userId, "mender.user", Guid.NewGuid().ToString(), lifetime, role: role);
 
-    public string IssuePersonalAccessToken(string userId, string tokenId, TimeSpan lifetime) => Issue(userId, "mender.user", tokenId, lifetime, personal: true);
+    public string IssuePersonalAccessToken(string userId, string tokenId, TimeSpan lifetime, string role) => Issue(userId, "mender.user", tokenId, lifetime, personal: true, role: role);
 
     /// <summary>The hot path: a valid, unexpired device token's subject as a Guid, without allocating.</summary>
     public bool TryValidateDevice(ReadOnlySpan<char> token, out Guid deviceId)
@@ -155,7 +155,8 @@ public sealed class TokenService
                 return false;
             }
 
-            claims = new TokenClaims(kind, sub.GetString()!, jti.GetString()!, DateTimeOffset.FromUnixTimeSeconds(expires));
+            var role = root.TryGetProperty("gitfleet.role", out var roleClaim) && roleClaim.ValueKind == JsonValueKind.String ? roleClaim.GetString() : null;
+            claims = new TokenClaims(kind, sub.GetString()!, jti.GetString()!, DateTimeOffset.FromUnixTimeSeconds(expires), role);
             return true;
         }
         catch (JsonException)
@@ -168,7 +169,7 @@ public sealed class TokenService
         }
     }
 
-    private string Issue(string subject, string kindClaim, string id, TimeSpan lifetime, bool personal = false)
+    private string Issue(string subject, string kindClaim, string id, TimeSpan lifetime, bool personal = false, string? role = null)
     {
         var now = time.GetUtcNow();
         using var stream = new MemoryStream();
@@ -184,6 +185,11 @@ public sealed class TokenService
             if (personal)
             {
                 writer.WriteBoolean("gitfleet.pat", true);
+            }
+
+            if (role is not null)
+            {
+                writer.WriteString("gitfleet.role", role);
             }
 
             writer.WriteEndObject();

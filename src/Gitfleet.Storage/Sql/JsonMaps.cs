@@ -11,7 +11,7 @@ public static class JsonMaps
     public static IReadOnlyDictionary<string, string> Deserialize(string? json) =>
         string.IsNullOrEmpty(json)
             ? new Dictionary<string, string>(StringComparer.Ordinal)
-            : JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? new Dictionary<string, string>(StringComparer.Ordinal);
+            : JsonSerializer.Deserialize<Dictionary<string, string>>(StoredTextRepair.RepairJson(json)) ?? new Dictionary<string, string>(StringComparer.Ordinal);
 
     public static string SerializeList(IReadOnlyList<string> values) => JsonSerializer.Serialize(values);
 
@@ -30,7 +30,7 @@ public static class JsonMaps
             return valueJson[1..^1]; // A plain string, the common case: no JSON parser needed.
         }
 
-        using var document = JsonDocument.Parse(valueJson);
+        using var document = JsonDocument.Parse(StoredTextRepair.RepairJson(valueJson));
         var root = document.RootElement;
         return root.ValueKind switch
         {

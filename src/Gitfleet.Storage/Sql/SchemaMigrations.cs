@@ -1,7 +1,13 @@
 namespace Gitfleet.Storage.Sql;
 
-/// <summary>A numbered schema change. Applied in order, each in its own transaction, recorded in schema_migrations.</summary>
-public sealed record Migration(int Version, string Description, string Sql);
+/// <summary>
+/// A numbered schema change. Applied in order, each in its own transaction, recorded in schema_migrations. A data
+/// change that SQL cannot express portably adds <see cref="Code"/>, run after the SQL in the same transaction.
+/// </summary>
+public sealed record Migration(int Version, string Description, string Sql)
+{
+    public Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction, CancellationToken, Task>? Code { get; init; }
+}
 
 /// <summary>
 /// The schema, as portable SQL (TEXT, BIGINT, INTEGER; timestamps are Unix milliseconds, maps are JSON text) that
@@ -186,7 +192,20 @@ public static class SchemaMigrations
             ALTER TABLE configurations ADD COLUMN reported_checksum TEXT NULL;
             CREATE INDEX ix_configurations_reported ON configurations (reported_ms);
             """),
-        new(3, "delta artifacts per (base, target, device type) and the offers made with them", """
+        new(3, "mend JSON text stored before text was checked at the edge (lone surrogate and NUL escapes become U+FFFD)", "")
+        {
+            Code = async (connection, transaction, cancellationToken) =>
+                await StoredTextRepair.RepairStoreAsync(connection, transaction, cancellationToken).ConfigureAwait(false),
+        },
+        new(4, "roles of users and personal access tokens (existing ones are admin); login sessions revoked by logout", """
+            ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'admin';
+            ALTER TABLE access_tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'admin';
+            CREATE TABLE revoked_tokens (
+                id TEXT PRIMARY KEY,
+                expires_ms BIGINT NOT NULL
+            );
+            """),
+        new(5, "delta artifacts per (base, target, device type) and the offers made with them", """
             CREATE TABLE deltas (
                 id TEXT PRIMARY KEY,
                 base_artifact_id TEXT NOT NULL,

@@ -254,6 +254,8 @@ public sealed class RejectionTests
     [InlineData("""{"payloads":[{"type":"rootfs-image"}],"artifact_provides":{"artifact_name":"x","color":"red"},"artifact_depends":{"device_type":["pi4"]}}""", "unknown field 'artifact_provides.color'")]
     [InlineData("""{"payloads":[{"type":"rootfs-image"}],"artifact_provides":{"artifact_name":"x"},"artifact_depends":{"device_type":["pi4"]},"extra":1}""", "unknown field 'extra'")]
     [InlineData("""{"payloads":[{"type":"rootfs-image"}],""", "header-info is not valid JSON")]
+    [InlineData("""{"payloads":[{"type":"rootfs-image"}],"artifact_provides":{"artifact_name":"x\ud800"},"artifact_depends":{"device_type":["pi4"]}}""", "not valid UTF-8 text")]
+    [InlineData("""{"payloads":[{"type":"rootfs-image"}],"artifact_provides":{"artifact_name":"x","\udc00":"y"},"artifact_depends":{"device_type":["pi4"]}}""", "not valid UTF-8 text")]
     public async Task Invalid_header_info(string headerInfo, string expected)
     {
         var artifact = Sample().EditGzipTar("header.tar.gz", header => header.Set("header-info", headerInfo)).FixManifest("header.tar.gz");

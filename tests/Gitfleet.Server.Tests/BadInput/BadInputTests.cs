@@ -97,6 +97,21 @@ public sealed class BadInputTests(TestServer server) : IClassFixture<TestServer>
         (await admin.PutAsJsonAsync($"/api/management/v1/deployments/deployments/{Guid.NewGuid()}/status", new { status = "paused" })).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
     }
 
+    [Theory]
+    [InlineData("soak=99999999999d", "soak is longer than the maximum duration of 365d")]
+    [InlineData("soak=10675199d", "soak is longer than the maximum duration of 365d")]
+    [InlineData("soak=366d", "soak is longer than the maximum duration of 365d")]
+    [InlineData("soak=1e9s", "soak must be a duration such as 30s, 10m, 1h30m or 2d")]
+    [InlineData("min_success=1e999", "min_success must be a percentage from 0 to 100")]
+    [InlineData("min_success=NaN", "min_success must be a percentage from 0 to 100")]
+    public async Task Out_of_range_gate_parameters_are_a_400_not_a_500(string query, string message)
+    {
+        using var admin = await server.AdminAsync();
+        using var response = await admin.GetAsync($"/api/management/v1/gitfleet/branches/production/gate?{query}");
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString().ShouldStartWith(message);
+    }
+
     [Fact]
     public async Task Requests_without_or_with_a_bad_token_are_a_401()
     {

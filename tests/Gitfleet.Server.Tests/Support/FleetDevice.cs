@@ -38,6 +38,9 @@ public sealed class FleetDevice : IDisposable
     /// <summary>Artifacts it fails to install (the update module exits non-zero).</summary>
     public Func<string, bool> Fails { get; set; } = _ => false;
 
+    /// <summary>The error a failing installation logs, for an artifact name.</summary>
+    public Func<string, string> FailureMessage { get; set; } = name => $"health check of {name} failed: kiosk did not start";
+
     /// <summary>Whether it reports rootfs-image.version in its inventory (Debian's client alone does not).</summary>
     public bool ReportsImageInInventory { get; init; } = true;
 
@@ -94,7 +97,7 @@ public sealed class FleetDevice : IDisposable
                 messages = new[]
                 {
                     new { level = "info", message = "Installing artifact...", timestamp = "2026-01-01T12:00:00Z" },
-                    new { level = "error", message = $"health check of {name} failed: kiosk did not start", timestamp = "2026-01-01T12:00:01Z" },
+                    new { level = "error", message = FailureMessage(name), timestamp = "2026-01-01T12:00:01Z" },
                 },
             });
             log.StatusCode.ShouldBe(HttpStatusCode.NoContent);

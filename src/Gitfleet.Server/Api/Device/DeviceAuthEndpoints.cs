@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Gitfleet.Core.Facts;
+using Gitfleet.Server.Api.Throttling;
 using Gitfleet.Server.Devices;
 using Gitfleet.Server.Hosting;
 using Gitfleet.Server.Security;
@@ -19,7 +20,8 @@ internal static class DeviceAuthEndpoints
     public static void MapDeviceAuthApi(this IEndpointRouteBuilder app) =>
         app.MapPost("/api/devices/v1/authentication/auth_requests", AuthRequestAsync);
 
-    private static async Task<IResult> AuthRequestAsync(HttpContext context, IFleetStore store, TokenService tokens, DeviceRegistry registry, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> AuthRequestAsync(
+        HttpContext context, IFleetStore store, TokenService tokens, DeviceRegistry registry, AuthRequestThrottle throttle, TimeProvider time, CancellationToken cancellationToken)
     {
         var raw = await JsonBody.ReadBytesAsync(context, cancellationToken).ConfigureAwait(false);
         var signatureHeader = context.Request.Headers["X-MEN-Signature"].ToString();
@@ -65,9 +67,11 @@ internal static class DeviceAuthEndpoints
             throw ApiException.Unauthorized("signature verification failed");
         }
 
+        var identityKey = JsonMaps.Serialize(identity);
+        await ThrottleAsync(context, store, throttle, identityKey, publicKey, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         var outcome = await store.RecordAuthRequestAsync(
-            Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), identity, JsonMaps.Serialize(identity), publicKey, now, cancellationToken).ConfigureAwait(false);
+            Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), identity, identityKey, publicKey, now, cancellationToken).ConfigureAwait(false);
         var device = outcome.Device;
         var authSetStatus = outcome.AuthSet.Status;
         if (authSetStatus == DeviceStatus.Preauthorized)
@@ -86,9 +90,29 @@ internal static class DeviceAuthEndpoints
         return Results.Text(tokens.IssueDevice(device.Id, options.DeviceTokenLifetime), "application/jwt", Encoding.ASCII);
     }
 
+    /// <summary>
+    /// 429 when the request would write (a new device, or a new key for a known one) and a bucket is empty. A known
+    /// identity with its known key writes nothing, so it is never throttled (accepted devices renewing tokens).
+    /// </summary>
+    private static async Task ThrottleAsync(HttpContext context, IFleetStore store, AuthRequestThrottle throttle, string identityKey, string publicKey, CancellationToken cancellationToken)
+    {
+        var known = (await store.FindByIdentityKeysAsync([identityKey], cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+        if (known is not null
+            && (await store.GetAuthSetsAsync([known.Id], cancellationToken).ConfigureAwait(false)).Any(a => a.PublicKey == publicKey))
+        {
+            return;
+        }
+
+        if (throttle.TryAcquire(context.Connection.RemoteIpAddress, identityKey, createsDevice: known is null) is { } refusal)
+        {
+            throw ApiException.TooManyRequests(refusal);
+        }
+    }
+
     /// <summary>id_data is a JSON object serialised into a string; values become strings (lists joined with ',').</summary>
     public static Dictionary<string, string> ParseIdentity(string idData)
     {
+        WellFormedText.CheckJson(Encoding.UTF8.GetBytes(idData), "id_data");
         try
         {
             using var document = JsonDocument.Parse(idData);

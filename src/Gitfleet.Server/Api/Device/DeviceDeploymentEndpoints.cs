@@ -57,6 +57,7 @@ internal static class DeviceDeploymentEndpoints
         {
             var limit = services.GetRequiredService<Hosting.ServerOptions>().MaxJsonBodyBytes;
             using var body = await CheckInBody.ReadAsync(context.Request, limit, cancellationToken).ConfigureAwait(false);
+            WellFormedText.CheckJson(body.Span);
             body.ObserveRootfsVersion(shape == NextBody.V2, device.Id, services.GetRequiredService<Devices.DeviceProvides>());
             if (!pending)
             {

@@ -33,7 +33,7 @@ internal static class ArtifactEndpoints
             return Results.Ok(list.Select(MenderShapes.Artifact).ToList());
         });
         app.MapGet(Base + "/{id}", async (string id, IFleetStore store, CancellationToken cancellationToken) =>
-            Results.Ok(MenderShapes.Artifact(await store.GetArtifactAsync(id, cancellationToken).ConfigureAwait(false) ?? throw ApiException.NotFound($"artifact {id} not found"))));
+            Results.Ok(MenderShapes.Artifact(await UploadedAsync(store, id, cancellationToken).ConfigureAwait(false))));
         app.MapDelete(Base + "/{id}", async (string id, ArtifactService artifacts, CancellationToken cancellationToken) =>
         {
             await artifacts.DeleteAsync(id, cancellationToken).ConfigureAwait(false);
@@ -41,7 +41,7 @@ internal static class ArtifactEndpoints
         });
         app.MapGet(Base + "/{id}/download", async (string id, HttpContext context, IFleetStore store, DownloadLinks links, ServerOptions options, CancellationToken cancellationToken) =>
         {
-            _ = await store.GetArtifactAsync(id, cancellationToken).ConfigureAwait(false) ?? throw ApiException.NotFound($"artifact {id} not found");
+            _ = await UploadedAsync(store, id, cancellationToken).ConfigureAwait(false);
             var (uri, expires) = links.Create(context.Request, DownloadLinks.ArtifactKind, id, options.DownloadLinkLifetime);
             return Results.Ok(new LinkShape(uri, expires));
         });
@@ -53,6 +53,15 @@ internal static class ArtifactEndpoints
                 .Select(g => new ReleaseShape(g.Key, g.Select(MenderShapes.Artifact).ToList(), g.Count())).ToList());
         });
     }
+
+    /// <summary>
+    /// An uploaded artifact. Generated configuration artifacts are not served here (they are not listed either): they
+    /// carry a device's configuration, secrets included, and only the devices they are deployed to download them.
+    /// </summary>
+    private static async Task<Storage.Model.ArtifactRecord> UploadedAsync(IFleetStore store, string id, CancellationToken cancellationToken) =>
+        await store.GetArtifactAsync(id, cancellationToken).ConfigureAwait(false) is { Generated: false } artifact
+            ? artifact
+            : throw ApiException.NotFound($"artifact {id} not found");
 
     private sealed record LinkShape(string Uri, DateTimeOffset Expire);
 }

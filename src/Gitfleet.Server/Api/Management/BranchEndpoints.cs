@@ -3,8 +3,11 @@ using System.IO.Compression;
 using System.Text.Json;
 using Gitfleet.Core.Fleet;
 using Gitfleet.Core.Reconcile;
+using Gitfleet.Server.Api.Authorization;
+using Gitfleet.Server.Api.Redaction;
 using Gitfleet.Server.Hosting;
 using Gitfleet.Server.Reconcile;
+using Gitfleet.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -25,14 +28,20 @@ internal static class BranchEndpoints
         app.MapPost(Base + "/{branch}/target", SubmitAsync);
         app.MapGet(Base, async (RolloutEngine engine, CancellationToken cancellationToken) =>
         {
-            await engine.LoadAsync(cancellationToken).ConfigureAwait(false);
-            return Results.Json(engine.Statuses(), ReconcileJson.Context.IReadOnlyListBranchStatus);
+            var redactor = await SecretRedactor.CurrentAsync(engine, cancellationToken).ConfigureAwait(false);
+            return Results.Json(engine.Statuses().Select(redactor.Status).ToList(), ReconcileJson.Context.IReadOnlyListBranchStatus);
         });
         app.MapGet(Base + "/{branch}", async (string branch, RolloutEngine engine, CancellationToken cancellationToken) =>
-            Results.Json(await StatusAsync(engine, branch, cancellationToken).ConfigureAwait(false), ReconcileJson.Context.BranchStatus));
-        app.MapPost(Base + "/{branch}/rollout/pause", (string branch, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(engine, branch, RolloutControl.Pause, cancellationToken));
-        app.MapPost(Base + "/{branch}/rollout/resume", (string branch, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(engine, branch, RolloutControl.Resume, cancellationToken));
-        app.MapPost(Base + "/{branch}/rollout/abort", (string branch, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(engine, branch, RolloutControl.Abort, cancellationToken));
+        {
+            var redactor = await SecretRedactor.CurrentAsync(engine, cancellationToken).ConfigureAwait(false);
+            return Results.Json(redactor.Status(await StatusAsync(engine, branch, cancellationToken).ConfigureAwait(false)), ReconcileJson.Context.BranchStatus);
+        });
+        app.MapPost(Base + "/{branch}/rollout/pause", (string branch, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(engine, branch, RolloutControl.Pause, cancellationToken))
+            .RequireRole(Roles.Operator);
+        app.MapPost(Base + "/{branch}/rollout/resume", (string branch, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(engine, branch, RolloutControl.Resume, cancellationToken))
+            .RequireRole(Roles.Operator);
+        app.MapPost(Base + "/{branch}/rollout/abort", (string branch, RolloutEngine engine, CancellationToken cancellationToken) => ControlAsync(engine, branch, RolloutControl.Abort, cancellationToken))
+            .RequireRole(Roles.Operator);
         app.MapGet(Base + "/{branch}/gate", GateAsync);
     }
 
@@ -79,8 +88,12 @@ internal static class BranchEndpoints
         return Results.Json(result, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
 
-    private static async Task<IResult> ControlAsync(RolloutEngine engine, string branch, RolloutControl control, CancellationToken cancellationToken) =>
-        Results.Json(await engine.ControlAsync(BranchName(branch), control, cancellationToken).ConfigureAwait(false), ReconcileJson.Context.BranchStatus);
+    private static async Task<IResult> ControlAsync(RolloutEngine engine, string branch, RolloutControl control, CancellationToken cancellationToken)
+    {
+        var status = await engine.ControlAsync(BranchName(branch), control, cancellationToken).ConfigureAwait(false);
+        var redactor = await SecretRedactor.CurrentAsync(engine, cancellationToken).ConfigureAwait(false);
+        return Results.Json(redactor.Status(status), ReconcileJson.Context.BranchStatus);
+    }
 
     private static async Task<IResult> GateAsync(string branch, HttpContext context, RolloutEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -88,19 +101,20 @@ internal static class BranchEndpoints
         var commit = query["commit"].ToString() is { Length: > 0 } sha ? sha : null;
         var minText = query["min_success"].ToString().TrimEnd('%');
         var minSuccess = 100.0;
-        if (minText.Length > 0 && (!double.TryParse(minText, NumberStyles.Float, CultureInfo.InvariantCulture, out minSuccess) || minSuccess is < 0 or > 100))
+        if (minText.Length > 0 && (!double.TryParse(minText, NumberStyles.Float, CultureInfo.InvariantCulture, out minSuccess) || minSuccess is not (>= 0 and <= 100)))
         {
             throw ApiException.BadRequest($"min_success must be a percentage from 0 to 100, not '{query["min_success"]}'");
         }
 
         var soak = TimeSpan.Zero;
-        if (query["soak"].ToString() is { Length: > 0 } soakText && !DurationText.TryParse(soakText, out soak))
+        if (query["soak"].ToString() is { Length: > 0 } soakText && !DurationText.TryParse(soakText, out soak, out var problem))
         {
-            throw ApiException.BadRequest($"soak must be a duration like 10m or 1h30m, not '{soakText}'");
+            throw ApiException.BadRequest($"soak {problem}, not '{(soakText.Length > 64 ? soakText[..64] + "…" : soakText)}'");
         }
 
         var status = await StatusAsync(engine, branch, cancellationToken).ConfigureAwait(false);
-        return Results.Json(Gate.Evaluate(status, commit, minSuccess, soak, time.GetUtcNow()), ReconcileJson.Context.GateResult);
+        var redactor = await SecretRedactor.CurrentAsync(engine, cancellationToken).ConfigureAwait(false);
+        return Results.Json(redactor.Gate(Gate.Evaluate(status, commit, minSuccess, soak, time.GetUtcNow())), ReconcileJson.Context.GateResult);
     }
 
     private static async Task<BranchStatus> StatusAsync(RolloutEngine engine, string branch, CancellationToken cancellationToken)

@@ -1,4 +1,6 @@
+using Gitfleet.Server.Api.Authorization;
 using Gitfleet.Server.Delivery;
+using Gitfleet.Server.Security;
 using Gitfleet.Storage;
 using Gitfleet.Storage.Model;
 using Microsoft.AspNetCore.Builder;
@@ -35,7 +37,7 @@ internal static class DeltaEndpoints
                 ?? throw ApiException.Unprocessable($"no image artifact named '{body.To}' for device type {body.DeviceType} to make a delta to");
             var delta = await requests.RequestAsync(baseArtifact, DeltaSource.Of(baseArtifact)!, target, DeltaSource.Of(target)!, body.DeviceType, cancellationToken).ConfigureAwait(false);
             return Results.Accepted($"{Base}/{delta.Id}", Shape(delta));
-        });
+        }).RequireRole(Roles.Operator);
         app.MapDelete(Base + "/{id}", async (string id, IFleetStore store, DeltaFiles files, CancellationToken cancellationToken) =>
         {
             var removed = await store.DeleteDeltasAsync(id, null, cancellationToken).ConfigureAwait(false);

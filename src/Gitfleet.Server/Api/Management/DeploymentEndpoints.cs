@@ -1,7 +1,11 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Gitfleet.Server.Api.Authorization;
+using Gitfleet.Server.Api.Redaction;
 using Gitfleet.Server.Deployments;
+using Gitfleet.Server.Reconcile;
+using Gitfleet.Server.Security;
 using Gitfleet.Storage;
 using Gitfleet.Storage.Model;
 using Microsoft.AspNetCore.Builder;
@@ -68,13 +72,14 @@ internal static class DeploymentEndpoints
             Paging.WriteHeaders(context, page, perPage, result.Total);
             return Results.Ok(result.Items.Select(MenderShapes.DeviceDeployment).ToList());
         });
-        app.MapGet(Base + "/{id}/devices/{deviceId}/log", async (string id, string deviceId, IFleetStore store, CancellationToken cancellationToken) =>
+        app.MapGet(Base + "/{id}/devices/{deviceId}/log", async (string id, string deviceId, IFleetStore store, RolloutEngine engine, CancellationToken cancellationToken) =>
         {
             var view = await store.GetDeviceDeploymentAsync(id, deviceId, cancellationToken).ConfigureAwait(false)
                 ?? throw ApiException.NotFound($"device {deviceId} is not part of deployment {id}");
             var json = await store.GetLogAsync(view.Device.Id, cancellationToken).ConfigureAwait(false)
                 ?? throw ApiException.NotFound($"no log for device {deviceId} in deployment {id}");
-            return Results.Text(FormatLog(json), "text/plain", Encoding.UTF8);
+            var redactor = await SecretRedactor.CurrentAsync(engine, cancellationToken).ConfigureAwait(false);
+            return Results.Text(redactor.Text(FormatLog(json)), "text/plain", Encoding.UTF8);
         });
         app.MapPut(Base + "/{id}/status", async (string id, HttpContext context, DeploymentService deployments, CancellationToken cancellationToken) =>
         {
@@ -86,7 +91,7 @@ internal static class DeploymentEndpoints
 
             await deployments.AbortAsync(id, cancellationToken).ConfigureAwait(false);
             return Results.NoContent();
-        });
+        }).RequireRole(Roles.Operator);
         app.MapDelete(Base + "/devices/{deviceId}", async (string deviceId, DeploymentService deployments, CancellationToken cancellationToken) =>
         {
             await deployments.AbortDeviceAsync(deviceId, cancellationToken).ConfigureAwait(false);

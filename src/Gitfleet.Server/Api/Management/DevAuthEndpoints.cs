@@ -1,4 +1,5 @@
 using Gitfleet.Core.Facts;
+using Gitfleet.Server.Api.Authorization;
 using Gitfleet.Server.Api.Device;
 using Gitfleet.Server.Devices;
 using Gitfleet.Server.Security;
@@ -30,7 +31,7 @@ internal static class DevAuthEndpoints
             var (page, perPage) = Paging.Read(context.Request);
             var body = await JsonBody.ReadAsync<SearchBody>(context, cancellationToken).ConfigureAwait(false);
             return await ListAsync(context, store, new DeviceQuery { Status = Status(body.Status), Ids = body.Id, Page = page, PerPage = perPage }, cancellationToken).ConfigureAwait(false);
-        });
+        }).RequireRole(Roles.Viewer);
         app.MapGet(Base + "/devices/count", async (HttpContext context, IFleetStore store, CancellationToken cancellationToken) =>
             Results.Ok(new CountShape(await store.CountDevicesAsync(Status(context.Request.Query["status"].ToString()), cancellationToken).ConfigureAwait(false))));
         app.MapGet(Base + "/devices/{id}", async (string id, IFleetStore store, CancellationToken cancellationToken) =>
@@ -55,7 +56,7 @@ internal static class DevAuthEndpoints
                 ?? throw ApiException.NotFound($"auth set {authId} of device {id} not found");
             return Results.Ok(new StatusShape(set.Status));
         });
-        app.MapPut(Base + "/devices/{id}/auth/{authId}/status", SetStatusAsync);
+        app.MapPut(Base + "/devices/{id}/auth/{authId}/status", SetStatusAsync).RequireRole(Roles.Operator);
         app.MapDelete(Base + "/devices/{id}/auth/{authId}", async (string id, string authId, IFleetStore store, DeviceRegistry registry, TimeProvider time, CancellationToken cancellationToken) =>
         {
             var (found, device) = await store.DeleteAuthSetAsync(id, authId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Gitfleet.Server.Api.Device;
+using Gitfleet.Server.Api.Redaction;
 using Gitfleet.Server.Deployments;
+using Gitfleet.Server.Reconcile;
 using Gitfleet.Storage;
 using Gitfleet.Storage.Sql;
 using Microsoft.AspNetCore.Builder;
@@ -16,7 +18,7 @@ internal static class DeviceConfigEndpoints
 
     public static void MapDeviceConfigManagementApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet(Base, async (string id, IFleetStore store, CancellationToken cancellationToken) =>
+        app.MapGet(Base, async (string id, IFleetStore store, RolloutEngine engine, CancellationToken cancellationToken) =>
         {
             var configuration = await store.GetConfigurationAsync(id, cancellationToken).ConfigureAwait(false);
             if (configuration is null || await store.GetDeviceAsync(id, cancellationToken).ConfigureAwait(false) is null)
@@ -24,10 +26,14 @@ internal static class DeviceConfigEndpoints
                 throw ApiException.NotFound($"no configuration for device {id}");
             }
 
+            // Secret keys: those the branch targets mark, and those the deployment that configured the device recorded.
+            var redactor = await SecretRedactor.CurrentAsync(engine, cancellationToken).ConfigureAwait(false);
+            var deployed = configuration.DeploymentId is { } deploymentId ? await store.GetDeploymentAsync(deploymentId, cancellationToken).ConfigureAwait(false) : null;
+            var secretKeys = deployed?.SecretKeys ?? [];
             return Results.Ok(new ConfigurationShape(
                 id,
-                JsonMaps.Deserialize(configuration.ConfiguredJson),
-                JsonMaps.Deserialize(configuration.ReportedJson),
+                redactor.Map(JsonMaps.Deserialize(configuration.ConfiguredJson), secretKeys),
+                redactor.Map(JsonMaps.Deserialize(configuration.ReportedJson), secretKeys),
                 configuration.DeploymentId,
                 configuration.ReportedAt,
                 configuration.ConfiguredAt));

@@ -1,4 +1,5 @@
-using Gitfleet.Core.Resolution;
+using Gitfleet.Server.Api.Redaction;
+using Gitfleet.Server.Reconcile;
 using Gitfleet.Storage;
 using Gitfleet.Storage.Model;
 using Gitfleet.Storage.Sql;
@@ -15,18 +16,19 @@ namespace Gitfleet.Server.Api.Management;
 internal static class DeviceHistoryEndpoints
 {
     public static void MapDeviceHistoryApi(this IEndpointRouteBuilder app) =>
-        app.MapGet("/api/management/v1/gitfleet/devices/{id}/history", async (string id, IFleetStore store, CancellationToken cancellationToken) =>
+        app.MapGet("/api/management/v1/gitfleet/devices/{id}/history", async (string id, IFleetStore store, RolloutEngine engine, CancellationToken cancellationToken) =>
         {
+            var redactor = await SecretRedactor.CurrentAsync(engine, cancellationToken).ConfigureAwait(false);
             var history = await store.ListDeviceHistoryAsync(id, cancellationToken).ConfigureAwait(false);
             if (history.Count == 0 && await store.GetDeviceAsync(id, cancellationToken).ConfigureAwait(false) is null)
             {
                 throw ApiException.NotFound($"device {id} not found");
             }
 
-            return Results.Ok(history.Select(Entry).ToList());
+            return Results.Ok(history.Select(view => Entry(view, redactor)).ToList());
         });
 
-    private static HistoryEntry Entry(DeviceDeploymentView view)
+    private static HistoryEntry Entry(DeviceDeploymentView view, SecretRedactor redactor)
     {
         var (row, deployment) = (view.Device, view.Deployment);
         var configuration = deployment.Kind == DeploymentKinds.Configuration;
@@ -37,23 +39,13 @@ internal static class DeviceHistoryEndpoints
             configuration ? null : deployment.ArtifactName,
             configuration ? deployment.ArtifactName : null,
             deployment.ConfigurationChecksum,
-            configuration && deployment.ConfigurationJson is { } json ? Redact(JsonMaps.Deserialize(json), deployment.SecretKeys) : null,
+            configuration && deployment.ConfigurationJson is { } json ? redactor.Map(JsonMaps.Deserialize(json), deployment.SecretKeys ?? []) : null,
             row.Status,
             row.Attempts,
             row.CreatedAt,
             row.FinishedAt,
             deployment.Trace is { } trace ? new TraceShape(trace.Branch, trace.Commit, trace.Author, trace.Subject) : null);
     }
-
-    /// <summary>Secret keys as the reconciler recorded them; for other deployments, keys that look secret.</summary>
-    private static Dictionary<string, string> Redact(IReadOnlyDictionary<string, string> values, IReadOnlyList<string>? secretKeys) =>
-        values.ToDictionary(
-            kv => kv.Key,
-            kv => (secretKeys?.Contains(kv.Key) ?? LooksSecret(kv.Key)) ? RenderedConfiguration.Redacted : kv.Value,
-            StringComparer.Ordinal);
-
-    private static bool LooksSecret(string key) =>
-        new[] { "token", "password", "secret", "key", "credential" }.Any(word => key.Contains(word, StringComparison.OrdinalIgnoreCase));
 
     private sealed record HistoryEntry(
         string DeploymentId,

@@ -1,7 +1,9 @@
 using System.Reflection;
+using Gitfleet.Server.Api.Redaction;
 using Gitfleet.Server.Devices;
 using Gitfleet.Server.Facts;
 using Gitfleet.Server.Metrics;
+using Gitfleet.Server.Reconcile;
 using Gitfleet.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -17,15 +19,18 @@ internal static class GitfleetEndpoints
 
     public static void MapGitfleetApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/management/v1/gitfleet/info", () => Results.Ok(new InfoShape("gitfleet", Version, ["facts", "idempotency-key", "trace", "branches", "rollouts", "webhooks"])));
-        app.MapGet("/api/management/v1/gitfleet/facts", async (HttpContext context, FactsWriter facts) =>
+        app.MapGet("/api/management/v1/gitfleet/info", () => Results.Ok(new InfoShape("gitfleet", Version, ["facts", "idempotency-key", "trace", "branches", "rollouts", "webhooks", "roles"])))
+            .AllowAnonymous();
+        app.MapGet("/api/management/v1/gitfleet/facts", async (HttpContext context, FactsWriter facts, RolloutEngine engine) =>
         {
+            var redactor = await SecretRedactor.CurrentAsync(engine, context.RequestAborted).ConfigureAwait(false);
             context.Response.ContentType = "application/json";
-            await facts.WriteAsync(context.Response.BodyWriter, context.RequestAborted).ConfigureAwait(false);
+            await facts.WriteAsync(context.Response.BodyWriter, redactor, context.RequestAborted).ConfigureAwait(false);
         });
         app.MapGet("/metrics", async (ServerMetrics metrics, DeviceRegistry registry, IFleetStore store, CancellationToken cancellationToken) =>
             Results.Text(metrics.Render(registry.CountByStatus(), await store.CountDeploymentsByStatusAsync(cancellationToken).ConfigureAwait(false)),
-                "text/plain; version=0.0.4"));
+                "text/plain; version=0.0.4"))
+            .AllowAnonymous();
     }
 
     private sealed record InfoShape(string Name, string Version, IReadOnlyList<string> Features);

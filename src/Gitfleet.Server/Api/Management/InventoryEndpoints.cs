@@ -1,6 +1,8 @@
 using System.Text.Json;
+using Gitfleet.Server.Api.Authorization;
 using Gitfleet.Server.Api.Device;
 using Gitfleet.Server.Devices;
+using Gitfleet.Server.Security;
 using Gitfleet.Storage;
 using Gitfleet.Storage.Model;
 using Microsoft.AspNetCore.Builder;
@@ -92,7 +94,7 @@ internal static class InventoryEndpoints
 
             var filters = (body.Filters ?? []).Select(ToFilter).ToList();
             return await ListAsync(context, store, registry, new DeviceQuery { Filters = filters, Page = page, PerPage = perPage }, cancellationToken).ConfigureAwait(false);
-        });
+        }).RequireRole(Roles.Viewer);
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, IFleetStore store, DeviceRegistry registry, DeviceQuery query, CancellationToken cancellationToken)

@@ -106,7 +106,7 @@ internal static class MenderShapes
 
     private static JsonElement Parse(string json)
     {
-        using var document = JsonDocument.Parse(json);
+        using var document = JsonDocument.Parse(Storage.Sql.StoredTextRepair.RepairJson(json));
         return document.RootElement.Clone();
     }
 }

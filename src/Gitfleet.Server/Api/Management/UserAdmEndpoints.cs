@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using Gitfleet.Server.Api.Authorization;
 using Gitfleet.Server.Hosting;
 using Gitfleet.Server.Security;
 using Gitfleet.Storage;
@@ -17,24 +18,20 @@ internal static class UserAdmEndpoints
 
     public static void MapUserAdmApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost(Base + "/auth/login", LoginAsync);
-        app.MapPost(Base + "/auth/logout", (HttpContext context) =>
-        {
-            context.Response.Cookies.Delete("JWT");
-            return Results.Accepted();
-        });
+        app.MapPost(Base + "/auth/login", LoginAsync).RequireRateLimiting(Throttling.RateLimits.LoginPolicy).AllowAnonymous();
+        app.MapPost(Base + "/auth/logout", LogoutAsync).RequireRole(Roles.Viewer);
         app.MapGet(Base + "/users/me", async (HttpContext context, IFleetStore store, CancellationToken cancellationToken) =>
         {
             var caller = context.User();
             var user = caller.StaticToken ? null : await store.GetUserAsync(caller.UserId, cancellationToken).ConfigureAwait(false);
             return user is null
-                ? Results.Ok(new UserShape(caller.UserId, "admin-token", null))
-                : Results.Ok(new UserShape(user.Id, user.Email, user.CreatedAt));
+                ? Results.Ok(new UserShape(caller.UserId, "admin-token", null, caller.Role))
+                : Results.Ok(new UserShape(user.Id, user.Email, user.CreatedAt, caller.Role));
         });
-        app.MapPost(Base + "/settings/tokens", CreateTokenAsync);
+        app.MapPost(Base + "/settings/tokens", CreateTokenAsync).RequireRole(Roles.Viewer);
         app.MapGet(Base + "/settings/tokens", async (HttpContext context, IFleetStore store, CancellationToken cancellationToken) =>
             Results.Ok((await store.ListAccessTokensAsync(context.User().UserId, cancellationToken).ConfigureAwait(false))
-                .Select(t => new TokenShape(t.Id, t.Name, t.ExpiresAt, t.CreatedAt))));
+                .Select(t => new TokenShape(t.Id, t.Name, t.ExpiresAt, t.CreatedAt, t.Role))));
         app.MapDelete(Base + "/settings/tokens/{id}", async (string id, HttpContext context, IFleetStore store, AccessTokenRegistry registry, CancellationToken cancellationToken) =>
         {
             if (!await store.DeleteAccessTokenAsync(context.User().UserId, id, cancellationToken).ConfigureAwait(false))
@@ -44,7 +41,29 @@ internal static class UserAdmEndpoints
 
             registry.Remove(id);
             return Results.NoContent();
-        });
+        }).RequireRole(Roles.Viewer);
+    }
+
+    /// <summary>Ends the session: the token used is revoked (a login session until it would expire; a personal access token for good).</summary>
+    private static async Task<IResult> LogoutAsync(
+        HttpContext context, IFleetStore store, TokenRevocations revocations, AccessTokenRegistry accessTokens, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var caller = context.User();
+        var now = time.GetUtcNow();
+        switch (caller.Kind)
+        {
+            case TokenKind.User when caller is { TokenId: { } session, ExpiresAt: { } expires }:
+                await store.RevokeTokenAsync(session, expires, now, cancellationToken).ConfigureAwait(false);
+                revocations.Revoke(session, expires, now);
+                break;
+            case TokenKind.PersonalAccessToken when caller.TokenId is { } personal:
+                await store.DeleteAccessTokenAsync(caller.UserId, personal, cancellationToken).ConfigureAwait(false);
+                accessTokens.Remove(personal);
+                break;
+        }
+
+        context.Response.Cookies.Delete("JWT");
+        return Results.Accepted();
     }
 
     private static async Task<IResult> LoginAsync(HttpContext context, IFleetStore store, TokenService tokens, ServerOptions options, CancellationToken cancellationToken)
@@ -78,7 +97,7 @@ internal static class UserAdmEndpoints
             throw ApiException.Unauthorized("wrong email or password");
         }
 
-        var token = tokens.IssueUser(user.Id, options.UserTokenLifetime);
+        var token = tokens.IssueUser(user.Id, options.UserTokenLifetime, Roles.IsKnown(user.Role) ? user.Role : Roles.Viewer);
         context.Response.Cookies.Append("JWT", token, new CookieOptions
         {
             HttpOnly = true,
@@ -105,23 +124,43 @@ internal static class UserAdmEndpoints
             throw ApiException.BadRequest("name is required (at most 128 characters)");
         }
 
-        var seconds = body.ExpiresIn ?? 31_536_000;
-        if (seconds is < 1 or > 31_536_000)
+        var role = body.Role ?? caller.Role;
+        if (!Roles.IsKnown(role))
         {
-            throw ApiException.BadRequest("expires_in must be between 1 and 31536000 seconds");
+            throw ApiException.BadRequest($"role must be one of {string.Join(", ", Roles.All)}, not '{role}'");
         }
 
+        if (!Roles.Allows(caller.Role, role))
+        {
+            throw ApiException.Forbidden($"a {caller.Role} cannot create a token with the {role} role");
+        }
+
+        // A token never outlives the token that made it.
         var now = time.GetUtcNow();
+        var left = (long)Math.Floor(((caller.ExpiresAt ?? now.AddYears(2)) - now).TotalSeconds);
+        var seconds = body.ExpiresIn ?? Math.Min(MaxTokenSeconds, left);
+        if (seconds is < 1 or > MaxTokenSeconds)
+        {
+            throw ApiException.BadRequest($"expires_in must be between 1 and {MaxTokenSeconds} seconds");
+        }
+
+        if (seconds > left)
+        {
+            throw ApiException.BadRequest($"expires_in ({seconds} s) would outlive the token making the request, which expires in {left} s");
+        }
+
         var id = Guid.NewGuid().ToString();
         var lifetime = TimeSpan.FromSeconds(seconds);
-        await store.CreateAccessTokenAsync(new AccessTokenRecord(id, caller.UserId, body.Name, now.Add(lifetime), now), cancellationToken).ConfigureAwait(false);
-        registry.Add(id);
-        return Results.Text(tokens.IssuePersonalAccessToken(caller.UserId, id, lifetime), "application/jwt", Encoding.ASCII);
+        await store.CreateAccessTokenAsync(new AccessTokenRecord(id, caller.UserId, body.Name, now.Add(lifetime), now, role), cancellationToken).ConfigureAwait(false);
+        registry.Add(id, role);
+        return Results.Text(tokens.IssuePersonalAccessToken(caller.UserId, id, lifetime, role), "application/jwt", Encoding.ASCII);
     }
 
-    private sealed record TokenRequest(string? Name, long? ExpiresIn);
+    private const long MaxTokenSeconds = 31_536_000;
 
-    private sealed record UserShape(string Id, string Email, DateTimeOffset? CreatedTs);
+    private sealed record TokenRequest(string? Name, long? ExpiresIn, string? Role);
 
-    private sealed record TokenShape(string Id, string Name, DateTimeOffset ExpirationDate, DateTimeOffset CreatedTs);
+    private sealed record UserShape(string Id, string Email, DateTimeOffset? CreatedTs, string Role);
+
+    private sealed record TokenShape(string Id, string Name, DateTimeOffset ExpirationDate, DateTimeOffset CreatedTs, string Role);
 }
