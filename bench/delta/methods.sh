@@ -4,7 +4,7 @@
 # rebuilt image is byte-identical to the target. Prints one "result" line per method and a table.
 #
 # Usage: bench/delta/methods.sh BASE.ext4 TARGET.ext4 FULL_ARTIFACT.mender WORK_DIR [METHODS...]
-#   methods: xdelta3-9-1g xdelta3-9-512m xdelta3-6-512m xdelta3-9-256m zstd-19 zstd-9 bsdiff-128m casync-64k casync-16k
+#   methods: xdelta3-9-1g xdelta3-9-512m xdelta3-6-512m xdelta3-9-256m xdelta3-6-256m zstd-19 zstd-9 bsdiff-128m casync-64k casync-16k
 set -euo pipefail
 base="$1"; target="$2"; full="$3"; work="$4"; shift 4
 methods=("$@")
@@ -87,6 +87,7 @@ for method in "${methods[@]}"; do
     xdelta3-9-512m) xdelta "$method" 9 536870912 ;;
     xdelta3-6-512m) xdelta "$method" 6 536870912 ;;
     xdelta3-9-256m) xdelta "$method" 9 268435456 ;;
+    xdelta3-6-256m) xdelta "$method" 6 268435456 ;;
     zstd-19) zstd_patch "$method" 19 ;;
     zstd-9) zstd_patch "$method" 9 ;;
     bsdiff-128m) bsdiff_prefix "$method" ;;
