@@ -64,21 +64,18 @@ bsdiff_prefix() {
 # chunks its running image lacks. Bytes = the compressed chunks of the target that the base does not have.
 casync_chunks() {
   local name="$1" size="$2"
-  local store="$work/$name.castr"
-  rm -rf "$store"
-  timed "$work/$name.enc" nice casync make --compression=zstd --chunk-size="$size" --store="$store" "$work/$name.base.caibx" "$base"
-  local base_chunks="$work/$name.base.chunks"
-  casync list-chunks "$work/$name.base.caibx" | sort -u >"$base_chunks"
-  timed "$work/$name.enc2" nice casync make --compression=zstd --chunk-size="$size" --store="$store" "$work/$name.target.caibx" "$target"
-  local bytes=0 chunk file
-  while read -r chunk; do
-    file="$store/${chunk:0:4}/$chunk.cacnk"
-    bytes=$((bytes + $(stat -c %s "$file")))
-  done < <(casync list-chunks "$work/$name.target.caibx" | sort -u | comm -23 - "$base_chunks")
+  local base_store="$work/$name.base.castr" store="$work/$name.castr"
+  rm -rf "$base_store" "$store"
+  nice casync make --compression=zstd --chunk-size="$size" --store="$base_store" "$work/$name.base.caibx" "$base" >/dev/null
+  timed "$work/$name.enc" nice casync make --compression=zstd --chunk-size="$size" --store="$store" "$work/$name.target.caibx" "$target"
+  # The chunks of the target the base lacks (chunk files are named by their digest), plus the index itself.
+  local bytes
+  bytes=$(comm -13 <(cd "$base_store" && find . -name '*.cacnk' | sort) <(cd "$store" && find . -name '*.cacnk' | sort) \
+    | (cd "$store" && xargs -r stat -c %s) | awk '{s+=$1} END {print s+0}')
   bytes=$((bytes + $(stat -c %s "$work/$name.target.caibx")))
   timed "$work/$name.dec" nice casync extract --store="$store" --seed="$base" "$work/$name.target.caibx" "$work/$name.rebuilt"
-  report "$name" "$bytes" "$work/$name.enc2" "$work/$name.dec" "$work/$name.rebuilt" "$target" "per_image_chunking_no_pair_work"
-  rm -rf "$store"
+  report "$name" "$bytes" "$work/$name.enc" "$work/$name.dec" "$work/$name.rebuilt" "$target" "per_image_chunking_no_pair_work"
+  rm -rf "$store" "$base_store"
 }
 
 for method in "${methods[@]}"; do

@@ -18,9 +18,23 @@ public static class PayloadFileExtractor
     public static async Task<long> ExtractAsync(
         Stream artifact, int payload, string fileName, string expectedSha256, Stream destination, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(artifact);
         ArgumentNullException.ThrowIfNull(destination);
+        var written = await ExtractAllAsync(artifact, payload, new Dictionary<string, (string, Stream)> { [fileName] = (expectedSha256, destination) }, cancellationToken)
+            .ConfigureAwait(false);
+        return written[fileName];
+    }
+
+    /// <summary>
+    /// Writes several files of one payload in a single pass (<paramref name="wanted"/>: file name → expected SHA-256 and
+    /// destination); throws <see cref="ArtifactFormatException"/> when one is missing or does not match. Returns the bytes per file.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, long>> ExtractAllAsync(
+        Stream artifact, int payload, IReadOnlyDictionary<string, (string ExpectedSha256, Stream Destination)> wanted, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(artifact);
+        ArgumentNullException.ThrowIfNull(wanted);
         var dataStem = $"data/{payload:D4}";
+        var written = new Dictionary<string, long>(StringComparer.Ordinal);
         var outer = new TarReader(artifact, leaveOpen: true);
         while (await outer.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
         {
@@ -35,38 +49,42 @@ public static class PayloadFileExtractor
                 break;
             }
 
-            var decompressed = PayloadCompressions.OpenReader(data, entry.Length, compression);
-            var inner = new TarReader(decompressed, leaveOpen: true);
-            while (await inner.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } file)
+            var inner = new TarReader(PayloadCompressions.OpenReader(data, entry.Length, compression), leaveOpen: true);
+            while (written.Count < wanted.Count && await inner.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } file)
             {
-                if (file.Name != fileName || file.DataStream is not { } content)
+                if (wanted.TryGetValue(file.Name, out var target) && file.DataStream is { } content)
                 {
-                    continue;
+                    written[file.Name] = await CopyCheckedAsync(content, target.Destination, target.ExpectedSha256, $"{dataStem}/{file.Name}", cancellationToken).ConfigureAwait(false);
                 }
-
-                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                var buffer = new byte[1 << 20];
-                long total = 0;
-                int read;
-                while ((read = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    hash.AppendData(buffer, 0, read);
-                    await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                    total += read;
-                }
-
-                var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
-                if (!string.Equals(actual, expectedSha256, StringComparison.OrdinalIgnoreCase))
-                {
-                    throw new ArtifactFormatException($"checksum mismatch for '{dataStem}/{fileName}': the manifest says {expectedSha256} but the content hashes to {actual}");
-                }
-
-                return total;
             }
 
             break;
         }
 
-        throw new ArtifactFormatException($"the artifact has no file '{dataStem}/{fileName}'");
+        if (wanted.Keys.FirstOrDefault(name => !written.ContainsKey(name)) is { } missing)
+        {
+            throw new ArtifactFormatException($"the artifact has no file '{dataStem}/{missing}'");
+        }
+
+        return written;
+    }
+
+    private static async Task<long> CopyCheckedAsync(Stream content, Stream destination, string expectedSha256, string what, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        long total = 0;
+        int read;
+        while ((read = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            hash.AppendData(buffer, 0, read);
+            await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+            total += read;
+        }
+
+        var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+        return string.Equals(actual, expectedSha256, StringComparison.OrdinalIgnoreCase)
+            ? total
+            : throw new ArtifactFormatException($"checksum mismatch for '{what}': the manifest says {expectedSha256} but the content hashes to {actual}");
     }
 }

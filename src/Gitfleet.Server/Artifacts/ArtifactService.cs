@@ -138,7 +138,7 @@ internal sealed class ArtifactService(IFleetStore store, DataDirectory data, Del
                     }
                 }
 
-                File.Delete(deltaFiles.ImagePath(id));
+                deltaFiles.ForgetArtifact(id);
                 break;
         }
     }

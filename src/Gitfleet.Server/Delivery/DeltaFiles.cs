@@ -27,7 +27,17 @@ internal sealed class DeltaFiles
 
     public string DeltaPath(string fileName) => Path.Combine(DeltasDirectory, fileName);
 
-    public string ImagePath(string artifactId) => Path.Combine(ImagesDirectory, artifactId + ".img");
+    /// <summary>A payload file of an artifact, unpacked: <c>cache/images/&lt;artifact id&gt;.&lt;file name&gt;</c>.</summary>
+    public string CachedFilePath(string artifactId, string fileName) => Path.Combine(ImagesDirectory, artifactId + "." + fileName);
+
+    /// <summary>Removes every unpacked file of an artifact (it was deleted).</summary>
+    public void ForgetArtifact(string artifactId)
+    {
+        foreach (var file in Directory.EnumerateFiles(ImagesDirectory, artifactId + ".*"))
+        {
+            File.Delete(file);
+        }
+    }
 
     /// <summary>A unique temp path beside <paramref name="path"/> (renamed over it when complete).</summary>
     public static string TempFor(string path) => $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";

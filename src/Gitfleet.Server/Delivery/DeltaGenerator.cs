@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Gitfleet.Artifacts;
 using Gitfleet.Artifacts.Delta;
 using Gitfleet.Core.Delivery;
-using Gitfleet.Server.Artifacts;
 using Gitfleet.Storage;
 using Gitfleet.Storage.Model;
 using Microsoft.Extensions.Logging;
@@ -19,7 +18,6 @@ internal sealed partial class DeltaGenerator(
     IFleetStore store,
     DeltaFiles files,
     ImageCache images,
-    ArtifactService artifacts,
     DeliveryOptions options,
     TimeProvider time,
     ILogger<DeltaGenerator> logger)
@@ -57,6 +55,8 @@ internal sealed partial class DeltaGenerator(
             // Another server took the claim over (this one was too slow): its result stands, this file goes.
             File.Delete(files.DeltaPath(orphan));
         }
+
+        images.Prune();
     }
 
     private async Task<(string FileName, long Size, string Checksum)> BuildAsync(DeltaRecord claimed, CancellationToken cancellationToken)
@@ -67,8 +67,8 @@ internal sealed partial class DeltaGenerator(
             ?? throw new InvalidOperationException("the target artifact was deleted");
         var baseSource = DeltaSource.Of(baseArtifact) ?? throw new InvalidOperationException($"artifact {baseArtifact.Name} has no image file to make a delta from");
         var targetSource = DeltaSource.Of(targetArtifact) ?? throw new InvalidOperationException($"artifact {targetArtifact.Name} has no image file to make a delta to");
-        var basePath = await images.GetAsync(baseArtifact, baseSource, cancellationToken).ConfigureAwait(false);
-        var targetPath = await images.GetAsync(targetArtifact, targetSource, cancellationToken).ConfigureAwait(false);
+        var baseFiles = await images.GetAsync(baseArtifact, baseSource, cancellationToken).ConfigureAwait(false);
+        var targetFiles = await images.GetAsync(targetArtifact, targetSource, cancellationToken).ConfigureAwait(false);
 
         var fileName = claimed.Id + ".mender";
         var output = files.DeltaPath(fileName);
@@ -76,16 +76,9 @@ internal sealed partial class DeltaGenerator(
         var temp = DeltaFiles.TempFor(output);
         try
         {
-            await DeltaEncoder.EncodeAsync(options.DeltaTool, basePath, targetPath, vcdiff, options.DeltaTimeout, cancellationToken).ConfigureAwait(false);
-            var extras = targetSource.ExtraFiles.Select(f => ArtifactFileSource.FromStream(f.Name, async ct =>
-            {
-                // The extra files (a health check) are small: read them out of the target artifact when written.
-                var buffer = new MemoryStream();
-                await using var input = File.OpenRead(artifacts.PathOf(targetArtifact));
-                await PayloadFileExtractor.ExtractAsync(input, 0, f.Name, f.Checksum, buffer, ct).ConfigureAwait(false);
-                buffer.Position = 0;
-                return buffer;
-            })).ToList();
+            await DeltaEncoder.EncodeAsync(options.DeltaTool, baseFiles[baseSource.Image.Name], targetFiles[targetSource.Image.Name], vcdiff, options.DeltaTimeout, cancellationToken)
+                .ConfigureAwait(false);
+            var extras = targetSource.ExtraFiles.Select(f => ArtifactFileSource.FromFile(targetFiles[f.Name], f.Name)).ToList();
             await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous))
             {
                 await DeltaArtifact.WriteAsync(stream, new DeltaArtifactDefinition
