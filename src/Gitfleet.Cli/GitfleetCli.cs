@@ -29,6 +29,10 @@ public static class GitfleetCli
             Output = console.Json,
             Error = console.Error,
             EnableDefaultExceptionHandler = false,
+
+            // Program.cs turns SIGINT and SIGTERM into the cancellation token; System.CommandLine's own handling would
+            // end the process two seconds after SIGTERM, before a command finished (the simulator's JSON summary).
+            ProcessTerminationTimeout = null,
         };
         try
         {

@@ -1,14 +1,19 @@
+using System.Runtime.InteropServices;
 using Gitfleet.Cli;
 
 using var cancellation = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+
+// The first Ctrl-C (SIGINT) or SIGTERM asks every command to stop cleanly (the simulator prints its summary, the
+// server flushes check-ins); a second one ends the process at once.
+void Stop(PosixSignalContext context)
 {
-    // First Ctrl-C asks every command to stop cleanly; a second one kills the process.
     if (!cancellation.IsCancellationRequested)
     {
-        e.Cancel = true;
+        context.Cancel = true;
         cancellation.Cancel();
     }
-};
+}
 
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 return await GitfleetCli.RunAsync(args, CliConsole.FromProcess(), cancellation.Token).ConfigureAwait(false);

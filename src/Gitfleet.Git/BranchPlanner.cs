@@ -23,17 +23,24 @@ public sealed class BranchPlanner(FleetRepository repository)
     {
         var branches = await Repository.ListBranchesAsync(cancellationToken).ConfigureAwait(false);
         var snapshot = await Repository.ReadSnapshotAsync(reference, cancellationToken).ConfigureAwait(false);
-        return FleetLoader.Load(snapshot, new FleetLoadOptions { KnownBranches = branches.ToHashSet(StringComparer.Ordinal) });
+        return FleetLoader.Load(snapshot, new FleetLoadOptions
+        {
+            KnownBranches = branches.ToHashSet(StringComparer.Ordinal),
+            Clock = TimeProvider.System,
+            CancellationToken = cancellationToken,
+        });
     }
 
     /// <param name="onPhase">Called after each phase with its name (for timings).</param>
+    /// <param name="clock">Where template render time limits are read (the system clock when null).</param>
     public async Task<PlannedBranch> PlanAsync(
         string branch,
         FleetRevision revision,
         IReadOnlyList<DeviceFacts> facts,
         Func<string, string?> secrets,
         CancellationToken cancellationToken,
-        Action<string>? onPhase = null)
+        Action<string>? onPhase = null,
+        TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(revision);
         var members = FleetMembership.Resolve(revision, facts);
@@ -72,6 +79,8 @@ public sealed class BranchPlanner(FleetRepository repository)
             Secrets = secrets,
             Members = members,
             OtherBranchClaims = claims,
+            Clock = clock ?? TimeProvider.System,
+            CancellationToken = cancellationToken,
         });
         onPhase?.Invoke("plan");
         return new PlannedBranch(plan, revision, members, notes);

@@ -190,6 +190,7 @@ public sealed class FleetRepository
         var tree = await GitCli.RunAsync(GitDirectory, ["ls-tree", "-r", "-z", "--full-tree", "-l", sha], cancellationToken).ConfigureAwait(false);
         var blobs = new List<(string Path, string Sha, long Size)>();
         var unreadable = new Dictionary<string, string>(StringComparer.Ordinal);
+        var links = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var entry in tree.Split('\0', StringSplitOptions.RemoveEmptyEntries))
         {
             // "<mode> <type> <sha> <size>\t<path>"
@@ -198,6 +199,12 @@ public sealed class FleetRepository
             var path = entry[(tab + 1)..];
             if (fields[1] != "blob" || !RepositorySnapshot.IsFleetPath(path))
             {
+                continue;
+            }
+
+            if (fields[0] == "120000")
+            {
+                links[path] = $"{path} is committed as a symbolic link; fleet files must be regular files (the link's target is not read)";
                 continue;
             }
 
@@ -212,7 +219,7 @@ public sealed class FleetRepository
         }
 
         var files = await ReadBlobsAsync(blobs, unreadable, cancellationToken).ConfigureAwait(false);
-        return new RepositorySnapshot(reference, commit, files) { UnreadableFiles = unreadable };
+        return new RepositorySnapshot(reference, commit, files) { UnreadableFiles = unreadable, Links = links };
     }
 
     private async Task<Dictionary<string, string>> ReadBlobsAsync(List<(string Path, string Sha, long Size)> blobs, Dictionary<string, string> unreadable, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using Gitfleet.Core.Diagnostics;
 using Gitfleet.Core.Fleet;
 using Gitfleet.Core.Repository;
 using Gitfleet.Core.Validation;
+using Gitfleet.Core.Yaml;
 
 namespace Gitfleet.Core.Loading;
 
@@ -20,6 +21,15 @@ public sealed record FleetLoadOptions
 
     /// <summary>The repository's branches; a subscribed_branch naming none of them is reported.</summary>
     public IReadOnlyCollection<string>? KnownBranches { get; init; }
+
+    /// <summary>What the revision's YAML may hold (depth, aliases, nodes); exceeding it is a diagnostic, never a crash.</summary>
+    public YamlLimits Limits { get; init; } = YamlLimits.Default;
+
+    /// <summary>Where template render time limits are read while validating; none: renders are bounded by output and steps.</summary>
+    public TimeProvider? Clock { get; init; }
+
+    /// <summary>Stops a load that runs past its time budget (the server's watcher): the load throws <see cref="OperationCanceledException"/>.</summary>
+    public CancellationToken CancellationToken { get; init; }
 }
 
 /// <summary>Parses and validates a snapshot; the single entry point the CLI, the applier and the server use.</summary>
@@ -29,11 +39,16 @@ public static class FleetLoader
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         var diagnostics = new List<Diagnostic>();
+        options ??= FleetLoadOptions.Default;
         FleetRevision revision;
         try
         {
-            revision = FleetParser.Parse(snapshot, diagnostics);
-            FleetValidator.Validate(revision, options ?? FleetLoadOptions.Default, diagnostics);
+            revision = FleetParser.Parse(snapshot, diagnostics, new YamlBudget(options.Limits, options.CancellationToken));
+            FleetValidator.Validate(revision, options, diagnostics);
+        }
+        catch (OperationCanceledException) when (options.CancellationToken.IsCancellationRequested)
+        {
+            throw;
         }
 #pragma warning disable CA1031 // Whatever the input, validate reports instead of crashing.
         catch (Exception e)

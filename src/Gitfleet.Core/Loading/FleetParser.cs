@@ -12,14 +12,19 @@ namespace Gitfleet.Core.Loading;
 /// </summary>
 internal static class FleetParser
 {
-    public static FleetRevision Parse(RepositorySnapshot snapshot, List<Diagnostic> diagnostics)
+    public static FleetRevision Parse(RepositorySnapshot snapshot, List<Diagnostic> diagnostics, YamlBudget? budget = null)
     {
-        var reader = new YamlReader(diagnostics);
+        var reader = new YamlReader(diagnostics, budget);
         var checker = new VariableChecker(reader);
         var files = snapshot.Files;
         foreach (var (path, reason) in snapshot.UnreadableFiles)
         {
             reader.Error(DiagnosticCodes.Encoding, SourceLocation.OfFile(path), reason);
+        }
+
+        foreach (var (path, reason) in snapshot.Links)
+        {
+            reader.Error(DiagnosticCodes.SymbolicLink, SourceLocation.OfFile(path), reason);
         }
 
         var inventoryPath = files.ContainsKey("inventory.yml") ? "inventory.yml" : files.ContainsKey("inventory.yaml") ? "inventory.yaml" : null;
@@ -32,7 +37,7 @@ internal static class FleetParser
         }
         else
         {
-            var root = YamlLoader.Parse(inventoryPath, files[inventoryPath], diagnostics, out _);
+            var root = reader.Parse(inventoryPath, files[inventoryPath], out _);
             inventory = new InventoryParser(reader, checker).Parse(inventoryPath, root);
         }
 
@@ -40,7 +45,7 @@ internal static class FleetParser
         var settingsPath = files.ContainsKey("gitfleet.yml") ? "gitfleet.yml" : files.ContainsKey("gitfleet.yaml") ? "gitfleet.yaml" : null;
         if (settingsPath is not null)
         {
-            var root = YamlLoader.Parse(settingsPath, files[settingsPath], diagnostics, out var ok);
+            var root = reader.Parse(settingsPath, files[settingsPath], out var ok);
             if (ok)
             {
                 settings = new SettingsParser(reader).Parse(settingsPath, root);

@@ -21,7 +21,7 @@ internal sealed class OverlayParser(YamlReader reader, VariableChecker checker)
                 continue;
             }
 
-            var root = YamlLoader.Parse(path, files[path], reader.Diagnostics, out var ok);
+            var root = reader.Parse(path, files[path], out var ok);
             if (!ok)
             {
                 continue;

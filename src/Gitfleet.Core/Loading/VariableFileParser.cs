@@ -59,7 +59,7 @@ internal sealed class VariableFileParser(YamlReader reader, VariableChecker chec
             YamlMap? merged = null;
             foreach (var path in paths)
             {
-                var root = YamlLoader.Parse(path, files[path], reader.Diagnostics, out var ok);
+                var root = reader.Parse(path, files[path], out var ok);
                 if (!ok || root is null)
                 {
                     continue;

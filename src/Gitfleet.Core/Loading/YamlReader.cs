@@ -8,9 +8,15 @@ namespace Gitfleet.Core.Loading;
 /// Typed reads from parsed YAML that report wrong types and unknown keys as diagnostics. One instance per
 /// load, collecting every problem (a fleet file is checked completely, not up to its first error).
 /// </summary>
-internal sealed class YamlReader(List<Diagnostic> diagnostics)
+internal sealed class YamlReader(List<Diagnostic> diagnostics, YamlBudget? budget = null)
 {
     public List<Diagnostic> Diagnostics { get; } = diagnostics;
+
+    /// <summary>What the revision's files may hold together (<see cref="YamlLimits"/>); shared by every file this reader parses.</summary>
+    public YamlBudget Budget { get; } = budget ?? new YamlBudget(YamlLimits.Default);
+
+    /// <summary>Parses one file of the revision within the revision's budget; null (and a diagnostic) when it cannot be used.</summary>
+    public object? Parse(string file, string text, out bool ok) => YamlLoader.Parse(file, text, Diagnostics, out ok, Budget);
 
     public void Error(string code, SourceLocation location, string message) =>
         Diagnostics.Add(Diagnostic.Error(code, location, message));

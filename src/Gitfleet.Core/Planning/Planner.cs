@@ -26,6 +26,12 @@ public sealed record PlanRequest
 
     /// <summary>A membership already computed for this revision and facts (saves work when the caller has it).</summary>
     public FleetMembers? Members { get; init; }
+
+    /// <summary>Where template render time is read (TemplateLimits.Timeout); none: renders are bounded by output and steps.</summary>
+    public TimeProvider? Clock { get; init; }
+
+    /// <summary>Stops a plan that runs past its time budget (the server's watcher): Plan throws <see cref="OperationCanceledException"/>.</summary>
+    public CancellationToken CancellationToken { get; init; }
 }
 
 /// <summary>
@@ -40,11 +46,11 @@ public static class Planner
     {
         ArgumentNullException.ThrowIfNull(request);
         var members = request.Members ?? FleetMembership.Resolve(request.Revision, request.Facts);
-        var builder = new DesiredStateBuilder(request.Revision, request.Secrets);
+        var builder = new DesiredStateBuilder(request.Revision, request.Secrets, new Templates.TemplateEngine(Templates.TemplateLimits.Default, request.Clock));
         // Devices are independent: plan them on every core, keeping the members' (sorted) order.
         var subscribed = members.Members.Where(m => m.Branch == request.Branch).ToArray();
         var devices = new DevicePlan[subscribed.Length];
-        Parallel.For(0, subscribed.Length, i => devices[i] = PlanDevice(subscribed[i], request, builder));
+        Parallel.For(0, subscribed.Length, new ParallelOptions { CancellationToken = request.CancellationToken }, i => devices[i] = PlanDevice(subscribed[i], request, builder));
 
         return new Plan(request.Branch, request.Revision.Commit, devices, Summarize(devices, members.Unmanaged));
     }

@@ -9,6 +9,9 @@ public sealed record RepositorySnapshot(string Ref, CommitInfo? Commit, IReadOnl
     /// <summary>Fleet files that could not be read as text (not UTF-8, or too large), with the reason.</summary>
     public IReadOnlyDictionary<string, string> UnreadableFiles { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Fleet paths that are symbolic links the fleet does not read (leaving the repository, or committed as links), with the reason.</summary>
+    public IReadOnlyDictionary<string, string> Links { get; init; } = new Dictionary<string, string>();
+
     /// <summary>SHA-256 over the paths and contents of the fleet files, in path order.</summary>
     public string ComputeContentHash()
     {

@@ -9,6 +9,9 @@ namespace Gitfleet.Core.Templates;
 /// One configured Handlebars environment: JSON string escaping, JSON-style scalars, strict binding (an
 /// undefined variable is an error, not an empty string), and the helpers <c>env</c> (a secret from an
 /// environment variable) and <c>json</c> (a value written as JSON). Compiled templates are cached by source.
+/// Every render is bounded (<see cref="TemplateLimits"/>): its output, its steps (each loop iteration and each
+/// write) and its time, read from the injected <see cref="TimeProvider"/>; a template's nesting is checked before
+/// it is compiled. Exceeding a bound throws <see cref="TemplateLimitException"/> for that render only.
 /// </summary>
 public sealed class TemplateEngine
 {
@@ -22,16 +25,23 @@ public sealed class TemplateEngine
     private static RenderScope? currentScope;
 
     private readonly IHandlebars handlebars;
-    private readonly ConcurrentDictionary<string, HandlebarsTemplate<object, object>> compiled = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, HandlebarsTemplate<TextWriter, object, object>> compiled = new(StringComparer.Ordinal);
+    private readonly TimeProvider? clock;
 
-    public TemplateEngine()
+    /// <param name="limits">Bounds of each render; <see cref="TemplateLimits.Default"/> when null.</param>
+    /// <param name="clock">Where render time is read (the core reads no clock of its own); without one, renders are bounded by output and steps only.</param>
+    public TemplateEngine(TemplateLimits? limits = null, TimeProvider? clock = null)
     {
+        Limits = limits ?? TemplateLimits.Default;
+        this.clock = clock;
         var configuration = new HandlebarsConfiguration
         {
             ThrowOnUnresolvedBindingExpression = true,
             TextEncoder = new JsonStringEncoder(),
+            PartialRecursionDepthLimit = 16,
         };
         configuration.FormatterProviders.Add(new JsonValueFormatters());
+        configuration.ObjectDescriptorProviders.Add(new CountedIteration());
         handlebars = Handlebars.Create(configuration);
         handlebars.RegisterHelper("env", (in EncodedTextWriter output, in HelperOptions _, in Context _, in Arguments arguments) =>
         {
@@ -66,15 +76,19 @@ public sealed class TemplateEngine
         });
     }
 
+    public TemplateLimits Limits { get; }
+
     /// <summary>Compiles (or returns the cached compilation of) a template; throws <see cref="TemplateSyntaxException"/>.</summary>
-    public HandlebarsTemplate<object, object> Compile(string source)
+    public HandlebarsTemplate<TextWriter, object, object> Compile(string source)
     {
         ArgumentNullException.ThrowIfNull(source);
         return compiled.GetOrAdd(source, s =>
         {
+            TemplateNesting.Check(s, Limits.MaxNesting);
             try
             {
-                return handlebars.Compile(s);
+                using var reader = new StringReader(s);
+                return handlebars.Compile(reader);
             }
             catch (HandlebarsException e)
             {
@@ -83,22 +97,30 @@ public sealed class TemplateEngine
         });
     }
 
-    /// <summary>Renders with a secret source; reports the secrets used and the ones missing.</summary>
+    /// <summary>
+    /// Renders with a secret source; reports the secrets used and the ones missing. Throws
+    /// <see cref="TemplateLimitException"/> when the render goes past <see cref="Limits"/>.
+    /// </summary>
     public string Render(string source, object context, Func<string, string?> secrets, out RenderScope scope)
     {
         var template = Compile(source);
-        scope = new RenderScope(secrets);
+        scope = new RenderScope(secrets, Limits, clock);
         var previous = currentScope;
         currentScope = scope;
         try
         {
-            return template(context);
+            using var output = new BoundedWriter(scope);
+            template(output, context, null!);
+            return output.ToString();
         }
         finally
         {
             currentScope = previous;
         }
     }
+
+    /// <summary>One step of the current render (a loop iteration): counted against its limits.</summary>
+    internal static void Step() => currentScope?.Step();
 
     private static object? ToJsonValue(object? value) => value switch
     {
@@ -108,14 +130,54 @@ public sealed class TemplateEngine
         _ => value.ToString(),
     };
 
-    /// <summary>What one render used: secret values (to redact) and missing environment variables.</summary>
-    public sealed class RenderScope(Func<string, string?> secrets)
+    /// <summary>What one render used: secret values (to redact) and missing environment variables; and what it spent.</summary>
+    public sealed class RenderScope
     {
-        public Func<string, string?> Secrets { get; } = secrets;
+        private readonly TemplateLimits limits;
+        private readonly TimeProvider? clock;
+        private readonly long started;
+
+        public RenderScope(Func<string, string?> secrets, TemplateLimits? limits = null, TimeProvider? clock = null)
+        {
+            Secrets = secrets;
+            this.limits = limits ?? TemplateLimits.Default;
+            this.clock = clock;
+            started = clock?.GetTimestamp() ?? 0;
+        }
+
+        public Func<string, string?> Secrets { get; }
 
         public HashSet<string> SecretValues { get; } = new(StringComparer.Ordinal);
 
         public SortedSet<string> MissingSecrets { get; } = new(StringComparer.Ordinal);
+
+        public long Steps { get; private set; }
+
+        public long OutputChars { get; private set; }
+
+        internal void Step()
+        {
+            if (++Steps > limits.MaxSteps)
+            {
+                throw new TemplateLimitException($"rendering takes more than {limits.MaxSteps} steps (loop iterations and writes) for one device");
+            }
+
+            if ((Steps & 255) == 0 && clock is not null && clock.GetElapsedTime(started) > limits.Timeout)
+            {
+                throw new TemplateLimitException($"rendering takes longer than {limits.Timeout.TotalSeconds:0.###} s for one device");
+            }
+        }
+
+        internal void Wrote(int chars)
+        {
+            OutputChars += chars;
+            if (OutputChars > limits.MaxOutputChars)
+            {
+                throw new TemplateLimitException($"the output for one device exceeds the limit of {limits.MaxOutputChars} characters");
+            }
+
+            Step();
+        }
     }
 }
 

@@ -22,9 +22,9 @@ internal static partial class FleetValidator
         CheckVariableFileNames(revision, diagnostics);
         CheckSettings(revision, diagnostics);
         CheckOverlays(revision, diagnostics);
-        var engine = new TemplateEngine();
+        var engine = new TemplateEngine(TemplateLimits.Default, options.Clock);
         var compiled = CheckTemplates(revision, engine, diagnostics);
-        new SubjectChecker(revision, options, compiled, diagnostics).CheckAll(resolver);
+        new SubjectChecker(revision, options, compiled, diagnostics, engine).CheckAll(resolver);
     }
 
     private static void CheckHosts(FleetRevision revision, VariableResolver resolver, List<Diagnostic> diagnostics)

@@ -16,8 +16,14 @@ internal sealed class SubjectChecker(
     FleetRevision revision,
     FleetLoadOptions options,
     IReadOnlyDictionary<string, IReadOnlyList<TemplateReference>> templates,
-    List<Diagnostic> diagnostics)
+    List<Diagnostic> diagnostics,
+    TemplateEngine engine)
 {
+    /// <summary>How many subjects each template is rendered for, to find one past its limits (a representative device).</summary>
+    private const int RendersPerTemplate = 8;
+
+    private readonly Dictionary<string, int> renders = new(StringComparer.Ordinal);
+
     /// <summary>Names every template may use besides the device's variables and parameters.</summary>
     public static readonly IReadOnlySet<string> BuiltIns = new HashSet<string>(StringComparer.Ordinal) { "gitfleet" };
 
@@ -123,6 +129,7 @@ internal sealed class SubjectChecker(
         }
 
         var parameters = configuration.GetValueOrDefault("parameters") as YamlMap;
+        CheckRenderLimits(subject, vars, template, parameters);
         foreach (var reference in references)
         {
             if (vars.Values.ContainsKey(reference.Name) || (parameters?.ContainsKey(reference.Name) ?? false)
@@ -134,6 +141,51 @@ internal sealed class SubjectChecker(
             var where = new SourceLocation(template.File, reference.Line, reference.Column);
             Add(where, DiagnosticCodes.UndefinedTemplateVariable, reference.Name, Severity.Error,
                 $"'{reference.Name}' is not defined for {subject} (configuration set at {origin}): add it to configuration.parameters or to the device's variables");
+        }
+    }
+
+    /// <summary>
+    /// Renders the template for the first subjects that use it, without secrets, to find one whose output, steps or
+    /// time go past the render limits for a representative device (other render errors are found when planning).
+    /// </summary>
+    private void CheckRenderLimits(string subject, MergedVariables vars, ConfigurationTemplate template, YamlMap? parameters)
+    {
+        var count = renders.GetValueOrDefault(template.Name);
+        if (count >= RendersPerTemplate)
+        {
+            return;
+        }
+
+        renders[template.Name] = count + 1;
+        options.CancellationToken.ThrowIfCancellationRequested();
+        var context = new Dictionary<string, object?>(vars.Values, StringComparer.Ordinal);
+        foreach (var (key, value) in parameters ?? (IEnumerable<KeyValuePair<string, object?>>)[])
+        {
+            context[key] = value;
+        }
+
+        context["gitfleet"] = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["device_id"] = subject,
+            ["host"] = subject,
+            ["device_type"] = vars[ReservedVariables.DeviceType] as string ?? "",
+            ["branch"] = vars[ReservedVariables.SubscribedBranch] as string ?? "",
+            ["image"] = "",
+            ["commit"] = revision.Commit?.Sha ?? "",
+        };
+        try
+        {
+            engine.Render(template.Source, context, static _ => "", out _);
+        }
+        catch (TemplateLimitException e)
+        {
+            Add(SourceLocation.OfFile(template.File), DiagnosticCodes.TemplateLimit, template.Name, Severity.Error,
+                $"template '{template.Name}' goes past its render limits for {subject}: {e.Message}");
+        }
+#pragma warning disable CA1031 // Other render errors (an undefined variable inside a block ...) are reported per device when planning.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 

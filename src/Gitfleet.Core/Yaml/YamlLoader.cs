@@ -1,7 +1,6 @@
 using System.Globalization;
 using Gitfleet.Core.Diagnostics;
 using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace Gitfleet.Core.Yaml;
 
@@ -9,18 +8,25 @@ namespace Gitfleet.Core.Yaml;
 /// Parses YAML text into <see cref="YamlMap"/>/<see cref="YamlList"/> trees with source locations.
 /// Plain scalars are typed the way Ansible (PyYAML, YAML 1.1) types them: null/~/empty, true/false/yes/no/on/off,
 /// integers, floats; quoted scalars are always strings. Errors become diagnostics, never exceptions.
+/// The tree is built from YamlDotNet's event parser with an explicit stack (no recursion, whatever the nesting), and
+/// within <see cref="YamlLimits"/>: nesting depth, aliases, and nodes per file and per revision (aliases expanded). An
+/// alias to the node that contains it, or past a limit, is a diagnostic at its file:line:col, never a crash.
 /// </summary>
 public static class YamlLoader
 {
-    /// <summary>Parses a single-document file. Returns null (and a diagnostic) on a syntax error.</summary>
-    public static object? Parse(string file, string text, List<Diagnostic> diagnostics, out bool ok)
+    /// <summary>Parses a single-document file. Returns null (and a diagnostic) on a syntax error or an exceeded limit.</summary>
+    /// <param name="budget">The revision's budget, shared by its files; null: a budget of the default limits for this file alone.</param>
+    public static object? Parse(string file, string text, List<Diagnostic> diagnostics, out bool ok, YamlBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(diagnostics);
+        ArgumentNullException.ThrowIfNull(text);
         ok = false;
-        var stream = new YamlStream();
+        var builder = new YamlTreeBuilder(file, budget ?? new YamlBudget(YamlLimits.Default), diagnostics);
         try
         {
-            stream.Load(new StringReader(text));
+            var root = builder.Build(new Parser(new StringReader(text)));
+            ok = true;
+            return root;
         }
         catch (YamlException e)
         {
@@ -29,64 +35,30 @@ public static class YamlLoader
             diagnostics.Add(Diagnostic.Error(DiagnosticCodes.YamlSyntax, new SourceLocation(file, line, column), $"YAML syntax error: {CleanMessage(e)}"));
             return null;
         }
-
-        if (stream.Documents.Count > 1)
+        catch (YamlLimitException e)
         {
-            var second = stream.Documents[1].RootNode.Start;
-            diagnostics.Add(Diagnostic.Error(DiagnosticCodes.YamlSyntax, Location(file, second), "a fleet file holds one YAML document; found a second one"));
+            diagnostics.Add(Diagnostic.Error(e.Code, e.Location, e.Message));
             return null;
         }
-
-        ok = true;
-        return stream.Documents.Count == 0 ? null : Convert(file, stream.Documents[0].RootNode, diagnostics);
-    }
-
-    private static object? Convert(string file, YamlNode node, List<Diagnostic> diagnostics)
-    {
-        switch (node)
+        catch (InvalidOperationException e)
         {
-            case YamlMappingNode mapping:
-                var map = new YamlMap(Location(file, mapping.Start));
-                foreach (var (keyNode, valueNode) in mapping.Children)
-                {
-                    if (keyNode is not YamlScalarNode { Value: { } key })
-                    {
-                        diagnostics.Add(Diagnostic.Error(DiagnosticCodes.WrongType, Location(file, keyNode.Start), "mapping keys must be plain strings"));
-                        continue;
-                    }
-
-                    map[key] = Convert(file, valueNode, diagnostics);
-                    map.KeyLocations[key] = Location(file, keyNode.Start);
-                    map.ValueLocations[key] = Location(file, valueNode.Start);
-                }
-
-                return map;
-            case YamlSequenceNode sequence:
-                var list = new YamlList(Location(file, sequence.Start));
-                foreach (var item in sequence.Children)
-                {
-                    list.Add(Convert(file, item, diagnostics));
-                    list.ItemLocations.Add(Location(file, item.Start));
-                }
-
-                return list;
-            case YamlScalarNode scalar:
-                return TypeScalar(scalar);
-            default:
-                return null;
+            // YamlDotNet's parser fails a few malformed streams with an internal-state error instead of a YamlException
+            // (found by the fuzz tests: "The scanner should contain no more tokens."): still a syntax error of this file.
+            diagnostics.Add(Diagnostic.Error(DiagnosticCodes.YamlSyntax, builder.LastLocation ?? SourceLocation.OfFile(file), $"YAML syntax error: {e.Message}"));
+            return null;
         }
     }
 
     /// <summary>YAML 1.1 typing of plain scalars, as PyYAML (and so Ansible) does it.</summary>
-    internal static object? TypeScalar(YamlScalarNode scalar)
+    internal static object? TypeScalar(string? text, ScalarStyle style, TagName tag)
     {
-        var value = scalar.Value ?? "";
-        if (scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded)
+        var value = text ?? "";
+        if (style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded)
         {
             return value;
         }
 
-        if (!scalar.Tag.IsEmpty && scalar.Tag.Value == "tag:yaml.org,2002:str")
+        if (!tag.IsEmpty && tag.Value == "tag:yaml.org,2002:str")
         {
             return value;
         }
@@ -128,7 +100,7 @@ public static class YamlLoader
         return char.IsAsciiDigit(first) || ((first is '-' or '+' or '.') && value.Length > 1 && (char.IsAsciiDigit(value[1]) || value[1] == '.'));
     }
 
-    private static SourceLocation Location(string file, Mark mark) =>
+    internal static SourceLocation Location(string file, Mark mark) =>
         new(file, (int)Math.Max(1, mark.Line), (int)Math.Max(1, mark.Column));
 
     private static string CleanMessage(YamlException e)

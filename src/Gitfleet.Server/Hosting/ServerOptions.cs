@@ -46,6 +46,12 @@ public sealed record ServerOptions
     /// <summary>How often the watcher fetches the fleet repository (webhooks trigger a branch at once).</summary>
     public TimeSpan FleetPollInterval { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long the watcher may spend loading, validating and planning one commit (its time budget; its memory is
+    /// bounded by the YAML node and template output limits). A commit that takes longer is Stalled like an invalid one.
+    /// </summary>
+    public TimeSpan FleetRevisionTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Shared secret of the push webhooks (GitHub and Gitea HMAC, GitLab token); webhooks are refused without one.</summary>
     public string? WebhookSecret { get; init; }
 

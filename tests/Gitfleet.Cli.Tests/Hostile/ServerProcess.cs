@@ -20,10 +20,23 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     public const string AdminToken = "static-admin-token-for-process-tests-0123456789";
 
     private readonly TempDirectory data = new("gitfleet-server-process");
+    private readonly IReadOnlyList<string> arguments;
+    private readonly Dictionary<string, string?> environment;
     private BackgroundProcess? process;
 
-    private ServerProcess()
+    private ServerProcess(IEnumerable<string>? arguments, IReadOnlyDictionary<string, string?>? environment)
     {
+        this.arguments = [.. arguments ?? []];
+        this.environment = new Dictionary<string, string?>
+        {
+            ["GITFLEET_ADMIN_PASSWORD"] = TestServer.AdminPassword,
+            ["GITFLEET_ADMIN_TOKEN"] = AdminToken,
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+        };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            this.environment[key] = value;
+        }
     }
 
     public Uri BaseUri { get; private set; } = null!;
@@ -37,44 +50,82 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     /// <summary>Starts the server on a free port; <paramref name="arguments"/> and <paramref name="environment"/> are added.</summary>
     public static async Task<ServerProcess> StartAsync(IEnumerable<string>? arguments = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var server = new ServerProcess();
-        var env = new Dictionary<string, string?>
+        var server = new ServerProcess(arguments, environment);
+        try
         {
-            ["GITFLEET_ADMIN_PASSWORD"] = TestServer.AdminPassword,
-            ["GITFLEET_ADMIN_TOKEN"] = AdminToken,
-            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
-        };
-        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+            await server.LaunchAsync();
+        }
+        catch
         {
-            env[key] = value;
+            await server.DisposeAsync();
+            throw;
         }
 
-        server.process = new BackgroundProcess(
+        return server;
+    }
+
+    /// <summary>A server watching the main branch of <paramref name="repository"/> (given an empty first commit), polling every second.</summary>
+    public static Task<ServerProcess> StartWatchingAsync(GitTestRepository repository)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        repository.Write("README.md", "fleet\n");
+        repository.Commit("Empty fleet");
+        return StartAsync(["--fleet-repo", repository.Path, "--fleet-branches", "main", "--fleet-poll-interval", "1s"]);
+    }
+
+    /// <summary>Stops the process (SIGTERM) and starts it again on the same data directory (a new port).</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        await LaunchAsync();
+    }
+
+    private async Task LaunchAsync()
+    {
+        process = new BackgroundProcess(
             "dotnet",
-            [Path.Combine(AppContext.BaseDirectory, "gitfleet.dll"), "server", "--data", server.data.Path, "--urls", "https://127.0.0.1:0", .. arguments ?? []],
-            env);
+            [Path.Combine(AppContext.BaseDirectory, "gitfleet.dll"), "server", "--data", data.Path, "--urls", "https://127.0.0.1:0", .. arguments],
+            environment);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
-            var output = server.process.Output;
+            var output = process.Output;
             var listening = ListeningPattern().Match(output);
             var certificate = CertificatePattern().Match(output);
             if (listening.Success && certificate.Success)
             {
-                server.BaseUri = new Uri(listening.Groups[1].Value);
-                server.CertificatePath = certificate.Groups[1].Value.Trim();
-                return server;
+                BaseUri = new Uri(listening.Groups[1].Value);
+                CertificatePath = certificate.Groups[1].Value.Trim();
+                return;
             }
 
-            if (server.process.HasExited || DateTime.UtcNow > deadline)
+            if (process.HasExited || DateTime.UtcNow > deadline)
             {
-                var tail = server.process.Tail();
-                await server.DisposeAsync();
-                throw new InvalidOperationException($"the server process did not start:\n{tail}");
+                throw new InvalidOperationException($"the server process did not start:\n{process.Tail()}");
             }
 
             await Task.Delay(100);
         }
+    }
+
+    private async Task StopAsync()
+    {
+        if (process is null)
+        {
+            return;
+        }
+
+        if (!process.HasExited)
+        {
+            process.Signal("TERM");
+            for (var i = 0; i < 100 && !process.HasExited; i++)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        process.Dispose();
+        process = null;
     }
 
     /// <summary>Fails the test when the process has ended (with its last output: the crash it died of).</summary>
@@ -164,20 +215,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (process is not null)
-        {
-            if (!process.HasExited)
-            {
-                process.Signal("TERM");
-                for (var i = 0; i < 100 && !process.HasExited; i++)
-                {
-                    await Task.Delay(100);
-                }
-            }
-
-            process.Dispose();
-        }
-
+        await StopAsync();
         data.Dispose();
     }
 

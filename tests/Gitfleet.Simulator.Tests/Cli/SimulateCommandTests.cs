@@ -35,6 +35,34 @@ public sealed class SimulateCommandTests(ServerFixture server) : IClassFixture<S
     }
 
     [Theory]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void Simulate_stopped_by_a_signal_still_prints_its_summary_and_json(string signal)
+    {
+        // Issue 10, item 10: the real process, as bench/rollout.sh stops it (SIGTERM used to end it without a summary).
+        using var process = new Gitfleet.TestSupport.Device.BackgroundProcess("dotnet",
+            [Path.Combine(AppContext.BaseDirectory, "gitfleet.dll"), "simulate", "--server", server.Server.BaseUri.ToString(), "--ca-cert", server.Server.CertificatePath!,
+                "--devices", "3", "--identity-prefix", "signal-" + signal.ToLowerInvariant(), "--preauthorize-with-token", "env:SIM_TOKEN", "--json"],
+            new Dictionary<string, string?> { ["SIM_TOKEN"] = ServerFixture.AdminToken });
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!process.Output.Contains("simulating 3 devices", StringComparison.Ordinal) && !process.HasExited && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(100);
+        }
+
+        Thread.Sleep(2000);
+        process.Signal(signal);
+        process.WaitForExit(TimeSpan.FromSeconds(30)).ShouldBeTrue(process.Tail());
+        process.ExitCode.ShouldBe(130, process.Tail());
+        var output = process.Output;
+        output.ShouldContain("devices 3:");
+        var json = output[output.IndexOf("{\n", StringComparison.Ordinal)..(output.LastIndexOf('}') + 1)];
+        using var document = JsonDocument.Parse(json);
+        document.RootElement.GetProperty("devices").GetInt32().ShouldBe(3);
+    }
+
+    [Theory]
     [InlineData("the failure rate must be between 0 and 1", "--failure-rate", "2")]
     [InlineData("index '9-1' in 'x@index=9-1' must be N or N-M with N <= M", "--fail-image", "x@index=9-1")]
     [InlineData("--initial-image 'pi4' must be TYPE=NAME", "--initial-image", "pi4")]

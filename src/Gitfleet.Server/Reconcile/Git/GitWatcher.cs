@@ -1,4 +1,6 @@
 using System.Threading.Channels;
+using Gitfleet.Core.Fleet;
+using Gitfleet.Core.Loading;
 using Gitfleet.Core.Reconcile;
 using Gitfleet.Git;
 using Gitfleet.Server.Api;
@@ -17,7 +19,9 @@ namespace Gitfleet.Server.Reconcile.Git;
 /// against the store's facts with the server's environment as template secrets, and its target submitted to
 /// the rollout engine, exactly as <c>gitfleet apply</c> would send it. A commit that does not validate never
 /// replaces the last good target: the branch is Stalled with the errors. An unreachable repository is retried
-/// with backoff and shown as Reconciling.
+/// with backoff and shown as Reconciling. A commit is loaded, validated and planned within a budget: the YAML and
+/// template limits bound its memory (Gitfleet.Core's YamlLimits, TemplateLimits) and <c>fleet_revision_timeout</c>
+/// its time; a commit past either is Stalled like one that does not validate, and the last good target stays.
 /// </summary>
 internal sealed partial class GitWatcher(
     ServerOptions options,
@@ -131,7 +135,19 @@ internal sealed partial class GitWatcher(
             }
 
             var planner = new BranchPlanner(repository);
-            var load = await planner.LoadAsync(head, cancellationToken).ConfigureAwait(false);
+            using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            budget.CancelAfter(options.FleetRevisionTimeout);
+            FleetLoadResult load;
+            try
+            {
+                load = await planner.LoadAsync(head, budget.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                await StallAsync(branch, head, fingerprint, state, now, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
             Phase("load and validate");
             if (load.Revision is null)
             {
@@ -143,7 +159,17 @@ internal sealed partial class GitWatcher(
             {
                 var devices = await facts.ReadAllAsync(cancellationToken).ConfigureAwait(false);
                 Phase("read facts");
-                var planned = await planner.PlanAsync(branch, load.Revision, devices, options.Secrets, cancellationToken, Phase).ConfigureAwait(false);
+                PlannedBranch planned;
+                try
+                {
+                    planned = await planner.PlanAsync(branch, load.Revision, devices, options.Secrets, budget.Token, Phase, time).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    await StallAsync(branch, head, fingerprint, state, now, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
                 var target = BranchTargetBuilder.Build(planned.Plan, planned.Revision, planned.Members);
                 Phase("build target");
                 var result = await engine.SubmitAsync(branch, target, cancellationToken).ConfigureAwait(false);
@@ -174,6 +200,18 @@ internal sealed partial class GitWatcher(
             state.Succeeded(now, options.FleetPollInterval);
             LogInvalid(branch, head ?? "", 1);
         }
+    }
+
+    /// <summary>A commit past its time budget: reported like one that does not validate, and not tried again until something changes.</summary>
+    private async Task StallAsync(string branch, string head, string fingerprint, WatchState state, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var message = $"the commit takes longer than {DurationText.Format(options.FleetRevisionTimeout)} to load, validate and plan (fleet_revision_timeout); it is not applied";
+        await engine.ReportObservationAsync(branch, head, [message], cancellationToken).ConfigureAwait(false);
+        LogOverBudget(branch, head, options.FleetRevisionTimeout);
+        state.Commit = head;
+        state.Fingerprint = fingerprint;
+        state.Succeeded(now, options.FleetPollInterval);
+        engine.ReportTransientError(branch, null);
     }
 
     private async Task WaitForTriggerAsync(TimeSpan timeout, CancellationToken cancellationToken)
@@ -234,4 +272,7 @@ internal sealed partial class GitWatcher(
 
     [LoggerMessage(EventId = 4305, Level = LogLevel.Error, Message = "Branch {Branch}: reconciling from git failed unexpectedly")]
     private partial void LogUnexpected(Exception exception, string branch);
+
+    [LoggerMessage(EventId = 4306, Level = LogLevel.Warning, Message = "Branch {Branch}: commit {Commit} took longer than {Budget} to load and plan; the last good target stays applied")]
+    private partial void LogOverBudget(string branch, string commit, TimeSpan budget);
 }
