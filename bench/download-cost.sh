@@ -4,10 +4,12 @@
 # run: DEVICES simulated devices take a SIZE_MIB OS image (incompressible, stored) in each setup. The server's CPU is
 # read from /proc before and after the rollout, minus the idle polling measured just before; nginx's CPU is shown
 # too (the bytes still cost someone, just not the Gitfleet server).
-# Usage: bench/download-cost.sh [DEVICES=100] [SIZE_MIB=256]
+# A third run offloads SCALE_DEVICES updates of a small image (the server never touches the bytes, so the size does not
+# matter to it): per-update figures without the warm-up of a short run (first calls, timers) spread over few devices.
+# Usage: bench/download-cost.sh [DEVICES=100] [SIZE_MIB=256] [SCALE_DEVICES=1000]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-devices="${1:-100}"; size="${2:-256}"
+devices="${1:-100}"; size="${2:-256}"; scale_devices="${3:-1000}"
 work="$root/bench/work/download-cost"
 secret="bench-download-secret-$(id -u)-0123456789"
 command -v nginx >/dev/null || { echo "nginx is missing (apt-get install nginx)" >&2; exit 1; }
@@ -15,13 +17,16 @@ command -v mender-artifact >/dev/null || { echo "mender-artifact is missing (scr
 bench_build
 machine_line
 mkdir -p "$work"
-artifact="$work/image-${size}m.mender"
-if [ ! -f "$artifact" ]; then
-  head -c $((size << 20)) /dev/urandom >"$work/rootfs.img"
-  mender-artifact write rootfs-image -t bench-x86 -n "image-${size}m" -f "$work/rootfs.img" --compression none -o "$artifact" >/dev/null
-  rm -f "$work/rootfs.img"
-fi
-echo "artifact: $(stat -c %s "$artifact") bytes; $devices simulated devices per setup"
+# image MIB: an incompressible rootfs-image artifact of that size (stored), made once.
+image() {
+  local mib="$1" path="$work/image-${1}m.mender"
+  if [ ! -f "$path" ]; then
+    head -c $((mib << 20)) /dev/urandom >"$work/rootfs.img"
+    mender-artifact write rootfs-image -t bench-x86 -n "image-${mib}m" -f "$work/rootfs.img" --compression none -o "$path" >/dev/null 2>&1
+    rm -f "$work/rootfs.img"
+  fi
+  echo "$path"
+}
 
 sim_pid=""
 cleanup() {
@@ -30,9 +35,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# one_setup NAME OFFLOAD(yes|no): prints a "result" line.
+# one_setup NAME OFFLOAD(yes|no) DEVICES ARTIFACT: prints a "result" line.
 one_setup() {
-  local name="$1" offload="$2"
+  local name="$1" offload="$2" devices="$3" artifact="$4"
+  local artifact_name; artifact_name=$(basename "$artifact" .mender)
   local port=$((20000 + RANDOM % 20000)); local nginx_port=$((port + 1)); local run="$work/$name"
   rm -rf "$run"; mkdir -p "$run"
   if [ "$offload" = yes ]; then
@@ -50,18 +56,18 @@ one_setup() {
   sim_pid=$!
   for _ in $(seq 600); do
     local n
-    n=$(api "$url/api/management/v2/devauth/devices?status=accepted&per_page=500" | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")
+    n=$(api "$url/api/management/v2/devauth/devices/count?status=accepted" | python3 -c "import json,sys; print(json.load(sys.stdin)['count'])")
     [ "$n" -ge "$devices" ] && break
     sleep 1
   done
-  sleep 15   # every device sent its inventory and checked in once
+  sleep 20   # every device sent its inventory and checked in once
   local idle0; idle0=$(cpu_seconds "$server_pid"); sleep 20
   local idle; idle=$(python3 -c "print(($(cpu_seconds "$server_pid") - $idle0) / 20)")
   local cpu0 nginx0 t0=$SECONDS
   cpu0=$(cpu_seconds "$server_pid"); nginx0=0
   [ -n "$nginx_pid" ] && nginx0=$(pgrep -P "$nginx_pid" | while read -r p; do cpu_seconds "$p"; done | awk '{s+=$1} END {print s+0}')
   local deployment
-  deployment=$(api -X POST -H 'Content-Type: application/json' -d "{\"name\":\"cost\",\"artifact_name\":\"image-${size}m\",\"all_devices\":true}" \
+  deployment=$(api -X POST -H 'Content-Type: application/json' -d "{\"name\":\"cost\",\"artifact_name\":\"$artifact_name\",\"all_devices\":true}" \
     -D - -o /dev/null "$url/api/management/v1/deployments/deployments" | awk -F/ 'tolower($0) ~ /^location:/ {print $NF}' | tr -d '\r')
   local stats done_count
   while true; do
@@ -74,16 +80,20 @@ one_setup() {
   local elapsed=$((SECONDS - t0)) cpu nginx_cpu=0
   cpu=$(python3 -c "print($(cpu_seconds "$server_pid") - $cpu0)")
   [ -n "$nginx_pid" ] && nginx_cpu=$(python3 -c "print($(pgrep -P "$nginx_pid" | while read -r p; do cpu_seconds "$p"; done | awk '{s+=$1} END {print s+0}') - $nginx0)")
-  python3 - "$name" "$devices" "$cpu" "$idle" "$elapsed" "$nginx_cpu" "$stats" <<'PY'
+  python3 - "$name" "$devices" "$cpu" "$idle" "$elapsed" "$nginx_cpu" "$stats" "$(stat -c %s "$artifact")" <<'PY'
 import json, sys
 name, devices, cpu, idle, elapsed, nginx, stats = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), json.loads(sys.argv[7])
+size = int(sys.argv[8])
 update = max(cpu - idle * elapsed, 0)
-print(f"{name}: {devices} updates in {elapsed} s ({', '.join(f'{k} {v}' for k, v in stats.items() if v)}); server CPU {cpu:.1f} s, of it idle polling {idle * elapsed:.1f} s"
+print(f"{name}: {devices} updates of a {size / 2**20:.0f} MiB artifact in {elapsed} s ({', '.join(f'{k} {v}' for k, v in stats.items() if v)}); server CPU {cpu:.1f} s, of it idle polling {idle * elapsed:.1f} s"
       + (f"; nginx workers {nginx:.1f} s" if nginx else ""))
-print(f"result setup={name} devices={devices} server_cpu_ms_per_update={1000 * update / devices:.2f} nginx_cpu_ms_per_update={1000 * nginx / devices:.2f}")
+print(f"result setup={name} devices={devices} artifact_mib={size / 2**20:.0f} server_cpu_ms_per_update={1000 * update / devices:.2f} nginx_cpu_ms_per_update={1000 * nginx / devices:.2f}")
 PY
   cleanup
 }
 
-one_setup served-by-server no
-one_setup offloaded-to-nginx yes
+big=$(image "$size"); small=$(image 8)
+echo "$devices devices per setup with a $size MiB artifact, then $scale_devices with an 8 MiB one"
+one_setup served-by-server no "$devices" "$big"
+one_setup offloaded-to-nginx yes "$devices" "$big"
+one_setup offloaded-to-nginx-at-scale yes "$scale_devices" "$small"
