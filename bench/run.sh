@@ -41,6 +41,7 @@ section() {
 
 if [ "$quick" = 1 ]; then
   section "Device check-ins" "$root/bench/checkins.sh" "2000" 1 5
+  section "Restart storm" "$root/bench/storm.sh" 2000 "ecdsa ed25519"
   section "Artifact downloads" "$root/bench/downloads.sh" 32 2 2
   section "Simulated devices" "$root/bench/simulator.sh" 2000 1 10
   section "Planning" "$root/bench/plan.sh" 20000 300 1
@@ -51,6 +52,7 @@ if [ "$quick" = 1 ]; then
 else
   section "Device check-ins (server and generator share both cores)" "$root/bench/checkins.sh" "10000 100000" 3 20
   section "Device check-ins (server pinned to CPU 0, generator to CPU 1)" env LAYOUT=split "$root/bench/checkins.sh" "100000" 3 20
+  section "Restart storm (first contact of preauthorized devices, then all back after a server restart)" "$root/bench/storm.sh" "100000" "ecdsa ed25519 rsa"
   section "Artifact downloads" "$root/bench/downloads.sh" 256 5 4
   section "Simulated devices (the simulator's own cost, 20,000 devices polling every 2 s)" "$root/bench/simulator.sh" 20000 2 30
   section "Planning (gitfleet plan, 200,000 devices)" "$root/bench/plan.sh"

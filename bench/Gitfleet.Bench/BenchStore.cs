@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Gitfleet.Core.Facts;
-using Gitfleet.Storage.Sql;
 using Gitfleet.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
@@ -36,7 +35,7 @@ internal static class BenchStore
             "INSERT INTO configurations (device_id, reported_json, reported_ms, reported_checksum) VALUES ($id, $json, $now, $checksum)", "$id", "$json", "$now", "$checksum");
         foreach (var facts in devices)
         {
-            var identity = JsonMaps.Serialize(facts.Identity);
+            var identity = DeviceIdentity.Key(facts.Identity);
             Run(device, facts.Id, identity, facts.DeviceType, facts.ArtifactName, ms);
             foreach (var (scope, map) in new[] { ("identity", facts.Identity), ("inventory", facts.Attributes), ("tags", facts.Tags) })
             {
@@ -50,17 +49,17 @@ internal static class BenchStore
             Run(attribute, facts.Id, "inventory", "artifact_name", JsonSerializer.Serialize(facts.ArtifactName), ms);
             if (facts.ReportedConfiguration is { } reported)
             {
-                Run(configuration, facts.Id, JsonMaps.Serialize(reported), ms, ConfigurationChecksum.Compute(reported));
+                Run(configuration, facts.Id, JsonSerializer.Serialize(new SortedDictionary<string, string>(reported.ToDictionary(), StringComparer.Ordinal)), ms, ConfigurationChecksum.Compute(reported));
             }
         }
 
         var artifact = Prepare(connection, transaction,
-            "INSERT INTO artifacts (id, name, description, device_types_json, metadata_json, size, checksum, signed, file_name, generated, created_ms) VALUES ($id, $name, '', $types, '{}', 8192, NULL, 0, $file, 0, $now)",
-            "$id", "$name", "$types", "$file", "$now");
+            "INSERT INTO artifacts (id, name, description, device_types_json, metadata_json, size, checksum, signed, file_name, generated, created_ms) VALUES ($id, $name, '', $types, $metadata, 8192, NULL, 0, $file, 0, $now)",
+            "$id", "$name", "$types", "$metadata", "$file", "$now");
         foreach (var (name, type) in artifacts)
         {
             var id = Guid.NewGuid().ToString();
-            Run(artifact, id, name, JsonMaps.SerializeList([type]), id + ".mender", ms);
+            Run(artifact, id, name, JsonSerializer.Serialize(new[] { type }), JsonSerializer.Serialize(new Gitfleet.Artifacts.ArtifactInfo { Name = name, DeviceTypesCompatible = [type] }), id + ".mender", ms);
         }
 
         await transaction.CommitAsync();

@@ -69,12 +69,13 @@ casync_chunks() {
   nice casync make --compression=zstd --chunk-size="$size" --store="$base_store" "$work/$name.base.caibx" "$base" >/dev/null
   timed "$work/$name.enc" nice casync make --compression=zstd --chunk-size="$size" --store="$store" "$work/$name.target.caibx" "$target"
   # The chunks of the target the base lacks (chunk files are named by their digest), plus the index itself.
-  local bytes
-  bytes=$(comm -13 <(cd "$base_store" && find . -name '*.cacnk' | sort) <(cd "$store" && find . -name '*.cacnk' | sort) \
-    | (cd "$store" && xargs -r stat -c %s) | awk '{s+=$1} END {print s+0}')
+  local bytes missing
+  comm -13 <(cd "$base_store" && find . -name '*.cacnk' | sort) <(cd "$store" && find . -name '*.cacnk' | sort) >"$work/$name.missing"
+  missing=$(wc -l <"$work/$name.missing")
+  bytes=$( (cd "$store" && xargs -r stat -c %s) <"$work/$name.missing" | awk '{s+=$1} END {print s+0}')
   bytes=$((bytes + $(stat -c %s "$work/$name.target.caibx")))
   timed "$work/$name.dec" nice casync extract --store="$store" --seed="$base" "$work/$name.target.caibx" "$work/$name.rebuilt"
-  report "$name" "$bytes" "$work/$name.enc" "$work/$name.dec" "$work/$name.rebuilt" "$target" "per_image_chunking_no_pair_work"
+  report "$name" "$bytes" "$work/$name.enc" "$work/$name.dec" "$work/$name.rebuilt" "$target" "per_image_chunking_no_pair_work,${missing}_chunks_fetched"
   rm -rf "$store" "$base_store"
 }
 

@@ -120,12 +120,7 @@ internal sealed class MenderFactsAssembler(ManagementClient client, int pageSize
         }
     }
 
-    private static string Text(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.String => value.GetString() ?? "",
-        JsonValueKind.Array => string.Join(',', value.EnumerateArray().Select(Text)),
-        _ => value.GetRawText(),
-    };
+    private static string Text(JsonElement value) => Gitfleet.Core.Facts.AttributeText.Flatten(value);
 
     private sealed record DevAuthDevice(string Id, string Status, Dictionary<string, JsonElement>? IdentityData);
 

@@ -4,7 +4,8 @@ namespace Gitfleet.Storage;
 
 /// <summary>
 /// The server's store. One implementation per database engine (SQLite now, PostgreSQL later); the server never
-/// sees SQL. Every method that changes several rows runs in one transaction, so a failure stores nothing.
+/// sees SQL or JSON: the contract takes and returns records, dictionaries and lists, and how they are stored
+/// (JSON text in SQLite, jsonb in PostgreSQL) stays inside the engine. Every method that changes several rows runs in one transaction, so a failure stores nothing.
 /// Methods that stream (<c>IAsyncEnumerable</c>) run one query per call, for bulk views such as the facts endpoint.
 /// </summary>
 public interface IFleetStore : IDeviceStore, IUserStore, IArtifactStore, IDeploymentStore, IConfigurationStore, IReconcileStore, IDeltaStore, IAsyncDisposable
@@ -26,16 +27,21 @@ public interface IDeviceStore
     Task<IReadOnlyList<AuthSetRecord>> GetAuthSetsAsync(IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Records an auth request: an unknown identity becomes a pending device with a pending auth set; a known
-    /// identity with a new key gets a new pending auth set; a known pair is returned as it is.
+    /// Records an auth request (a group-committed write): an unknown identity becomes a pending device with a
+    /// pending auth set; a known identity with a new key gets a new pending auth set; a preauthorized pair is
+    /// accepted (the device's other accepted keys are rejected); any other known pair is returned as it is.
+    /// The store keys identities by <see cref="Gitfleet.Core.Facts.DeviceIdentity.Key"/>.
     /// </summary>
-    Task<AuthRequestOutcome> RecordAuthRequestAsync(string deviceId, string authSetId, IReadOnlyDictionary<string, string> identity, string identityKey, string publicKey, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<AuthRequestOutcome> RecordAuthRequestAsync(string deviceId, string authSetId, IReadOnlyDictionary<string, string> identity, string publicKey, DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>The devices whose canonical identity (JSON, keys sorted) is one of <paramref name="identityKeys"/>.</summary>
+    /// <summary>The device with this identity and its auth set with this key (a read); null when the identity is unknown.</summary>
+    Task<AuthSetLookup?> FindAuthSetAsync(IReadOnlyDictionary<string, string> identity, string publicKey, CancellationToken cancellationToken);
+
+    /// <summary>The devices whose canonical identity key (<see cref="Gitfleet.Core.Facts.DeviceIdentity.Key"/>) is one of <paramref name="identityKeys"/>.</summary>
     Task<IReadOnlyList<DeviceRecord>> FindByIdentityKeysAsync(IReadOnlyCollection<string> identityKeys, CancellationToken cancellationToken);
 
     /// <summary>Creates a preauthorized device with one preauthorized auth set; null when the identity exists.</summary>
-    Task<DeviceRecord?> PreauthorizeAsync(string deviceId, string authSetId, IReadOnlyDictionary<string, string> identity, string identityKey, string publicKey, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<DeviceRecord?> PreauthorizeAsync(string deviceId, string authSetId, IReadOnlyDictionary<string, string> identity, string publicKey, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
     /// Sets one auth set's status (accepting one rejects the device's other accepted sets) and recomputes the
@@ -67,11 +73,15 @@ public interface IDeviceStore
     /// <summary>Writes last check-in times in one transaction.</summary>
     Task SaveCheckInsAsync(IReadOnlyCollection<KeyValuePair<string, DateTimeOffset>> checkIns, CancellationToken cancellationToken);
 
-    /// <summary>PUT (replace = true) or PATCH the device-reported inventory; device_type and artifact_name are mirrored on the device.</summary>
-    Task<bool> SaveInventoryAsync(string deviceId, IReadOnlyList<KeyValuePair<string, string>> attributes, bool replace, DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>
+    /// PUT (replace = true) or PATCH the device-reported inventory: each attribute's values (several for a list
+    /// or a repeated name); device_type and artifact_name are mirrored on the device. A PUT of the inventory
+    /// stored already writes nothing. Group-committed. False when the device is unknown.
+    /// </summary>
+    Task<bool> SaveInventoryAsync(string deviceId, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> attributes, bool replace, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>PUT (replace = true) or PATCH the device's tags.</summary>
-    Task<bool> SaveTagsAsync(string deviceId, IReadOnlyList<KeyValuePair<string, string>> tags, bool replace, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<bool> SaveTagsAsync(string deviceId, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> tags, bool replace, DateTimeOffset now, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<AttributeRecord>> GetAttributesAsync(IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken);
 
@@ -185,9 +195,10 @@ public interface IDeploymentStore
     /// <summary>Aborts every unfinished deployment of one device; returns how many.</summary>
     Task<int> AbortDeviceAsync(string deviceId, DateTimeOffset now, CancellationToken cancellationToken);
 
-    Task SaveLogAsync(string deviceDeploymentId, string messagesJson, DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>A device's deployment log (group-committed).</summary>
+    Task SaveLogAsync(string deviceDeploymentId, IReadOnlyList<DeploymentLogMessage> messages, DateTimeOffset now, CancellationToken cancellationToken);
 
-    Task<string?> GetLogAsync(string deviceDeploymentId, CancellationToken cancellationToken);
+    Task<IReadOnlyList<DeploymentLogMessage>?> GetLogAsync(string deviceDeploymentId, CancellationToken cancellationToken);
 
     /// <summary>Ids of devices that have an unfinished device deployment (the in-memory pending index at start).</summary>
     IAsyncEnumerable<string> StreamDevicesWithUnfinishedAsync(CancellationToken cancellationToken);
@@ -200,9 +211,10 @@ public interface IConfigurationStore
 {
     Task<ConfigurationRecord?> GetConfigurationAsync(string deviceId, CancellationToken cancellationToken);
 
-    Task SetConfiguredAsync(string deviceId, string configurationJson, DateTimeOffset now, CancellationToken cancellationToken);
+    Task SetConfiguredAsync(string deviceId, IReadOnlyDictionary<string, string> configuration, DateTimeOffset now, CancellationToken cancellationToken);
 
-    Task SetReportedAsync(string deviceId, string configurationJson, DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>The configuration the device reports it applied (group-committed).</summary>
+    Task SetReportedAsync(string deviceId, IReadOnlyDictionary<string, string> configuration, DateTimeOffset now, CancellationToken cancellationToken);
 
     Task SetConfigurationDeploymentAsync(string deviceId, string deploymentId, CancellationToken cancellationToken);
 
@@ -218,8 +230,8 @@ public interface IReconcileStore
 {
     Task<IReadOnlyList<BranchRecord>> ListBranchesAsync(CancellationToken cancellationToken);
 
-    /// <summary>The branch's applied target document (JSON), or null.</summary>
-    Task<string?> GetTargetJsonAsync(string branch, CancellationToken cancellationToken);
+    /// <summary>The branch's applied target, or null.</summary>
+    Task<Gitfleet.Core.Reconcile.BranchTarget?> GetTargetAsync(string branch, CancellationToken cancellationToken);
 
     /// <summary>Stores a branch's new target (a new target generation); the branch's last seen commit becomes its commit.</summary>
     Task<BranchRecord> SaveTargetAsync(NewBranchTarget target, CancellationToken cancellationToken);
@@ -235,8 +247,8 @@ public interface IReconcileStore
     /// <summary>The status of the given device parts (unknown parts are left out).</summary>
     Task<IReadOnlyList<DevicePartOutcome>> GetDevicePartsAsync(IReadOnlyCollection<DevicePart> parts, CancellationToken cancellationToken);
 
-    /// <summary>Deployment logs (messages JSON) by device-deployment id.</summary>
-    Task<IReadOnlyDictionary<string, string>> GetLogsAsync(IReadOnlyCollection<string> deviceDeploymentIds, CancellationToken cancellationToken);
+    /// <summary>Deployment logs by device-deployment id.</summary>
+    Task<IReadOnlyDictionary<string, IReadOnlyList<DeploymentLogMessage>>> GetLogsAsync(IReadOnlyCollection<string> deviceDeploymentIds, CancellationToken cancellationToken);
 
     /// <summary>
     /// The observed state the rollout engine compares with targets, for every device: status, device type, artifact

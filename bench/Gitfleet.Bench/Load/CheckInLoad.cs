@@ -20,7 +20,7 @@ internal static class CheckInLoad
     private static readonly byte[] NextBody = """{"device_provides":{"artifact_name":"bench-os-1","device_type":"pi4-v3-arm64","rootfs-image.version":"bench-os-1"},"update_control_map":true}"""u8.ToArray();
 
     /// <summary>What the simulator's devices send: 17 attributes.</summary>
-    private static readonly byte[] InventoryBody = Encoding.UTF8.GetBytes("[" + string.Join(',', new[]
+    internal static readonly byte[] InventoryBody = Encoding.UTF8.GetBytes("[" + string.Join(',', new[]
     {
         ("device_type", "pi4-v3-arm64"), ("artifact_name", "bench-os-1"), ("rootfs-image.version", "bench-os-1"), ("mender_client_version", "3.4.0"),
         ("hostname", "bench-000001"), ("mac_eth0", "02:00:00:00:00:01"), ("os", "Debian GNU/Linux 11 (bullseye)"), ("kernel", "Linux version 5.15.32-v8+ (aarch64)"),

@@ -12,6 +12,8 @@ internal static class LoadCommands
                 ["register", .. var rest] => await Registration.RunAsync(new BenchArgs(rest)),
                 ["checkins", .. var rest] => await CheckInLoad.RunAsync(new BenchArgs(rest)),
                 ["downloads", .. var rest] => await DownloadBench.RunAsync(new BenchArgs(rest)),
+                ["storm-prepare", .. var rest] => await StormDevices.PrepareAsync(new BenchArgs(rest)),
+                ["storm", .. var rest] => await StormLoad.RunAsync(new BenchArgs(rest)),
                 ["simulate", .. var rest] => await SimulatorLoad.RunAsync(new BenchArgs(rest)),
                 _ => Usage(),
             };
@@ -29,6 +31,8 @@ internal static class LoadCommands
             usage: Gitfleet.Bench load register  --server URL --ca PEM --token T --devices N --tokens FILE [--prefix P] [--concurrency C]
                    Gitfleet.Bench load checkins  --server URL --ca PEM --tokens FILE --devices N [--connections C] [--warmup S] [--duration S] [--server-pid PID]
                    Gitfleet.Bench load simulate  --server URL --ca PEM --devices N [--prefix P] [--poll S] [--ramp S] [--duration S] [--server-pid PID]
+                   Gitfleet.Bench load storm-prepare --devices N --keys ecdsa|ed25519|rsa|mixed --requests FILE --database SQLITE [--prefix P]
+                   Gitfleet.Bench load storm     --server URL --ca PEM --requests FILE [--devices N] [--connections C] [--handshakes true] [--server-pid PID] [--since-ms UNIX_MS]
                    Gitfleet.Bench load downloads --server URL --ca PEM --token T --work DIR [--size-mib M] [--runs R] [--parallel P] [--server-pid PID]
             """);
         return 2;

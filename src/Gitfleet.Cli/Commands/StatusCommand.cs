@@ -23,7 +23,7 @@ internal static class StatusCommand
         var limit = new Option<int>("--limit") { Description = "Show at most this many problem devices per branch.", DefaultValueFactory = _ => 20 };
         var json = CommonOptions.Json();
         var connection = new ServerConnection(required: true);
-        var command = new Command("status", "How each stage is doing: converged, pending, in progress, failed (and why), offline, drifted. Exit 0: converged; 1: failures; 2: not converged yet; 3: --wait timed out.")
+        var command = new Command("status", "How each stage is doing: converged, pending, in progress, failed (and why), offline, drifted. Exit 0: converged; 1: failures, or drift the branch does not correct; 2: not converged yet; 3: --wait timed out.")
         {
             branch, commit, wait, timeout, interval, limit, json,
         };
@@ -94,10 +94,11 @@ internal static class StatusCommand
         }
     }
 
-    /// <summary>0 converged (on the commit), 1 failures, 2 not yet.</summary>
+    /// <summary>0 converged (on the commit), 1 failures (or drift nobody corrects: waiting will not help), 2 not yet.</summary>
     private static int Outcome(IReadOnlyList<BranchStatus> statuses, string? commit)
     {
-        if (statuses.Any(s => s.Devices.Failed > 0 || s.Conditions.Any(c => c.Type == StatusCondition.Stalled && c.Status)))
+        if (statuses.Any(s => s.Devices.Failed > 0 || (s.Devices.Modified > 0 && !s.CorrectDrift)
+            || s.Conditions.Any(c => c.Type == StatusCondition.Stalled && c.Status)))
         {
             return ExitCodes.Error;
         }

@@ -32,6 +32,9 @@ public sealed record BranchStatus
 
     public DateTimeOffset ObservedAt { get; init; }
 
+    /// <summary>Whether the branch corrects drift (gitfleet.yml correctDrift): without it, a drifted device stays drifted until someone acts.</summary>
+    public bool CorrectDrift { get; init; }
+
     public bool IsConverged => Devices.Total > 0 && Devices.Converged == Devices.Total - Devices.Problems && Devices.Failed == 0;
 }
 

@@ -55,6 +55,10 @@ public static class Gate
             if (devices.Modified > 0)
             {
                 reasons.Add($"{devices.Modified} devices drifted from the desired state");
+                foreach (var issue in status.Issues.Where(i => i.State == "modified").Take(MaxNamedDevices))
+                {
+                    reasons.Add($"device {issue.Device} drifted: {issue.Reason}");
+                }
             }
 
             if (success + 1e-9 < minSuccessPercent)

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Gitfleet.Server.Devices;
+using Gitfleet.Server.Domain;
 using Gitfleet.Server.Hosting;
 using Gitfleet.Server.Metrics;
 using Gitfleet.Server.Security;
@@ -20,11 +21,11 @@ internal sealed partial class ApiMiddleware(
     RequestDelegate next,
     TokenService tokens,
     DeviceRegistry registry,
+    DeviceService devices,
     AccessTokenRegistry accessTokens,
     TokenRevocations revocations,
     ServerOptions options,
     ServerMetrics metrics,
-    TimeProvider time,
     ILogger<ApiMiddleware> logger)
 {
     private readonly byte[]? adminToken = options.AdminToken is { Length: > 0 } token ? Encoding.UTF8.GetBytes(token) : null;
@@ -52,6 +53,10 @@ internal sealed partial class ApiMiddleware(
         {
             await WriteErrorAsync(context, e.StatusCode, e.Message, e.RetryAfterSeconds).ConfigureAwait(false);
         }
+        catch (DomainException e)
+        {
+            await WriteErrorAsync(context, StatusCode(e.Error), e.Message).ConfigureAwait(false);
+        }
         catch (BadHttpRequestException e)
         {
             await WriteErrorAsync(context, e.StatusCode, e.StatusCode == 413 ? "the request body is too large" : e.Message).ConfigureAwait(false);
@@ -76,6 +81,18 @@ internal sealed partial class ApiMiddleware(
             metrics.Request(deviceApi, Stopwatch.GetTimestamp() - started, Stopwatch.Frequency);
         }
     }
+
+    /// <summary>The one mapping of domain refusals to HTTP status codes.</summary>
+    public static int StatusCode(DomainError error) => error switch
+    {
+        DomainError.Invalid => StatusCodes.Status400BadRequest,
+        DomainError.NotFound => StatusCodes.Status404NotFound,
+        DomainError.Conflict => StatusCodes.Status409Conflict,
+        DomainError.Forbidden => StatusCodes.Status403Forbidden,
+        DomainError.Unsatisfiable => StatusCodes.Status422UnprocessableEntity,
+        DomainError.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        _ => StatusCodes.Status400BadRequest,
+    };
 
     public static async Task WriteErrorAsync(HttpContext context, int status, string message, string? retryAfterSeconds = null)
     {
@@ -144,7 +161,7 @@ internal sealed partial class ApiMiddleware(
             throw ApiException.Unauthorized("the device is not accepted");
         }
 
-        registry.CheckIn(deviceId, time.GetUtcNow());
+        devices.CheckIn(deviceId);
         context.Features.Set(new DeviceCaller(deviceId));
     }
 

@@ -34,3 +34,13 @@ public static class CallerExtensions
     public static ManagementCaller User(this HttpContext context) =>
         context.Features.Get<ManagementCaller>() ?? throw ApiException.Unauthorized();
 }
+
+public static class RequestExtensions
+{
+    /// <summary>Where the caller reached the server (scheme, host, path base): links handed out are built under it.</summary>
+    public static Uri BaseUri(this HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new Uri($"{request.Scheme}://{request.Host}{request.PathBase}/");
+    }
+}

@@ -16,6 +16,12 @@ public static class WellFormedText
     /// <param name="what">What the document is, for the message (e.g. "the request body", "id_data").</param>
     public static void CheckJson(ReadOnlySpan<byte> json, string what = "the request body")
     {
+        // The common case (every check-in) in one pass without allocating; the field is named in a second pass.
+        if (IsWellFormed(json))
+        {
+            return;
+        }
+
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 256 });
         var path = new List<PathStep>();
         try
@@ -57,6 +63,34 @@ public static class WellFormedText
         {
             // Malformed JSON: the parser that reads the document next reports it with its position.
         }
+    }
+
+    private static bool IsWellFormed(ReadOnlySpan<byte> json)
+    {
+        // Valid UTF-8 without a \u escape cannot hold a bad string: a surrogate or NUL needs an escape (raw, UTF-8
+        // rejects surrogates and JSON control characters). Two vectorised scans settle nearly every body.
+        if (Utf8.IsValid(json) && json.IndexOf("\\u"u8) < 0)
+        {
+            return true;
+        }
+
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 256 });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && Problem(ref reader) is not null)
+                {
+                    return false;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Malformed JSON is the parser's to report.
+        }
+
+        return true;
     }
 
     /// <summary>Checks one string (a query parameter, a form field, a header value taken as text).</summary>

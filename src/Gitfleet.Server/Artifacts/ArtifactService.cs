@@ -1,13 +1,10 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Gitfleet.Artifacts;
-using Gitfleet.Server.Api;
+using Gitfleet.Server.Domain;
 using Gitfleet.Server.Hosting;
 using Gitfleet.Storage;
 using Gitfleet.Storage.Model;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Net.Http.Headers;
 
 namespace Gitfleet.Server.Artifacts;
 
@@ -16,60 +13,31 @@ internal sealed class ArtifactService(IFleetStore store, DataDirectory data, Del
 {
     private readonly Lazy<IReadOnlyList<string>> verifyKeys = new(() => options.ArtifactVerifyKeyPaths.Select(File.ReadAllText).ToList());
 
-    /// <summary>Reads a Mender multipart upload (fields size, description, artifact), verifies it, stores it.</summary>
-    public async Task<ArtifactRecord> UploadAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores an uploaded artifact file (the API edge reads the multipart form and hands over the file's stream),
+    /// verifies it and records it; nothing is kept when it is refused.
+    /// </summary>
+    public async Task<ArtifactRecord> UploadAsync(Stream file, string description, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
-            || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
-            || HeaderUtilities.RemoveQuotes(contentType.Boundary).Value is not { Length: > 0 } boundary)
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(description);
+        if (description.Length > 1024)
         {
-            throw ApiException.BadRequest("expected multipart/form-data with fields 'description', 'size' and 'artifact'");
+            throw DomainException.Invalid("description is longer than 1024 characters");
         }
 
-        var description = "";
         var id = Guid.NewGuid().ToString();
         var fileName = id + ".mender";
         var path = data.ArtifactPath(fileName);
-        var stored = false;
         try
         {
-            var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = options.MaxArtifactBytes };
-            while (await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false) is { } section)
-            {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition))
-                {
-                    continue;
-                }
-
-                var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
-                if (name == "artifact")
-                {
-                    await WriteFileAsync(section.Body, path, cancellationToken).ConfigureAwait(false);
-                    stored = true;
-                    break;
-                }
-
-                using var text = new StreamReader(section.Body);
-                var value = await text.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
-                if (name == "description")
-                {
-                    WellFormedText.CheckString(value, "the form field 'description'");
-                    description = value.Length > 1024 ? throw ApiException.BadRequest("description is longer than 1024 characters") : value;
-                }
-            }
-
-            if (!stored)
-            {
-                throw ApiException.BadRequest("the upload has no 'artifact' file part");
-            }
-
+            await WriteFileAsync(file, path, cancellationToken).ConfigureAwait(false);
             var info = await InspectAsync(path, cancellationToken).ConfigureAwait(false);
             var record = ToRecord(id, fileName, description, info, generated: false);
             var conflict = await store.InsertArtifactAsync(record, cancellationToken).ConfigureAwait(false);
             if (conflict is not null)
             {
-                throw ApiException.Conflict($"an artifact named '{info.Name}' for device type(s) {string.Join(", ", conflict.DeviceTypes.Intersect(info.DeviceTypesCompatible))} already exists (id {conflict.Id})");
+                throw DomainException.Conflict($"an artifact named '{info.Name}' for device type(s) {string.Join(", ", conflict.DeviceTypes.Intersect(info.DeviceTypesCompatible))} already exists (id {conflict.Id})");
             }
 
             return record;
@@ -120,13 +88,13 @@ internal sealed class ArtifactService(IFleetStore store, DataDirectory data, Del
     public async Task DeleteAsync(string id, CancellationToken cancellationToken)
     {
         var artifact = await store.GetArtifactAsync(id, cancellationToken).ConfigureAwait(false)
-            ?? throw ApiException.NotFound($"artifact {id} not found");
+            ?? throw DomainException.NotFound($"artifact {id} not found");
         switch (await store.DeleteArtifactAsync(id, cancellationToken).ConfigureAwait(false))
         {
             case ArtifactDeleteOutcome.NotFound:
-                throw ApiException.NotFound($"artifact {id} not found");
+                throw DomainException.NotFound($"artifact {id} not found");
             case ArtifactDeleteOutcome.InUse:
-                throw ApiException.Conflict($"artifact {id} is used by an unfinished deployment");
+                throw DomainException.Conflict($"artifact {id} is used by an unfinished deployment");
             default:
                 File.Delete(data.ArtifactPath(artifact.FileName));
                 // Its deltas (as base or target) and its unpacked image go with it.
@@ -149,12 +117,6 @@ internal sealed class ArtifactService(IFleetStore store, DataDirectory data, Del
         return data.ArtifactPath(artifact.FileName);
     }
 
-    public static ArtifactInfo Metadata(ArtifactRecord artifact)
-    {
-        ArgumentNullException.ThrowIfNull(artifact);
-        return JsonSerializer.Deserialize<ArtifactInfo>(artifact.MetadataJson)!;
-    }
-
     private async Task<ArtifactInfo> InspectAsync(string path, CancellationToken cancellationToken)
     {
         try
@@ -166,7 +128,7 @@ internal sealed class ArtifactService(IFleetStore store, DataDirectory data, Del
         }
         catch (ArtifactFormatException e)
         {
-            throw ApiException.BadRequest("invalid artifact: " + e.Message);
+            throw DomainException.Invalid("invalid artifact: " + e.Message);
         }
     }
 
@@ -176,7 +138,7 @@ internal sealed class ArtifactService(IFleetStore store, DataDirectory data, Del
         Name = info.Name,
         Description = description,
         DeviceTypes = info.DeviceTypesCompatible,
-        MetadataJson = JsonSerializer.Serialize(info),
+        Metadata = info,
         Size = info.Size,
         Checksum = info.Checksum,
         Signed = info.Signed,
@@ -196,7 +158,7 @@ internal sealed class ArtifactService(IFleetStore store, DataDirectory data, Del
             total += read;
             if (total > options.MaxArtifactBytes)
             {
-                throw new ApiException(413, $"the artifact exceeds the limit of {options.MaxArtifactBytes} bytes");
+                throw DomainException.TooLarge($"the artifact exceeds the limit of {options.MaxArtifactBytes} bytes");
             }
 
             await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);

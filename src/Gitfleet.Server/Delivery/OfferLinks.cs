@@ -1,7 +1,6 @@
 using Gitfleet.Server.Deployments;
 using Gitfleet.Server.Hosting;
 using Gitfleet.Storage.Model;
-using Microsoft.AspNetCore.Http;
 
 namespace Gitfleet.Server.Delivery;
 
@@ -29,11 +28,12 @@ internal sealed class OfferLinks
 
     public bool Offloaded => offloaded is not null;
 
-    public (string Uri, DateTimeOffset Expires) ForArtifact(HttpRequest request, DeviceDeploymentRecord row, ArtifactRecord artifact) =>
+    /// <param name="baseUri">Where the device reached the server (its own links are built under it).</param>
+    public (string Uri, DateTimeOffset Expires) ForArtifact(Uri baseUri, DeviceDeploymentRecord row, ArtifactRecord artifact) =>
         offloaded?.Create(artifact.FileName, options.DownloadLinkLifetime)
-        ?? links.Create(request, DownloadLinks.DeviceKind, row.Id + "_" + artifact.Id, options.DownloadLinkLifetime);
+        ?? links.Create(baseUri, DownloadLinks.DeviceKind, row.Id + "_" + artifact.Id, options.DownloadLinkLifetime);
 
-    public (string Uri, DateTimeOffset Expires) ForDelta(HttpRequest request, DeviceDeploymentRecord row, DeltaRecord delta) =>
+    public (string Uri, DateTimeOffset Expires) ForDelta(Uri baseUri, DeviceDeploymentRecord row, DeltaRecord delta) =>
         offloaded?.Create(DeltaFiles.RelativeDeltaPath(delta.FileName!), options.DownloadLinkLifetime)
-        ?? links.Create(request, DownloadLinks.DeltaKind, row.Id + "_" + delta.Id, options.DownloadLinkLifetime);
+        ?? links.Create(baseUri, DownloadLinks.DeltaKind, row.Id + "_" + delta.Id, options.DownloadLinkLifetime);
 }

@@ -1,13 +1,11 @@
 using Gitfleet.Core.Facts;
-using Gitfleet.Server.Api;
 using Gitfleet.Server.Artifacts;
 using Gitfleet.Server.Delivery;
 using Gitfleet.Server.Devices;
+using Gitfleet.Server.Domain;
 using Gitfleet.Server.Hosting;
 using Gitfleet.Storage;
 using Gitfleet.Storage.Model;
-using Gitfleet.Storage.Sql;
-using Microsoft.AspNetCore.Http;
 
 namespace Gitfleet.Server.Deployments;
 
@@ -18,7 +16,7 @@ namespace Gitfleet.Server.Deployments;
 /// </summary>
 internal sealed class DeploymentService(
     IFleetStore store,
-    DeviceRegistry registry,
+    DeviceService devices,
     OfferLinks links,
     DeltaOffers deltas,
     ArtifactService artifacts,
@@ -38,13 +36,13 @@ internal sealed class DeploymentService(
         RequireText(command.ArtifactName, "artifact_name");
         if (command.Retries is < 0 or > 100)
         {
-            throw ApiException.BadRequest("retries must be between 0 and 100");
+            throw DomainException.Invalid("retries must be between 0 and 100");
         }
 
         var candidates = await store.ListArtifactsAsync(command.ArtifactName, includeGenerated: false, cancellationToken).ConfigureAwait(false);
         if (candidates.Count == 0)
         {
-            throw ApiException.Unprocessable($"no artifact named '{command.ArtifactName}'");
+            throw DomainException.Unsatisfiable($"no artifact named '{command.ArtifactName}'");
         }
 
         var devices = await ResolveDevicesAsync(command, cancellationToken).ConfigureAwait(false);
@@ -87,33 +85,32 @@ internal sealed class DeploymentService(
 
         if (retries is < 0 or > 100)
         {
-            throw ApiException.BadRequest("retries must be between 0 and 100");
+            throw DomainException.Invalid("retries must be between 0 and 100");
         }
 
         var device = await store.GetDeviceAsync(deviceId, cancellationToken).ConfigureAwait(false)
-            ?? throw ApiException.NotFound($"device {deviceId} not found");
+            ?? throw DomainException.NotFound($"device {deviceId} not found");
         if (device.Status != DeviceStatus.Accepted)
         {
-            throw ApiException.Conflict($"device {deviceId} is {device.Status}, not accepted");
+            throw DomainException.Conflict($"device {deviceId} is {device.Status}, not accepted");
         }
 
         if (device.DeviceType is not { Length: > 0 } deviceType)
         {
-            throw ApiException.Conflict($"device {deviceId} has not reported its device_type yet");
+            throw DomainException.Conflict($"device {deviceId} has not reported its device_type yet");
         }
 
         var configuration = await store.GetConfigurationAsync(deviceId, cancellationToken).ConfigureAwait(false);
-        if (configuration?.ConfiguredJson is not { } configuredJson)
+        if (configuration?.Configured is not { } configured)
         {
-            throw ApiException.Conflict($"device {deviceId} has no configuration to deploy; PUT one first");
+            throw DomainException.Conflict($"device {deviceId} has no configuration to deploy; PUT one first");
         }
 
-        var configured = JsonMaps.Deserialize(configuredJson);
         var checksum = ConfigurationChecksum.Compute(configured);
-        var artifactName = DeploymentKinds.ConfigurationArtifactName(checksum);
+        var deploymentId = Guid.NewGuid().ToString();
+        var artifactName = DeploymentKinds.ConfigurationArtifactName(checksum, deploymentId);
         var artifact = await artifacts.GetOrCreateConfigurationArtifactAsync(artifactName, deviceType, configured, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
-        var deploymentId = Guid.NewGuid().ToString();
         var deployment = new DeploymentRecord
         {
             Id = deploymentId,
@@ -127,7 +124,7 @@ internal sealed class DeploymentService(
             Trace = trace,
             IdempotencyKey = idempotencyKey,
             ArtifactId = artifact.Id,
-            ConfigurationJson = configuredJson,
+            Configuration = configured,
             ConfigurationChecksum = checksum,
         };
         var row = new DeviceDeploymentRecord
@@ -150,20 +147,17 @@ internal sealed class DeploymentService(
     }
 
     /// <summary>The check-in: null (204) when nothing is pending; answered from memory unless the index says otherwise.</summary>
-    public async ValueTask<DeploymentOffer?> NextAsync(DeviceCaller device, string? installedArtifact, string? deviceType, HttpRequest request, CancellationToken cancellationToken)
+    /// <param name="baseUri">Where the device reached the server: the download link is built under it.</param>
+    public async ValueTask<DeploymentOffer?> NextAsync(Guid device, string? installedArtifact, string? deviceType, Uri baseUri, CancellationToken cancellationToken)
     {
-        if (!registry.HasPending(device.Id))
-        {
-            return null;
-        }
-
-        var generation = registry.PendingGeneration(device.DeviceId);
+        var deviceId = device.ToString();
+        var generation = devices.PendingGeneration(deviceId);
         while (true)
         {
-            var next = await store.GetNextForDeviceAsync(device.DeviceId, cancellationToken).ConfigureAwait(false);
+            var next = await store.GetNextForDeviceAsync(deviceId, cancellationToken).ConfigureAwait(false);
             if (next is null)
             {
-                registry.ClearPending(device.DeviceId, generation);
+                devices.NothingPending(deviceId, generation);
                 return null;
             }
 
@@ -186,28 +180,28 @@ internal sealed class DeploymentService(
                 case DeltaChoice.Wait:
                     return null;
                 case DeltaChoice.Delta(var delta):
-                    var (deltaUri, deltaExpires) = links.ForDelta(request, row, delta);
+                    var (deltaUri, deltaExpires) = links.ForDelta(baseUri, row, delta);
                     return new DeploymentOffer(deployment.Id, artifact, deltaUri, deltaExpires) { Delta = delta };
             }
 
-            var (uri, expires) = links.ForArtifact(request, row, artifact);
+            var (uri, expires) = links.ForArtifact(baseUri, row, artifact);
             return new DeploymentOffer(deployment.Id, artifact, uri, expires);
         }
     }
 
-    public async Task ReportStatusAsync(DeviceCaller device, string deploymentId, string status, string? substate, CancellationToken cancellationToken)
+    public async Task ReportStatusAsync(string deviceId, string deploymentId, string status, string? substate, CancellationToken cancellationToken)
     {
         if (!DeviceDeploymentStatus.IsReportable(status))
         {
-            throw ApiException.BadRequest($"unknown status '{status}'; expected one of: downloading, installing, rebooting, pause_before_installing, pause_before_committing, pause_before_rebooting, success, failure, already-installed");
+            throw DomainException.Invalid($"unknown status '{status}'; expected one of: downloading, installing, rebooting, pause_before_installing, pause_before_committing, pause_before_rebooting, success, failure, already-installed");
         }
 
-        var view = await store.GetDeviceDeploymentAsync(deploymentId, device.DeviceId, cancellationToken).ConfigureAwait(false)
-            ?? throw ApiException.NotFound($"deployment {deploymentId} not found for this device");
+        var view = await store.GetDeviceDeploymentAsync(deploymentId, deviceId, cancellationToken).ConfigureAwait(false)
+            ?? throw DomainException.NotFound($"deployment {deploymentId} not found for this device");
         var current = view.Device.Status;
         if (current == DeviceDeploymentStatus.Aborted)
         {
-            throw ApiException.Conflict("the deployment was aborted");
+            throw DomainException.Conflict("the deployment was aborted");
         }
 
         if (DeviceDeploymentStatus.IsFinished(current))
@@ -217,32 +211,32 @@ internal sealed class DeploymentService(
                 return;
             }
 
-            throw ApiException.Conflict($"the deployment already finished with status {current}");
+            throw DomainException.Conflict($"the deployment already finished with status {current}");
         }
 
-        var generation = registry.PendingGeneration(device.DeviceId);
+        var generation = devices.PendingGeneration(deviceId);
         var outcome = await store.UpdateDeviceStatusAsync(view.Device.Id, status, substate, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (outcome is { DeviceStillHasUnfinished: false })
         {
-            registry.ClearPending(device.DeviceId, generation);
+            devices.NothingPending(deviceId, generation);
         }
     }
 
-    public async Task SaveLogAsync(DeviceCaller device, string deploymentId, string messagesJson, CancellationToken cancellationToken)
+    public async Task SaveLogAsync(string deviceId, string deploymentId, IReadOnlyList<DeploymentLogMessage> messages, CancellationToken cancellationToken)
     {
-        var view = await store.GetDeviceDeploymentAsync(deploymentId, device.DeviceId, cancellationToken).ConfigureAwait(false)
-            ?? throw ApiException.NotFound($"deployment {deploymentId} not found for this device");
-        await store.SaveLogAsync(view.Device.Id, messagesJson, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var view = await store.GetDeviceDeploymentAsync(deploymentId, deviceId, cancellationToken).ConfigureAwait(false)
+            ?? throw DomainException.NotFound($"deployment {deploymentId} not found for this device");
+        await store.SaveLogAsync(view.Device.Id, messages, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Aborts a deployment; its devices find out at their next report (409) or check-in.</summary>
     public async Task AbortAsync(string deploymentId, CancellationToken cancellationToken)
     {
         var deployment = await store.GetDeploymentAsync(deploymentId, cancellationToken).ConfigureAwait(false)
-            ?? throw ApiException.NotFound($"deployment {deploymentId} not found");
+            ?? throw DomainException.NotFound($"deployment {deploymentId} not found");
         if (deployment.Status == DeploymentStatus.Finished)
         {
-            throw ApiException.Unprocessable($"deployment {deploymentId} already finished");
+            throw DomainException.Unsatisfiable($"deployment {deploymentId} already finished");
         }
 
         await store.AbortDeploymentAsync(deploymentId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
@@ -256,10 +250,7 @@ internal sealed class DeploymentService(
         var outcome = await store.CreateDeploymentAsync(deployment, cancellationToken).ConfigureAwait(false);
         if (!outcome.Existing)
         {
-            foreach (var row in deployment.Devices)
-            {
-                registry.MarkPending(row.DeviceId);
-            }
+            devices.DeploymentsCommitted(deployment.Devices.Select(row => row.DeviceId));
         }
 
         return outcome;
@@ -270,18 +261,18 @@ internal sealed class DeploymentService(
         var outcome = await store.UpdateDeviceStatusAsync(row.Id, status, null, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (outcome is { DeviceStillHasUnfinished: false })
         {
-            registry.ClearPending(row.DeviceId, generation);
+            devices.NothingPending(row.DeviceId, generation);
         }
     }
 
     private async Task<ArtifactRecord?> ChooseArtifactAsync(DeviceDeploymentRecord row, DeploymentRecord deployment, string? deviceType, CancellationToken cancellationToken)
     {
         var type = deviceType ?? row.DeviceType;
-        if (deployment.ArtifactId is null && deployment.Kind == DeploymentKinds.Configuration && deployment.ConfigurationJson is { } configuration && type is not null)
+        if (deployment.ArtifactId is null && deployment.Kind == DeploymentKinds.Configuration && deployment.Configuration is { } configuration && type is not null)
         {
             // The reconciler's configuration deployments (one per configuration, many devices) generate their
             // artifact per device type when a device first asks for it.
-            return await artifacts.GetOrCreateConfigurationArtifactAsync(deployment.ArtifactName, type, JsonMaps.Deserialize(configuration), cancellationToken).ConfigureAwait(false);
+            return await artifacts.GetOrCreateConfigurationArtifactAsync(deployment.ArtifactName, type, configuration, cancellationToken).ConfigureAwait(false);
         }
 
         if (deployment.ArtifactId is { } fixedArtifact)
@@ -309,7 +300,7 @@ internal sealed class DeploymentService(
         var selectors = (command.DeviceIds is { Count: > 0 } ? 1 : 0) + (command.Group is not null ? 1 : 0) + (command.AllDevices ? 1 : 0);
         if (selectors != 1)
         {
-            throw ApiException.BadRequest("give exactly one of: devices (a non-empty list), a group, or all_devices");
+            throw DomainException.Invalid("give exactly one of: devices (a non-empty list), a group, or all_devices");
         }
 
         if (command.DeviceIds is { Count: > 0 } ids)
@@ -319,7 +310,7 @@ internal sealed class DeploymentService(
             var unknown = distinct.Except(found.Select(d => d.Id), StringComparer.Ordinal).ToList();
             if (unknown.Count > 0)
             {
-                throw ApiException.BadRequest($"unknown device ids: {string.Join(", ", unknown.Take(10))}{(unknown.Count > 10 ? ", ..." : "")}");
+                throw DomainException.Invalid($"unknown device ids: {string.Join(", ", unknown.Take(10))}{(unknown.Count > 10 ? ", ..." : "")}");
             }
 
             return found;
@@ -330,7 +321,7 @@ internal sealed class DeploymentService(
             : new DeviceQuery { Status = DeviceStatus.Accepted };
         var devices = await ListAllAsync(query, cancellationToken).ConfigureAwait(false);
         return devices.Count > 0 ? devices
-            : throw ApiException.BadRequest(command.Group is null ? "there are no accepted devices" : $"no accepted devices in group '{command.Group}'");
+            : throw DomainException.Invalid(command.Group is null ? "there are no accepted devices" : $"no accepted devices in group '{command.Group}'");
     }
 
     private async Task<List<DeviceRecord>> ListAllAsync(DeviceQuery query, CancellationToken cancellationToken)
@@ -351,12 +342,12 @@ internal sealed class DeploymentService(
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            throw ApiException.BadRequest($"{field} is required");
+            throw DomainException.Invalid($"{field} is required");
         }
 
         if (value.Length > MaxNameLength)
         {
-            throw ApiException.BadRequest($"{field} is longer than {MaxNameLength} characters");
+            throw DomainException.Invalid($"{field} is longer than {MaxNameLength} characters");
         }
     }
 }

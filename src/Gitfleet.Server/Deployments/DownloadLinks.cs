@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Gitfleet.Server.Security;
-using Microsoft.AspNetCore.Http;
 
 namespace Gitfleet.Server.Deployments;
 
@@ -22,12 +21,13 @@ public sealed class DownloadLinks(TokenService tokens, TimeProvider time)
 
     private readonly byte[] key = tokens.DeriveKey("gitfleet download links v1");
 
-    public (string Uri, DateTimeOffset Expires) Create(HttpRequest request, string kind, string id, TimeSpan lifetime)
+    /// <summary>A link under <paramref name="baseUri"/> (the scheme, host and path base the device reached the server at).</summary>
+    public (string Uri, DateTimeOffset Expires) Create(Uri baseUri, string kind, string id, TimeSpan lifetime)
     {
-        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(baseUri);
         var expires = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().Add(lifetime).ToUnixTimeSeconds());
         var seconds = expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var uri = $"{request.Scheme}://{request.Host}{request.PathBase}{Prefix}/{kind}/{Uri.EscapeDataString(id)}/{seconds}/{Sign(kind, id, seconds)}";
+        var uri = $"{baseUri.AbsoluteUri.TrimEnd('/')}{Prefix}/{kind}/{Uri.EscapeDataString(id)}/{seconds}/{Sign(kind, id, seconds)}";
         return (uri, expires);
     }
 

@@ -39,6 +39,19 @@ public sealed class DeviceRegistry
         }
     }
 
+    /// <summary>The digest of the inventory the store holds for the device (0: unknown).</summary>
+    public ulong InventoryDigest(string deviceId) =>
+        Guid.TryParse(deviceId, out var id) && devices.TryGetValue(id, out var entry) ? Volatile.Read(ref entry.InventoryDigest) : 0;
+
+    /// <summary>Call after an inventory write committed (0 when the stored inventory's digest is unknown, after a PATCH).</summary>
+    public void SetInventoryDigest(string deviceId, ulong digest)
+    {
+        if (Guid.TryParse(deviceId, out var id) && devices.TryGetValue(id, out var entry))
+        {
+            Volatile.Write(ref entry.InventoryDigest, digest);
+        }
+    }
+
     public bool IsAccepted(Guid deviceId) => devices.TryGetValue(deviceId, out var entry) && ReferenceEquals(entry.Status, DeviceStatus.Accepted);
 
     public string? StatusOf(string deviceId) =>
@@ -133,6 +146,7 @@ public sealed class DeviceRegistry
         public long LastCheckInTicks;
         public int Dirty;
         public long Generation;
+        public ulong InventoryDigest;
         public volatile bool HasPending;
 
         /// <summary>Interned so the hot path compares references.</summary>

@@ -157,6 +157,8 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton<ServerMetrics>();
             builder.Services.AddSingleton<DownloadLinks>();
             builder.Services.AddSingleton<ArtifactService>();
+            builder.Services.AddSingleton<DeviceService>();
+            builder.Services.AddSingleton<AccessTokenService>();
             builder.Services.AddSingleton<DeploymentService>();
             builder.Services.AddDelivery();
             builder.Services.AddSingleton<FactsWriter>();
@@ -258,6 +260,10 @@ public sealed class GitfleetServer : IAsyncDisposable
         await foreach (var row in store.StreamDeviceStatusesAsync(cancellationToken).ConfigureAwait(false))
         {
             registry.Set(row.Id, row.Status, row.LastCheckIn);
+            if (row.InventoryDigest is { } digest)
+            {
+                registry.SetInventoryDigest(row.Id, digest);
+            }
         }
 
         await foreach (var deviceId in store.StreamDevicesWithUnfinishedAsync(cancellationToken).ConfigureAwait(false))

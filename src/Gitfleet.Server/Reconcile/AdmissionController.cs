@@ -2,10 +2,10 @@ using Gitfleet.Core.Facts;
 using Gitfleet.Core.Planning;
 using Gitfleet.Core.Reconcile;
 using Gitfleet.Server.Devices;
+using Gitfleet.Server.Domain;
 using Gitfleet.Server.Security;
 using Gitfleet.Storage;
 using Gitfleet.Storage.Model;
-using Gitfleet.Storage.Sql;
 using Microsoft.Extensions.Logging;
 
 namespace Gitfleet.Server.Reconcile;
@@ -16,7 +16,7 @@ namespace Gitfleet.Server.Reconcile;
 /// matches when git declares one) is accepted; with autoAccept a branch accepts the pending devices it
 /// subscribes. Every other device stays pending for an operator.
 /// </summary>
-internal sealed partial class AdmissionController(IFleetStore store, DeviceRegistry registry, TimeProvider time, ILogger<AdmissionController> logger)
+internal sealed partial class AdmissionController(IFleetStore store, DeviceService devices, ILogger<AdmissionController> logger)
 {
     public async Task RunAsync(IReadOnlyList<TargetIndex> targets, CancellationToken cancellationToken)
     {
@@ -68,11 +68,14 @@ internal sealed partial class AdmissionController(IFleetStore store, DeviceRegis
                 continue;
             }
 
-            var accepted = await store.SetAuthSetStatusAsync(device.Id, authSet.Id, DeviceStatus.Accepted, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-            if (accepted is not null)
+            try
             {
-                registry.Set(accepted.Id, accepted.Status);
+                await devices.SetAuthSetStatusAsync(device.Id, authSet.Id, DeviceStatus.Accepted, cancellationToken).ConfigureAwait(false);
                 LogAccepted(device.Id, match is null ? "the branch auto-accepts the devices it subscribes" : $"declared in git as '{match.Declared.Host}'");
+            }
+            catch (DomainException e) when (e.Error == DomainError.NotFound)
+            {
+                // Decommissioned meanwhile: nothing to admit.
             }
         }
     }
@@ -81,7 +84,7 @@ internal sealed partial class AdmissionController(IFleetStore store, DeviceRegis
     private async Task PreauthorizeAsync(List<Admission> admissions, CancellationToken cancellationToken)
     {
         var withKey = admissions.Where(a => a.Key is not null)
-            .GroupBy(a => JsonMaps.Serialize(a.Declared.Identity), StringComparer.Ordinal)
+            .GroupBy(a => DeviceIdentity.Key(a.Declared.Identity), StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         if (withKey.Count == 0)
         {
@@ -89,14 +92,16 @@ internal sealed partial class AdmissionController(IFleetStore store, DeviceRegis
         }
 
         var existing = (await store.FindByIdentityKeysAsync(withKey.Keys, cancellationToken).ConfigureAwait(false)).Select(d => d.IdentityKey).ToHashSet(StringComparer.Ordinal);
-        foreach (var (identityKey, admission) in withKey.Where(kv => !existing.Contains(kv.Key)))
+        foreach (var (_, admission) in withKey.Where(kv => !existing.Contains(kv.Key)))
         {
-            var identity = new Dictionary<string, string>(admission.Declared.Identity, StringComparer.Ordinal);
-            var device = await store.PreauthorizeAsync(Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), identity, identityKey, admission.Key!, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-            if (device is not null)
+            try
             {
-                registry.Set(device.Id, device.Status);
+                var device = await devices.PreauthorizeAsync(new Dictionary<string, string>(admission.Declared.Identity, StringComparer.Ordinal), admission.Key!, cancellationToken).ConfigureAwait(false);
                 LogPreauthorized(device.Id, admission.Declared.Host);
+            }
+            catch (DomainException e) when (e.Error == DomainError.Conflict)
+            {
+                // The device authenticated meanwhile: it is pending, and accepted by the next run.
             }
         }
     }
@@ -119,8 +124,7 @@ internal sealed partial class AdmissionController(IFleetStore store, DeviceRegis
         }
     }
 
-    private static bool Contains(IReadOnlyDictionary<string, string> identity, IReadOnlyDictionary<string, string> declared) =>
-        declared.All(kv => identity.TryGetValue(kv.Key, out var value) && value == kv.Value);
+    private static bool Contains(IReadOnlyDictionary<string, string> identity, IReadOnlyDictionary<string, string> declared) => DeviceIdentity.Contains(identity, declared);
 
     private sealed record Admission(TargetAdmission Declared, string? Key);
 

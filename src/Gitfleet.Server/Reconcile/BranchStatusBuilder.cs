@@ -64,6 +64,7 @@ internal static class BranchStatusBuilder
             Issues = issues,
             Errors = record?.Errors ?? [],
             ObservedAt = now,
+            CorrectDrift = target?.CorrectDrift ?? false,
         };
         return status with { Conditions = Conditions(branch, status, now) };
     }

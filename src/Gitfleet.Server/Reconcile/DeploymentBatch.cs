@@ -1,5 +1,4 @@
 using Gitfleet.Storage.Model;
-using Gitfleet.Storage.Sql;
 
 namespace Gitfleet.Server.Reconcile;
 
@@ -41,9 +40,10 @@ internal sealed class DeploymentBatch(TargetIndex target, DateTimeOffset now)
         if (!configurations.TryGetValue(index, out var group))
         {
             var configuration = target.Configurations[index];
-            group = new Group(Guid.CreateVersion7().ToString(), Header(DeploymentKinds.ConfigurationArtifactName(configuration.Checksum), DeploymentKinds.Configuration) with
+            var id = Guid.CreateVersion7().ToString();
+            group = new Group(id, Header(DeploymentKinds.ConfigurationArtifactName(configuration.Checksum, id), DeploymentKinds.Configuration) with
             {
-                ConfigurationJson = JsonMaps.Serialize(configuration.Values),
+                Configuration = configuration.Values,
                 ConfigurationChecksum = configuration.Checksum,
                 SecretKeys = configuration.SecretKeys.Order(StringComparer.Ordinal).ToList(),
             });
@@ -51,7 +51,7 @@ internal sealed class DeploymentBatch(TargetIndex target, DateTimeOffset now)
         }
 
         group.Rows.Add(Row(group.Id, deviceId, deviceType, null));
-        configured.Add(new ConfiguredWrite(deviceId, group.Header.ConfigurationJson!, group.Id));
+        configured.Add(new ConfiguredWrite(deviceId, group.Header.Configuration!, group.Id));
         return group.Id;
     }
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Gitfleet.Storage.Model;
 
 namespace Gitfleet.Server.Reconcile;
@@ -8,7 +7,7 @@ internal static class FailureReason
 {
     private const int MaxLength = 400;
 
-    public static string Describe(DevicePartOutcome part, string? deviceType, string? logJson)
+    public static string Describe(DevicePartOutcome part, string? deviceType, IReadOnlyList<DeploymentLogMessage>? log)
     {
         ArgumentNullException.ThrowIfNull(part);
         var what = part.Kind == DeploymentKinds.Configuration ? $"configuration {part.ArtifactName}" : $"OS image {part.ArtifactName}";
@@ -17,7 +16,7 @@ internal static class FailureReason
             return $"{what}: no artifact for device type '{deviceType ?? "unknown"}' on the server";
         }
 
-        var line = logJson is null ? null : LastErrorLine(logJson);
+        var line = log is null ? null : LastErrorLine(log);
         var reason = line is null ? $"{what} failed {NoLog}" : $"{what} failed: {line}";
         return reason.Length <= MaxLength ? reason : reason[..(MaxLength - 1)] + "…";
     }
@@ -34,51 +33,38 @@ internal static class FailureReason
     /// client's first error (the client's "Update module terminated abnormally" says nothing); else the last
     /// error-level message of the log (the last message when none is an error).
     /// </summary>
-    public static string? LastErrorLine(string logJson)
+    public static string? LastErrorLine(IReadOnlyList<DeploymentLogMessage> log)
     {
-        try
+        ArgumentNullException.ThrowIfNull(log);
+        string? last = null;
+        string? lastError = null;
+        string? moduleLine = null;
+        string? moduleError = null;
+        string? firstError = null;
+        foreach (var message in log)
         {
-            using var document = JsonDocument.Parse(logJson);
-            string? last = null;
-            string? lastError = null;
-            string? moduleLine = null;
-            string? moduleError = null;
-            string? firstError = null;
-            foreach (var message in document.RootElement.EnumerateArray())
+            var value = message.Message?.Trim() ?? "";
+            if (value.Length == 0)
             {
-                if (message.ValueKind != JsonValueKind.Object || !message.TryGetProperty("message", out var text) || text.ValueKind != JsonValueKind.String)
-                {
-                    continue;
-                }
-
-                var value = text.GetString()!.Trim();
-                if (value.Length == 0)
-                {
-                    continue;
-                }
-
-                last = value;
-                var error = message.TryGetProperty("level", out var level) && level.ValueKind == JsonValueKind.String
-                    && level.GetString() is "error" or "fatal" or "panic";
-                if (error)
-                {
-                    lastError = value;
-                    firstError ??= value;
-                }
-                else if (firstError is null && ModuleLines(value) is { Count: > 0 } lines)
-                {
-                    moduleLine = lines[^1];
-                    moduleError = lines.LastOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)) ?? moduleError;
-                }
+                continue;
             }
 
-            var module = firstError is not null && firstError.Contains("module", StringComparison.OrdinalIgnoreCase) ? moduleError ?? moduleLine : null;
-            return (module ?? lastError ?? last)?.ReplaceLineEndings(" ");
+            last = value;
+            var error = message.Level is "error" or "fatal" or "panic";
+            if (error)
+            {
+                lastError = value;
+                firstError ??= value;
+            }
+            else if (firstError is null && ModuleLines(value) is { Count: > 0 } lines)
+            {
+                moduleLine = lines[^1];
+                moduleError = lines.LastOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)) ?? moduleError;
+            }
         }
-        catch (JsonException)
-        {
-            return null;
-        }
+
+        var module = firstError is not null && firstError.Contains("module", StringComparison.OrdinalIgnoreCase) ? moduleError ?? moduleLine : null;
+        return (module ?? lastError ?? last)?.ReplaceLineEndings(" ");
     }
 
     /// <summary>The non-empty lines a module printed, from the client's `Output (stderr) from command "…": …` message.</summary>

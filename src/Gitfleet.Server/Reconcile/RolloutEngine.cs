@@ -6,7 +6,7 @@ using System.Text.Json;
 using Gitfleet.Core.Facts;
 using Gitfleet.Core.Reconcile;
 using Gitfleet.Core.Rollouts;
-using Gitfleet.Server.Api;
+using Gitfleet.Server.Domain;
 using Gitfleet.Server.Devices;
 using Gitfleet.Server.Hosting;
 using Gitfleet.Storage;
@@ -37,6 +37,7 @@ internal enum RolloutControl
 internal sealed partial class RolloutEngine(
     IFleetStore store,
     DeviceRegistry registry,
+    DeviceService devices,
     CheckInFlusher flusher,
     AdmissionController admissions,
     ServerOptions options,
@@ -109,8 +110,7 @@ internal sealed partial class RolloutEngine(
             {
                 var runtime = branches.GetOrAdd(record.Branch, b => new BranchRuntime(b));
                 runtime.Record = record;
-                if (await store.GetTargetJsonAsync(record.Branch, cancellationToken).ConfigureAwait(false) is { } json
-                    && JsonSerializer.Deserialize(json, ReconcileJson.Context.BranchTarget) is { } target)
+                if (await store.GetTargetAsync(record.Branch, cancellationToken).ConfigureAwait(false) is { } target)
                 {
                     runtime.Target = new TargetIndex(target, record.TargetGeneration);
                 }
@@ -152,7 +152,7 @@ internal sealed partial class RolloutEngine(
             }
 
             var record = await store.SaveTargetAsync(
-                new NewBranchTarget(branch, validated.Commit, validated.ContentHash, digest, json, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+                new NewBranchTarget(branch, validated.Commit, validated.ContentHash, digest, validated, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
             if (runtime.Target is { } current && applied?.RolloutGeneration == current.Generation)
             {
                 runtime.PreviousTarget = current;
@@ -224,11 +224,11 @@ internal sealed partial class RolloutEngine(
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var runtime = branches.GetValueOrDefault(branch) ?? throw ApiException.NotFound($"branch '{branch}' is not reconciled by this server");
-            var target = runtime.Target ?? throw ApiException.Conflict($"branch '{branch}' has no rollout: no target has been applied");
+            var runtime = branches.GetValueOrDefault(branch) ?? throw DomainException.NotFound($"branch '{branch}' is not reconciled by this server");
+            var target = runtime.Target ?? throw DomainException.Conflict($"branch '{branch}' has no rollout: no target has been applied");
             if (control == RolloutControl.Resume && runtime.Record?.Progress.Aborted == true)
             {
-                throw ApiException.Conflict($"the rollout of {target.Commit.ShortSha} on '{branch}' was aborted; apply a new commit (or the same target again after a change) to start a new one");
+                throw DomainException.Conflict($"the rollout of {target.Commit.ShortSha} on '{branch}' was aborted; apply a new commit (or the same target again after a change) to start a new one");
             }
 
             var facts = await ObserveAsync(cancellationToken).ConfigureAwait(false);
@@ -261,14 +261,23 @@ internal sealed partial class RolloutEngine(
         }
     }
 
-    /// <summary>A transient problem of the branch's source (git unreachable), or null when it is over.</summary>
-    public void ReportTransientError(string branch, string? message)
+    /// <summary>A transient problem of the branch's source (git unreachable), or null when it is over; changed under the engine's lock like all branch state.</summary>
+    public async Task ReportTransientErrorAsync(string branch, string? message, CancellationToken cancellationToken)
     {
-        var runtime = branches.GetOrAdd(branch, b => new BranchRuntime(b));
-        if (runtime.TransientError != message)
+        await LoadAsync(cancellationToken).ConfigureAwait(false);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            runtime.TransientError = message;
-            Publish(runtime);
+            var runtime = branches.GetOrAdd(branch, b => new BranchRuntime(b));
+            if (runtime.TransientError != message)
+            {
+                runtime.TransientError = message;
+                Publish(runtime);
+            }
+        }
+        finally
+        {
+            gate.Release();
         }
     }
 
@@ -341,7 +350,7 @@ internal sealed partial class RolloutEngine(
         {
             var outcomes = await store.GetDevicePartsAsync(parts, cancellationToken).ConfigureAwait(false);
             var withLogs = outcomes.Where(o => o.HasLog && o.Status == DeviceDeploymentStatus.Failure).Select(o => o.DeviceDeploymentId).ToList();
-            var logs = withLogs.Count == 0 ? new Dictionary<string, string>() : await store.GetLogsAsync(withLogs, cancellationToken).ConfigureAwait(false);
+            var logs = withLogs.Count == 0 ? new Dictionary<string, IReadOnlyList<DeploymentLogMessage>>() : await store.GetLogsAsync(withLogs, cancellationToken).ConfigureAwait(false);
             work.ApplyOutcomes(outcomes, logs);
         }
 
@@ -370,10 +379,7 @@ internal sealed partial class RolloutEngine(
         if (!commit.IsEmpty || newRollout || commit.Progress != record.Progress)
         {
             await store.CommitRolloutAsync(commit, cancellationToken).ConfigureAwait(false);
-            foreach (var deviceId in work.NewlyDeployed)
-            {
-                registry.MarkPending(deviceId);
-            }
+            devices.DeploymentsCommitted(work.NewlyDeployed);
 
             runtime.Record = record with { RolloutGeneration = target.Generation, Progress = commit.Progress, StartedAt = commit.StartedAt };
             runtime.PreviousTarget = null;

@@ -116,7 +116,7 @@ internal sealed class RolloutWork
     }
 
     /// <summary>Moves scheduled devices on by their deployments' outcomes: all succeeded, one failed (with the reason), or aborted elsewhere.</summary>
-    public void ApplyOutcomes(IReadOnlyList<DevicePartOutcome> outcomes, IReadOnlyDictionary<string, string> logs)
+    public void ApplyOutcomes(IReadOnlyList<DevicePartOutcome> outcomes, IReadOnlyDictionary<string, IReadOnlyList<DeploymentLogMessage>> logs)
     {
         var byPart = outcomes.ToDictionary(o => new DevicePart(o.DeploymentId, o.DeviceId));
         foreach (var row in Rows.Values.Where(r => r.State == RolloutDeviceState.Failed && FailureReason.AwaitsLog(r.LastError)).ToList())
@@ -159,6 +159,18 @@ internal sealed class RolloutWork
 
                 var log = logs.GetValueOrDefault(failure.DeviceDeploymentId);
                 Set(row with { State = RolloutDeviceState.Failed, LastError = FailureReason.Describe(failure, evaluations[i].Facts?.DeviceType, log) });
+            }
+            else if (finished.Count == row.Deployments.Count && results.FirstOrDefault(r => r is { Status: DeviceDeploymentStatus.AlreadyInstalled, Kind: DeploymentKinds.Os }) is { } claimed
+                && evaluations[i].Os.Kind == ActionKind.Update)
+            {
+                // The device names the image as its installed artifact but runs another one: the client answers
+                // every re-send "already-installed", so counting it as success would enrol it again forever.
+                Set(row with
+                {
+                    State = RolloutDeviceState.Failed,
+                    LastError = $"OS image {claimed.ArtifactName}: the device reports it installed but runs {evaluations[i].Os.From ?? "another image"}; "
+                        + "the client does not install an artifact of the name it reports (reinstall the image on the device)",
+                });
             }
             else if (finished.Count == row.Deployments.Count)
             {

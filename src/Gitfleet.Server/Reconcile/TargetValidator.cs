@@ -1,7 +1,7 @@
 using Gitfleet.Core.Facts;
 using Gitfleet.Core.Planning;
 using Gitfleet.Core.Reconcile;
-using Gitfleet.Server.Api;
+using Gitfleet.Server.Domain;
 
 namespace Gitfleet.Server.Reconcile;
 
@@ -21,22 +21,22 @@ internal static class TargetValidator
         ArgumentNullException.ThrowIfNull(statusOf);
         if (target.Schema != BranchTarget.CurrentSchema)
         {
-            throw ApiException.BadRequest($"unsupported target schema '{target.Schema}', expected '{BranchTarget.CurrentSchema}'");
+            throw DomainException.Invalid($"unsupported target schema '{target.Schema}', expected '{BranchTarget.CurrentSchema}'");
         }
 
         if (target.Branch != branch)
         {
-            throw ApiException.BadRequest($"the target is for branch '{target.Branch}' but was sent to branch '{branch}'");
+            throw DomainException.Invalid($"the target is for branch '{target.Branch}' but was sent to branch '{branch}'");
         }
 
         if (target.Commit is null || string.IsNullOrWhiteSpace(target.Commit.Sha) || target.Commit.Sha.Length > 256)
         {
-            throw ApiException.BadRequest("commit.sha is required");
+            throw DomainException.Invalid("commit.sha is required");
         }
 
         if ((target.Commit.Author?.Length ?? 0) > MaxText || (target.Commit.Subject?.Length ?? 0) > MaxText)
         {
-            throw ApiException.BadRequest($"commit.author and commit.subject are limited to {MaxText} characters");
+            throw DomainException.Invalid($"commit.author and commit.subject are limited to {MaxText} characters");
         }
 
         CheckPolicy(target.Policy);
@@ -44,12 +44,12 @@ internal static class TargetValidator
         {
             if (configuration?.Values is null)
             {
-                throw ApiException.BadRequest($"configuration {checksum} has no values");
+                throw DomainException.Invalid($"configuration {checksum} has no values");
             }
 
             if (ConfigurationChecksum.Compute(configuration.Values) != checksum)
             {
-                throw ApiException.BadRequest($"configuration {checksum} does not match its values (checksum {ConfigurationChecksum.Compute(configuration.Values)})");
+                throw DomainException.Invalid($"configuration {checksum} does not match its values (checksum {ConfigurationChecksum.Compute(configuration.Values)})");
             }
         }
 
@@ -58,20 +58,20 @@ internal static class TargetValidator
         var problems = new List<TargetProblem>(target.Problems);
         for (var i = 0; i < target.Devices.Count; i++)
         {
-            var device = target.Devices[i] ?? throw ApiException.BadRequest($"devices[{i}] is null");
+            var device = target.Devices[i] ?? throw DomainException.Invalid($"devices[{i}] is null");
             if (string.IsNullOrEmpty(device.Id) || !seen.Add(device.Id))
             {
-                throw ApiException.BadRequest($"devices[{i}]: the id is missing or appears twice ('{device.Id}')");
+                throw DomainException.Invalid($"devices[{i}]: the id is missing or appears twice ('{device.Id}')");
             }
 
             if (string.IsNullOrWhiteSpace(device.Image))
             {
-                throw ApiException.BadRequest($"device {device.Id}: image is required");
+                throw DomainException.Invalid($"device {device.Id}: image is required");
             }
 
             if (device.Configuration is { } checksum && !target.Configurations.ContainsKey(checksum))
             {
-                throw ApiException.BadRequest($"device {device.Id}: configuration {checksum} is not in configurations");
+                throw DomainException.Invalid($"device {device.Id}: configuration {checksum} is not in configurations");
             }
 
             switch (statusOf(device.Id))
@@ -92,7 +92,7 @@ internal static class TargetValidator
         {
             if (admission?.Identity is not { Count: > 0 })
             {
-                throw ApiException.BadRequest($"admission '{admission?.Host}' declares no identity");
+                throw DomainException.Invalid($"admission '{admission?.Host}' declares no identity");
             }
         }
 
@@ -104,7 +104,7 @@ internal static class TargetValidator
     {
         if (policy is null)
         {
-            throw ApiException.BadRequest("policy is required");
+            throw DomainException.Invalid("policy is required");
         }
 
         try
@@ -112,26 +112,26 @@ internal static class TargetValidator
             var parsed = policy.ToPolicy();
             if (parsed.Retries is < 0 or > 100)
             {
-                throw ApiException.BadRequest("policy.retries must be between 0 and 100");
+                throw DomainException.Invalid("policy.retries must be between 0 and 100");
             }
 
             if (parsed.MaxConcurrent is <= 0)
             {
-                throw ApiException.BadRequest("policy.max_concurrent must be positive");
+                throw DomainException.Invalid("policy.max_concurrent must be positive");
             }
 
             if (parsed.Soak < TimeSpan.Zero || parsed.OfflineTimeout < TimeSpan.Zero)
             {
-                throw ApiException.BadRequest("policy durations must not be negative");
+                throw DomainException.Invalid("policy durations must not be negative");
             }
         }
         catch (FormatException e)
         {
-            throw ApiException.BadRequest("policy: " + e.Message);
+            throw DomainException.Invalid("policy: " + e.Message);
         }
         catch (Exception e) when (e is OverflowException or ArgumentException)
         {
-            throw ApiException.BadRequest("policy: a duration is out of range");
+            throw DomainException.Invalid("policy: a duration is out of range");
         }
     }
 }

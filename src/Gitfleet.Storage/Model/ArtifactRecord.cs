@@ -1,7 +1,7 @@
 namespace Gitfleet.Storage.Model;
 
 /// <summary>
-/// An uploaded artifact. <see cref="MetadataJson"/> holds what the artifact parser found (payloads, provides,
+/// An uploaded artifact. <see cref="Metadata"/> holds what the artifact parser found (payloads, provides,
 /// depends) as JSON; the file lives in the data dir under <see cref="FileName"/>.
 /// </summary>
 public sealed record ArtifactRecord
@@ -14,7 +14,7 @@ public sealed record ArtifactRecord
 
     public required IReadOnlyList<string> DeviceTypes { get; init; }
 
-    public required string MetadataJson { get; init; }
+    public required Gitfleet.Artifacts.ArtifactInfo Metadata { get; init; }
 
     public required long Size { get; init; }
 

@@ -5,11 +5,11 @@ public sealed record ConfigurationRecord
 {
     public required string DeviceId { get; init; }
 
-    public string? ConfiguredJson { get; init; }
+    public IReadOnlyDictionary<string, string>? Configured { get; init; }
 
     public DateTimeOffset? ConfiguredAt { get; init; }
 
-    public string? ReportedJson { get; init; }
+    public IReadOnlyDictionary<string, string>? Reported { get; init; }
 
     public DateTimeOffset? ReportedAt { get; init; }
 

@@ -34,7 +34,7 @@ public sealed record DeploymentRecord
     /// <summary>For configuration deployments: the generated artifact and the configuration it carries.</summary>
     public string? ArtifactId { get; init; }
 
-    public string? ConfigurationJson { get; init; }
+    public IReadOnlyDictionary<string, string>? Configuration { get; init; }
 
     public string? ConfigurationChecksum { get; init; }
 
@@ -89,6 +89,9 @@ public sealed record DeploymentQuery
     public int PerPage { get; init; } = 20;
 }
 
+/// <summary>One line of a device's deployment log, as the Mender client sends it.</summary>
+public sealed record DeploymentLogMessage(string? Level, string Message, string? Timestamp);
+
 /// <summary>A new deployment with its per-device rows, written in one transaction.</summary>
 public sealed record NewDeployment(DeploymentRecord Deployment, IReadOnlyList<DeviceDeploymentRecord> Devices);
 
@@ -141,6 +144,18 @@ public static class DeploymentKinds
     public const string Os = "os";
     public const string Configuration = "configuration";
 
-    /// <summary>The name of the configuration artifact for a configured map: one artifact per distinct configuration.</summary>
-    public static string ConfigurationArtifactName(string checksum) => "configuration-" + checksum[..12];
+    /// <summary>
+    /// The name of the configuration artifact a deployment carries: the configuration's checksum prefix and the
+    /// deployment's own suffix. A device reports the name of the last artifact it installed, and the Mender client
+    /// (like the server) answers "already-installed" to an artifact of that name: so every configuration
+    /// deployment, a drift correction or the re-send of an unchanged configuration included, needs a name the
+    /// device does not report already.
+    /// </summary>
+    public static string ConfigurationArtifactName(string checksum, string deploymentId)
+    {
+        ArgumentNullException.ThrowIfNull(checksum);
+        ArgumentNullException.ThrowIfNull(deploymentId);
+        var suffix = deploymentId.Replace("-", "", StringComparison.Ordinal);
+        return $"configuration-{checksum[..12]}-{suffix[^8..]}";
+    }
 }

@@ -29,11 +29,19 @@ public sealed record DeviceRecord
 /// <summary>One identity + public key pair a device presented (Mender's "auth set").</summary>
 public sealed record AuthSetRecord(string Id, string DeviceId, string PublicKey, string Status, DateTimeOffset CreatedAt);
 
-/// <summary>An inventory attribute; <see cref="ValueJson"/> is a JSON string or array of strings.</summary>
-public sealed record AttributeRecord(string DeviceId, string Scope, string Name, string ValueJson, DateTimeOffset UpdatedAt);
+/// <summary>An inventory attribute: one value, or several for a list (a repeated name).</summary>
+public sealed record AttributeRecord(string DeviceId, string Scope, string Name, IReadOnlyList<string> Values, DateTimeOffset UpdatedAt)
+{
+    /// <summary>The values as one flat text (<see cref="Gitfleet.Core.Facts.AttributeText"/>).</summary>
+    public string Text => Gitfleet.Core.Facts.AttributeText.Flatten(Values);
+}
 
 /// <summary>A device's status and last check-in, as the in-memory registry loads it at start.</summary>
-public sealed record DeviceStatusRow(string Id, string Status, DateTimeOffset? LastCheckIn);
+public sealed record DeviceStatusRow(string Id, string Status, DateTimeOffset? LastCheckIn)
+{
+    /// <summary>The digest of the inventory last PUT (<see cref="Gitfleet.Core.Facts.InventoryDigest"/>), when known.</summary>
+    public ulong? InventoryDigest { get; init; }
+}
 
 /// <summary>A value a device provides at check-in (device_provides), kept as an attribute of scope "provides".</summary>
 public sealed record ProvidedAttribute(string DeviceId, string Name, string Value);
@@ -72,6 +80,9 @@ public sealed record DeviceQuery
 public sealed record AttributeFilter(string Scope, string Name, string Operator, IReadOnlyList<string> Values);
 
 public sealed record Page<T>(IReadOnlyList<T> Items, long Total);
+
+/// <summary>A device found by its identity, and its auth set with the key asked about (null when it has none with that key).</summary>
+public sealed record AuthSetLookup(DeviceRecord Device, AuthSetRecord? AuthSet);
 
 /// <summary>What a device's auth request produced.</summary>
 public sealed record AuthRequestOutcome(DeviceRecord Device, AuthSetRecord AuthSet, bool Created);

@@ -46,14 +46,14 @@ public sealed record RolloutDeviceRecord(
     string? LastError,
     DateTimeOffset ChangedAt);
 
-/// <summary>A new target for a branch, stored as its applied target (the JSON holds secret values).</summary>
-public sealed record NewBranchTarget(string Branch, CommitInfo Commit, string ContentHash, string Digest, string Json, DateTimeOffset Now);
+/// <summary>A new target for a branch, stored as its applied target (it holds secret values).</summary>
+public sealed record NewBranchTarget(string Branch, CommitInfo Commit, string ContentHash, string Digest, Gitfleet.Core.Reconcile.BranchTarget Target, DateTimeOffset Now);
 
 /// <summary>One device's part of a deployment.</summary>
 public sealed record DevicePart(string DeploymentId, string DeviceId);
 
 /// <summary>A device's configured (desired) configuration, written with the deployment that carries it.</summary>
-public sealed record ConfiguredWrite(string DeviceId, string ConfigurationJson, string DeploymentId);
+public sealed record ConfiguredWrite(string DeviceId, IReadOnlyDictionary<string, string> Configuration, string DeploymentId);
 
 /// <summary>
 /// Everything one rollout decision changes, written in one transaction: new deployments (in order: an OS

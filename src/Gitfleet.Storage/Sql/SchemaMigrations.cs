@@ -205,7 +205,10 @@ public static class SchemaMigrations
                 expires_ms BIGINT NOT NULL
             );
             """),
-        new(5, "delta artifacts per (base, target, device type) and the offers made with them", """
+        new(5, "devices: a digest of the last inventory PUT, so an unchanged inventory writes nothing", """
+            ALTER TABLE devices ADD COLUMN inventory_hash TEXT NULL;
+            """),
+        new(9, "delta artifacts per (base, target, device type) and the offers made with them", """
             CREATE TABLE deltas (
                 id TEXT PRIMARY KEY,
                 base_artifact_id TEXT NOT NULL,

@@ -12,18 +12,19 @@ public abstract partial class SqlFleetStore
         (await QueryAsync<ConfigurationRow>($"SELECT {ConfigurationColumns} FROM configurations WHERE device_id = @deviceId", new { deviceId }, cancellationToken).ConfigureAwait(false))
             .Select(ToConfiguration).FirstOrDefault();
 
-    public Task SetConfiguredAsync(string deviceId, string configurationJson, DateTimeOffset now, CancellationToken cancellationToken) =>
-        UpsertConfigurationAsync(deviceId, "configured_json", "configured_ms", configurationJson, now, cancellationToken);
+    public Task SetConfiguredAsync(string deviceId, IReadOnlyDictionary<string, string> configuration, DateTimeOffset now, CancellationToken cancellationToken) =>
+        UpsertConfigurationAsync(deviceId, "configured_json", "configured_ms", JsonMaps.Serialize(configuration), now, cancellationToken);
 
     /// <summary>Stores the reported map with its checksum (the rollout engine compares checksums, not maps).</summary>
-    public Task SetReportedAsync(string deviceId, string configurationJson, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task SetReportedAsync(string deviceId, IReadOnlyDictionary<string, string> configuration, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var checksum = ConfigurationChecksum.Compute(JsonMaps.Deserialize(configurationJson));
-        return WriteAsync((connection, transaction) => connection.ExecuteAsync(Command(
+        var checksum = ConfigurationChecksum.Compute(configuration);
+        var configurationJson = JsonMaps.Serialize(configuration);
+        return GroupWriteAsync((connection, transaction) => connection.ExecuteAsync(Command(
             """
             INSERT INTO configurations (device_id, reported_json, reported_ms, reported_checksum) VALUES (@deviceId, @configurationJson, @now, @checksum)
             ON CONFLICT (device_id) DO UPDATE SET reported_json = excluded.reported_json, reported_ms = excluded.reported_ms, reported_checksum = excluded.reported_checksum
-            """, new { deviceId, configurationJson, now = Ms(now), checksum }, transaction, cancellationToken)), cancellationToken);
+            """, new { deviceId, configurationJson, now = Ms(now), checksum }, transaction, cancellationToken)));
     }
 
     public Task SetConfigurationDeploymentAsync(string deviceId, string deploymentId, CancellationToken cancellationToken) =>
@@ -46,9 +47,9 @@ public abstract partial class SqlFleetStore
     private static ConfigurationRecord ToConfiguration(ConfigurationRow row) => new()
     {
         DeviceId = row.DeviceId,
-        ConfiguredJson = row.ConfiguredJson,
+        Configured = row.ConfiguredJson is null ? null : JsonMaps.Deserialize(row.ConfiguredJson),
         ConfiguredAt = FromMs(row.ConfiguredMs),
-        ReportedJson = row.ReportedJson,
+        Reported = row.ReportedJson is null ? null : JsonMaps.Deserialize(row.ReportedJson),
         ReportedAt = FromMs(row.ReportedMs),
         DeploymentId = row.DeploymentId,
     };

@@ -45,7 +45,7 @@ public abstract partial class SqlFleetStore
                     {
                         d.Id, d.Name, d.ArtifactName, d.Kind, d.Status, created = Ms(d.CreatedAt), finished = d.FinishedAt is { } f ? Ms(f) : (long?)null,
                         d.DeviceCount, d.Retries, d.Group, branch = d.Trace?.Branch, commit = d.Trace?.Commit, author = d.Trace?.Author,
-                        subject = d.Trace?.Subject, d.IdempotencyKey, d.ArtifactId, d.ConfigurationJson, d.ConfigurationChecksum, seq,
+                        subject = d.Trace?.Subject, d.IdempotencyKey, d.ArtifactId, ConfigurationJson = d.Configuration is null ? null : JsonMaps.Serialize(d.Configuration), d.ConfigurationChecksum, seq,
                         secretKeys = d.SecretKeys is null ? null : JsonMaps.SerializeList(d.SecretKeys),
                     }, transaction, cancellationToken)).ConfigureAwait(false);
                 await connection.ExecuteAsync(Command(
@@ -164,7 +164,7 @@ public abstract partial class SqlFleetStore
             .Select(ToDeviceDeployment).FirstOrDefault();
 
     public Task<StatusChangeOutcome?> UpdateDeviceStatusAsync(string deviceDeploymentId, string status, string? substate, DateTimeOffset now, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, transaction) =>
+        GroupWriteAsync(async (connection, transaction) =>
         {
             var row = await connection.QuerySingleOrDefaultAsync<DeviceDeploymentRow>(Command(
                 $"SELECT {DeviceDeploymentColumns} FROM device_deployments WHERE id = @deviceDeploymentId",
@@ -195,7 +195,7 @@ public abstract partial class SqlFleetStore
                 $"SELECT {DeviceDeploymentColumns} FROM device_deployments WHERE id = @deviceDeploymentId",
                 new { deviceDeploymentId }, transaction, cancellationToken)).ConfigureAwait(false);
             return new StatusChangeOutcome(ToDeviceDeployment(updated), updatedDeployment, unfinished > 0);
-        }, cancellationToken);
+        });
 
     public Task<IReadOnlyList<string>?> AbortDeploymentAsync(string deploymentId, DateTimeOffset now, CancellationToken cancellationToken) =>
         WriteAsync<IReadOnlyList<string>?>(async (connection, transaction) =>
@@ -210,8 +210,10 @@ public abstract partial class SqlFleetStore
             (await EndUnfinishedAsync(connection, transaction, "device_id", deviceId, DeviceDeploymentStatus.Aborted, now, cancellationToken).ConfigureAwait(false)).Count,
             cancellationToken);
 
-    public Task SaveLogAsync(string deviceDeploymentId, string messagesJson, DateTimeOffset now, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, transaction) =>
+    public Task SaveLogAsync(string deviceDeploymentId, IReadOnlyList<DeploymentLogMessage> messages, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var messagesJson = JsonMaps.SerializeLog(messages);
+        return GroupWriteAsync(async (connection, transaction) =>
         {
             await connection.ExecuteAsync(Command(
                 """
@@ -220,11 +222,12 @@ public abstract partial class SqlFleetStore
                 """, new { deviceDeploymentId, messagesJson, now = Ms(now) }, transaction, cancellationToken)).ConfigureAwait(false);
             return await connection.ExecuteAsync(Command(
                 "UPDATE device_deployments SET has_log = 1 WHERE id = @deviceDeploymentId", new { deviceDeploymentId }, transaction, cancellationToken)).ConfigureAwait(false);
-        }, cancellationToken);
+        });
+    }
 
-    public async Task<string?> GetLogAsync(string deviceDeploymentId, CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<DeploymentLogMessage>?> GetLogAsync(string deviceDeploymentId, CancellationToken cancellationToken) =>
         (await QueryAsync<string>("SELECT messages_json FROM deployment_logs WHERE device_deployment_id = @deviceDeploymentId", new { deviceDeploymentId }, cancellationToken).ConfigureAwait(false))
-            .FirstOrDefault();
+            .Select(JsonMaps.DeserializeLog).FirstOrDefault();
 
     public IAsyncEnumerable<string> StreamDevicesWithUnfinishedAsync(CancellationToken cancellationToken) =>
         StreamAsync<string>("SELECT DISTINCT device_id FROM device_deployments WHERE finished = 0", null, cancellationToken);
@@ -355,7 +358,7 @@ public abstract partial class SqlFleetStore
             : new DeploymentTrace(row.TraceBranch, row.TraceCommit, row.TraceAuthor, row.TraceSubject),
         IdempotencyKey = row.IdempotencyKey,
         ArtifactId = row.ArtifactId,
-        ConfigurationJson = row.ConfigurationJson,
+        Configuration = row.ConfigurationJson is null ? null : JsonMaps.Deserialize(row.ConfigurationJson),
         ConfigurationChecksum = row.ConfigurationChecksum,
         SecretKeys = row.SecretKeysJson is null ? null : JsonMaps.DeserializeList(row.SecretKeysJson),
     };

@@ -58,8 +58,10 @@ public abstract partial class SqlFleetStore
         return result;
     }
 
-    public Task<AuthRequestOutcome> RecordAuthRequestAsync(string deviceId, string authSetId, IReadOnlyDictionary<string, string> identity, string identityKey, string publicKey, DateTimeOffset now, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, transaction) =>
+    public Task<AuthRequestOutcome> RecordAuthRequestAsync(string deviceId, string authSetId, IReadOnlyDictionary<string, string> identity, string publicKey, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var identityKey = DeviceIdentity.Key(identity);
+        return GroupWriteAsync(async (connection, transaction) =>
         {
             var device = await FindByIdentityKeyAsync(connection, transaction, identityKey, cancellationToken).ConfigureAwait(false);
             if (device is null)
@@ -74,6 +76,13 @@ public abstract partial class SqlFleetStore
             var existing = await connection.QuerySingleOrDefaultAsync<AuthSetRow>(Command(
                 "SELECT id, device_id, pubkey, status, created_ms FROM auth_sets WHERE device_id = @id AND pubkey = @publicKey",
                 new { id = device.Id, publicKey }, transaction, cancellationToken)).ConfigureAwait(false);
+            if (existing is not null && existing.Status == DeviceStatus.Preauthorized)
+            {
+                // Declared beforehand (by an operator or in git): the first request with this key accepts it.
+                var accepted = await AcceptAuthSetAsync(connection, transaction, device.Id, existing.Id, now, cancellationToken).ConfigureAwait(false);
+                return new AuthRequestOutcome(accepted!, ToAuthSet(existing) with { Status = DeviceStatus.Accepted }, Created: false);
+            }
+
             if (existing is not null)
             {
                 return new AuthRequestOutcome(device, ToAuthSet(existing), Created: false);
@@ -83,7 +92,24 @@ public abstract partial class SqlFleetStore
             await InsertAuthSetAsync(connection, transaction, added, cancellationToken).ConfigureAwait(false);
             var updated = await RefreshDeviceStatusAsync(connection, transaction, device.Id, now, cancellationToken).ConfigureAwait(false);
             return new AuthRequestOutcome(updated!, added, Created: true);
+        });
+    }
+
+    public Task<AuthSetLookup?> FindAuthSetAsync(IReadOnlyDictionary<string, string> identity, string publicKey, CancellationToken cancellationToken)
+    {
+        var identityKey = DeviceIdentity.Key(identity);
+        return ReadAsync(async connection =>
+        {
+            var rows = await connection.QueryAsync<DeviceRow, AuthSetRow?, (DeviceRow Device, AuthSetRow? AuthSet)>(Command(
+                $"""
+                SELECT {string.Join(", ", DeviceColumns.Split(", ").Select(c => "d." + c))}, a.id AS split, a.id, a.device_id, a.pubkey, a.status, a.created_ms
+                FROM devices d LEFT JOIN auth_sets a ON a.device_id = d.id AND a.pubkey = @publicKey
+                WHERE d.identity_key = @identityKey
+                """, new { identityKey, publicKey }, null, cancellationToken), (device, set) => (device, set), splitOn: "split").ConfigureAwait(false);
+            // With no auth set of that key (the LEFT JOIN's columns are NULL), Dapper still builds an empty row.
+            return rows.Select(r => new AuthSetLookup(ToDevice(r.Device)!, r.AuthSet is not { Id.Length: > 0 } set ? null : ToAuthSet(set))).FirstOrDefault();
         }, cancellationToken);
+    }
 
     public async Task<IReadOnlyList<DeviceRecord>> FindByIdentityKeysAsync(IReadOnlyCollection<string> identityKeys, CancellationToken cancellationToken)
     {
@@ -98,8 +124,10 @@ public abstract partial class SqlFleetStore
         return result;
     }
 
-    public Task<DeviceRecord?> PreauthorizeAsync(string deviceId, string authSetId, IReadOnlyDictionary<string, string> identity, string identityKey, string publicKey, DateTimeOffset now, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, transaction) =>
+    public Task<DeviceRecord?> PreauthorizeAsync(string deviceId, string authSetId, IReadOnlyDictionary<string, string> identity, string publicKey, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var identityKey = DeviceIdentity.Key(identity);
+        return WriteAsync(async (connection, transaction) =>
         {
             if (await FindByIdentityKeyAsync(connection, transaction, identityKey, cancellationToken).ConfigureAwait(false) is not null)
             {
@@ -110,6 +138,7 @@ public abstract partial class SqlFleetStore
             await InsertAuthSetAsync(connection, transaction, new AuthSetRecord(authSetId, deviceId, publicKey, DeviceStatus.Preauthorized, now), cancellationToken).ConfigureAwait(false);
             return await FindByIdentityKeyAsync(connection, transaction, identityKey, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
+    }
 
     public Task<DeviceRecord?> SetAuthSetStatusAsync(string deviceId, string authSetId, string status, DateTimeOffset now, CancellationToken cancellationToken) =>
         WriteAsync(async (connection, transaction) =>
@@ -122,15 +151,19 @@ public abstract partial class SqlFleetStore
                 return null;
             }
 
-            if (status == DeviceStatus.Accepted)
-            {
-                await connection.ExecuteAsync(Command(
-                    "UPDATE auth_sets SET status = 'rejected' WHERE device_id = @deviceId AND id <> @authSetId AND status = 'accepted'",
-                    new { authSetId, deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
-            }
-
-            return await RefreshDeviceStatusAsync(connection, transaction, deviceId, now, cancellationToken).ConfigureAwait(false);
+            return status == DeviceStatus.Accepted
+                ? await AcceptAuthSetAsync(connection, transaction, deviceId, authSetId, now, cancellationToken).ConfigureAwait(false)
+                : await RefreshDeviceStatusAsync(connection, transaction, deviceId, now, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
+
+    /// <summary>Accepts one auth set (a device has one accepted key at a time: the others are rejected) and refreshes the device's status.</summary>
+    private static async Task<DeviceRecord?> AcceptAuthSetAsync(DbConnection connection, DbTransaction transaction, string deviceId, string authSetId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync(Command(
+            "UPDATE auth_sets SET status = CASE WHEN id = @authSetId THEN 'accepted' ELSE 'rejected' END WHERE device_id = @deviceId AND (id = @authSetId OR status = 'accepted')",
+            new { authSetId, deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
+        return await RefreshDeviceStatusAsync(connection, transaction, deviceId, now, cancellationToken).ConfigureAwait(false);
+    }
 
     public Task<(bool Found, DeviceRecord? Device)> DeleteAuthSetAsync(string deviceId, string authSetId, DateTimeOffset now, CancellationToken cancellationToken) =>
         WriteAsync<(bool, DeviceRecord?)>(async (connection, transaction) =>
@@ -168,8 +201,8 @@ public abstract partial class SqlFleetStore
         }, cancellationToken);
 
     public IAsyncEnumerable<DeviceStatusRow> StreamDeviceStatusesAsync(CancellationToken cancellationToken) =>
-        StreamAsync<StatusRow>("SELECT id, status, last_checkin_ms FROM devices", null, cancellationToken)
-            .Select(r => new DeviceStatusRow(r.Id, r.Status, FromMs(r.LastCheckinMs)));
+        StreamAsync<StatusRow>("SELECT id, status, last_checkin_ms, inventory_hash FROM devices", null, cancellationToken)
+            .Select(r => new DeviceStatusRow(r.Id, r.Status, FromMs(r.LastCheckinMs)) { InventoryDigest = InventoryDigest.Parse(r.InventoryHash) });
 
     public IAsyncEnumerable<DeviceRecord> StreamDevicesAsync(CancellationToken cancellationToken) =>
         StreamAsync<DeviceRow>($"SELECT {DeviceColumns} FROM devices ORDER BY id", null, cancellationToken).Select(r => ToDevice(r)!);
@@ -182,20 +215,38 @@ public abstract partial class SqlFleetStore
             return;
         }
 
-        await WriteAsync(async (connection, transaction) =>
-        {
-            await connection.ExecuteAsync(Command(
-                "UPDATE devices SET last_checkin_ms = @Ms WHERE id = @Id",
-                checkIns.Select(c => new { Id = c.Key, Ms = Ms(c.Value) }), transaction, cancellationToken)).ConfigureAwait(false);
-            return 0;
-        }, cancellationToken).ConfigureAwait(false);
+        await GroupWriteAsync((connection, transaction) => BulkAsync(connection, transaction,
+            "UPDATE devices SET last_checkin_ms = @ms WHERE id = @id", ["ms", "id"], checkIns,
+            (c, v) => (v[0], v[1]) = (Ms(c.Value), c.Key), cancellationToken)).ConfigureAwait(false);
     }
 
-    public Task<bool> SaveInventoryAsync(string deviceId, IReadOnlyList<KeyValuePair<string, string>> attributes, bool replace, DateTimeOffset now, CancellationToken cancellationToken) =>
-        SaveScopeAsync(deviceId, AttributeScope.Inventory, attributes, replace, now, cancellationToken);
+    public async Task<bool> SaveInventoryAsync(string deviceId, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> attributes, bool replace, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        var hash = replace ? InventoryHash(attributes) : null;
+        if (hash is not null)
+        {
+            // A reconnecting device sends the inventory it sent before: a read (on any core) says so, and nothing is written.
+            var stored = await QueryAsync<(string Id, string? Hash)>(
+                "SELECT id, inventory_hash FROM devices WHERE id = @deviceId", new { deviceId }, cancellationToken).ConfigureAwait(false);
+            if (stored.Count == 0)
+            {
+                return false;
+            }
 
-    public Task<bool> SaveTagsAsync(string deviceId, IReadOnlyList<KeyValuePair<string, string>> tags, bool replace, DateTimeOffset now, CancellationToken cancellationToken) =>
-        SaveScopeAsync(deviceId, AttributeScope.Tags, tags, replace, now, cancellationToken);
+            if (stored[0].Hash == hash)
+            {
+                return true;
+            }
+        }
+
+        return await GroupWriteAsync((connection, transaction) => SaveScopeAsync(connection, transaction, deviceId, AttributeScope.Inventory, attributes, replace, hash, now, cancellationToken)).ConfigureAwait(false);
+    }
+
+    public Task<bool> SaveTagsAsync(string deviceId, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> tags, bool replace, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync((connection, transaction) => SaveScopeAsync(connection, transaction, deviceId, AttributeScope.Tags, tags, replace, null, now, cancellationToken), cancellationToken);
+
+    private static string InventoryHash(IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> attributes) => InventoryDigest.Text(InventoryDigest.Of(attributes));
 
     public async Task<IReadOnlyList<AttributeRecord>> GetAttributesAsync(IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken)
     {
@@ -225,7 +276,7 @@ public abstract partial class SqlFleetStore
         }
 
         var ms = Ms(now);
-        await WriteAsync(async (connection, transaction) => await BulkAsync(connection, transaction,
+        await GroupWriteAsync(async (connection, transaction) => await BulkAsync(connection, transaction,
             $"""
             INSERT INTO attributes (device_id, scope, name, value_json, updated_ms)
             SELECT @device, '{AttributeScope.Provides}', @name, @value, @now WHERE EXISTS (SELECT 1 FROM devices WHERE id = @device)
@@ -235,7 +286,7 @@ public abstract partial class SqlFleetStore
             (p, v) => (v[0], v[1], v[2], v[3]) = (p.DeviceId, p.Name, System.Text.Json.JsonSerializer.Serialize(p.Value), ms),
             cancellationToken).ConfigureAwait(false)
             + await BulkAsync(connection, transaction, "UPDATE devices SET updated_ms = @now WHERE id = @device", ["now", "device"], values,
-                (p, v) => (v[0], v[1]) = (ms, p.DeviceId), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                (p, v) => (v[0], v[1]) = (ms, p.DeviceId), cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
     public IAsyncEnumerable<ProvidedAttribute> StreamProvidedAsync(CancellationToken cancellationToken) =>
@@ -264,53 +315,56 @@ public abstract partial class SqlFleetStore
     public async Task<IReadOnlyList<string>> ListGroupsAsync(CancellationToken cancellationToken) =>
         await QueryAsync<string>("SELECT DISTINCT group_name FROM devices WHERE group_name IS NOT NULL ORDER BY group_name", null, cancellationToken).ConfigureAwait(false);
 
-    private Task<bool> SaveScopeAsync(string deviceId, string scope, IReadOnlyList<KeyValuePair<string, string>> attributes, bool replace, DateTimeOffset now, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, transaction) =>
+    /// <summary>Replaces (PUT) or merges (PATCH) one scope of a device's attributes; false when the device is unknown.</summary>
+    private static async Task<bool> SaveScopeAsync(
+        DbConnection connection, DbTransaction transaction, string deviceId, string scope, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> attributes,
+        bool replace, string? inventoryHash, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var exists = await connection.ExecuteScalarAsync<long>(Command(
+            "SELECT COUNT(*) FROM devices WHERE id = @deviceId", new { deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
+        if (exists == 0)
         {
-            var exists = await connection.ExecuteScalarAsync<long>(Command(
-                "SELECT COUNT(*) FROM devices WHERE id = @deviceId", new { deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
-            if (exists == 0)
-            {
-                return false;
-            }
+            return false;
+        }
 
-            if (replace)
-            {
-                await connection.ExecuteAsync(Command(
-                    "DELETE FROM attributes WHERE device_id = @deviceId AND scope = @scope", new { deviceId, scope }, transaction, cancellationToken)).ConfigureAwait(false);
-            }
+        if (replace)
+        {
+            await connection.ExecuteAsync(Command(
+                "DELETE FROM attributes WHERE device_id = @deviceId AND scope = @scope", new { deviceId, scope }, transaction, cancellationToken)).ConfigureAwait(false);
+        }
 
+        await connection.ExecuteAsync(Command(
+            """
+            INSERT INTO attributes (device_id, scope, name, value_json, updated_ms) VALUES (@deviceId, @scope, @Key, @Value, @now)
+            ON CONFLICT (device_id, scope, name) DO UPDATE SET value_json = excluded.value_json, updated_ms = excluded.updated_ms
+            """,
+            attributes.Select(a => new { deviceId, scope, a.Key, Value = JsonMaps.AttributeValue(a.Value), now = Ms(now) }), transaction, cancellationToken)).ConfigureAwait(false);
+        if (scope == AttributeScope.Inventory)
+        {
+            var deviceType = attributes.LastOrDefault(a => a.Key == "device_type").Value;
+            var artifactName = attributes.LastOrDefault(a => a.Key == "artifact_name").Value;
             await connection.ExecuteAsync(Command(
                 """
-                INSERT INTO attributes (device_id, scope, name, value_json, updated_ms) VALUES (@deviceId, @scope, @Key, @Value, @now)
-                ON CONFLICT (device_id, scope, name) DO UPDATE SET value_json = excluded.value_json, updated_ms = excluded.updated_ms
+                UPDATE devices SET device_type = COALESCE(@deviceType, device_type), artifact_name = COALESCE(@artifactName, artifact_name),
+                    inventory_hash = @inventoryHash, updated_ms = @now WHERE id = @deviceId
                 """,
-                attributes.Select(a => new { deviceId, scope, a.Key, a.Value, now = Ms(now) }), transaction, cancellationToken)).ConfigureAwait(false);
-            if (scope == AttributeScope.Inventory)
-            {
-                var deviceType = attributes.LastOrDefault(a => a.Key == "device_type").Value;
-                var artifactName = attributes.LastOrDefault(a => a.Key == "artifact_name").Value;
-                await connection.ExecuteAsync(Command(
-                    """
-                    UPDATE devices SET device_type = COALESCE(@deviceType, device_type), artifact_name = COALESCE(@artifactName, artifact_name),
-                        updated_ms = @now WHERE id = @deviceId
-                    """,
-                    new
-                    {
-                        deviceType = deviceType is null ? null : JsonMaps.AttributeText(deviceType),
-                        artifactName = artifactName is null ? null : JsonMaps.AttributeText(artifactName),
-                        now = Ms(now),
-                        deviceId,
-                    }, transaction, cancellationToken)).ConfigureAwait(false);
-            }
-            else
-            {
-                await connection.ExecuteAsync(Command(
-                    "UPDATE devices SET updated_ms = @now WHERE id = @deviceId", new { now = Ms(now), deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
-            }
+                new
+                {
+                    deviceType = deviceType is null ? null : AttributeText.Flatten(deviceType),
+                    artifactName = artifactName is null ? null : AttributeText.Flatten(artifactName),
+                    inventoryHash,
+                    now = Ms(now),
+                    deviceId,
+                }, transaction, cancellationToken)).ConfigureAwait(false);
+        }
+        else
+        {
+            await connection.ExecuteAsync(Command(
+                "UPDATE devices SET updated_ms = @now WHERE id = @deviceId", new { now = Ms(now), deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
+        }
 
-            return true;
-        }, cancellationToken);
+        return true;
+    }
 
     private async Task RemoveDeviceRowsAsync(DbConnection connection, DbTransaction transaction, string deviceId, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -469,7 +523,7 @@ public abstract partial class SqlFleetStore
 
     private static AuthSetRecord ToAuthSet(AuthSetRow row) => new(row.Id, row.DeviceId, row.Pubkey, row.Status, FromMs(row.CreatedMs));
 
-    private static AttributeRecord ToAttribute(AttributeRow row) => new(row.DeviceId, row.Scope, row.Name, row.ValueJson, FromMs(row.UpdatedMs));
+    private static AttributeRecord ToAttribute(AttributeRow row) => new(row.DeviceId, row.Scope, row.Name, JsonMaps.AttributeValues(row.ValueJson), FromMs(row.UpdatedMs));
 
     private sealed class DeviceRow
     {
@@ -490,6 +544,7 @@ public abstract partial class SqlFleetStore
         public string Id { get; set; } = "";
         public string Status { get; set; } = "";
         public long? LastCheckinMs { get; set; }
+        public string? InventoryHash { get; set; }
     }
 
     private sealed class AuthSetRow

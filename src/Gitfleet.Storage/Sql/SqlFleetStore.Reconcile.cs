@@ -19,13 +19,14 @@ public abstract partial class SqlFleetStore
         (await QueryAsync<BranchRow>($"SELECT {BranchColumns} FROM reconcile_branches ORDER BY branch", null, cancellationToken).ConfigureAwait(false))
             .Select(ToBranch).ToList();
 
-    public async Task<string?> GetTargetJsonAsync(string branch, CancellationToken cancellationToken) =>
+    public async Task<Gitfleet.Core.Reconcile.BranchTarget?> GetTargetAsync(string branch, CancellationToken cancellationToken) =>
         (await QueryAsync<string>("SELECT target_json FROM reconcile_targets WHERE branch = @branch", new { branch }, cancellationToken).ConfigureAwait(false))
-            .FirstOrDefault();
+            .Select(json => System.Text.Json.JsonSerializer.Deserialize(json, Gitfleet.Core.Reconcile.ReconcileJson.Context.BranchTarget)).FirstOrDefault();
 
     public Task<BranchRecord> SaveTargetAsync(NewBranchTarget target, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
+        var json = System.Text.Json.JsonSerializer.Serialize(target.Target, Gitfleet.Core.Reconcile.ReconcileJson.Context.BranchTarget);
         return WriteAsync(async (connection, transaction) =>
         {
             await EnsureBranchAsync(connection, transaction, target.Branch, target.Now, cancellationToken).ConfigureAwait(false);
@@ -46,7 +47,7 @@ public abstract partial class SqlFleetStore
                 """
                 INSERT INTO reconcile_targets (branch, generation, target_json) VALUES (@Branch, @generation, @Json)
                 ON CONFLICT (branch) DO UPDATE SET generation = excluded.generation, target_json = excluded.target_json
-                """, new { target.Branch, generation = branch.TargetGeneration, target.Json }, transaction, cancellationToken)).ConfigureAwait(false);
+                """, new { target.Branch, generation = branch.TargetGeneration, Json = json }, transaction, cancellationToken)).ConfigureAwait(false);
             return branch;
         }, cancellationToken);
     }
@@ -98,6 +99,19 @@ public abstract partial class SqlFleetStore
         return WriteAsync(async (connection, transaction) =>
         {
             var now = Ms(commit.Now);
+            var texts = new Dictionary<IReadOnlyDictionary<string, string>, string>(ReferenceEqualityComparer.Instance);
+            string Text(IReadOnlyDictionary<string, string> map)
+            {
+                // A configuration shared by many devices is serialised once.
+                if (!texts.TryGetValue(map, out var text))
+                {
+                    text = JsonMaps.Serialize(map);
+                    texts[map] = text;
+                }
+
+                return text;
+            }
+
             var bulk = commit.Devices.Count + commit.Deployments.Sum(d => d.Devices.Count) > 10_000;
             if (bulk)
             {
@@ -113,7 +127,7 @@ public abstract partial class SqlFleetStore
                     deployment_id = excluded.deployment_id
                 """,
                 ["device", "json", "now", "deployment"], commit.Configured,
-                (c, v) => (v[0], v[1], v[2], v[3]) = (c.DeviceId, c.ConfigurationJson, now, c.DeploymentId), cancellationToken).ConfigureAwait(false);
+                (c, v) => (v[0], v[1], v[2], v[3]) = (c.DeviceId, Text(c.Configuration), now, c.DeploymentId), cancellationToken).ConfigureAwait(false);
             await AbortPartsAsync(connection, transaction, commit.Aborts, commit.Now, cancellationToken).ConfigureAwait(false);
             if (commit.ReplaceDevices)
             {
@@ -184,16 +198,16 @@ public abstract partial class SqlFleetStore
         return result;
     }
 
-    public async Task<IReadOnlyDictionary<string, string>> GetLogsAsync(IReadOnlyCollection<string> deviceDeploymentIds, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<DeploymentLogMessage>>> GetLogsAsync(IReadOnlyCollection<string> deviceDeploymentIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(deviceDeploymentIds);
-        var logs = new Dictionary<string, string>(StringComparer.Ordinal);
+        var logs = new Dictionary<string, IReadOnlyList<DeploymentLogMessage>>(StringComparer.Ordinal);
         foreach (var batch in Batches(deviceDeploymentIds))
         {
             foreach (var (id, json) in await QueryAsync<(string Id, string Json)>(
                 "SELECT device_deployment_id, messages_json FROM deployment_logs WHERE device_deployment_id IN @batch", new { batch }, cancellationToken).ConfigureAwait(false))
             {
-                logs[id] = json;
+                logs[id] = JsonMaps.DeserializeLog(json);
             }
         }
 
@@ -222,7 +236,7 @@ public abstract partial class SqlFleetStore
                 var d = s.New.Deployment;
                 (v[0], v[1], v[2], v[3], v[4], v[5], v[6]) = (d.Id, d.Name, d.ArtifactName, d.Kind, Ms(d.CreatedAt), d.DeviceCount, d.Retries);
                 (v[7], v[8], v[9], v[10]) = (d.Trace?.Branch, d.Trace?.Commit, d.Trace?.Author, d.Trace?.Subject);
-                (v[11], v[12], v[13], v[14]) = (d.ArtifactId, d.ConfigurationJson, d.ConfigurationChecksum, s.Seq);
+                (v[11], v[12], v[13], v[14]) = (d.ArtifactId, d.Configuration is null ? null : JsonMaps.Serialize(d.Configuration), d.ConfigurationChecksum, s.Seq);
                 v[15] = d.SecretKeys is null ? null : JsonMaps.SerializeList(d.SecretKeys);
             }, cancellationToken).ConfigureAwait(false);
         await BulkAsync(connection, transaction,

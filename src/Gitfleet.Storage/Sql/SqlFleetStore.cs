@@ -66,6 +66,40 @@ public abstract partial class SqlFleetStore : IFleetStore
         return current;
     }
 
+    private GroupCommitWriter? group;
+
+    /// <summary>
+    /// Runs a small device write through the group-commit writer: it shares a transaction with the writes that
+    /// arrive with it, inside its own savepoint; the task completes once that transaction committed.
+    /// </summary>
+    protected Task<T> GroupWriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work)
+    {
+        var writer = Volatile.Read(ref group);
+        if (writer is null)
+        {
+            var created = new GroupCommitWriter(EnterWriterAsync, OpenAsync);
+            writer = Interlocked.CompareExchange(ref group, created, null) ?? created;
+            if (!ReferenceEquals(writer, created))
+            {
+                _ = created.DisposeAsync().AsTask();
+            }
+        }
+
+        return writer.WriteAsync(work);
+    }
+
+    /// <summary>Group commits so far and the writes they held.</summary>
+    public (long Batches, long Writes) GroupCommits => group is { } writer ? (writer.Batches, writer.Writes) : (0, 0);
+
+    /// <summary>Commits what the group-commit writer holds and stops it (engines call this first when they close).</summary>
+    protected async ValueTask CloseGroupWriterAsync()
+    {
+        if (Interlocked.Exchange(ref group, null) is { } writer)
+        {
+            await writer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Runs <paramref name="work"/> in a write transaction; anything it throws rolls everything back.</summary>
     protected async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
     {

@@ -44,13 +44,20 @@ public sealed class SqliteFleetStore : SqlFleetStore
         return store;
     }
 
+    /// <summary>Physical connections (pooled ones are reused) whose per-connection settings are made already.</summary>
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<sqlite3, object> configured = [];
+
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;";
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        if (connection.Handle is { } handle && configured.TryAdd(handle, this))
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         return connection;
     }
 
@@ -218,11 +225,11 @@ public sealed class SqliteFleetStore : SqlFleetStore
     protected override bool IsUniqueViolation(DbException exception) =>
         exception is SqliteException { SqliteErrorCode: 19 }; // SQLITE_CONSTRAINT
 
-    public override ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
+        await CloseGroupWriterAsync().ConfigureAwait(false);
         writer.Dispose();
         SqliteConnection.ClearAllPools();
-        return ValueTask.CompletedTask;
     }
 
     private sealed class Release(SemaphoreSlim semaphore) : IDisposable

@@ -53,7 +53,9 @@ public sealed class AuthRateLimitTests
 
         var pending = await PendingCountAsync(admin);
         var refill = (int)Math.Ceiling(clock.Elapsed.TotalSeconds) + 1;
-        pending.ShouldBeInRange(60, 60 + refill, "the default burst is 60 new devices per address, refilled at one a second");
+        // The burst is 60 new devices per address, refilled at one a second; the accepted device took one when it
+        // first registered from the same address, and the flood may finish within a second (no refill yet).
+        pending.ShouldBeInRange(59, 60 + refill, "the default burst is 60 new devices per address, refilled at one a second");
         refused.Count.ShouldBe(150 - pending);
         var first = refused[0];
         first.Headers.RetryAfter!.Delta!.Value.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromSeconds(1));

@@ -30,7 +30,7 @@ public sealed class DeviceConfigTests(TestServer server) : IClassFixture<TestSer
         var offer = await (await device.NextAsync()).Content.ReadFromJsonAsync<JsonElement>();
         offer.GetProperty("id").GetString().ShouldBe(deploymentId);
         var checksum = ConfigurationChecksum.Compute(Kiosk);
-        offer.GetProperty("artifact").GetProperty("artifact_name").GetString().ShouldBe("configuration-" + checksum[..12]);
+        offer.GetProperty("artifact").GetProperty("artifact_name").GetString().ShouldBe(Gitfleet.Storage.Model.DeploymentKinds.ConfigurationArtifactName(checksum, deploymentId));
         using var anonymous = server.Anonymous();
         var bytes = await anonymous.GetByteArrayAsync(offer.GetProperty("artifact").GetProperty("source").GetProperty("uri").GetString());
         bytes.Length.ShouldBeGreaterThanOrEqualTo(4096);

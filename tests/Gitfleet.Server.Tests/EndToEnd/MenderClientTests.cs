@@ -171,7 +171,7 @@ public sealed class MenderClientTests(MenderFixture fixture) : IClassFixture<Men
         await WaitForStatisticsAsync(admin, deployment, "success", 1, [device]);
         var applied = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(Path.Combine(device.DestinationDirectory, "configuration.json")));
         applied.ShouldBe(configuration);
-        await WaitForInventoryAsync(admin, device, id, "artifact_name", "configuration-" + ConfigurationChecksum.Compute(configuration)[..12]);
+        await WaitForInventoryAsync(admin, device, id, "artifact_name", Gitfleet.Storage.Model.DeploymentKinds.ConfigurationArtifactName(ConfigurationChecksum.Compute(configuration), deployment));
     }
 
     private static string Suffix() => Guid.NewGuid().ToString("N")[..6];

@@ -17,7 +17,7 @@ public sealed class FailureReasonTests
              {"level":"info","message":"Output (stderr) from command \"/usr/share/mender/modules/v3/gitfleet-ab\": gitfleet-ab: error: late line after the failure","timestamp":"2026-01-01T12:00:02Z"}]
             """;
 
-        FailureReason.LastErrorLine(log).ShouldBe("gitfleet-ab: error: health check failed for 'img-3' (exit code 1); rolling back to slot b");
+        FailureReason.LastErrorLine(Log(log)).ShouldBe("gitfleet-ab: error: health check failed for 'img-3' (exit code 1); rolling back to slot b");
     }
 
     [Fact]
@@ -28,10 +28,10 @@ public sealed class FailureReasonTests
              {"level":"error","message":"artifact device type mismatch","timestamp":"2026-01-01T12:00:00Z"}]
             """;
 
-        FailureReason.LastErrorLine(log).ShouldBe("artifact device type mismatch", "no update module failed");
-        FailureReason.LastErrorLine("""[{"level":"error","message":"download failed"},{"level":"info","message":"cleanup"}]""").ShouldBe("download failed");
-        FailureReason.LastErrorLine("""[{"level":"info","message":"only info"}]""").ShouldBe("only info");
-        FailureReason.LastErrorLine("not json").ShouldBeNull();
+        FailureReason.LastErrorLine(Log(log)).ShouldBe("artifact device type mismatch", "no update module failed");
+        FailureReason.LastErrorLine(Log("""[{"level":"error","message":"download failed"},{"level":"info","message":"cleanup"}]""")).ShouldBe("download failed");
+        FailureReason.LastErrorLine(Log("""[{"level":"info","message":"only info"}]""")).ShouldBe("only info");
+        FailureReason.LastErrorLine([]).ShouldBeNull();
     }
 
     [Fact]
@@ -42,8 +42,12 @@ public sealed class FailureReasonTests
              {"level":"error","message":"Update module terminated abnormally: exit status 1","timestamp":"2026-01-01T12:00:00Z"}]
             """;
 
-        FailureReason.LastErrorLine(log).ShouldBe("kiosk did not start");
+        FailureReason.LastErrorLine(Log(log)).ShouldBe("kiosk did not start");
     }
+
+    /// <summary>A log as the client sends it (the JSON the log endpoint reads).</summary>
+    private static List<Gitfleet.Storage.Model.DeploymentLogMessage> Log(string json) =>
+        System.Text.Json.JsonSerializer.Deserialize<List<Gitfleet.Storage.Model.DeploymentLogMessage>>(json, new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower })!;
 
     [Fact]
     public void A_reason_given_before_the_log_arrived_is_recognised()

@@ -145,6 +145,14 @@ public sealed class FleetDevice : IDisposable
         await SendInventoryAsync();
     }
 
+    /// <summary>Someone changed the device's configuration by hand: it reports another configuration (its artifact name stays).</summary>
+    public async Task ChangeConfigurationAsync(IReadOnlyDictionary<string, string> configuration)
+    {
+        Configuration = configuration;
+        using var reported = await Simulated.SendAsync(HttpMethod.Put, "/api/devices/v1/deviceconfig/configuration", configuration);
+        reported.StatusCode.ShouldBe(HttpStatusCode.NoContent);
+    }
+
     public void Dispose() => Simulated.Dispose();
 
     private async Task SendInventoryAsync()

@@ -21,7 +21,7 @@ public sealed class ReconcileStoreTests : IAsyncLifetime
     public async Task Targets_get_a_new_generation_and_observations_keep_the_applied_commit()
     {
         var commit = new CommitInfo("abc123", "Ann <ann@example.com>", "Image 2", StoreFixture.Now);
-        var first = await Store.SaveTargetAsync(new NewBranchTarget("main", commit, "hash-1", "digest-1", "{\"a\":1}", StoreFixture.Now), None);
+        var first = await Store.SaveTargetAsync(new NewBranchTarget("main", commit, "hash-1", "digest-1", Target("main", commit), StoreFixture.Now), None);
         first.TargetGeneration.ShouldBe(1);
         first.AppliedCommit.ShouldBe(commit);
         first.LastSeenCommit.ShouldBe("abc123");
@@ -32,11 +32,11 @@ public sealed class ReconcileStoreTests : IAsyncLifetime
         observed.Errors.ShouldHaveSingleItem().ShouldContain("yaml-syntax");
         observed.AppliedCommit!.Sha.ShouldBe("abc123", "a broken commit never replaces the applied one");
 
-        var second = await Store.SaveTargetAsync(new NewBranchTarget("main", commit with { Sha = "fff000" }, "hash-2", "digest-2", "{\"b\":2}", StoreFixture.Now), None);
+        var second = await Store.SaveTargetAsync(new NewBranchTarget("main", commit with { Sha = "fff000" }, "hash-2", "digest-2", Target("main", commit with { Sha = "fff000" }), StoreFixture.Now), None);
         second.TargetGeneration.ShouldBe(2);
         second.Errors.ShouldBeEmpty();
-        (await Store.GetTargetJsonAsync("main", None)).ShouldBe("{\"b\":2}");
-        (await Store.GetTargetJsonAsync("canary", None)).ShouldBeNull();
+        (await Store.GetTargetAsync("main", None))!.Commit.Sha.ShouldBe("fff000");
+        (await Store.GetTargetAsync("canary", None)).ShouldBeNull();
         (await Store.ListBranchesAsync(None)).Select(b => b.Branch).ShouldBe(["main"]);
     }
 
@@ -49,7 +49,7 @@ public sealed class ReconcileStoreTests : IAsyncLifetime
         await Store.CreateDeploymentAsync(old, None);
         var os = StoreFixture.Deployment("image-2", [device.Id, other.Id], StoreFixture.Now);
         var configuration = StoreFixture.Deployment("configuration-0123456789ab", [device.Id], StoreFixture.Now, kind: "configuration");
-        configuration = configuration with { Deployment = configuration.Deployment with { ConfigurationChecksum = "0123456789abcdef", ConfigurationJson = "{\"k\":\"v\"}", SecretKeys = ["k"] } };
+        configuration = configuration with { Deployment = configuration.Deployment with { ConfigurationChecksum = "0123456789abcdef", Configuration = new Dictionary<string, string> { ["k"] = "v" }, SecretKeys = ["k"] } };
         var progress = new RolloutProgress { Wave = 1, Paused = true, PauseReason = "why", AcknowledgedFailures = 2 };
         await Store.CommitRolloutAsync(new RolloutCommit
         {
@@ -60,7 +60,7 @@ public sealed class ReconcileStoreTests : IAsyncLifetime
             ReplaceDevices = true,
             Devices = [new RolloutDeviceRecord(device.Id, RolloutDeviceState.Scheduled, 1, [os.Deployment.Id, configuration.Deployment.Id], null, StoreFixture.Now)],
             Deployments = [os, configuration],
-            Configured = [new ConfiguredWrite(device.Id, "{\"k\":\"v\"}", configuration.Deployment.Id)],
+            Configured = [new ConfiguredWrite(device.Id, new Dictionary<string, string> { ["k"] = "v" }, configuration.Deployment.Id)],
             Aborts = [new DevicePart(old.Deployment.Id, device.Id)],
             Now = StoreFixture.Now,
         }, None);
@@ -100,9 +100,9 @@ public sealed class ReconcileStoreTests : IAsyncLifetime
             new ProvidedAttribute(silent.Id, "rootfs-image.version", "only-provides"),
             new ProvidedAttribute("gone-device", "rootfs-image.version", "x"),
         ], StoreFixture.Now, None);
-        await Store.SaveInventoryAsync(reporting.Id, [new("rootfs-image.version", "\"from-inventory\"")], replace: false, StoreFixture.Now, None);
-        await Store.SetReportedAsync(reporting.Id, JsonMaps.Serialize(new Dictionary<string, string> { ["a"] = "1" }), StoreFixture.Now, None);
-        await Store.SetReportedAsync(silent.Id, JsonMaps.Serialize(new Dictionary<string, string> { ["a"] = "1" }), StoreFixture.Now, None);
+        await Store.SaveInventoryAsync(reporting.Id, [new("rootfs-image.version", ["from-inventory"])], replace: false, StoreFixture.Now, None);
+        await Store.SetReportedAsync(reporting.Id, new Dictionary<string, string> { ["a"] = "1" }, StoreFixture.Now, None);
+        await Store.SetReportedAsync(silent.Id, new Dictionary<string, string> { ["a"] = "1" }, StoreFixture.Now, None);
 
         var state = await Store.LoadObservedAsync(null, StoreFixture.Now, null, None);
         var observed = state.Devices;
@@ -113,13 +113,13 @@ public sealed class ReconcileStoreTests : IAsyncLifetime
         (await Store.StreamProvidedAsync(None).ToListAsync()).Count.ShouldBe(2, "values of unknown devices are dropped");
         var again = await Store.LoadObservedAsync(state, StoreFixture.Now, null, None);
         again.Devices[silent.Id].ShouldBeSameAs(observed[silent.Id], "nothing changed: the same facts");
-        await Store.SetReportedAsync(silent.Id, JsonMaps.Serialize(new Dictionary<string, string> { ["a"] = "2" }), StoreFixture.Now, None);
+        await Store.SetReportedAsync(silent.Id, new Dictionary<string, string> { ["a"] = "2" }, StoreFixture.Now, None);
         var changed = await Store.LoadObservedAsync(again, StoreFixture.Now, null, None);
         changed.Devices[silent.Id].ReportedConfiguration!["a"].ShouldBe("2");
         changed.Devices[reporting.Id].ShouldBeSameAs(observed[reporting.Id]);
 
         // PUT replaces what the device reports, not what its check-ins provided.
-        await Store.SaveInventoryAsync(reporting.Id, [new("device_type", "\"rpi4\"")], replace: true, StoreFixture.Now, None);
+        await Store.SaveInventoryAsync(reporting.Id, [new("device_type", ["rpi4"])], replace: true, StoreFixture.Now, None);
         (await Store.LoadObservedAsync(changed, StoreFixture.Now, null, None)).Devices[reporting.Id].InstalledImage.ShouldBe("from-provides");
     }
 
@@ -158,7 +158,9 @@ public sealed class ReconcileStoreTests : IAsyncLifetime
         var joined = await Store.FleetFingerprintAsync(None);
         joined.ShouldNotBe(before);
         (await Store.FleetFingerprintAsync(None)).ShouldBe(joined, "nothing changed");
-        await Store.SaveTagsAsync(device.Id, [new("subscribed_branch", "\"canary\"")], replace: true, StoreFixture.Now.AddMinutes(1), None);
+        await Store.SaveTagsAsync(device.Id, [new("subscribed_branch", ["canary"])], replace: true, StoreFixture.Now.AddMinutes(1), None);
         (await Store.FleetFingerprintAsync(None)).ShouldNotBe(joined);
     }
+
+    private static Gitfleet.Core.Reconcile.BranchTarget Target(string branch, Gitfleet.Core.Repository.CommitInfo commit) => new() { Branch = branch, Commit = commit };
 }

@@ -33,12 +33,11 @@ public sealed class SqliteFleetStoreTests : IAsyncLifetime
     public async Task Auth_requests_create_devices_and_auth_sets_and_accepting_one_key_rejects_the_other()
     {
         var identity = new Dictionary<string, string> { ["mac"] = "m1" };
-        var key = JsonMaps.Serialize(identity);
-        var first = await Store.RecordAuthRequestAsync("d1", "a1", identity, key, "key-1", StoreFixture.Now, None);
+        var first = await Store.RecordAuthRequestAsync("d1", "a1", identity, "key-1", StoreFixture.Now, None);
         first.Created.ShouldBeTrue();
         first.Device.Status.ShouldBe("pending");
-        (await Store.RecordAuthRequestAsync("ignored", "ignored", identity, key, "key-1", StoreFixture.Now, None)).AuthSet.Id.ShouldBe("a1");
-        var second = await Store.RecordAuthRequestAsync("ignored", "a2", identity, key, "key-2", StoreFixture.Now, None);
+        (await Store.RecordAuthRequestAsync("ignored", "ignored", identity, "key-1", StoreFixture.Now, None)).AuthSet.Id.ShouldBe("a1");
+        var second = await Store.RecordAuthRequestAsync("ignored", "a2", identity, "key-2", StoreFixture.Now, None);
         second.Device.Id.ShouldBe("d1");
 
         (await Store.SetAuthSetStatusAsync("d1", "a1", "accepted", StoreFixture.Now, None))!.Status.ShouldBe("accepted");
@@ -51,8 +50,14 @@ public sealed class SqliteFleetStoreTests : IAsyncLifetime
         (await Store.DeleteAuthSetAsync("d1", "a2", StoreFixture.Now, None)).Device!.Status.ShouldBe("rejected");
         (await Store.DeleteAuthSetAsync("d1", "a1", StoreFixture.Now, None)).ShouldBe((true, null));
         (await Store.GetDeviceAsync("d1", None)).ShouldBeNull();
-        (await Store.PreauthorizeAsync("d2", "a3", identity, key, "key-3", StoreFixture.Now, None))!.Status.ShouldBe("preauthorized");
-        (await Store.PreauthorizeAsync("d3", "a4", identity, key, "key-3", StoreFixture.Now, None)).ShouldBeNull();
+        (await Store.PreauthorizeAsync("d2", "a3", identity, "key-3", StoreFixture.Now, None))!.Status.ShouldBe("preauthorized");
+        (await Store.PreauthorizeAsync("d3", "a4", identity, "key-3", StoreFixture.Now, None)).ShouldBeNull();
+        (await Store.FindAuthSetAsync(identity, "key-3", None))!.AuthSet!.Status.ShouldBe("preauthorized");
+        var admitted = await Store.RecordAuthRequestAsync("ignored", "ignored", identity, "key-3", StoreFixture.Now, None);
+        admitted.AuthSet.Status.ShouldBe("accepted", "the first request with a preauthorized key accepts it");
+        admitted.Device.Status.ShouldBe("accepted");
+        (await Store.FindAuthSetAsync(identity, "key-4", None))!.AuthSet.ShouldBeNull("the device is known, not with this key");
+        (await Store.FindAuthSetAsync(new Dictionary<string, string> { ["mac"] = "unknown" }, "key-3", None)).ShouldBeNull();
     }
 
     [Fact]
@@ -129,7 +134,7 @@ public sealed class SqliteFleetStoreTests : IAsyncLifetime
         var device = await fixture.AcceptedDeviceAsync("m1");
         var deployment = StoreFixture.Deployment("d-1", [device.Id], StoreFixture.Now);
         await Store.CreateDeploymentAsync(deployment, None);
-        await Store.SetConfiguredAsync(device.Id, "{\"a\":\"1\"}", StoreFixture.Now, None);
+        await Store.SetConfiguredAsync(device.Id, new Dictionary<string, string> { ["a"] = "1" }, StoreFixture.Now, None);
         (await Store.DecommissionDeviceAsync(device.Id, StoreFixture.Now, None)).ShouldBeTrue();
         (await Store.GetDeviceAsync(device.Id, None)).ShouldBeNull();
         (await Store.GetConfigurationAsync(device.Id, None)).ShouldBeNull();
@@ -144,7 +149,7 @@ public sealed class SqliteFleetStoreTests : IAsyncLifetime
     {
         var a = await fixture.AcceptedDeviceAsync("m1");
         var b = await fixture.AcceptedDeviceAsync("m2", deviceType: "bbb");
-        await Store.SaveTagsAsync(a.Id, [new("subscribed_branch", "\"canary\"")], replace: true, StoreFixture.Now, None);
+        await Store.SaveTagsAsync(a.Id, [new("subscribed_branch", ["canary"])], replace: true, StoreFixture.Now, None);
         await Store.SetGroupAsync(b.Id, "kiosks", StoreFixture.Now, None);
         (await Store.GetDeviceAsync(b.Id, None))!.DeviceType.ShouldBe("bbb");
 

@@ -27,11 +27,11 @@ public sealed class StoreFixture : IAsyncLifetime
     public async Task<DeviceRecord> AcceptedDeviceAsync(string mac, string? deviceType = "rpi4")
     {
         var identity = new Dictionary<string, string> { ["mac"] = mac };
-        var outcome = await Store.RecordAuthRequestAsync(Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), identity, JsonMaps.Serialize(identity), "key-" + mac, Now, CancellationToken.None);
+        var outcome = await Store.RecordAuthRequestAsync(Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), identity, "key-" + mac, Now, CancellationToken.None);
         var device = await Store.SetAuthSetStatusAsync(outcome.Device.Id, outcome.AuthSet.Id, "accepted", Now, CancellationToken.None);
         if (deviceType is not null)
         {
-            await Store.SaveInventoryAsync(outcome.Device.Id, [new("device_type", $"\"{deviceType}\""), new("artifact_name", "\"release-1\"")], replace: true, Now, CancellationToken.None);
+            await Store.SaveInventoryAsync(outcome.Device.Id, [new("device_type", [deviceType]), new("artifact_name", ["release-1"])], replace: true, Now, CancellationToken.None);
         }
 
         return device!;

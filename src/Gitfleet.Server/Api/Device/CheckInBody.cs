@@ -65,11 +65,11 @@ internal sealed class CheckInBody : IDisposable
 
     /// <summary>
     /// Hands the rootfs-image.version of the provides (inside device_provides for v2, at the top for v1) to
-    /// <paramref name="provides"/>; a malformed body is ignored here (the full parse reports it when it matters).
+    /// <paramref name="devices"/>; a malformed body is ignored here (the full parse reports it when it matters).
     /// </summary>
-    public void ObserveRootfsVersion(bool nested, Guid deviceId, DeviceProvides provides)
+    public void ObserveRootfsVersion(bool nested, Guid deviceId, DeviceService devices)
     {
-        ArgumentNullException.ThrowIfNull(provides);
+        ArgumentNullException.ThrowIfNull(devices);
         var reader = new Utf8JsonReader(Span);
         try
         {
@@ -92,11 +92,11 @@ internal sealed class CheckInBody : IDisposable
             {
                 if (reader.ValueIsEscaped)
                 {
-                    provides.Observe(deviceId, Encoding.UTF8.GetBytes(reader.GetString()!));
+                    devices.ObserveRootfsVersion(deviceId, Encoding.UTF8.GetBytes(reader.GetString()!));
                 }
                 else
                 {
-                    provides.Observe(deviceId, reader.ValueSpan);
+                    devices.ObserveRootfsVersion(deviceId, reader.ValueSpan);
                 }
             }
         }

@@ -5,12 +5,9 @@ using Gitfleet.Server.Api.Throttling;
 using Gitfleet.Server.Devices;
 using Gitfleet.Server.Hosting;
 using Gitfleet.Server.Security;
-using Gitfleet.Storage;
-using Gitfleet.Storage.Sql;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Gitfleet.Server.Api.Device;
 
@@ -21,7 +18,7 @@ internal static class DeviceAuthEndpoints
         app.MapPost("/api/devices/v1/authentication/auth_requests", AuthRequestAsync);
 
     private static async Task<IResult> AuthRequestAsync(
-        HttpContext context, IFleetStore store, TokenService tokens, DeviceRegistry registry, AuthRequestThrottle throttle, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext context, DeviceService devices, TokenService tokens, ServerOptions options, AuthRequestThrottle throttle, CancellationToken cancellationToken)
     {
         var raw = await JsonBody.ReadBytesAsync(context, cancellationToken).ConfigureAwait(false);
         var signatureHeader = context.Request.Headers["X-MEN-Signature"].ToString();
@@ -42,16 +39,6 @@ internal static class DeviceAuthEndpoints
         }
 
         var identity = ParseIdentity(request.IdData);
-        string publicKey;
-        try
-        {
-            publicKey = DevicePublicKey.Normalize(request.Pubkey);
-        }
-        catch (FormatException e)
-        {
-            throw ApiException.BadRequest(e.Message);
-        }
-
         byte[] signature;
         try
         {
@@ -62,51 +49,19 @@ internal static class DeviceAuthEndpoints
             throw ApiException.BadRequest("X-MEN-Signature is not base64");
         }
 
-        if (!DevicePublicKey.Verify(publicKey, raw.Span, signature))
+        // A request that would write (a new device, or a new key for a known one) passes the throttle first; a known
+        // identity with its known key writes nothing and is never throttled (accepted devices renewing tokens).
+        var address = context.Connection.RemoteIpAddress;
+        ThrottleRefusal? refusal = null;
+        var answer = await devices.AuthenticateAsync(identity, request.Pubkey, raw, signature,
+            createsDevice => (refusal = throttle.TryAcquire(address, DeviceIdentity.Key(identity), createsDevice)) is null, cancellationToken).ConfigureAwait(false);
+        return answer.Result switch
         {
-            throw ApiException.Unauthorized("signature verification failed");
-        }
-
-        var identityKey = JsonMaps.Serialize(identity);
-        await ThrottleAsync(context, store, throttle, identityKey, publicKey, cancellationToken).ConfigureAwait(false);
-        var now = time.GetUtcNow();
-        var outcome = await store.RecordAuthRequestAsync(
-            Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), identity, identityKey, publicKey, now, cancellationToken).ConfigureAwait(false);
-        var device = outcome.Device;
-        var authSetStatus = outcome.AuthSet.Status;
-        if (authSetStatus == DeviceStatus.Preauthorized)
-        {
-            device = await store.SetAuthSetStatusAsync(device.Id, outcome.AuthSet.Id, DeviceStatus.Accepted, now, cancellationToken).ConfigureAwait(false) ?? device;
-            authSetStatus = DeviceStatus.Accepted;
-        }
-
-        registry.Set(device.Id, device.Status);
-        if (authSetStatus != DeviceStatus.Accepted || device.Status != DeviceStatus.Accepted)
-        {
-            throw ApiException.Unauthorized($"the device's authentication set is {authSetStatus}; an operator must accept it");
-        }
-
-        var options = context.RequestServices.GetRequiredService<ServerOptions>();
-        return Results.Text(tokens.IssueDevice(device.Id, options.DeviceTokenLifetime), "application/jwt", Encoding.ASCII);
-    }
-
-    /// <summary>
-    /// 429 when the request would write (a new device, or a new key for a known one) and a bucket is empty. A known
-    /// identity with its known key writes nothing, so it is never throttled (accepted devices renewing tokens).
-    /// </summary>
-    private static async Task ThrottleAsync(HttpContext context, IFleetStore store, AuthRequestThrottle throttle, string identityKey, string publicKey, CancellationToken cancellationToken)
-    {
-        var known = (await store.FindByIdentityKeysAsync([identityKey], cancellationToken).ConfigureAwait(false)).FirstOrDefault();
-        if (known is not null
-            && (await store.GetAuthSetsAsync([known.Id], cancellationToken).ConfigureAwait(false)).Any(a => a.PublicKey == publicKey))
-        {
-            return;
-        }
-
-        if (throttle.TryAcquire(context.Connection.RemoteIpAddress, identityKey, createsDevice: known is null) is { } refusal)
-        {
-            throw ApiException.TooManyRequests(refusal);
-        }
+            AuthRequestResult.Accepted => Results.Text(tokens.IssueDevice(answer.Device!.Id, options.DeviceTokenLifetime), "application/jwt", Encoding.ASCII),
+            AuthRequestResult.BadSignature => throw ApiException.Unauthorized("signature verification failed"),
+            AuthRequestResult.Refused => throw ApiException.TooManyRequests(refusal!),
+            _ => throw ApiException.Unauthorized($"the device's authentication set is {answer.AuthSetStatus}; an operator must accept it"),
+        };
     }
 
     /// <summary>id_data is a JSON object serialised into a string; values become strings (lists joined with ',').</summary>

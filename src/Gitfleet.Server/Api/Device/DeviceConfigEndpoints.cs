@@ -1,6 +1,5 @@
 using System.Text.Json;
-using Gitfleet.Storage;
-using Gitfleet.Storage.Sql;
+using Gitfleet.Server.Devices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -11,10 +10,10 @@ namespace Gitfleet.Server.Api.Device;
 internal static class DeviceConfigEndpoints
 {
     public static void MapDeviceConfigApi(this IEndpointRouteBuilder app) =>
-        app.MapPut("/api/devices/v1/deviceconfig/configuration", async (HttpContext context, IFleetStore store, TimeProvider time, CancellationToken cancellationToken) =>
+        app.MapPut("/api/devices/v1/deviceconfig/configuration", async (HttpContext context, DeviceService devices, CancellationToken cancellationToken) =>
         {
             var map = ReadFlatMap(await JsonBody.ReadAsync<JsonElement>(context, cancellationToken).ConfigureAwait(false));
-            await store.SetReportedAsync(context.Device().DeviceId, JsonMaps.Serialize(map), time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            await devices.SaveReportedConfigurationAsync(context.Device().DeviceId, map, cancellationToken).ConfigureAwait(false);
             return Results.NoContent();
         });
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Gitfleet.Server.Deployments;
 using Gitfleet.Server.Metrics;
 using Gitfleet.Storage;
+using Gitfleet.Storage.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -58,7 +59,7 @@ internal static class DeviceDeploymentEndpoints
             var limit = services.GetRequiredService<Hosting.ServerOptions>().MaxJsonBodyBytes;
             using var body = await CheckInBody.ReadAsync(context.Request, limit, cancellationToken).ConfigureAwait(false);
             WellFormedText.CheckJson(body.Span);
-            body.ObserveRootfsVersion(shape == NextBody.V2, device.Id, services.GetRequiredService<Devices.DeviceProvides>());
+            body.ObserveRootfsVersion(shape == NextBody.V2, device.Id, services.GetRequiredService<Devices.DeviceService>());
             if (!pending)
             {
                 NothingToDo(context, metrics);
@@ -69,7 +70,7 @@ internal static class DeviceDeploymentEndpoints
         }
 
         var deployments = services.GetRequiredService<DeploymentService>();
-        var offer = await deployments.NextAsync(device, NullIfEmpty(artifactName), NullIfEmpty(deviceType), context.Request, cancellationToken).ConfigureAwait(false);
+        var offer = await deployments.NextAsync(device.Id, NullIfEmpty(artifactName), NullIfEmpty(deviceType), context.Request.BaseUri(), cancellationToken).ConfigureAwait(false);
         metrics.CheckIn(offered: offer is not null);
         if (offer is null)
         {
@@ -128,7 +129,7 @@ internal static class DeviceDeploymentEndpoints
             throw ApiException.BadRequest("status is required");
         }
 
-        await deployments.ReportStatusAsync(context.Device(), id, body.Status, body.Substate, cancellationToken).ConfigureAwait(false);
+        await deployments.ReportStatusAsync(context.Device().DeviceId, id, body.Status, body.Substate, cancellationToken).ConfigureAwait(false);
         return Results.NoContent();
     }
 
@@ -146,7 +147,7 @@ internal static class DeviceDeploymentEndpoints
             throw ApiException.BadRequest("every log message needs a message");
         }
 
-        await deployments.SaveLogAsync(context.Device(), id, JsonSerializer.Serialize(messages, ApiJson.Options), cancellationToken).ConfigureAwait(false);
+        await deployments.SaveLogAsync(context.Device().DeviceId, id, messages.Select(m => new DeploymentLogMessage(m!.Level, m.Message!, m.Timestamp)).ToList(), cancellationToken).ConfigureAwait(false);
         return Results.NoContent();
     }
 

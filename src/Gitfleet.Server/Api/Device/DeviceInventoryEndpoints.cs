@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Gitfleet.Storage;
+using Gitfleet.Server.Devices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -13,12 +13,12 @@ internal static class DeviceInventoryEndpoints
 
     public static void MapDeviceInventoryApi(this IEndpointRouteBuilder app)
     {
-        app.MapPut("/api/devices/v1/inventory/device/attributes", (HttpContext c, IFleetStore s, TimeProvider t, CancellationToken ct) => SaveAsync(c, s, t, true, ct));
-        app.MapPatch("/api/devices/v1/inventory/device/attributes", (HttpContext c, IFleetStore s, TimeProvider t, CancellationToken ct) => SaveAsync(c, s, t, false, ct));
+        app.MapPut("/api/devices/v1/inventory/device/attributes", (HttpContext c, DeviceService d, CancellationToken ct) => SaveAsync(c, d, true, ct));
+        app.MapPatch("/api/devices/v1/inventory/device/attributes", (HttpContext c, DeviceService d, CancellationToken ct) => SaveAsync(c, d, false, ct));
     }
 
-    /// <summary>[{"name","value"}] to (name, value JSON); repeated names become arrays.</summary>
-    public static List<KeyValuePair<string, string>> ToAttributes(IReadOnlyList<NameValue> items)
+    /// <summary>[{"name","value"}] to (name, values): a list value or a repeated name gives several values; numbers keep their text.</summary>
+    public static List<KeyValuePair<string, IReadOnlyList<string>>> ToAttributes(IReadOnlyList<NameValue> items)
     {
         ArgumentNullException.ThrowIfNull(items);
         if (items.Count > MaxAttributes)
@@ -26,7 +26,7 @@ internal static class DeviceInventoryEndpoints
             throw ApiException.BadRequest($"at most {MaxAttributes} attributes per request");
         }
 
-        var grouped = new Dictionary<string, List<JsonElement>>(StringComparer.Ordinal);
+        var grouped = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         for (var i = 0; i < items.Count; i++)
         {
             var item = items[i] ?? throw ApiException.BadRequest($"attribute [{i}] is null");
@@ -45,23 +45,23 @@ internal static class DeviceInventoryEndpoints
                 grouped[item.Name] = values = [];
             }
 
-            values.Add(item.Value);
+            if (item.Value.ValueKind == JsonValueKind.Array)
+            {
+                values.AddRange(item.Value.EnumerateArray().Select(JsonText.Of));
+            }
+            else
+            {
+                values.Add(JsonText.Of(item.Value));
+            }
         }
 
-        return grouped.Select(g => new KeyValuePair<string, string>(g.Key,
-            g.Value.Count == 1 ? g.Value[0].GetRawText() : "[" + string.Join(',', g.Value.Select(v => v.GetRawText())) + "]")).ToList();
+        return grouped.Select(g => new KeyValuePair<string, IReadOnlyList<string>>(g.Key, g.Value)).ToList();
     }
 
-    private static async Task<IResult> SaveAsync(HttpContext context, IFleetStore store, TimeProvider time, bool replace, CancellationToken cancellationToken)
+    private static async Task<IResult> SaveAsync(HttpContext context, DeviceService devices, bool replace, CancellationToken cancellationToken)
     {
-        var device = context.Device();
         var items = await JsonBody.ReadAsync<List<NameValue>>(context, cancellationToken).ConfigureAwait(false);
-        var attributes = ToAttributes(items);
-        if (!await store.SaveInventoryAsync(device.DeviceId, attributes, replace, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
-        {
-            throw ApiException.NotFound("device not found");
-        }
-
+        await devices.SaveInventoryAsync(context.Device().DeviceId, ToAttributes(items), replace, cancellationToken).ConfigureAwait(false);
         return Results.Ok();
     }
 }

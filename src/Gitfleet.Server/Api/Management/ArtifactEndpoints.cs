@@ -23,7 +23,7 @@ internal static class ArtifactEndpoints
                 limit.MaxRequestBodySize = options.MaxArtifactBytes + (1024 * 1024);
             }
 
-            var artifact = await artifacts.UploadAsync(context.Request, cancellationToken).ConfigureAwait(false);
+            var artifact = await ArtifactUpload.ReadAsync(context.Request, options, artifacts, cancellationToken).ConfigureAwait(false);
             return Results.Created($"{Base}/{artifact.Id}", null);
         });
         app.MapGet(Base, async (HttpContext context, IFleetStore store, CancellationToken cancellationToken) =>
@@ -42,7 +42,7 @@ internal static class ArtifactEndpoints
         app.MapGet(Base + "/{id}/download", async (string id, HttpContext context, IFleetStore store, DownloadLinks links, ServerOptions options, CancellationToken cancellationToken) =>
         {
             _ = await UploadedAsync(store, id, cancellationToken).ConfigureAwait(false);
-            var (uri, expires) = links.Create(context.Request, DownloadLinks.ArtifactKind, id, options.DownloadLinkLifetime);
+            var (uri, expires) = links.Create(context.Request.BaseUri(), DownloadLinks.ArtifactKind, id, options.DownloadLinkLifetime);
             return Results.Ok(new LinkShape(uri, expires));
         });
         app.MapGet("/api/management/v1/deployments/deployments/releases", async (HttpContext context, IFleetStore store, CancellationToken cancellationToken) =>

@@ -76,10 +76,10 @@ internal static class DeploymentEndpoints
         {
             var view = await store.GetDeviceDeploymentAsync(id, deviceId, cancellationToken).ConfigureAwait(false)
                 ?? throw ApiException.NotFound($"device {deviceId} is not part of deployment {id}");
-            var json = await store.GetLogAsync(view.Device.Id, cancellationToken).ConfigureAwait(false)
+            var log = await store.GetLogAsync(view.Device.Id, cancellationToken).ConfigureAwait(false)
                 ?? throw ApiException.NotFound($"no log for device {deviceId} in deployment {id}");
             var redactor = await SecretRedactor.CurrentAsync(engine, cancellationToken).ConfigureAwait(false);
-            return Results.Text(redactor.Text(FormatLog(json)), "text/plain", Encoding.UTF8);
+            return Results.Text(redactor.Text(FormatLog(log)), "text/plain", Encoding.UTF8);
         });
         app.MapPut(Base + "/{id}/status", async (string id, HttpContext context, DeploymentService deployments, CancellationToken cancellationToken) =>
         {
@@ -156,16 +156,12 @@ internal static class DeploymentEndpoints
     private static async Task<DeploymentRecord> GetAsync(IFleetStore store, string id, CancellationToken cancellationToken) =>
         await store.GetDeploymentAsync(id, cancellationToken).ConfigureAwait(false) ?? throw ApiException.NotFound($"deployment {id} not found");
 
-    private static string FormatLog(string json)
+    private static string FormatLog(IReadOnlyList<DeploymentLogMessage> log)
     {
         var text = new StringBuilder();
-        using var document = JsonDocument.Parse(json);
-        foreach (var message in document.RootElement.EnumerateArray())
+        foreach (var message in log)
         {
-            var timestamp = message.TryGetProperty("timestamp", out var t) ? t.GetString() : null;
-            var level = message.TryGetProperty("level", out var l) ? l.GetString() : null;
-            var content = message.TryGetProperty("message", out var m) ? m.GetString() : null;
-            text.Append(CultureInfo.InvariantCulture, $"{timestamp} {level}: {content}\n");
+            text.Append(CultureInfo.InvariantCulture, $"{message.Timestamp} {message.Level}: {message.Message}\n");
         }
 
         return text.ToString();

@@ -5,7 +5,6 @@ using Gitfleet.Server.Devices;
 using Gitfleet.Server.Security;
 using Gitfleet.Storage;
 using Gitfleet.Storage.Model;
-using Gitfleet.Storage.Sql;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -40,14 +39,9 @@ internal static class DevAuthEndpoints
             return Results.Ok(MenderShapes.DevAuth(device, await store.GetAuthSetsAsync([id], cancellationToken).ConfigureAwait(false)));
         });
         app.MapPost(Base + "/devices", PreauthorizeAsync);
-        app.MapDelete(Base + "/devices/{id}", async (string id, IFleetStore store, DeviceRegistry registry, TimeProvider time, CancellationToken cancellationToken) =>
+        app.MapDelete(Base + "/devices/{id}", async (string id, DeviceService devices, CancellationToken cancellationToken) =>
         {
-            if (!await store.DecommissionDeviceAsync(id, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
-            {
-                throw ApiException.NotFound($"device {id} not found");
-            }
-
-            registry.Remove(id);
+            await devices.DecommissionAsync(id, cancellationToken).ConfigureAwait(false);
             return Results.NoContent();
         });
         app.MapGet(Base + "/devices/{id}/auth/{authId}/status", async (string id, string authId, IFleetStore store, CancellationToken cancellationToken) =>
@@ -57,23 +51,9 @@ internal static class DevAuthEndpoints
             return Results.Ok(new StatusShape(set.Status));
         });
         app.MapPut(Base + "/devices/{id}/auth/{authId}/status", SetStatusAsync).RequireRole(Roles.Operator);
-        app.MapDelete(Base + "/devices/{id}/auth/{authId}", async (string id, string authId, IFleetStore store, DeviceRegistry registry, TimeProvider time, CancellationToken cancellationToken) =>
+        app.MapDelete(Base + "/devices/{id}/auth/{authId}", async (string id, string authId, DeviceService devices, CancellationToken cancellationToken) =>
         {
-            var (found, device) = await store.DeleteAuthSetAsync(id, authId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-            if (!found)
-            {
-                throw ApiException.NotFound($"auth set {authId} of device {id} not found");
-            }
-
-            if (device is null)
-            {
-                registry.Remove(id);
-            }
-            else
-            {
-                registry.Set(device.Id, device.Status);
-            }
-
+            await devices.DeleteAuthSetAsync(id, authId, cancellationToken).ConfigureAwait(false);
             return Results.NoContent();
         });
         app.MapGet(Base + "/limits/max_devices", () => Results.Ok(new LimitShape(0)));
@@ -87,7 +67,7 @@ internal static class DevAuthEndpoints
         return Results.Ok(page.Items.Select(d => MenderShapes.DevAuth(d, sets[d.Id])).ToList());
     }
 
-    private static async Task<IResult> PreauthorizeAsync(HttpContext context, IFleetStore store, DeviceRegistry registry, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> PreauthorizeAsync(HttpContext context, DeviceService devices, CancellationToken cancellationToken)
     {
         var body = await JsonBody.ReadAsync<PreauthorizeBody>(context, cancellationToken).ConfigureAwait(false);
         if (body.IdentityData is not { Count: > 0 } identity)
@@ -100,34 +80,14 @@ internal static class DevAuthEndpoints
             throw ApiException.BadRequest("pubkey is required");
         }
 
-        string publicKey;
-        try
-        {
-            publicKey = DevicePublicKey.Normalize(body.Pubkey);
-        }
-        catch (FormatException e)
-        {
-            throw ApiException.BadRequest(e.Message);
-        }
-
-        var map = new Dictionary<string, string>(identity, StringComparer.Ordinal);
-        var device = await store.PreauthorizeAsync(Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), map, JsonMaps.Serialize(map), publicKey, time.GetUtcNow(), cancellationToken).ConfigureAwait(false)
-            ?? throw ApiException.Conflict("a device with this identity already exists");
-        registry.Set(device.Id, device.Status);
+        var device = await devices.PreauthorizeAsync(new Dictionary<string, string>(identity, StringComparer.Ordinal), body.Pubkey, cancellationToken).ConfigureAwait(false);
         return Results.Created($"{Base}/devices/{device.Id}", null);
     }
 
-    private static async Task<IResult> SetStatusAsync(string id, string authId, HttpContext context, IFleetStore store, DeviceRegistry registry, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> SetStatusAsync(string id, string authId, HttpContext context, DeviceService devices, CancellationToken cancellationToken)
     {
         var body = await JsonBody.ReadAsync<StatusShape>(context, cancellationToken).ConfigureAwait(false);
-        if (body.Status is not (DeviceStatus.Accepted or DeviceStatus.Rejected or DeviceStatus.Pending))
-        {
-            throw ApiException.BadRequest($"status must be accepted, rejected or pending, not '{body.Status}'");
-        }
-
-        var device = await store.SetAuthSetStatusAsync(id, authId, body.Status, time.GetUtcNow(), cancellationToken).ConfigureAwait(false)
-            ?? throw ApiException.NotFound($"auth set {authId} of device {id} not found");
-        registry.Set(device.Id, device.Status);
+        await devices.SetAuthSetStatusAsync(id, authId, body.Status ?? "", cancellationToken).ConfigureAwait(false);
         return Results.NoContent();
     }
 

@@ -4,7 +4,6 @@ using Gitfleet.Server.Api.Redaction;
 using Gitfleet.Server.Deployments;
 using Gitfleet.Server.Reconcile;
 using Gitfleet.Storage;
-using Gitfleet.Storage.Sql;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -32,8 +31,8 @@ internal static class DeviceConfigEndpoints
             var secretKeys = deployed?.SecretKeys ?? [];
             return Results.Ok(new ConfigurationShape(
                 id,
-                redactor.Map(JsonMaps.Deserialize(configuration.ConfiguredJson), secretKeys),
-                redactor.Map(JsonMaps.Deserialize(configuration.ReportedJson), secretKeys),
+                redactor.Map(configuration.Configured ?? Empty, secretKeys),
+                redactor.Map(configuration.Reported ?? Empty, secretKeys),
                 configuration.DeploymentId,
                 configuration.ReportedAt,
                 configuration.ConfiguredAt));
@@ -42,7 +41,7 @@ internal static class DeviceConfigEndpoints
         {
             var map = ReadMap(await JsonBody.ReadAsync<JsonElement>(context, cancellationToken).ConfigureAwait(false));
             _ = await store.GetDeviceAsync(id, cancellationToken).ConfigureAwait(false) ?? throw ApiException.NotFound($"device {id} not found");
-            await store.SetConfiguredAsync(id, JsonMaps.Serialize(map), time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            await store.SetConfiguredAsync(id, map, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             return Results.NoContent();
         });
         app.MapPost(Base + "/deploy", async (string id, HttpContext context, DeploymentService deployments, CancellationToken cancellationToken) =>
@@ -53,6 +52,8 @@ internal static class DeviceConfigEndpoints
             return Results.Ok(new DeployAnswer(outcome.Deployment.Id));
         });
     }
+
+    private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>(StringComparer.Ordinal);
 
     private static Dictionary<string, string> ReadMap(JsonElement body) => Api.Device.DeviceConfigEndpoints.ReadFlatMap(body);
 

@@ -2,7 +2,6 @@ using Gitfleet.Server.Api.Redaction;
 using Gitfleet.Server.Reconcile;
 using Gitfleet.Storage;
 using Gitfleet.Storage.Model;
-using Gitfleet.Storage.Sql;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -39,7 +38,7 @@ internal static class DeviceHistoryEndpoints
             configuration ? null : deployment.ArtifactName,
             configuration ? deployment.ArtifactName : null,
             deployment.ConfigurationChecksum,
-            configuration && deployment.ConfigurationJson is { } json ? redactor.Map(JsonMaps.Deserialize(json), deployment.SecretKeys ?? []) : null,
+            configuration && deployment.Configuration is { } values ? redactor.Map(values, deployment.SecretKeys ?? []) : null,
             row.Status,
             row.Attempts,
             row.CreatedAt,

@@ -38,14 +38,14 @@ internal static class InventoryEndpoints
             var device = await store.GetDeviceAsync(id, cancellationToken).ConfigureAwait(false) ?? throw ApiException.NotFound($"device {id} not found");
             return Results.Ok(MenderShapes.Inventory(device, await store.GetAttributesAsync([id], cancellationToken).ConfigureAwait(false), registry.LastCheckIn(id)));
         });
-        app.MapPut(V1 + "/devices/{id}/tags", (string id, HttpContext c, IFleetStore s, TimeProvider t, CancellationToken ct) => TagsAsync(id, c, s, t, true, ct));
-        app.MapPatch(V1 + "/devices/{id}/tags", (string id, HttpContext c, IFleetStore s, TimeProvider t, CancellationToken ct) => TagsAsync(id, c, s, t, false, ct));
+        app.MapPut(V1 + "/devices/{id}/tags", (string id, HttpContext c, DeviceService d, CancellationToken ct) => TagsAsync(id, c, d, true, ct));
+        app.MapPatch(V1 + "/devices/{id}/tags", (string id, HttpContext c, DeviceService d, CancellationToken ct) => TagsAsync(id, c, d, false, ct));
         app.MapGet(V1 + "/devices/{id}/group", async (string id, IFleetStore store, CancellationToken cancellationToken) =>
         {
             var device = await store.GetDeviceAsync(id, cancellationToken).ConfigureAwait(false) ?? throw ApiException.NotFound($"device {id} not found");
             return Results.Ok(new GroupShape(device.Group));
         });
-        app.MapPut(V1 + "/devices/{id}/group", async (string id, HttpContext context, IFleetStore store, TimeProvider time, CancellationToken cancellationToken) =>
+        app.MapPut(V1 + "/devices/{id}/group", async (string id, HttpContext context, DeviceService devices, CancellationToken cancellationToken) =>
         {
             var body = await JsonBody.ReadAsync<GroupShape>(context, cancellationToken).ConfigureAwait(false);
             if (body.Group is not { Length: > 0 and <= 1024 } group || !group.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
@@ -53,11 +53,10 @@ internal static class InventoryEndpoints
                 throw ApiException.BadRequest("group must be 1 to 1024 letters, digits, '-' or '_'");
             }
 
-            return await store.SetGroupAsync(id, group, time.GetUtcNow(), cancellationToken).ConfigureAwait(false)
-                ? Results.NoContent()
-                : throw ApiException.NotFound($"device {id} not found");
+            await devices.SetGroupAsync(id, group, cancellationToken).ConfigureAwait(false);
+            return Results.NoContent();
         });
-        app.MapDelete(V1 + "/devices/{id}/group/{name}", async (string id, string name, IFleetStore store, TimeProvider time, CancellationToken cancellationToken) =>
+        app.MapDelete(V1 + "/devices/{id}/group/{name}", async (string id, string name, IFleetStore store, DeviceService devices, CancellationToken cancellationToken) =>
         {
             var device = await store.GetDeviceAsync(id, cancellationToken).ConfigureAwait(false);
             if (device?.Group != name)
@@ -65,7 +64,7 @@ internal static class InventoryEndpoints
                 throw ApiException.NotFound($"device {id} is not in group '{name}'");
             }
 
-            await store.SetGroupAsync(id, null, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            await devices.SetGroupAsync(id, null, cancellationToken).ConfigureAwait(false);
             return Results.NoContent();
         });
         app.MapGet(V1 + "/groups", async (IFleetStore store, CancellationToken cancellationToken) =>
@@ -105,7 +104,7 @@ internal static class InventoryEndpoints
         return Results.Ok(page.Items.Select(d => MenderShapes.Inventory(d, attributes[d.Id], registry.LastCheckIn(d.Id))).ToList());
     }
 
-    private static async Task<IResult> TagsAsync(string id, HttpContext context, IFleetStore store, TimeProvider time, bool replace, CancellationToken cancellationToken)
+    private static async Task<IResult> TagsAsync(string id, HttpContext context, DeviceService devices, bool replace, CancellationToken cancellationToken)
     {
         var items = await JsonBody.ReadAsync<List<NameValue>>(context, cancellationToken).ConfigureAwait(false);
         if (items.Any(i => i?.Value.ValueKind is not JsonValueKind.String))
@@ -119,9 +118,8 @@ internal static class InventoryEndpoints
             throw ApiException.BadRequest("a tag name appears twice");
         }
 
-        return await store.SaveTagsAsync(id, tags, replace, time.GetUtcNow(), cancellationToken).ConfigureAwait(false)
-            ? Results.Ok()
-            : throw ApiException.NotFound($"device {id} not found");
+        await devices.SaveTagsAsync(id, tags, replace, cancellationToken).ConfigureAwait(false);
+        return Results.Ok();
     }
 
     private static AttributeFilter ToFilter(FilterShape? filter)

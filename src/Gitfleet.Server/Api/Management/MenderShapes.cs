@@ -24,7 +24,7 @@ internal static class MenderShapes
         var all = attributes.ToList();
         var reported = all.Where(a => a.Scope == AttributeScope.Inventory).Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
         var list = all.Where(a => a.Scope != AttributeScope.Provides || !reported.Contains(a.Name))
-            .Select(a => new InventoryAttribute(a.Name, Parse(a.ValueJson), a.Scope == AttributeScope.Provides ? AttributeScope.Inventory : a.Scope)).ToList();
+            .Select(a => new InventoryAttribute(a.Name, Value(a.Values), a.Scope == AttributeScope.Provides ? AttributeScope.Inventory : a.Scope)).ToList();
         list.Add(new InventoryAttribute("status", JsonSerializer.SerializeToElement(device.Status), AttributeScope.Identity));
         list.Add(new InventoryAttribute("created_ts", JsonSerializer.SerializeToElement(device.CreatedAt), AttributeScope.System));
         list.Add(new InventoryAttribute("updated_ts", JsonSerializer.SerializeToElement(device.UpdatedAt), AttributeScope.System));
@@ -43,7 +43,7 @@ internal static class MenderShapes
 
     public static ArtifactShape Artifact(ArtifactRecord artifact)
     {
-        var info = ArtifactService.Metadata(artifact);
+        var info = artifact.Metadata;
         var provides = new Dictionary<string, string>(StringComparer.Ordinal) { ["artifact_name"] = artifact.Name };
         foreach (var (key, value) in info.Provides)
         {
@@ -104,11 +104,9 @@ internal static class MenderShapes
 
     public static TraceShape? Trace(DeploymentTrace? trace) => trace is null ? null : new TraceShape(trace.Branch, trace.Commit, trace.Author, trace.Subject);
 
-    private static JsonElement Parse(string json)
-    {
-        using var document = JsonDocument.Parse(Storage.Sql.StoredTextRepair.RepairJson(json));
-        return document.RootElement.Clone();
-    }
+    /// <summary>An attribute's value as Mender shows it: a string, or a list for several values.</summary>
+    private static JsonElement Value(IReadOnlyList<string> values) =>
+        values.Count == 1 ? JsonSerializer.SerializeToElement(values[0]) : JsonSerializer.SerializeToElement(values);
 }
 
 internal sealed record DevAuthDevice(

@@ -32,33 +32,24 @@ internal static class UserAdmEndpoints
         app.MapGet(Base + "/settings/tokens", async (HttpContext context, IFleetStore store, CancellationToken cancellationToken) =>
             Results.Ok((await store.ListAccessTokensAsync(context.User().UserId, cancellationToken).ConfigureAwait(false))
                 .Select(t => new TokenShape(t.Id, t.Name, t.ExpiresAt, t.CreatedAt, t.Role))));
-        app.MapDelete(Base + "/settings/tokens/{id}", async (string id, HttpContext context, IFleetStore store, AccessTokenRegistry registry, CancellationToken cancellationToken) =>
+        app.MapDelete(Base + "/settings/tokens/{id}", async (string id, HttpContext context, AccessTokenService accessTokens, CancellationToken cancellationToken) =>
         {
-            if (!await store.DeleteAccessTokenAsync(context.User().UserId, id, cancellationToken).ConfigureAwait(false))
-            {
-                throw ApiException.NotFound($"token {id} not found");
-            }
-
-            registry.Remove(id);
+            await accessTokens.RevokeAsync(context.User().UserId, id, cancellationToken).ConfigureAwait(false);
             return Results.NoContent();
         }).RequireRole(Roles.Viewer);
     }
 
     /// <summary>Ends the session: the token used is revoked (a login session until it would expire; a personal access token for good).</summary>
-    private static async Task<IResult> LogoutAsync(
-        HttpContext context, IFleetStore store, TokenRevocations revocations, AccessTokenRegistry accessTokens, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> LogoutAsync(HttpContext context, AccessTokenService accessTokens, CancellationToken cancellationToken)
     {
         var caller = context.User();
-        var now = time.GetUtcNow();
         switch (caller.Kind)
         {
             case TokenKind.User when caller is { TokenId: { } session, ExpiresAt: { } expires }:
-                await store.RevokeTokenAsync(session, expires, now, cancellationToken).ConfigureAwait(false);
-                revocations.Revoke(session, expires, now);
+                await accessTokens.RevokeSessionAsync(session, expires, cancellationToken).ConfigureAwait(false);
                 break;
             case TokenKind.PersonalAccessToken when caller.TokenId is { } personal:
-                await store.DeleteAccessTokenAsync(caller.UserId, personal, cancellationToken).ConfigureAwait(false);
-                accessTokens.Remove(personal);
+                await accessTokens.RevokeAsync(caller.UserId, personal, cancellationToken).ConfigureAwait(false);
                 break;
         }
 
@@ -110,7 +101,7 @@ internal static class UserAdmEndpoints
     }
 
     private static async Task<IResult> CreateTokenAsync(
-        HttpContext context, IFleetStore store, TokenService tokens, AccessTokenRegistry registry, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext context, AccessTokenService accessTokens, TimeProvider time, CancellationToken cancellationToken)
     {
         var caller = context.User();
         if (caller.StaticToken)
@@ -149,11 +140,8 @@ internal static class UserAdmEndpoints
             throw ApiException.BadRequest($"expires_in ({seconds} s) would outlive the token making the request, which expires in {left} s");
         }
 
-        var id = Guid.NewGuid().ToString();
-        var lifetime = TimeSpan.FromSeconds(seconds);
-        await store.CreateAccessTokenAsync(new AccessTokenRecord(id, caller.UserId, body.Name, now.Add(lifetime), now, role), cancellationToken).ConfigureAwait(false);
-        registry.Add(id, role);
-        return Results.Text(tokens.IssuePersonalAccessToken(caller.UserId, id, lifetime, role), "application/jwt", Encoding.ASCII);
+        var token = await accessTokens.CreateAsync(caller.UserId, body.Name, TimeSpan.FromSeconds(seconds), role, cancellationToken).ConfigureAwait(false);
+        return Results.Text(token, "application/jwt", Encoding.ASCII);
     }
 
     private const long MaxTokenSeconds = 31_536_000;

@@ -3,7 +3,7 @@ using Gitfleet.Core.Fleet;
 using Gitfleet.Core.Loading;
 using Gitfleet.Core.Reconcile;
 using Gitfleet.Git;
-using Gitfleet.Server.Api;
+using Gitfleet.Server.Domain;
 using Gitfleet.Server.Facts;
 using Gitfleet.Server.Hosting;
 using Gitfleet.Storage;
@@ -129,7 +129,7 @@ internal sealed partial class GitWatcher(
             if (head == state.Commit && fingerprint == state.Fingerprint)
             {
                 state.Succeeded(now, options.FleetPollInterval);
-                engine.ReportTransientError(branch, null);
+                await engine.ReportTransientErrorAsync(branch, null, cancellationToken).ConfigureAwait(false);
                 LogNothingNew(branch, head);
                 return;
             }
@@ -185,15 +185,15 @@ internal sealed partial class GitWatcher(
             state.Commit = head;
             state.Fingerprint = fingerprint;
             state.Succeeded(now, options.FleetPollInterval);
-            engine.ReportTransientError(branch, null);
+            await engine.ReportTransientErrorAsync(branch, null, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is GitCommandException or IOException or UnauthorizedAccessException)
         {
             var retry = state.Failed(now, FirstRetry, MaxRetry);
-            engine.ReportTransientError(branch, $"cannot read the fleet repository: {e.Message}; retrying at {retry:u}");
+            await engine.ReportTransientErrorAsync(branch, $"cannot read the fleet repository: {e.Message}; retrying at {retry:u}", cancellationToken).ConfigureAwait(false);
             LogGitFailed(branch, e.Message);
         }
-        catch (ApiException e)
+        catch (DomainException e) when (e.Error == DomainError.Invalid)
         {
             // The built target was refused (it should not be): report it like a commit that does not validate.
             await engine.ReportObservationAsync(branch, head ?? "", [e.Message], cancellationToken).ConfigureAwait(false);
@@ -211,7 +211,7 @@ internal sealed partial class GitWatcher(
         state.Commit = head;
         state.Fingerprint = fingerprint;
         state.Succeeded(now, options.FleetPollInterval);
-        engine.ReportTransientError(branch, null);
+        await engine.ReportTransientErrorAsync(branch, null, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task WaitForTriggerAsync(TimeSpan timeout, CancellationToken cancellationToken)

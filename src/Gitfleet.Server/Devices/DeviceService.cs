@@ -1,0 +1,236 @@
+using Gitfleet.Core.Facts;
+using Gitfleet.Server.Domain;
+using Gitfleet.Server.Security;
+using Gitfleet.Storage;
+using Gitfleet.Storage.Model;
+
+namespace Gitfleet.Server.Devices;
+
+/// <summary>What a device's auth request came to: accepted (a token may be issued), or why not.</summary>
+public enum AuthRequestResult
+{
+    Accepted,
+
+    /// <summary>The device or this auth set waits for an operator (pending), or was rejected.</summary>
+    NotAccepted,
+
+    /// <summary>The signature does not verify with the key the request carries.</summary>
+    BadSignature,
+
+    /// <summary>The request would write and the caller's gate (the API edge's throttle) refused it.</summary>
+    Refused,
+}
+
+/// <summary>An auth request's outcome, with the device and the auth set's status.</summary>
+public sealed record AuthRequestAnswer(AuthRequestResult Result, DeviceRecord? Device, string? AuthSetStatus);
+
+/// <summary>
+/// The one owner of device state. Every change of a device's auth state, inventory, tags, group, check-ins and
+/// pending deployments goes through here: the store is written first, and what memory serves (the device
+/// registry the hot path reads, the pending index, the provided values) is updated only after the commit, in one
+/// place. Endpoints, the admission controller, the deployment service and the rollout engine call this service
+/// and never write the registry themselves, so a rejected or decommissioned device loses access on its very next
+/// request, whichever path changed it. (Several replicas later learn of changes here too: this is the seam.)
+/// </summary>
+public sealed class DeviceService(IFleetStore store, DeviceRegistry registry, DeviceProvides provides, TimeProvider time)
+{
+    /// <summary>Striped locks: the memory of one device is brought up to date by one caller at a time.</summary>
+    private readonly SemaphoreSlim[] stripes = [.. Enumerable.Range(0, 1024).Select(_ => new SemaphoreSlim(1, 1))];
+
+    /// <summary>
+    /// A device's signed auth request. The signature is checked first (on the request's own thread, so many run
+    /// on every core at once); a pair the store knows as accepted is answered from a read, anything else is one
+    /// write (a new device or auth set becomes pending; a preauthorized one becomes accepted).
+    /// </summary>
+    /// <param name="mayWrite">
+    /// Asked before a request that would write (a new device, or a new key for a known one; its argument says
+    /// whether a device would be created); false refuses it. A known identity with its known key never asks.
+    /// </param>
+    public async Task<AuthRequestAnswer> AuthenticateAsync(
+        IReadOnlyDictionary<string, string> identity, string publicKeyPem, ReadOnlyMemory<byte> signedBody, ReadOnlyMemory<byte> signature,
+        Func<bool, bool>? mayWrite, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        using var key = DevicePublicKey.Parse(publicKeyPem);
+        if (!key.Verify(signedBody.Span, signature.Span))
+        {
+            return new AuthRequestAnswer(AuthRequestResult.BadSignature, null, null);
+        }
+
+        var known = await store.FindAuthSetAsync(identity, key.Pem, cancellationToken).ConfigureAwait(false);
+        AuthRequestOutcome outcome;
+        if (known is not { AuthSet.Status: DeviceStatus.Accepted, Device.Status: DeviceStatus.Accepted })
+        {
+            if (known?.AuthSet is null && mayWrite?.Invoke(known is null) == false)
+            {
+                return new AuthRequestAnswer(AuthRequestResult.Refused, known?.Device, null);
+            }
+
+            outcome = await store.RecordAuthRequestAsync(Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), identity, key.Pem, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            var device = await RefreshAsync(outcome.Device.Id).ConfigureAwait(false);
+            outcome = device is null ? outcome : outcome with { Device = device };
+        }
+        else
+        {
+            outcome = new AuthRequestOutcome(known.Device, known.AuthSet, Created: false);
+            if (registry.StatusOf(known.Device.Id) is null)
+            {
+                await RefreshAsync(known.Device.Id).ConfigureAwait(false);
+            }
+        }
+
+        var accepted = outcome.AuthSet.Status == DeviceStatus.Accepted && outcome.Device.Status == DeviceStatus.Accepted;
+        return new AuthRequestAnswer(accepted ? AuthRequestResult.Accepted : AuthRequestResult.NotAccepted, outcome.Device, outcome.AuthSet.Status);
+    }
+
+    /// <summary>A device an operator (or git) declares with its identity and key: accepted on its first auth request.</summary>
+    public async Task<DeviceRecord> PreauthorizeAsync(IReadOnlyDictionary<string, string> identity, string publicKeyPem, CancellationToken cancellationToken)
+    {
+        using var key = DevicePublicKey.Parse(publicKeyPem);
+        var device = await store.PreauthorizeAsync(Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), identity, key.Pem, time.GetUtcNow(), cancellationToken).ConfigureAwait(false)
+            ?? throw DomainException.Conflict("a device with this identity already exists");
+        await RefreshAsync(device.Id).ConfigureAwait(false);
+        return device;
+    }
+
+    /// <summary>Accepts, rejects or resets (pending) one auth set; the device's status follows its auth sets.</summary>
+    public async Task<DeviceRecord> SetAuthSetStatusAsync(string deviceId, string authSetId, string status, CancellationToken cancellationToken)
+    {
+        if (status is not (DeviceStatus.Accepted or DeviceStatus.Rejected or DeviceStatus.Pending))
+        {
+            throw DomainException.Invalid($"status must be accepted, rejected or pending, not '{status}'");
+        }
+
+        var device = await store.SetAuthSetStatusAsync(deviceId, authSetId, status, time.GetUtcNow(), cancellationToken).ConfigureAwait(false)
+            ?? throw DomainException.NotFound($"auth set {authSetId} of device {deviceId} not found");
+        return await RefreshAsync(device.Id).ConfigureAwait(false) ?? device;
+    }
+
+    /// <summary>Deletes one auth set; a device without auth sets is gone (and loses access at once).</summary>
+    public async Task DeleteAuthSetAsync(string deviceId, string authSetId, CancellationToken cancellationToken)
+    {
+        var (found, _) = await store.DeleteAuthSetAsync(deviceId, authSetId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (!found)
+        {
+            throw DomainException.NotFound($"auth set {authSetId} of device {deviceId} not found");
+        }
+
+        await RefreshAsync(deviceId).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes the device and everything about it; its unfinished deployments end as decommissioned.</summary>
+    public async Task DecommissionAsync(string deviceId, CancellationToken cancellationToken)
+    {
+        if (!await store.DecommissionDeviceAsync(deviceId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+        {
+            throw DomainException.NotFound($"device {deviceId} not found");
+        }
+
+        await RefreshAsync(deviceId).ConfigureAwait(false);
+    }
+
+    /// <summary>The device's own inventory: PUT replaces it, PATCH merges. Values are the attribute's texts (several for a repeated name).</summary>
+    /// <remarks>
+    /// A PUT of the inventory the store holds already (a device reconnecting after a restart sends what it sent
+    /// before) is recognised by its digest in memory and writes nothing. The device's lock is held from the check
+    /// to the memory update, so the digest in memory is always the stored inventory's.
+    /// </remarks>
+    public async Task SaveInventoryAsync(string deviceId, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> attributes, bool replace, CancellationToken cancellationToken)
+    {
+        var digest = replace ? InventoryDigest.Of(attributes) : 0;
+        var stripe = Stripe(deviceId);
+        await stripe.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (replace && digest != 0 && registry.InventoryDigest(deviceId) == digest)
+            {
+                return;
+            }
+
+            if (!await store.SaveInventoryAsync(deviceId, attributes, replace, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+            {
+                throw DomainException.NotFound("device not found");
+            }
+
+            registry.SetInventoryDigest(deviceId, digest);
+        }
+        finally
+        {
+            stripe.Release();
+        }
+    }
+
+    public async Task SaveTagsAsync(string deviceId, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> tags, bool replace, CancellationToken cancellationToken)
+    {
+        if (!await store.SaveTagsAsync(deviceId, tags, replace, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+        {
+            throw DomainException.NotFound($"device {deviceId} not found");
+        }
+    }
+
+    public async Task SetGroupAsync(string deviceId, string? group, CancellationToken cancellationToken)
+    {
+        if (!await store.SetGroupAsync(deviceId, group, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+        {
+            throw DomainException.NotFound($"device {deviceId} not found");
+        }
+    }
+
+    /// <summary>The configuration a device reports it applied.</summary>
+    public Task SaveReportedConfigurationAsync(string deviceId, IReadOnlyDictionary<string, string> configuration, CancellationToken cancellationToken) =>
+        store.SetReportedAsync(deviceId, configuration, time.GetUtcNow(), cancellationToken);
+
+    /// <summary>Hot path: an authenticated device request; the time is kept in memory and written in batches.</summary>
+    public void CheckIn(Guid deviceId) => registry.CheckIn(deviceId, time.GetUtcNow());
+
+    /// <summary>Hot path: the rootfs-image.version a check-in carried (UTF-8), queued for the store when it changed.</summary>
+    public void ObserveRootfsVersion(Guid deviceId, ReadOnlySpan<byte> rootfsVersion) => provides.Observe(deviceId, rootfsVersion);
+
+    /// <summary>Call after deployments for these devices are committed: their next check-in asks the store.</summary>
+    public void DeploymentsCommitted(IEnumerable<string> deviceIds)
+    {
+        ArgumentNullException.ThrowIfNull(deviceIds);
+        foreach (var deviceId in deviceIds)
+        {
+            registry.MarkPending(deviceId);
+        }
+    }
+
+    /// <summary>Read before asking the store whether a device has work; pass to <see cref="NothingPending"/>.</summary>
+    public long PendingGeneration(string deviceId) => registry.PendingGeneration(deviceId);
+
+    /// <summary>The store said the device has nothing unfinished (ignored when a deployment was committed since <paramref name="generation"/>).</summary>
+    public void NothingPending(string deviceId, long generation) => registry.ClearPending(deviceId, generation);
+
+    private SemaphoreSlim Stripe(string deviceId) => stripes[(StringComparer.Ordinal.GetHashCode(deviceId) & int.MaxValue) % stripes.Length];
+
+    /// <summary>
+    /// Brings memory in line with the store after a committed change: the device's status as the store has it
+    /// now (or gone). Read and set under the device's lock, after the caller's commit: whatever order two racing
+    /// changes commit in, the last refresh reads the last commit, so memory never keeps an older status.
+    /// </summary>
+    private async Task<DeviceRecord?> RefreshAsync(string deviceId)
+    {
+        var stripe = Stripe(deviceId);
+        await stripe.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            var device = await store.GetDeviceAsync(deviceId, CancellationToken.None).ConfigureAwait(false);
+            if (device is null)
+            {
+                registry.Remove(deviceId);
+                provides.Remove(deviceId);
+            }
+            else
+            {
+                registry.Set(device.Id, device.Status);
+            }
+
+            return device;
+        }
+        finally
+        {
+            stripe.Release();
+        }
+    }
+}
