@@ -95,3 +95,22 @@ stop_nginx() {
 
 # cpu_seconds PID: user + system CPU seconds of a process so far.
 cpu_seconds() { awk '{printf "%.2f", ($14+$15)/100}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# prepare_generated_fleet WORK DEVICES: a generated fleet repository (main = base commit, branch "change" = new OS
+# images for every device type) and its facts, made once and kept (bench/reconcile.sh and bench/dashboard.sh).
+prepare_generated_fleet() {
+  local work="$1" devices="$2"
+  if [ ! -d "$work/fleet/.git" ]; then
+    rm -rf "$work"; mkdir -p "$work/fleet"
+    local host_vars=$(( devices / 10 < 3000 ? devices / 10 : 3000 ))
+    dotnet "$bench_dll" generate-fleet "$work/fleet" "$devices" "$host_vars" >/dev/null
+    git -C "$work/fleet" init -q -b main
+    git -C "$work/fleet" add -A
+    git -C "$work/fleet" -c user.name=bench -c user.email=bench@localhost commit -qm "Generated fleet"
+    git -C "$work/fleet" branch production
+    git -C "$work/fleet" checkout -q -b change
+    sed -i 's/2026-02-01-/2026-03-01-/' "$work/fleet/group_vars/all.yml"
+    git -C "$work/fleet" -c user.name=bench -c user.email=bench@localhost commit -qam "New OS images for every device type"
+    git -C "$work/fleet" checkout -q main
+  fi
+}

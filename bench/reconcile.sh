@@ -10,25 +10,15 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 sizes="${1:-10000 100000 200000}"; runs="${2:-3}"
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_gcServer=0
-bench="$root/bench/Gitfleet.Bench/bin/Release/net10.0/Gitfleet.Bench.dll"
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
+export DOTNET_gcServer=0
+bench="$bench_dll"
 dotnet build "$root/bench/Gitfleet.Bench" -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
 
 for devices in $sizes; do
   work="$root/bench/work/reconcile-$devices"
-  if [ ! -d "$work/fleet/.git" ]; then
-    rm -rf "$work"; mkdir -p "$work/fleet"
-    host_vars=$(( devices / 10 < 3000 ? devices / 10 : 3000 ))
-    dotnet "$bench" generate-fleet "$work/fleet" "$devices" "$host_vars" >/dev/null
-    git -C "$work/fleet" init -q -b main
-    git -C "$work/fleet" add -A
-    git -C "$work/fleet" -c user.name=bench -c user.email=bench@localhost commit -qm "Generated fleet"
-    git -C "$work/fleet" branch production
-    git -C "$work/fleet" checkout -q -b change
-    sed -i 's/2026-02-01-/2026-03-01-/' "$work/fleet/group_vars/all.yml"
-    git -C "$work/fleet" -c user.name=bench -c user.email=bench@localhost commit -qam "New OS images for every device type"
-    git -C "$work/fleet" checkout -q main
-  fi
+  prepare_generated_fleet "$work" "$devices"
 
   echo "reconcile: $devices devices, $runs runs"
   dotnet "$bench" reconcile "$work" "$(git -C "$work/fleet" rev-parse main)" "$(git -C "$work/fleet" rev-parse change)" "$runs"

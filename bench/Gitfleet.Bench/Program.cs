@@ -9,11 +9,26 @@ return args switch
     ["reconcile", var work, var baseCommit, var changeCommit, var runs] => await ReconcileBench.RunAsync(work, baseCommit, changeCommit, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
     ["observe", var database, var runs] => await ObserveBench.RunAsync(database, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
     ["facts", var database, var runs] => await ObserveBench.FactsAsync(database, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
+    ["dashboard-base", var work, var baseCommit] => await EnsureBaseAsync(work, baseCommit),
+    ["dashboard", var url, var ca, var password, var pid, var runs, var streams, var seconds] => await DashboardBench.RunAsync(
+        new Uri(url), ca, password, int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture), int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture),
+        int.Parse(streams, System.Globalization.CultureInfo.InvariantCulture), TimeSpan.FromSeconds(int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture))),
     _ => Usage(),
 };
 
+static async Task<int> EnsureBaseAsync(string work, string baseCommit)
+{
+    var database = Path.Combine(work, "base.db");
+    if (!File.Exists(database))
+    {
+        await ReconcileBench.CreateBaseAsync(work, Path.Combine(work, "fleet"), baseCommit, database);
+    }
+
+    return 0;
+}
+
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Gitfleet.Bench generate-fleet DIR DEVICES HOST_VARS_FILES | parse-facts FILE | plan REPO FACTS BRANCH | load ... | reconcile WORK BASE CHANGE RUNS | observe DB RUNS | facts DB RUNS");
+    Console.Error.WriteLine("usage: Gitfleet.Bench generate-fleet DIR DEVICES HOST_VARS_FILES | parse-facts FILE | plan REPO FACTS BRANCH | load ... | reconcile WORK BASE CHANGE RUNS | observe DB RUNS | facts DB RUNS | dashboard-base WORK BASE | dashboard URL CA PASSWORD PID RUNS STREAMS SECONDS");
     return 2;
 }

@@ -18,7 +18,7 @@ namespace Gitfleet.Bench;
 internal static class ReconcileBench
 {
     private const string Branch = "production";
-    private const string Secret = "bench-token";
+    internal const string Secret = "bench-token";
 
     public static async Task<int> RunAsync(string work, string baseCommit, string changeCommit, int runs)
     {
@@ -121,7 +121,7 @@ internal static class ReconcileBench
     }
 
     /// <summary>The base: every device on production, running exactly what the base commit renders for it.</summary>
-    private static async Task CreateBaseAsync(string work, string repository, string baseCommit, string path)
+    internal static async Task CreateBaseAsync(string work, string repository, string baseCommit, string path)
     {
         var clock = Stopwatch.StartNew();
         var devices = FactsDocument.Parse(File.ReadAllBytes(Path.Combine(work, "fleet-facts.json"))).Devices

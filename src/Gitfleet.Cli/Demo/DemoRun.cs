@@ -239,6 +239,7 @@ internal sealed class DemoRun(CliConsole console, DemoSettings settings)
         var connect = $"--server {url} --ca-cert {server.CertificatePath} --token $(cat {tokenFile})";
         console.Out.MarkupLine("[bold]Where to look[/]");
         console.Out.MarkupLine($"  server        {Markup.Escape(url)} (user admin, password {Markup.Escape(adminPassword)}; a token is in {Markup.Escape(tokenFile)})");
+        console.Out.MarkupLine($"  dashboard     {Markup.Escape(url)}/ui/ (user admin, the password above)");
         console.Out.MarkupLine($"  metrics       {Markup.Escape(url)}/metrics");
         console.Out.MarkupLine($"  API document  {Markup.Escape(url)}/api/openapi.json");
         console.Out.MarkupLine($"  status        ./gitfleet status {Markup.Escape(connect)}");

@@ -16,7 +16,7 @@ internal sealed class CatalogBuilder(IFleetStore store)
             Artifacts = artifacts.Select(a =>
             {
                 var source = DeltaSource.Of(a);
-                var info = source is null ? Artifacts.ArtifactService.Metadata(a) : null;
+                var info = source is null ? a.Metadata : null;
                 return new CatalogArtifact
                 {
                     Name = a.Name,

@@ -96,7 +96,7 @@ internal sealed class DeltaOffers(
                 continue;
             }
 
-            values[attribute.Name] = JsonMaps.AttributeText(attribute.ValueJson);
+            values[attribute.Name] = attribute.Text;
         }
 
         return values;

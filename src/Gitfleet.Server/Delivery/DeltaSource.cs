@@ -22,7 +22,7 @@ internal sealed record DeltaSource(string Version, ArtifactFile Image, ArtifactP
     public static DeltaSource? Of(ArtifactRecord artifact)
     {
         ArgumentNullException.ThrowIfNull(artifact);
-        var info = Artifacts.ArtifactService.Metadata(artifact);
+        var info = artifact.Metadata;
         if (info.Payloads is not [{ Type: PayloadType } payload])
         {
             return null;

@@ -20,7 +20,8 @@ internal sealed class DeploymentService(
     OfferLinks links,
     DeltaOffers deltas,
     ArtifactService artifacts,
-    TimeProvider time)
+    TimeProvider time,
+    Metrics.ServerMetrics metrics)
 {
     private const int MaxNameLength = 256;
 
@@ -216,6 +217,11 @@ internal sealed class DeploymentService(
 
         var generation = devices.PendingGeneration(deviceId);
         var outcome = await store.UpdateDeviceStatusAsync(view.Device.Id, status, substate, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (outcome?.Device is { FinishedAt: { } finished } row && DeviceDeploymentStatus.IsFinished(row.Status))
+        {
+            metrics.DeploymentFinished(outcome.Deployment.Kind, row.Status, finished - (row.StartedAt ?? row.CreatedAt));
+        }
+
         if (outcome is { DeviceStillHasUnfinished: false })
         {
             devices.NothingPending(deviceId, generation);

@@ -16,6 +16,9 @@ public sealed class DeviceRegistry
 
     public int Count => devices.Count;
 
+    /// <summary>Told (device id, previous status or null for a new device, new status) when a device's status changes: admission notifications.</summary>
+    public event Action<string, string?, string>? StatusChanged;
+
     public void Set(string deviceId, string status, DateTimeOffset? lastCheckIn = null)
     {
         if (!Guid.TryParse(deviceId, out var id))
@@ -23,8 +26,19 @@ public sealed class DeviceRegistry
             return;
         }
 
-        var entry = devices.GetOrAdd(id, _ => new Entry());
+        var created = false;
+        var entry = devices.GetOrAdd(id, _ =>
+        {
+            created = true;
+            return new Entry();
+        });
+        var previous = created ? null : entry.Status;
         entry.Status = status;
+        if (previous != entry.Status)
+        {
+            StatusChanged?.Invoke(deviceId, previous, entry.Status);
+        }
+
         if (lastCheckIn is { } checkIn)
         {
             entry.LastCheckInTicks = checkIn.UtcTicks;

@@ -1,15 +1,18 @@
 using System.Net;
 using Gitfleet.Server.Api;
+using Gitfleet.Server.Api.Audit;
 using Gitfleet.Server.Api.Authorization;
 using Gitfleet.Server.Api.Device;
 using Gitfleet.Server.Api.Management;
 using Gitfleet.Server.Api.Throttling;
 using Gitfleet.Server.Artifacts;
 using Gitfleet.Server.Delivery;
+using Gitfleet.Server.Dashboard;
 using Gitfleet.Server.Deployments;
 using Gitfleet.Server.Devices;
 using Gitfleet.Server.Facts;
 using Gitfleet.Server.Metrics;
+using Gitfleet.Server.Notifications;
 using Gitfleet.Server.Reconcile;
 using Gitfleet.Server.Reconcile.Git;
 using Gitfleet.Server.Security;
@@ -154,7 +157,10 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton(registry);
             builder.Services.AddSingleton(accessTokens);
             builder.Services.AddSingleton(revocations);
-            builder.Services.AddSingleton<ServerMetrics>();
+            var metrics = new ServerMetrics();
+            store.WriteObserver = metrics.StoreWrite;
+            builder.Services.AddSingleton(metrics);
+            builder.Services.AddSingleton<FleetGauges>();
             builder.Services.AddSingleton<DownloadLinks>();
             builder.Services.AddSingleton<ArtifactService>();
             builder.Services.AddSingleton<DeviceService>();
@@ -173,11 +179,16 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddOpenApi();
             builder.Services.AddGitfleetRateLimits(options);
             builder.Services.AddGitfleetAuthorization();
+            builder.Services.AddDashboard();
+            builder.Services.AddNotifications();
+            builder.Services.AddAudit();
 
             var app = builder.Build();
+            app.UseMiddleware<AuditTrail>();
             app.UseMiddleware<ApiMiddleware>();
             app.UseRateLimiter();
             app.UseAuthorization();
+            app.UseMiddleware<DownloadMeter>();
             app.MapDeviceAuthApi();
             app.MapDeviceInventoryApi();
             app.MapDeviceDeploymentsApi();
@@ -196,8 +207,11 @@ public sealed class GitfleetServer : IAsyncDisposable
             management.MapDeltaApi();
             management.MapBranchApi();
             management.MapDeviceHistoryApi();
+            management.MapAuditApi();
+            management.MapNotificationApi();
             app.MapWebhooks();
             app.MapOpenApi("/api/openapi.json");
+            app.MapDashboard();
             app.MapFallback((HttpContext context) => throw ApiException.NotFound($"no such endpoint: {context.Request.Method} {context.Request.Path}"));
 
             await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -91,6 +91,9 @@ public sealed record ServerOptions
     /// <summary>Delta updates and offloaded downloads.</summary>
     public Delivery.DeliveryOptions Delivery { get; init; } = new();
 
+    /// <summary>Outbound webhooks for rollout, gate, stall and admission events (docs/notifications.md).</summary>
+    public IReadOnlyList<Notifications.NotificationEndpoint> NotificationWebhooks { get; init; } = [];
+
     /// <summary>Write request and server logs to the console.</summary>
     public bool ConsoleLogging { get; init; } = true;
 }

@@ -43,6 +43,7 @@ public static class ServerSettings
         ["delta_timeout"] = "GITFLEET_DELTA_TIMEOUT",
         ["download_base_url"] = "GITFLEET_DOWNLOAD_BASE_URL",
         ["download_secret"] = "GITFLEET_DOWNLOAD_SECRET",
+        ["notification_webhooks"] = "GITFLEET_NOTIFICATION_WEBHOOKS",
     };
 
     /// <summary>Combines the layers. <paramref name="flags"/> holds only the settings given on the command line.</summary>
@@ -102,6 +103,7 @@ public static class ServerSettings
             NewDevicesPerMinute = PerMinute(Get("rate_limit_new_devices"), "rate_limit_new_devices") ?? defaults.NewDevicesPerMinute,
             LoginsPerAddressPerMinute = PerMinute(Get("rate_limit_login_per_address"), "rate_limit_login_per_address") ?? defaults.LoginsPerAddressPerMinute,
             Delivery = DeliverySettings.Load(Get, defaults.Delivery),
+            NotificationWebhooks = Notifications.NotificationEndpoint.ParseAll(Get("notification_webhooks")),
         };
     }
 
@@ -125,6 +127,7 @@ public static class ServerSettings
 
                 values[property.Name] = property.Value.ValueKind switch
                 {
+                    JsonValueKind.Array when property.Name == "notification_webhooks" => property.Value.GetRawText(),
                     JsonValueKind.Array => string.Join(',', property.Value.EnumerateArray().Select(v => v.GetString())),
                     JsonValueKind.String => property.Value.GetString()!,
                     _ => property.Value.GetRawText(),

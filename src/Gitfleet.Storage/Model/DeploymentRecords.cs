@@ -158,4 +158,12 @@ public static class DeploymentKinds
         var suffix = deploymentId.Replace("-", "", StringComparison.Ordinal);
         return $"configuration-{checksum[..12]}-{suffix[^8..]}";
     }
+
+    /// <summary>Whether <paramref name="artifactName"/> is one of the configuration artifacts generated for <paramref name="checksum"/>.</summary>
+    public static bool IsConfigurationArtifactOf(string artifactName, string checksum)
+    {
+        ArgumentNullException.ThrowIfNull(artifactName);
+        ArgumentNullException.ThrowIfNull(checksum);
+        return checksum.Length >= 12 && artifactName.StartsWith($"configuration-{checksum[..12]}-", StringComparison.Ordinal);
+    }
 }

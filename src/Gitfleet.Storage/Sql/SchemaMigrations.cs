@@ -208,6 +208,53 @@ public static class SchemaMigrations
         new(5, "devices: a digest of the last inventory PUT, so an unchanged inventory writes nothing", """
             ALTER TABLE devices ADD COLUMN inventory_hash TEXT NULL;
             """),
+        new(6, "dashboard: branch membership for device search, search indexes; notification deliveries", """
+            CREATE TABLE branch_members (
+                device_id TEXT PRIMARY KEY,
+                branch TEXT NOT NULL
+            );
+            CREATE INDEX ix_branch_members_branch ON branch_members (branch, device_id);
+            CREATE INDEX ix_devices_type ON devices (device_type, id);
+            CREATE INDEX ix_rollout_devices_state ON rollout_devices (state, device_id);
+            CREATE INDEX ix_rollout_devices_device ON rollout_devices (device_id);
+
+            CREATE TABLE notification_deliveries (
+                id TEXT PRIMARY KEY,
+                endpoint TEXT NOT NULL,
+                event_type TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                status TEXT NOT NULL,
+                attempts INTEGER NOT NULL,
+                created_ms BIGINT NOT NULL,
+                next_attempt_ms BIGINT NOT NULL,
+                last_attempt_ms BIGINT NULL,
+                last_status_code INTEGER NULL,
+                last_error TEXT NULL,
+                seq BIGINT NOT NULL
+            );
+            CREATE INDEX ix_notification_deliveries_due ON notification_deliveries (status, next_attempt_ms);
+            CREATE INDEX ix_notification_deliveries_seq ON notification_deliveries (seq);
+            """),
+        new(7, "operator scopes of users (branches, groups); audit log", """
+            ALTER TABLE users ADD COLUMN scopes_json TEXT NULL;
+            CREATE TABLE audit_log (
+                id TEXT PRIMARY KEY,
+                at_ms BIGINT NOT NULL,
+                actor TEXT NOT NULL,
+                user_id TEXT NULL,
+                token_kind TEXT NULL,
+                token_id TEXT NULL,
+                role TEXT NULL,
+                via TEXT NOT NULL,
+                action TEXT NOT NULL,
+                target TEXT NOT NULL,
+                address TEXT NULL,
+                status INTEGER NOT NULL,
+                result TEXT NOT NULL,
+                seq BIGINT NOT NULL
+            );
+            CREATE INDEX ix_audit_log_seq ON audit_log (seq);
+            """),
         new(9, "delta artifacts per (base, target, device type) and the offers made with them", """
             CREATE TABLE deltas (
                 id TEXT PRIMARY KEY,

@@ -72,8 +72,10 @@ public abstract partial class SqlFleetStore : IFleetStore
     /// Runs a small device write through the group-commit writer: it shares a transaction with the writes that
     /// arrive with it, inside its own savepoint; the task completes once that transaction committed.
     /// </summary>
-    protected Task<T> GroupWriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work)
+    protected async Task<T> GroupWriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work)
     {
+        // The write latency a request sees: queued, batched and committed.
+        using var observe = new WriteTiming(WriteObserver, System.Diagnostics.Stopwatch.GetTimestamp());
         var writer = Volatile.Read(ref group);
         if (writer is null)
         {
@@ -85,7 +87,7 @@ public abstract partial class SqlFleetStore : IFleetStore
             }
         }
 
-        return writer.WriteAsync(work);
+        return await writer.WriteAsync(work).ConfigureAwait(false);
     }
 
     /// <summary>Group commits so far and the writes they held.</summary>
@@ -100,15 +102,25 @@ public abstract partial class SqlFleetStore : IFleetStore
         }
     }
 
+    /// <summary>Told how long each write transaction took, from waiting for the writer to its commit (the server's metrics).</summary>
+    public Action<TimeSpan>? WriteObserver { get; set; }
+
     /// <summary>Runs <paramref name="work"/> in a write transaction; anything it throws rolls everything back.</summary>
     protected async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var observe = new WriteTiming(WriteObserver, started);
         using var writer = await EnterWriterAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var result = await work(connection, transaction).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return result;
+    }
+
+    private readonly struct WriteTiming(Action<TimeSpan>? observer, long started) : IDisposable
+    {
+        public void Dispose() => observer?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
     }
 
     protected async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)

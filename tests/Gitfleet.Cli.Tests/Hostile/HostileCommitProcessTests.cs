@@ -10,7 +10,7 @@ namespace Gitfleet.Cli.Tests.Hostile;
 /// last good target keeps being served, the process keeps running (through a restart too) and stays small.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class HostileCommitProcessTests
+public sealed class HostileCommitProcessTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const long MemoryBound = 1536L * 1024 * 1024;
 
@@ -51,13 +51,19 @@ public sealed class HostileCommitProcessTests
             ((int)next.StatusCode).ShouldBeLessThan(500, $"the device is served after {what}");
         }
 
+        var peakBefore = server.PeakResidentBytes();
+        output.WriteLine($"peak resident size of the server process through the four hostile commits: {peakBefore / 1024 / 1024} MiB");
+        peakBefore.ShouldBeLessThan(MemoryBound, "the node and output limits bound what a commit can cost");
+
         // The server used to die again after every restart: it reads the same commit again and stays up.
         await server.RestartAsync();
         await Task.Delay(TimeSpan.FromSeconds(3));
         var again = await server.WaitForBranchAsync("main", s => s.GetProperty("last_seen_commit").GetString() == last && ServerProcess.Condition(s, "Stalled"));
         Applied(again).ShouldBe(good);
         server.ShouldBeRunning("after a restart on the hostile commit");
-        server.PeakResidentBytes().ShouldBeLessThan(MemoryBound, "the node and output limits bound what a commit can cost");
+        var peak = server.PeakResidentBytes();
+        output.WriteLine($"peak resident size of the restarted server process reading the hostile commit again: {peak / 1024 / 1024} MiB");
+        peak.ShouldBeLessThan(MemoryBound, "the node and output limits bound what a commit can cost");
 
         foreach (var (_, file, _, _) in hostile)
         {

@@ -23,8 +23,10 @@ public static class ManagementAuthorization
     public static IServiceCollection AddGitfleetAuthorization(this IServiceCollection services)
     {
         services.AddSingleton<IAuthorizationHandler, RoleHandler>();
+        services.AddSingleton<OperatorScopeRules>();
+        services.AddSingleton<IAuthorizationHandler, ScopeHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ErrorResultHandler>();
-        return services.AddAuthorization(options => options.AddPolicy(Policy, policy => policy.AddRequirements(new RoleRequirement())));
+        return services.AddAuthorization(options => options.AddPolicy(Policy, policy => policy.AddRequirements(new RoleRequirement(), new ScopeRequirement())));
     }
 
     /// <summary>The role an endpoint needs when it is not the default (viewer for GET, admin otherwise).</summary>

@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gitfleet.Server.Api.Management;
 
@@ -114,7 +115,9 @@ internal static class BranchEndpoints
 
         var status = await StatusAsync(engine, branch, cancellationToken).ConfigureAwait(false);
         var redactor = await SecretRedactor.CurrentAsync(engine, cancellationToken).ConfigureAwait(false);
-        return Results.Json(redactor.Gate(Gate.Evaluate(status, commit, minSuccess, soak, time.GetUtcNow())), ReconcileJson.Context.GateResult);
+        var result = redactor.Gate(Gate.Evaluate(status, commit, minSuccess, soak, time.GetUtcNow()));
+        context.RequestServices.GetRequiredService<Notifications.EventWatcher>().GateEvaluated(status.Branch, status.AppliedCommit?.Sha, result);
+        return Results.Json(result, ReconcileJson.Context.GateResult);
     }
 
     private static async Task<BranchStatus> StatusAsync(RolloutEngine engine, string branch, CancellationToken cancellationToken)

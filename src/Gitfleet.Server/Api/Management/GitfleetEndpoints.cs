@@ -1,6 +1,5 @@
 using System.Reflection;
 using Gitfleet.Server.Api.Redaction;
-using Gitfleet.Server.Devices;
 using Gitfleet.Server.Facts;
 using Gitfleet.Server.Metrics;
 using Gitfleet.Server.Reconcile;
@@ -27,10 +26,11 @@ internal static class GitfleetEndpoints
             context.Response.ContentType = "application/json";
             await facts.WriteAsync(context.Response.BodyWriter, redactor, context.RequestAborted).ConfigureAwait(false);
         });
-        app.MapGet("/metrics", async (ServerMetrics metrics, DeviceRegistry registry, IFleetStore store, CancellationToken cancellationToken) =>
-            Results.Text(metrics.Render(registry.CountByStatus(), await store.CountDeploymentsByStatusAsync(cancellationToken).ConfigureAwait(false)),
-                "text/plain; version=0.0.4"))
-            .AllowAnonymous();
+        app.MapGet("/metrics", async (HttpContext context, ServerMetrics metrics, FleetGauges gauges) =>
+        {
+            context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            await metrics.ExportAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+        }).AllowAnonymous();
     }
 
     private sealed record InfoShape(string Name, string Version, IReadOnlyList<string> Features);
