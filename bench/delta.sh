@@ -31,7 +31,7 @@ awk -F'\t' '{print "    " strftime("%Y-%m-%d", $1) "  " $2}' "$work/rootfs/upgra
 if [ "$quick" = 1 ]; then
   monthly=(xdelta3-9-256m casync-64k); kernel=(xdelta3-9-256m)
 else
-  monthly=(xdelta3-9-1g xdelta3-9-512m xdelta3-6-512m xdelta3-9-256m xdelta3-6-256m zstd-9 zstd-19 casync-64k casync-16k bsdiff-128m)
+  monthly=(xdelta3-9-1g xdelta3-9-512m xdelta3-6-512m xdelta3-9-256m xdelta3-6-256m zstd-9 casync-64k casync-16k bsdiff-128m)
   kernel=(xdelta3-9-1g xdelta3-9-256m zstd-9 casync-64k)
 fi
 echo "== methods: the monthly security release (m1 -> target-userland)"

@@ -47,8 +47,8 @@ public sealed record ByteBudgetDecision
 }
 
 /// <summary>
-/// The byte budget of a rollout (gitfleet.yml <c>rollout.byteBudget</c>), a rule of the pure rollout planner beside
-/// waves and maxConcurrent. <c>perHour</c>: the bytes admitted within any hour stay within the budget, which
+/// The byte budget of a rollout (gitfleet.yml <c>rollout.byteBudget</c>), a start limit of the pure rollout planner
+/// beside maxConcurrent and pacing. <c>perHour</c>: the bytes admitted within any hour stay within the budget, which
 /// refills as admissions age past the hour. <c>perWave</c>: within a wave, the bytes of admitted devices that are
 /// not done yet stay within the budget, which refills as they finish. Candidates are taken in the rollout's order and
 /// the first that does not fit stops the admission (no overtaking, so big downloads are not starved). When nothing
@@ -61,17 +61,7 @@ public static class ByteBudget
     public static ByteBudgetDecision Decide(ByteBudgetInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var policy = input.Policy;
-        // What later decisions need: the last hour's admissions, and (with a wave budget) the wave's unfinished ones.
-        var log = input.Admitted.Where(a => a.At > input.Now - Hour
-            || (policy.PerWave is not null && a.Wave == input.Wave && !input.Finished.Contains(a.Key))).ToList();
-        if (!policy.LimitsAdmission)
-        {
-            return new ByteBudgetDecision { Admit = input.Candidates, Held = [], Log = log };
-        }
-
-        var hourUsed = log.Where(a => a.At > input.Now - Hour).Sum(a => a.Bytes);
-        var waveUsed = policy.PerWave is null ? 0 : log.Where(a => a.Wave == input.Wave && !input.Finished.Contains(a.Key)).Sum(a => a.Bytes);
+        var meter = new ByteBudgetMeter(input.Policy, input.Admitted, input.Finished, input.Wave, input.Now);
         var admit = new List<string>();
         var i = 0;
         string? reason = null;
@@ -79,22 +69,13 @@ public static class ByteBudget
         {
             var key = input.Candidates[i];
             var bytes = input.Bytes.GetValueOrDefault(key);
-            if (policy.PerHour is { } perHour && hourUsed > 0 && hourUsed + bytes > perHour)
+            if ((reason = meter.Refusal(bytes)) is not null)
             {
-                reason = $"the hourly byte budget ({ByteSize.Format(perHour)}) is used: {ByteSize.Format(hourUsed)} admitted in the last hour";
-                break;
-            }
-
-            if (policy.PerWave is { } perWave && waveUsed > 0 && waveUsed + bytes > perWave)
-            {
-                reason = $"the wave's byte budget ({ByteSize.Format(perWave)}) is used by {ByteSize.Format(waveUsed)} still downloading or installing";
                 break;
             }
 
             admit.Add(key);
-            hourUsed += bytes;
-            waveUsed += bytes;
-            log.Add(new ByteAdmission(key, bytes, input.Now, input.Wave));
+            meter.Admit(key, bytes);
         }
 
         var held = input.Candidates.Skip(i).ToList();
@@ -102,21 +83,77 @@ public static class ByteBudget
         {
             Admit = admit,
             Held = held,
-            Log = log,
-            RetryAt = held.Count > 0 ? HourlyRoomAt(log, input, policy, input.Bytes.GetValueOrDefault(held[0])) : null,
+            Log = meter.Log,
+            RetryAt = held.Count > 0 ? meter.HourlyRoomAt(input.Bytes.GetValueOrDefault(held[0])) : null,
             Reason = held.Count > 0 ? $"{held.Count} devices wait: {reason}" : null,
         };
     }
+}
 
-    /// <summary>When enough of the last hour's admissions age out for <paramref name="next"/> bytes to fit the hourly budget.</summary>
-    private static DateTimeOffset? HourlyRoomAt(List<ByteAdmission> log, ByteBudgetInput input, ByteBudgetPolicy policy, long next)
+/// <summary>
+/// The running account of one decision under a byte budget: what the last hour and the current wave have used,
+/// whether the next download fits, and when the hourly budget has room again.
+/// </summary>
+public sealed class ByteBudgetMeter
+{
+    private readonly ByteBudgetPolicy policy;
+    private readonly DateTimeOffset now;
+    private readonly List<ByteAdmission> log;
+    private long hourUsed;
+    private long waveUsed;
+
+    public ByteBudgetMeter(ByteBudgetPolicy policy, IReadOnlyList<ByteAdmission> admitted, IReadOnlySet<string> finished, int wave, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(admitted);
+        ArgumentNullException.ThrowIfNull(finished);
+        this.policy = policy;
+        this.now = now;
+        Wave = wave;
+        // What later decisions need: the last hour's admissions, and (with a wave budget) the wave's unfinished ones.
+        log = admitted.Where(a => a.At > now - ByteBudget.Hour || (policy.PerWave is not null && a.Wave == wave && !finished.Contains(a.Key))).ToList();
+        hourUsed = log.Where(a => a.At > now - ByteBudget.Hour).Sum(a => a.Bytes);
+        waveUsed = policy.PerWave is null ? 0 : log.Where(a => a.Wave == wave && !finished.Contains(a.Key)).Sum(a => a.Bytes);
+    }
+
+    public int Wave { get; }
+
+    /// <summary>The admissions to keep (the old ones plus this decision's), pruned to what later decisions need.</summary>
+    public IReadOnlyList<ByteAdmission> Log => log;
+
+    /// <summary>Null when a download of <paramref name="bytes"/> fits now, else why it does not.</summary>
+    public string? Refusal(long bytes)
+    {
+        if (policy.PerHour is { } perHour && hourUsed > 0 && hourUsed + bytes > perHour)
+        {
+            return $"the hourly byte budget ({ByteSize.Format(perHour)}) is used: {ByteSize.Format(hourUsed)} admitted in the last hour";
+        }
+
+        if (policy.PerWave is { } perWave && waveUsed > 0 && waveUsed + bytes > perWave)
+        {
+            return $"the wave's byte budget ({ByteSize.Format(perWave)}) is used by {ByteSize.Format(waveUsed)} still downloading or installing";
+        }
+
+        return null;
+    }
+
+    /// <summary>A download of <paramref name="bytes"/> starts now: count it.</summary>
+    public void Admit(string key, long bytes)
+    {
+        hourUsed += bytes;
+        waveUsed += bytes;
+        log.Add(new ByteAdmission(key, bytes, now, Wave));
+    }
+
+    /// <summary>When enough of the last hour's admissions age out for <paramref name="next"/> bytes to fit the hourly budget (null: never by time alone).</summary>
+    public DateTimeOffset? HourlyRoomAt(long next)
     {
         if (policy.PerHour is not { } perHour)
         {
             return null;
         }
 
-        var window = log.Where(a => a.At > input.Now - Hour).OrderBy(a => a.At).ToList();
+        var window = log.Where(a => a.At > now - ByteBudget.Hour).OrderBy(a => a.At).ToList();
         var used = window.Sum(a => a.Bytes);
         if (used == 0 || used + next <= perHour)
         {
@@ -128,7 +165,7 @@ public static class ByteBudget
             used -= admission.Bytes;
             if (used == 0 || used + next <= perHour)
             {
-                return admission.At + Hour;
+                return admission.At + ByteBudget.Hour;
             }
         }
 
