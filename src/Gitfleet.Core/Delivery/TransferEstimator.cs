@@ -37,7 +37,7 @@ public static class TransferEstimator
             waveOf[ordered[i].Key] = wave;
         }
 
-        var lookup = new CatalogLookup(catalog);
+        var lookup = new TransferCosts(catalog);
         var costs = devices.Select(d => (Wave: waveOf.GetValueOrDefault(d.Key, policy.Waves.Count - 1), Device: d, Cost: lookup.Cost(d))).ToList();
         var waves = costs.GroupBy(c => c.Wave).OrderBy(g => g.Key).Select(g =>
         {
@@ -58,50 +58,5 @@ public static class TransferEstimator
             FullImageBytes = costs.Sum(c => c.Cost.FullBytes ?? 0),
             UnknownDevices = costs.Count(c => c.Cost.Method == TransferMethod.Unknown),
         };
-    }
-
-    private readonly record struct Cost(TransferMethod Method, long? BytesEach, long? FullBytes, string? Note);
-
-    private sealed class CatalogLookup(TransferCatalog catalog)
-    {
-        private readonly Dictionary<(string From, string To, string Type), CatalogDelta> deltas =
-            catalog.Deltas.GroupBy(d => (d.From, d.To, d.DeviceType)).ToDictionary(g => g.Key, g => g.First());
-
-        public Cost Cost(TransferDevice device)
-        {
-            var target = Artifact(device.To, device.DeviceType, byImage: false);
-            if (target is null)
-            {
-                return new Cost(TransferMethod.Unknown, null, null, "the target artifact is not on the server");
-            }
-
-            var full = new Cost(TransferMethod.Full, target.Size, target.Size, null);
-            if (!target.DeltaCapable || device.From is null || device.DeviceType is null)
-            {
-                return full with { Note = target.DeltaCapable ? "installed image unknown" : "the target has no delta-capable form" };
-            }
-
-            if (!device.AppliesDeltas)
-            {
-                return full with { Note = "the device does not apply deltas" };
-            }
-
-            if (Artifact(device.From, device.DeviceType, byImage: true) is not { DeltaCapable: true })
-            {
-                return full with { Note = "the installed image is not on the server in a delta-capable form" };
-            }
-
-            var targetImage = target.Image ?? target.Name;
-            return deltas.GetValueOrDefault((device.From, targetImage, device.DeviceType)) switch
-            {
-                { State: CatalogDelta.Ready, Size: { } size } => new Cost(TransferMethod.Delta, size, target.Size, null),
-                { State: CatalogDelta.Failed } => full with { Note = "the delta could not be generated" },
-                _ => new Cost(TransferMethod.DeltaPending, target.Size, target.Size, "delta not generated yet: counted at full size"),
-            };
-        }
-
-        private CatalogArtifact? Artifact(string name, string? deviceType, bool byImage) =>
-            catalog.Artifacts.FirstOrDefault(a => (byImage ? (a.Image ?? a.Name) == name : a.Name == name)
-                && (deviceType is null || a.DeviceTypes.Contains(deviceType, StringComparer.Ordinal)));
     }
 }
