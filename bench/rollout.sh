@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Scale run (issue 6): N simulated devices take an OS update through a production rollout to completion.
 # Real processes: `gitfleet server` watching a fleet repository (one dynamic group puts every device on
-# production; gitfleet.yml sets waves, a failure threshold, retries, soak and an offline timeout), and
+# production; gitfleet.yml sets waves, a failure threshold, retries, soak, an offline timeout and completeAt: 99%), and
 # `gitfleet simulate` with N devices (0.5% install failures, about 1% of the devices offline for 2 to 8 minutes at any time). Artifacts are made
 # with the real mender-artifact. Prints the time to register, the rollout's progress every 15 s, the time from
-# the commit to completion per wave, and the server's and simulator's CPU and RSS.
+# the commit to completion per wave, the bulk (every wave at completeAt) against its physical bound (issue 15), and
+# the server's and simulator's CPU and RSS.
 # Usage: bench/rollout.sh [DEVICES=100000] [POLL_SECONDS=30]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -43,6 +44,7 @@ branches:
       retries: 1
       soak: 30s
       offlineTimeout: 3m
+      completeAt: 99%
 EOF
 git -C "$work/fleet" init -q -b production
 git -C "$work/fleet" add -A
@@ -107,11 +109,22 @@ done
 registered=$((SECONDS - start))
 echo "registered and converged on the factory images: $total devices in $registered s ($((total / (registered > 0 ? registered : 1)))/s); server RSS $(rss_mib "$server_pid") MiB, simulator RSS $(rss_mib "$sim_pid") MiB"
 
+# The physical bound of the bulk (issue 15): per wave one poll interval (the device sees its deployment at its next
+# check-in) + install + reboot + soak, plus one more poll + install + reboot per extra round of maxConcurrent devices.
+install_s=10; reboot_s=20; soak_s=30; max_concurrent=25000
+bound=$(python3 -c "
+import math
+n, poll = $devices, $poll
+cumulative = [math.ceil(n * p / 100) for p in (1, 10, 50)] + [n]
+sizes = [cumulative[0]] + [b - a for a, b in zip(cumulative, cumulative[1:])]
+per_round = poll + $install_s + $reboot_s
+print(sum(per_round + $soak_s + (math.ceil(s / $max_concurrent) - 1) * per_round for s in sizes))")
+
 sed -i 's/-factory$/-2026-12/' "$work/fleet/group_vars/all.yml"
 git -C "$work/fleet" -c user.name=bench -c user.email=bench@localhost commit -qam "OS images 2026-12 for every device type"
 sha=$(git -C "$work/fleet" rev-parse HEAD)
 server_cpu0=$(cpu_s "$server_pid"); sim_cpu0=$(cpu_s "$sim_pid")
-t0=$SECONDS; peak_server=0; peak_sim=0; last_wave=""; online_done=""; last_print=-15
+t0=$SECONDS; peak_server=0; peak_sim=0; last_wave=""; online_done=""; bulk_done=""; last_print=-15
 echo "commit ${sha:0:12}: new images for $devices devices; waves 1%, 10%, 50%, 100%; soak 30 s; poll every $poll s"
 while true; do
   json=$(status_json || echo '{}')
@@ -128,6 +141,11 @@ while true; do
     echo "  $now s: ${phase:-?} wave ${wave:-?}: converged $conv, in progress $prog, pending $pend, failed $failed, offline $offline; RSS server $rs MiB, simulator $rm_ MiB"
     last_print=$now
   fi
+  # The last wave reached completeAt: the bulk is done, the stragglers are followed in the background.
+  if [ -z "$bulk_done" ] && [ "$applied" = "$sha" ] && [ -n "$(field rollout.bulk_completed_at <<<"$json")" ]; then
+    bulk_done=$now
+    echo "  $now s: bulk done (every wave at completeAt 99%); $(field rollout.stragglers <<<"$json") stragglers followed"
+  fi
   # Every device that is online has converged or failed for good: what an operator waits for.
   if [ -z "$online_done" ] && [ "$applied" = "$sha" ] && [ "$wave" = "$waves" ] && [ "${prog:-1}" = 0 ] && [ "${pend:-1}" = 0 ]; then
     online_done=$now
@@ -139,6 +157,7 @@ while true; do
   sleep 5
 done
 elapsed=$((SECONDS - t0))
+echo "bulk (stragglers aside): ${bulk_done:-n/a} s against a physical bound of $bound s (poll $poll s + install $install_s s + reboot $reboot_s s + soak $soak_s s per wave, rounds of $max_concurrent): $(python3 -c "print(round(${bulk_done:-0}/$bound,2))")x the bound (target: 3x)"
 echo "rollout: every online device done after ${online_done:-n/a} s (= $(python3 -c "print(round(${online_done:-0}/$poll,1))") poll intervals); $phase after $elapsed s: converged $conv, failed $failed (after 1 retry), offline $offline of $devices"
 echo "CPU during the rollout: server $(python3 -c "print(round($(cpu_s "$server_pid")-$server_cpu0,1))") s, simulator $(python3 -c "print(round($(cpu_s "$sim_pid")-$sim_cpu0,1))") s; peak RSS server $peak_server MiB, simulator $peak_sim MiB"
 echo "the rollout's duration is set by the poll interval, the install and reboot times and the soak times (a device sees its deployment at its next check-in); the server's share: see the CPU figures"

@@ -241,6 +241,14 @@ public interface IReconcileStore
 
     Task<IReadOnlyList<RolloutDeviceRecord>> ListRolloutDevicesAsync(string branch, CancellationToken cancellationToken);
 
+    /// <summary>The branch's last good target (its last rollout that completed with no failed device), or null.</summary>
+    Task<GoodTarget?> GetGoodTargetAsync(string branch, CancellationToken cancellationToken);
+
+    Task SaveGoodTargetAsync(GoodTarget target, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Stores a revert target (the last good target, for the devices of a reverted rollout) and remembers the reverted commit, in one transaction.</summary>
+    Task<BranchRecord> SaveRevertTargetAsync(NewBranchTarget target, string revertedCommit, CancellationToken cancellationToken);
+
     /// <summary>Writes one rollout decision in one transaction (see <see cref="RolloutCommit"/>).</summary>
     Task CommitRolloutAsync(RolloutCommit commit, CancellationToken cancellationToken);
 

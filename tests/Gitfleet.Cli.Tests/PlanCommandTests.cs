@@ -82,6 +82,43 @@ public sealed class PlanCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task The_schedule_shows_windows_per_device_pacing_and_the_declared_pause()
+    {
+        repo.Checkout("production").Write("gitfleet.yml", """
+            branches:
+              production:
+                paused: true
+                rollout:
+                  waves: [25%, 100%]
+                  pacing: {perMinute: 1}
+                  windows:
+                    - {name: station, selector: {matchLabels: {site: central-station}}, hours: "00:00-24:00"}
+                    - {name: nights, cron: "0 22 * * *", duration: 6h, timezone: Europe/Zurich}
+            """).Commit("Production: windows");
+        repo.Checkout("main");
+
+        var text = await Run("plan", "--branch", "production", "--facts", "sample-facts.json", "--device-time", "5m");
+        text.ExitCode.ShouldBe(2, text.Stderr);
+        text.Stdout.ShouldContain("Schedule if applied now (assuming 5m per device; --device-time)");
+        text.Stdout.ShouldContain("paused: true in gitfleet.yml: nothing starts until it is set to false or removed");
+        text.Stdout.ShouldContain("pacing 1/min");
+        text.Stdout.ShouldContain("1 device: window station (open now, closes in ");
+        text.Stdout.ShouldMatch(@"3 devices: window nights \((open now, closes|closed, opens) in \d");
+
+        var json = await Run("plan", "--branch", "production", "--facts", "sample-facts.json", "--json");
+        using var document = JsonDocument.Parse(json.Stdout);
+        var schedule = document.RootElement.GetProperty("schedule");
+        schedule.GetProperty("paused").GetBoolean().ShouldBeTrue();
+        schedule.GetProperty("waves").GetArrayLength().ShouldBe(2);
+        var windows = schedule.GetProperty("windows").EnumerateArray().Select(w => (w.GetProperty("windows")[0].GetString(), w.GetProperty("devices").GetInt32())).ToList();
+        windows.ShouldBe([("nights", 3), ("station", 1)]);
+
+        var bad = await Run("plan", "--branch", "production", "--facts", "sample-facts.json", "--device-time", "soon");
+        bad.ExitCode.ShouldBe(1);
+        bad.Stderr.ShouldContain("--device-time");
+    }
+
+    [Fact]
     public async Task Device_claimed_by_two_branches_is_reported()
     {
         // On main, the production kiosk at the central station moves to main; production still claims it.

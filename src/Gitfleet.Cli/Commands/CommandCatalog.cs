@@ -16,6 +16,7 @@ internal static class CommandCatalog
         yield return GateCommand.Create(console);
         yield return HistoryCommand.Create(console);
         yield return RolloutCommand.Create(console);
+        yield return RevertCommand.Create(console);
         yield return ServerCommand.Create(console);
         yield return SimulateCommand.Create(console);
         yield return VersionCommand.Create(console);

@@ -4,7 +4,9 @@ using Gitfleet.Core.Delivery;
 using Gitfleet.Core.Facts;
 using Gitfleet.Core.Fleet;
 using Gitfleet.Core.Planning;
+using Gitfleet.Core.Reconcile;
 using Gitfleet.Core.Resolution;
+using Gitfleet.Core.Rollouts;
 using Gitfleet.Git;
 using Spectre.Console;
 
@@ -34,11 +36,17 @@ internal static class PlanCommand
             Description = "Show at most this many devices in tables (JSON always has all).",
             DefaultValueFactory = _ => 200,
         };
+        var deviceTime = new Option<string>("--device-time")
+        {
+            Description = "For the schedule: how long one device takes from being scheduled to done (poll interval, download, install, reboot).",
+            DefaultValueFactory = _ => "10m",
+            HelpName = "DURATION",
+        };
         var json = CommonOptions.Json();
         var cacheDir = CommonOptions.CacheDir();
-        var command = new Command("plan", "Show what would change on each device subscribed to a branch. Exit 0: nothing to change; 2: changes planned; 1: error.")
+        var command = new Command("plan", "Show what would change on each device subscribed to a branch, and the rollout's schedule. Exit 0: nothing to change; 2: changes planned; 1: error.")
         {
-            repo, branch, facts, all, limit, json, cacheDir,
+            repo, branch, facts, all, limit, deviceTime, json, cacheDir,
         };
         connection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -49,6 +57,7 @@ internal static class PlanCommand
                 return console.Fail("plan needs --facts FILE or --server URL: what the server knows about the devices (see docs/facts.md)");
             }
 
+            var perDevice = StatusCommand.Duration(parse.GetValue(deviceTime)!, "--device-time");
             var timer = new PhaseTimer(console);
             var source = parse.GetValue(repo)!;
             var branchName = parse.GetValue(branch)!;
@@ -59,7 +68,11 @@ internal static class PlanCommand
                 ? await ReadFactsAsync(console, factsPath, cancellationToken).ConfigureAwait(false)
                 : await ReadServerFactsAsync(console, connection, parse, cancellationToken).ConfigureAwait(false);
             timer.Mark("read facts");
-            var (plan, notes) = await PlanAsync(access, revision, branchName, document.Devices, console.Environment, cancellationToken, timer).ConfigureAwait(false);
+            var planned = await PlanBranchAsync(access, revision, branchName, document.Devices, console.Environment, cancellationToken, timer).ConfigureAwait(false);
+            var (plan, notes) = (planned.Plan, planned.Notes);
+            var now = DateTimeOffset.UtcNow;
+            var policy = revision.Settings.PolicyFor(branchName);
+            var schedule = ScheduleOf(planned, policy, now, perDevice);
             var (transfer, transferWarnings) = Transfer(plan, document, revision);
             timer.Mark("estimate bytes");
 
@@ -67,7 +80,7 @@ internal static class PlanCommand
             {
                 var devices = parse.GetValue(all) ? plan.Devices : plan.Devices.Where(d => d.HasChanges || d.IsInFlight || d.Problems.Count > 0).ToList();
                 var commit = plan.Commit is { } c ? new CommitJson(c.Sha, c.Author, c.Subject, c.Timestamp) : null;
-                CliJson.Write(console, new PlanJson(source, plan.Branch, commit, plan.Summary, devices, notes, transfer, transferWarnings), CliJson.Context.PlanJson);
+                CliJson.Write(console, new PlanJson(source, plan.Branch, commit, plan.Summary, devices, notes, transfer, transferWarnings) { Schedule = ScheduleJsonOf(schedule, now) }, CliJson.Context.PlanJson);
             }
             else
             {
@@ -76,7 +89,7 @@ internal static class PlanCommand
                     console.Out.MarkupLine($"[yellow]note:[/] {Markup.Escape(note)}");
                 }
 
-                PlanView.Print(console, plan, parse.GetValue(all), Math.Max(1, parse.GetValue(limit)));
+                PlanView.Print(console, plan, parse.GetValue(all), Math.Max(1, parse.GetValue(limit)), () => ScheduleView.Print(console, schedule, policy.Rollout, now));
                 TransferView.Print(console, transfer, transferWarnings);
             }
 
@@ -94,6 +107,23 @@ internal static class PlanCommand
         var estimate = PlanTransfer.Estimate(plan, facts.Devices, policy, facts.Catalog);
         return (estimate, PlanTransfer.Warnings(estimate, policy.ByteBudget));
     }
+
+    /// <summary>The schedule the branch's policy gives the devices that change (their windows resolved as the target does).</summary>
+    private static RolloutSchedule ScheduleOf(PlannedBranch planned, BranchPolicy policy, DateTimeOffset now, TimeSpan perDevice)
+    {
+        var changing = planned.Plan.Devices.Where(d => d.HasChanges && d.Problems.Count == 0 && d.DeviceId is not null).Select(d => d.DeviceId!).ToHashSet(StringComparer.Ordinal);
+        var target = BranchTargetBuilder.Build(planned.Plan, planned.Revision, planned.Members);
+        var windows = target.Devices.Where(d => changing.Contains(d.Id)).Select(d => d.Windows).ToList();
+        return RolloutSchedule.For(policy.Rollout, windows, policy.Paused, now, perDevice);
+    }
+
+    private static ScheduleJson ScheduleJsonOf(RolloutSchedule schedule, DateTimeOffset now) => new(
+        schedule.Devices,
+        schedule.DeviceTime.TotalSeconds,
+        schedule.Paused,
+        schedule.Waves.Select(w => new WaveScheduleJson(w.Wave + 1, w.Devices, Math.Round((w.Start - now).TotalSeconds), Math.Round((w.End - now).TotalSeconds))).ToList(),
+        schedule.Windows.Select(w => new WindowScheduleJson(w.Windows, w.Devices, w.State.Open, w.State.Until is { } at ? Math.Round((at - now).TotalSeconds) : null)).ToList(),
+        schedule.Blackouts.Select(b => b.ToString()).ToList());
 
     /// <summary>Plans a branch, with claims of the other stage branches for conflict detection.</summary>
     internal static async Task<(Plan Plan, IReadOnlyList<string> Notes)> PlanAsync(

@@ -31,7 +31,18 @@ internal sealed record CommitJson(string Sha, string Author, string Subject, Dat
 
 internal sealed record PlanJson(
     string Repository, string Branch, CommitJson? Commit, PlanSummary Summary, IReadOnlyList<DevicePlan> Devices, IReadOnlyList<string> Notes,
-    Gitfleet.Core.Delivery.TransferEstimate Transfer, IReadOnlyList<string> TransferWarnings);
+    Gitfleet.Core.Delivery.TransferEstimate Transfer, IReadOnlyList<string> TransferWarnings)
+{
+    public ScheduleJson? Schedule { get; init; }
+}
+
+/// <summary>The plan's schedule with times as seconds from now (so the same plan prints the same schedule).</summary>
+internal sealed record ScheduleJson(int Devices, double DeviceTimeSeconds, bool Paused, IReadOnlyList<WaveScheduleJson> Waves, IReadOnlyList<WindowScheduleJson> Windows, IReadOnlyList<string> Blackouts);
+
+internal sealed record WaveScheduleJson(int Wave, int Devices, double StartSeconds, double EndSeconds);
+
+/// <summary>Devices sharing a set of windows; <c>change_seconds</c>: when the windows close (open) or open (closed), null for never.</summary>
+internal sealed record WindowScheduleJson(IReadOnlyList<string> Windows, int Devices, bool Open, double? ChangeSeconds);
 
 internal sealed record SubmissionJson(string Commit, bool Unchanged);
 
@@ -46,4 +57,5 @@ internal sealed record ApplyJson(
 [JsonSerializable(typeof(ValidateJson))]
 [JsonSerializable(typeof(PlanJson))]
 [JsonSerializable(typeof(ApplyJson))]
+[JsonSerializable(typeof(Gitfleet.Git.PreparedRevert))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

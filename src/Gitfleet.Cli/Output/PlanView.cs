@@ -8,7 +8,8 @@ namespace Gitfleet.Cli.Output;
 /// <summary>Prints a plan for people: a table of the devices that change, their configuration diffs, problems, a summary.</summary>
 internal static class PlanView
 {
-    public static void Print(CliConsole console, Plan plan, bool all, int limit)
+    /// <param name="schedule">Prints the rollout's schedule (before the summary).</param>
+    public static void Print(CliConsole console, Plan plan, bool all, int limit, Action? schedule = null)
     {
         var output = console.Out;
         var commit = plan.Commit is { } c
@@ -76,6 +77,7 @@ internal static class PlanView
             output.WriteLine();
         }
 
+        schedule?.Invoke();
         var s = plan.Summary;
         output.MarkupLine(
             $"Summary: {s.Subscribed} subscribed · [bold]{s.OsUpdates}[/] OS updates · [bold]{s.ConfigurationUpdates}[/] configuration updates · " +

@@ -37,6 +37,15 @@ internal static class StatusView
             if (status.Rollout is { Message.Length: > 0 } rollout)
             {
                 console.Out.MarkupLine($"[bold]{Markup.Escape(status.Branch)}[/]: {Markup.Escape(rollout.Message)}");
+                foreach (var line in PolicyLines(rollout))
+                {
+                    console.Out.MarkupLine("  " + Markup.Escape(line));
+                }
+            }
+
+            foreach (var condition in status.Conditions.Where(c => !c.Status && c.Type == StatusCondition.Ready && c.Reason == "Reverted"))
+            {
+                console.Out.MarkupLine($"  [yellow]Reverted[/]: {Markup.Escape(condition.Message)}");
             }
 
             foreach (var condition in status.Conditions.Where(c => c.Status && c.Type != StatusCondition.Ready))
@@ -59,6 +68,46 @@ internal static class StatusView
             {
                 console.Out.MarkupLine($"  [grey]... and {status.Issues.Count - limit} more (--json has them all)[/]");
             }
+        }
+    }
+
+    /// <summary>What the rollout rules do right now: estimates, stragglers, held devices, why the others wait.</summary>
+    internal static IEnumerable<string> PolicyLines(RolloutSummary rollout)
+    {
+        ArgumentNullException.ThrowIfNull(rollout);
+        var estimates = new List<string>();
+        if (rollout.NextWaveAt is { } next)
+        {
+            estimates.Add($"next wave ~{next:u}");
+        }
+
+        if (rollout.BulkCompletedAt is { } bulk)
+        {
+            estimates.Add($"bulk done at {bulk:u}");
+        }
+        else if (rollout.EstimatedEnd is { } end)
+        {
+            estimates.Add($"estimated end ~{end:u}");
+        }
+
+        if (rollout.Stragglers > 0)
+        {
+            estimates.Add($"{rollout.Stragglers} stragglers followed");
+        }
+
+        if (rollout.Held > 0)
+        {
+            estimates.Add($"{rollout.Held} downloaded and held before installing");
+        }
+
+        if (estimates.Count > 0)
+        {
+            yield return string.Join("; ", estimates);
+        }
+
+        foreach (var waiting in rollout.Waiting.Take(5))
+        {
+            yield return $"waiting: {waiting.Devices} device{(waiting.Devices == 1 ? "" : "s")}: {waiting.Message}";
         }
     }
 

@@ -14,9 +14,18 @@ public sealed record FleetSettings(
         new Dictionary<string, BranchPolicy>(StringComparer.Ordinal),
         new Dictionary<string, GroupPolicy>(StringComparer.Ordinal));
 
+    /// <summary>Per-image settings (<c>images.NAME.force</c>).</summary>
+    public IReadOnlyDictionary<string, ImagePolicy> Images { get; init; } = new Dictionary<string, ImagePolicy>(StringComparer.Ordinal);
+
     public BranchPolicy PolicyFor(string branch) =>
         Branches.TryGetValue(branch, out var policy) ? policy : BranchPolicy.Default;
+
+    /// <summary>Whether <paramref name="image"/> is installed even on devices that report it (Mender's force_installation).</summary>
+    public bool IsForced(string image) => Images.TryGetValue(image, out var policy) && policy.Force;
 }
+
+/// <summary>Settings of one OS image.</summary>
+public sealed record ImagePolicy(bool Force, SourceLocation Location);
 
 /// <summary>How a branch's changes reach its devices.</summary>
 public sealed record BranchPolicy
@@ -30,6 +39,9 @@ public sealed record BranchPolicy
 
     /// <summary>Accept devices that ask to join and are not declared in git (otherwise they stay pending).</summary>
     public bool AutoAccept { get; init; }
+
+    /// <summary>Declared pause (Rancher Fleet's <c>paused</c>): nothing new is scheduled while it is true.</summary>
+    public bool Paused { get; init; }
 
     public SourceLocation? Location { get; init; }
 }
@@ -59,6 +71,26 @@ public sealed record RolloutPolicy
 
     /// <summary>A device that has not checked in for this long stops blocking its wave.</summary>
     public TimeSpan OfflineTimeout { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>A wave is complete when this share of its devices is done; the rest are followed as stragglers.</summary>
+    public Quantity CompleteAt { get; init; } = Quantity.Percent(100);
+
+    /// <summary>When devices may start installing; empty: any time (docs/fleet-repository.md, "Maintenance windows").</summary>
+    public IReadOnlyList<MaintenanceWindow> Windows { get; init; } = [];
+
+    /// <summary>Days on which no window opens (and, without windows, nothing starts).</summary>
+    public IReadOnlyList<BlackoutPeriod> Blackouts { get; init; } = [];
+
+    /// <summary>The time zone of blackout days for devices without a window; windows use their own.</summary>
+    public string TimeZone { get; init; } = "UTC";
+
+    /// <summary>Devices started per minute; null: as many as the other limits allow.</summary>
+    public PacingPolicy? Pacing { get; init; }
+
+    public PhaseTimeouts Timeouts { get; init; } = PhaseTimeouts.None;
+
+    /// <summary>Abort criteria, judged per wave in order; the first that trips acts.</summary>
+    public IReadOnlyList<AbortRule> Abort { get; init; } = [];
 
     /// <summary>Bytes over the air a rollout may move per wave and per hour (docs/fleet-repository.md, "Byte budget").</summary>
     public ByteBudgetPolicy ByteBudget { get; init; } = ByteBudgetPolicy.None;

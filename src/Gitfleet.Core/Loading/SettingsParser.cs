@@ -5,12 +5,19 @@ using Gitfleet.Core.Yaml;
 
 namespace Gitfleet.Core.Loading;
 
-/// <summary>Reads gitfleet.yml: <c>branches.NAME.{rollout, correctDrift, autoAccept}</c> and <c>groups.NAME.dependsOn</c>.</summary>
-internal sealed class SettingsParser(YamlReader reader)
+/// <summary>
+/// Reads gitfleet.yml: <c>branches.NAME.{rollout, correctDrift, autoAccept, paused}</c>, <c>groups.NAME.dependsOn</c>
+/// and <c>images.NAME.force</c> (the rollout rules for real fleets are in SettingsParser.Rules.cs).
+/// </summary>
+internal sealed partial class SettingsParser(YamlReader reader)
 {
-    private static readonly string[] TopKeys = ["branches", "groups"];
-    private static readonly string[] BranchKeys = ["rollout", "correctDrift", "autoAccept"];
-    private static readonly string[] RolloutKeys = ["waves", "maxConcurrent", "failureThreshold", "retries", "soak", "offlineTimeout", "byteBudget"];
+    private static readonly string[] TopKeys = ["branches", "groups", "images"];
+    private static readonly string[] BranchKeys = ["rollout", "correctDrift", "autoAccept", "paused"];
+    private static readonly string[] RolloutKeys =
+    [
+        "waves", "maxConcurrent", "failureThreshold", "retries", "soak", "offlineTimeout",
+        "completeAt", "timezone", "windows", "blackouts", "pacing", "timeouts", "abort", "byteBudget",
+    ];
 
     /// <summary>The documented ranges (docs/fleet-repository.md): counts of devices, waves, retries.</summary>
     public const int MaxDeviceCount = 10_000_000;
@@ -40,7 +47,7 @@ internal sealed class SettingsParser(YamlReader reader)
             {
                 if (value is not YamlMap branch)
                 {
-                    reader.Error(DiagnosticCodes.WrongType, branchMap.ValueLocation(name), $"branch '{name}' must be a mapping with rollout, correctDrift or autoAccept, not {YamlReader.Describe(value)}");
+                    reader.Error(DiagnosticCodes.WrongType, branchMap.ValueLocation(name), $"branch '{name}' must be a mapping with rollout, correctDrift, autoAccept or paused, not {YamlReader.Describe(value)}");
                     continue;
                 }
 
@@ -80,7 +87,7 @@ internal sealed class SettingsParser(YamlReader reader)
             }
         }
 
-        return new FleetSettings(branches, groups);
+        return new FleetSettings(branches, groups) { Images = ParseImages(map) };
     }
 
     private BranchPolicy ParseBranch(string name, YamlMap branch, SourceLocation location)
@@ -91,6 +98,7 @@ internal sealed class SettingsParser(YamlReader reader)
         {
             CorrectDrift = reader.Bool(branch, "correctDrift", what) ?? false,
             AutoAccept = reader.Bool(branch, "autoAccept", what) ?? false,
+            Paused = reader.Bool(branch, "paused", what) ?? false,
             Location = location,
         };
         if (reader.Map(branch, "rollout", what) is not { } rollout)
@@ -166,7 +174,7 @@ internal sealed class SettingsParser(YamlReader reader)
             result = result with { ByteBudget = new ByteBudgetParser(reader).Parse(budget, $"the byte budget of {what}") };
         }
 
-        return policy with { Rollout = result };
+        return policy with { Rollout = ParseRules(rollout, rolloutWhat, result) };
     }
 
     private Quantity? ParseQuantity(object? value, SourceLocation location, string what)

@@ -60,6 +60,32 @@ public sealed record RolloutSummary
     public DateTimeOffset? StartedAt { get; init; }
 
     public DateTimeOffset? CompletedAt { get; init; }
+
+    /// <summary>When the last wave reached <c>completeAt</c>: the bulk is done, stragglers aside.</summary>
+    public DateTimeOffset? BulkCompletedAt { get; init; }
+
+    /// <summary>Devices of completed waves still in progress, followed in the background.</summary>
+    public int Stragglers { get; init; }
+
+    /// <summary>Scheduled devices that downloaded (or are downloading) and wait before installing: window closed, or paused.</summary>
+    public int Held { get; init; }
+
+    /// <summary>Estimates: when the next wave starts, and when the bulk is done (null when unknown).</summary>
+    public DateTimeOffset? NextWaveAt { get; init; }
+
+    public DateTimeOffset? EstimatedEnd { get; init; }
+
+    /// <summary>Why the devices that have not started wait, grouped: reason, how many, until when.</summary>
+    public IReadOnlyList<WaitingDevices> Waiting { get; init => field = value ?? []; } = [];
+
+    /// <summary>This rollout reverts another (an abort rule tripped): the reverted commit and why.</summary>
+    public TargetRevert? RevertOf { get; init; }
+}
+
+/// <summary>Devices waiting for the same reason until the same time (a maintenance window, pacing, their wave ...).</summary>
+public sealed record WaitingDevices(WaitReason Reason, int Devices, DateTimeOffset? Until, string Message)
+{
+    public string? Detail { get; init; }
 }
 
 public sealed record DeviceCounts

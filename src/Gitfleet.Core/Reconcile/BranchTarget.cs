@@ -28,6 +28,15 @@ public sealed record BranchTarget
 
     public bool AutoAccept { get; init; }
 
+    /// <summary><c>paused: true</c> in gitfleet.yml: nothing new starts, devices not installing yet are held.</summary>
+    public bool Paused { get; init; }
+
+    /// <summary>Set when the server made this target to revert a rollout: the commit it reverts, and why.</summary>
+    public TargetRevert? RevertOf { get; init; }
+
+    /// <summary>Images installed even on devices that report them (<c>images.NAME.force</c>).</summary>
+    public IReadOnlyList<string> ForcedImages { get; init => field = value ?? []; } = [];
+
     /// <summary>Group → groups it depends on (gitfleet.yml).</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> DependsOn { get; init => field = value ?? new Dictionary<string, IReadOnlyList<string>>(); } = new Dictionary<string, IReadOnlyList<string>>();
 
@@ -44,6 +53,9 @@ public sealed record BranchTarget
     public IReadOnlyList<TargetProblem> Problems { get; init => field = value ?? []; } = [];
 }
 
+/// <summary>A rollout reverted by an abort rule: the commit it was rolling out, and the rule that tripped.</summary>
+public sealed record TargetRevert(string Commit, string Reason);
+
 /// <summary>A configuration as the server stores and deploys it. Keys in <see cref="SecretKeys"/> print as ***.</summary>
 public sealed record TargetConfiguration(IReadOnlyDictionary<string, string> Values, IReadOnlyList<string> SecretKeys);
 
@@ -54,6 +66,9 @@ public sealed record TargetConfiguration(IReadOnlyDictionary<string, string> Val
 public sealed record TargetDevice(string Id, string Image, string? Configuration, IReadOnlyList<string> Groups)
 {
     public string? Host { get; init; }
+
+    /// <summary>The names of the maintenance windows that apply to the device (none: any time).</summary>
+    public IReadOnlyList<string>? Windows { get; init; }
 }
 
 /// <summary>A device declared in git by identity, to preauthorize (with its key when git has one).</summary>
@@ -70,6 +85,9 @@ public sealed record RolloutPolicyDocument(
     double SoakSeconds,
     double OfflineTimeoutSeconds)
 {
+    /// <summary>Windows, pacing, timeouts, completeAt and abort rules; null when the policy uses none.</summary>
+    public RolloutRulesDocument? Rules { get; init; }
+
     public static RolloutPolicyDocument From(Fleet.RolloutPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
@@ -79,11 +97,17 @@ public sealed record RolloutPolicyDocument(
             policy.FailureThreshold?.ToString(),
             policy.Retries,
             policy.Soak.TotalSeconds,
-            policy.OfflineTimeout.TotalSeconds);
+            policy.OfflineTimeout.TotalSeconds) { Rules = RolloutRulesDocument.From(policy) };
     }
 
-    /// <summary>Back to a policy; throws <see cref="FormatException"/> on a malformed quantity.</summary>
-    public Fleet.RolloutPolicy ToPolicy() => new()
+    /// <summary>Back to a policy; throws <see cref="FormatException"/> on a malformed quantity, window or rule.</summary>
+    public Fleet.RolloutPolicy ToPolicy()
+    {
+        var policy = BasePolicy();
+        return Rules is null ? policy : Rules.ApplyTo(policy);
+    }
+
+    private Fleet.RolloutPolicy BasePolicy() => new()
     {
         Waves = Waves is { Count: > 0 } ? Waves.Select(Parse).ToList() : [Fleet.Quantity.Percent(100)],
         MaxConcurrent = MaxConcurrent,
@@ -93,8 +117,11 @@ public sealed record RolloutPolicyDocument(
         OfflineTimeout = TimeSpan.FromSeconds(OfflineTimeoutSeconds),
     };
 
+    internal static Fleet.Quantity ParseQuantity(string text) => Parse(text);
+
     private static Fleet.Quantity Parse(string text)
     {
+        text ??= "";
         var culture = System.Globalization.CultureInfo.InvariantCulture;
         if (text.EndsWith('%') && double.TryParse(text[..^1], System.Globalization.NumberStyles.Float, culture, out var percent) && percent is >= 0 and <= 100)
         {

@@ -44,7 +44,7 @@ public static class BranchTargetBuilder
             var groups = dependencyGroups.Count == 0 || !byKey.TryGetValue(device.Key, out var member)
                 ? []
                 : member.Groups.Where(dependencyGroups.Contains).ToList();
-            devices.Add(new TargetDevice(device.DeviceId, device.Os.To, checksum, groups) { Host = device.HostName });
+            devices.Add(new TargetDevice(device.DeviceId, device.Os.To, checksum, groups) { Host = device.HostName, Windows = WindowsOf(policy.Rollout, byKey.GetValueOrDefault(device.Key)) });
         }
 
         devices.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
@@ -56,12 +56,28 @@ public static class BranchTargetBuilder
             Policy = RolloutPolicyDocument.From(policy.Rollout),
             CorrectDrift = policy.CorrectDrift,
             AutoAccept = policy.AutoAccept,
+            Paused = policy.Paused,
+            ForcedImages = revision.Settings.Images.Where(i => i.Value.Force).Select(i => i.Key).Order(StringComparer.Ordinal).ToList(),
             DependsOn = dependsOn,
             Configurations = configurations,
             Devices = devices,
             Admissions = Admissions(members, plan.Branch),
             Problems = problems,
         };
+    }
+
+    /// <summary>The windows that apply to a device by its labels and groups; null when the rollout has none or none applies.</summary>
+    private static IReadOnlyList<string>? WindowsOf(RolloutPolicy rollout, FleetMember? member)
+    {
+        if (rollout.Windows.Count == 0)
+        {
+            return null;
+        }
+
+        var labels = member?.Variables.Labels;
+        var groups = member?.Groups;
+        var names = Rollouts.WindowAssignment.For(rollout.Windows, key => labels?.GetValueOrDefault(key), group => groups?.Contains(group, StringComparer.Ordinal) ?? false);
+        return names.Count == 0 ? null : names;
     }
 
     /// <summary>Hosts declared by identity whose git subscription is this branch.</summary>

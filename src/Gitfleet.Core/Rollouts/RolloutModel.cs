@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Gitfleet.Core.Fleet;
 
 namespace Gitfleet.Core.Rollouts;
 
@@ -42,6 +43,23 @@ public sealed record RolloutDevice
     public DateTimeOffset? LastCheckIn { get; init; }
 
     public string? LastError { get; init; }
+
+    /// <summary>For a failed device: how its last attempt failed (abort criteria count by kind).</summary>
+    public FailureKind? Failure { get; init; }
+
+    /// <summary>When its last attempt was scheduled (pacing counts starts per minute).</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>When its state last changed (for a succeeded device: when it finished).</summary>
+    public DateTimeOffset? ChangedAt { get; init; }
+
+    /// <summary>For a scheduled device: the phase it last reported, and since when (phase timeouts).</summary>
+    public UpdatePhase Phase { get; init; }
+
+    public DateTimeOffset? PhaseSince { get; init; }
+
+    /// <summary>Which calendar of <see cref="RolloutInput.Calendars"/> gates its install; null or unknown: any time.</summary>
+    public string? Windows { get; init; }
 }
 
 /// <summary>The rollout's own progress, persisted between decisions.</summary>
@@ -65,6 +83,17 @@ public sealed record RolloutProgress
     public bool Aborted { get; init; }
 
     public DateTimeOffset? CompletedAt { get; init; }
+
+    /// <summary>When the last wave reached <c>completeAt</c> (the bulk is done; stragglers may remain).</summary>
+    public DateTimeOffset? BulkCompletedAt { get; init; }
+
+    /// <summary>An abort rule with <c>revert</c> tripped: the engine puts the devices back on the last good commit.</summary>
+    public bool RevertRequested { get; init; }
+
+    /// <summary>The wave whose failures an operator accepted by resuming a rollout an abort rule paused, and those failures.</summary>
+    public int AcknowledgedWave { get; init; } = -1;
+
+    public WaveOutcomes? AcknowledgedOutcomes { get; init; }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<RolloutPhase>))]
@@ -110,4 +139,27 @@ public sealed record RolloutDecision
 
     /// <summary>When the engine should decide again at the latest (soak end), if time alone changes the outcome.</summary>
     public DateTimeOffset? WakeAt { get; init; }
+
+    /// <summary>Scheduled devices that stayed too long in one phase: the engine aborts their deployment and fails them (timed out).</summary>
+    public IReadOnlyList<TimedOutDevice> TimedOut { get; init; } = [];
+
+    /// <summary>An abort rule that tripped in this decision (its action is in the progress: paused, aborted, revert requested).</summary>
+    public AbortVerdict? Response { get; init; }
+
+    /// <summary>Why each device that has not started (or is held before installing) waits.</summary>
+    public IReadOnlyDictionary<string, DeviceWait> Waits { get; init; } = new Dictionary<string, DeviceWait>();
+
+    /// <summary>Scheduled devices that may not install yet (window closed, or the rollout paused): the server holds them.</summary>
+    public int Held { get; init; }
+
+    /// <summary>Devices of completed waves (completeAt) still in progress, followed in the background.</summary>
+    public int Stragglers { get; init; }
+
+    /// <summary>When the next wave is expected to start, and the rollout's bulk to be done (estimates; null when unknown).</summary>
+    public DateTimeOffset? NextWaveAt { get; init; }
+
+    public DateTimeOffset? EstimatedEnd { get; init; }
 }
+
+/// <summary>A device whose phase timed out, and the reason to record.</summary>
+public sealed record TimedOutDevice(string Key, string Reason);

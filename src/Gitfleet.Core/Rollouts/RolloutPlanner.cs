@@ -21,31 +21,44 @@ public sealed record RolloutInput
 
     /// <summary>Group → groups it depends on (gitfleet.yml dependsOn).</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> DependsOn { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>Maintenance calendars by the key devices name in <see cref="RolloutDevice.Windows"/>; a device whose key is not here installs any time.</summary>
+    public IReadOnlyDictionary<string, MaintenanceCalendar> Calendars { get; init; } = new Dictionary<string, MaintenanceCalendar>();
+
+    /// <summary><c>paused: true</c> in gitfleet.yml: nothing new starts while it holds.</summary>
+    public bool DeclaredPause { get; init; }
+
+    /// <summary>How long a device takes, for estimates before any device of the rollout finished (null: no estimate until then).</summary>
+    public TimeSpan? AssumedDeviceTime { get; init; }
 }
 
 /// <summary>
 /// The pure rollout decision. Waves are cumulative shares of the rollout's devices in a stable pseudo-random
-/// order; a wave is done when each of its devices succeeded, failed for good, or is offline past the timeout;
-/// the next wave starts after the soak time. At most <c>maxConcurrent</c> devices are in progress (offline ones
-/// do not hold a slot). Failed devices are retried up to <c>retries</c> times; failures beyond the threshold
-/// pause the rollout until an operator resumes it. A device whose group depends on another group waits until
-/// that group's devices in the rollout succeeded (or are offline).
+/// order; a wave is complete when its <c>completeAt</c> share (all by default) of devices succeeded, failed for
+/// good, or is offline past the timeout; the rest are stragglers, followed in the background. The next wave
+/// starts after the soak time. A device starts when every start limit lets it (<c>maxConcurrent</c>, where
+/// offline devices hold no slot; pacing; <c>dependsOn</c>). Scheduled devices whose maintenance window is closed
+/// are held before installing (pre-staged downloads). A device past its phase's timeout fails (timed out).
+/// Failed devices are retried up to <c>retries</c> times; failures beyond the threshold pause the rollout until an
+/// operator resumes it; abort rules judged on the current wave pause, abort or revert.
 /// </summary>
-public static class RolloutPlanner
+public static partial class RolloutPlanner
 {
     public static RolloutDecision Decide(RolloutInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var policy = input.Policy;
         var progress = input.Progress;
+        var now = input.Now;
         var devices = Order(input.Devices, input.Seed);
         var total = devices.Count;
         bool IsOffline(RolloutDevice d) =>
-            d.LastCheckIn is null || input.Now - d.LastCheckIn.Value > policy.OfflineTimeout;
+            d.LastCheckIn is null || now - d.LastCheckIn.Value > policy.OfflineTimeout;
         bool IsDone(RolloutDevice d) =>
             d.State is RolloutDeviceState.Succeeded or RolloutDeviceState.Aborted
             || (d.State == RolloutDeviceState.Failed && d.Attempts > policy.Retries);
 
+        var (timedOut, timeoutWake) = ApplyTimeouts(policy, devices, now);
         var failedForGood = devices.Count(d => d.State == RolloutDeviceState.Failed && d.Attempts > policy.Retries);
         var counts = new RolloutCounts(
             total,
@@ -55,18 +68,48 @@ public static class RolloutPlanner
             failedForGood,
             devices.Count(d => !IsDone(d) && IsOffline(d)),
             devices.Count(d => d.State == RolloutDeviceState.Aborted));
+        var windows = new WindowLookup(input.Calendars, now);
 
-        RolloutDecision Decision(RolloutProgress p, RolloutPhase phase, string message, IReadOnlyList<string>? schedule = null, int waveSize = 0, DateTimeOffset? wake = null) =>
-            new() { Schedule = schedule ?? [], Progress = p, Phase = phase, Message = message, Counts = counts, WaveSize = waveSize, WakeAt = wake };
+        RolloutDecision Decision(RolloutProgress p, RolloutPhase phase, string message, Explanation? explained = null, IReadOnlyList<string>? schedule = null, int waveSize = 0, DateTimeOffset? wake = null, AbortVerdict? response = null) =>
+            new()
+            {
+                Schedule = schedule ?? [], Progress = p, Phase = phase, Message = message, Counts = counts, WaveSize = waveSize,
+                // A timed-out device is retried by the next decision (its deployment is aborted first): decide again at once.
+                WakeAt = Earliest(wake, timeoutWake, explained?.Wake, timedOut.Count > 0 ? now : null), TimedOut = timedOut, Response = response,
+                Waits = explained?.Waits ?? new Dictionary<string, DeviceWait>(), Held = explained?.Held ?? 0,
+            };
 
         if (progress.Aborted)
         {
-            return Decision(progress, RolloutPhase.Aborted, "aborted: nothing new is scheduled");
+            return Decision(progress, RolloutPhase.Aborted, "aborted: nothing new is scheduled") with { TimedOut = [] };
+        }
+
+        // Abort rules judge the wave even when its last devices just finished (a revert must still come).
+        var wave = Math.Min(progress.Wave, policy.Waves.Count - 1);
+        if (!progress.Paused && progress.CompletedAt is null && Judge(policy, devices, wave, total, progress) is { } verdict)
+        {
+            var reason = "abort rule: " + verdict.Describe();
+            switch (verdict.Rule.Action)
+            {
+                case AbortAction.Pause:
+                    progress = progress with { Paused = true, PauseReason = reason };
+                    var held = WaitExplanation.Explain(devices, windows, new DeviceWait(WaitReason.Paused, null, reason), 0, IsDone, paused: true);
+                    return Decision(progress, RolloutPhase.Paused, $"paused: {reason}; resume to continue", held, response: verdict);
+                default:
+                    var aborted = progress with { Aborted = true, Paused = false, PauseReason = reason, RevertRequested = verdict.Rule.Action == AbortAction.Revert };
+                    var then = verdict.Rule.Action == AbortAction.Revert ? "; the devices go back to the last good commit" : "";
+                    return Decision(aborted, RolloutPhase.Aborted, $"aborted by an {reason}{then}", response: verdict) with { TimedOut = [] };
+            }
         }
 
         if (total == 0 || devices.All(IsDone))
         {
-            var done = progress with { CompletedAt = progress.CompletedAt ?? input.Now, Wave = Math.Max(progress.Wave, policy.Waves.Count - 1) };
+            var done = progress with
+            {
+                CompletedAt = progress.CompletedAt ?? now,
+                BulkCompletedAt = progress.BulkCompletedAt ?? now,
+                Wave = Math.Max(progress.Wave, policy.Waves.Count - 1),
+            };
             var failures = failedForGood > 0 ? $", {failedForGood} failed" : "";
             return Decision(done, RolloutPhase.Completed, $"completed: {counts.Succeeded} of {total} devices succeeded{failures}");
         }
@@ -82,30 +125,40 @@ public static class RolloutPlanner
             }
         }
 
-        if (progress.Paused)
+        if (progress.Paused || input.DeclaredPause)
         {
-            return Decision(progress, RolloutPhase.Paused, $"paused: {progress.PauseReason ?? "by an operator"}; resume to continue");
+            var why = progress.Paused ? progress.PauseReason ?? "by an operator" : "paused: true in gitfleet.yml";
+            var explained = WaitExplanation.Explain(devices, windows, new DeviceWait(WaitReason.Paused, null, why), 0, IsDone, paused: true);
+            var resume = progress.Paused ? "resume to continue" : "set paused: false (or remove it) to continue";
+            return Decision(progress, RolloutPhase.Paused, $"paused: {why}; {resume}", explained);
         }
 
-        // Advance through finished waves (a wave may finish at once when its devices were already converged).
-        var wave = Math.Min(progress.Wave, policy.Waves.Count - 1);
+        // Advance through complete waves (a wave may complete at once when its devices were already converged).
+        int DoneIn(int size) => devices.Take(size).Count(d => IsDone(d) || IsOffline(d));
         while (true)
         {
             var size = WaveSize(policy, wave, total);
-            var waveDone = devices.Take(size).All(d => IsDone(d) || IsOffline(d));
+            var waveDone = WaveCompletion.IsComplete(size, DoneIn(size), policy.CompleteAt);
             if (!waveDone || wave == policy.Waves.Count - 1)
             {
-                progress = progress with { Wave = wave, WaveCompletedAt = waveDone ? progress.WaveCompletedAt ?? input.Now : null };
+                progress = progress with
+                {
+                    Wave = wave,
+                    WaveCompletedAt = waveDone ? progress.WaveCompletedAt ?? now : null,
+                    BulkCompletedAt = waveDone && wave == policy.Waves.Count - 1 ? progress.BulkCompletedAt ?? now : progress.BulkCompletedAt,
+                };
                 break;
             }
 
-            var completedAt = progress.Wave == wave ? progress.WaveCompletedAt ?? input.Now : input.Now;
-            if (input.Now - completedAt < policy.Soak)
+            var completedAt = progress.Wave == wave ? progress.WaveCompletedAt ?? now : now;
+            if (now - completedAt < policy.Soak)
             {
                 var until = completedAt + policy.Soak;
                 progress = progress with { Wave = wave, WaveCompletedAt = completedAt };
+                var soaking = WaitExplanation.Explain(devices, windows, new DeviceWait(WaitReason.Soak, until, $"wave {wave + 2}"), size, IsDone, paused: false);
                 return Decision(progress, RolloutPhase.Soaking,
-                    $"wave {wave + 1} of {policy.Waves.Count} done; soaking until {until:u} before wave {wave + 2}", [], size, until);
+                    $"wave {wave + 1} of {policy.Waves.Count} done; soaking until {until:u} before wave {wave + 2}", soaking, [], size, until)
+                    with { Stragglers = Stragglers(devices, size, IsDone, IsOffline), NextWaveAt = until, EstimatedEnd = Forecast(input, devices, wave, progress, counts).End };
             }
 
             wave++;
@@ -114,17 +167,18 @@ public static class RolloutPlanner
 
         var currentSize = WaveSize(policy, wave, total);
         var inProgress = devices.Count(d => d.State == RolloutDeviceState.Scheduled && !IsOffline(d));
-        var slots = policy.MaxConcurrent is { } max ? Math.Max(0, max - inProgress) : int.MaxValue;
-        var groupsDone = DependencyGate(devices, input.DependsOn, IsDone, IsOffline);
+        var pacing = new PacingLimit(StartPacing.Allow(policy.Pacing, devices.Where(d => d.StartedAt is not null).Select(d => d.StartedAt!.Value), counts.Succeeded, now));
+        IStartLimit[] limits =
+        [
+            new ConcurrencyLimit(policy.MaxConcurrent is { } max ? Math.Max(0, max - inProgress) : int.MaxValue),
+            pacing,
+            new DependencyLimit(devices, input.DependsOn, IsDone, IsOffline),
+        ];
         var schedule = new List<string>();
-        var blockedByDependency = 0;
+        var blocked = new Dictionary<string, DeviceWait>(StringComparer.Ordinal);
+        var timedOutKeys = timedOut.Count > 0 ? timedOut.Select(t => t.Key).ToHashSet(StringComparer.Ordinal) : null;
         foreach (var device in devices.Take(currentSize))
         {
-            if (schedule.Count >= slots)
-            {
-                break;
-            }
-
             var due = device.State == RolloutDeviceState.Waiting
                 || (device.State == RolloutDeviceState.Failed && device.Attempts <= policy.Retries);
             if (!due)
@@ -132,29 +186,55 @@ public static class RolloutPlanner
                 continue;
             }
 
-            if (!groupsDone(device))
+            if (timedOutKeys?.Contains(device.Key) == true)
             {
-                blockedByDependency++;
+                // Its hung deployment is aborted first; the retry comes with the next decision.
+                blocked[device.Key] = new DeviceWait(WaitReason.Retry, null, "its attempt timed out");
                 continue;
+            }
+
+            if (limits.Select(l => l.Check(device)).FirstOrDefault(w => w is not null) is { } wait)
+            {
+                blocked[device.Key] = wait;
+                continue;
+            }
+
+            foreach (var limit in limits)
+            {
+                limit.Started(device);
             }
 
             schedule.Add(device.Key);
         }
 
+        var progressing = WaitExplanation.Explain(devices, windows, new DeviceWait(WaitReason.Wave), currentSize, IsDone, paused: false, blocked, schedule);
         var message = $"wave {wave + 1} of {policy.Waves.Count} ({currentSize} of {total} devices): {counts.Succeeded} succeeded, {inProgress + schedule.Count} in progress, {failedForGood} failed";
-        if (blockedByDependency > 0)
+        if (blocked.Values.Count(w => w.Reason == WaitReason.DependsOn) is > 0 and var dependents)
         {
-            message += $", {blockedByDependency} waiting for the groups they depend on";
+            message += $", {dependents} waiting for the groups they depend on";
         }
 
-        return Decision(progress, RolloutPhase.Progressing, message, schedule, currentSize);
+        if (progressing.Held > 0)
+        {
+            message += $", {progressing.Held} downloaded or downloading and waiting for their maintenance window";
+        }
+
+        var stragglers = Stragglers(devices, progress.BulkCompletedAt is null ? WaveSize(policy, wave - 1, total) : total, IsDone, IsOffline);
+        if (progress.BulkCompletedAt is not null)
+        {
+            message += $"; complete at {policy.CompleteAt}, {stragglers} stragglers followed";
+        }
+
+        var (nextWave, end) = Forecast(input, devices, wave, progress, counts);
+        return Decision(progress, RolloutPhase.Progressing, message, progressing, schedule, currentSize, pacing.BlockedUntil)
+            with { Stragglers = stragglers, NextWaveAt = nextWave, EstimatedEnd = end };
     }
 
     /// <summary>The cumulative number of devices wave <paramref name="wave"/> covers.</summary>
     public static int WaveSize(RolloutPolicy policy, int wave, int total)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        return wave >= policy.Waves.Count - 1 ? total : Math.Max(1, policy.Waves[wave].Of(total));
+        return wave < 0 ? 0 : wave >= policy.Waves.Count - 1 ? total : Math.Max(1, policy.Waves[wave].Of(total));
     }
 
     /// <summary>A stable pseudo-random order: the same seed and keys give the same waves on every run.</summary>
@@ -171,40 +251,5 @@ public static class RolloutPlanner
 
         Array.Sort(keyed, (a, b) => a.Rank != b.Rank ? a.Rank.CompareTo(b.Rank) : string.CompareOrdinal(a.Device.Key, b.Device.Key));
         return keyed.Select(k => k.Device).ToList();
-    }
-
-    /// <summary>A device may go when every group its groups depend on has no unfinished, online device left.</summary>
-    private static Func<RolloutDevice, bool> DependencyGate(
-        List<RolloutDevice> devices,
-        IReadOnlyDictionary<string, IReadOnlyList<string>> dependsOn,
-        Func<RolloutDevice, bool> isDone,
-        Func<RolloutDevice, bool> isOffline)
-    {
-        if (dependsOn.Count == 0)
-        {
-            return static _ => true;
-        }
-
-        var unfinished = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var device in devices)
-        {
-            if (!isDone(device) && !isOffline(device))
-            {
-                unfinished.UnionWith(device.Groups);
-            }
-        }
-
-        return device =>
-        {
-            foreach (var group in device.Groups)
-            {
-                if (dependsOn.TryGetValue(group, out var dependencies) && dependencies.Any(unfinished.Contains))
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        };
     }
 }

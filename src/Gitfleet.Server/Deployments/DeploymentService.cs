@@ -20,6 +20,7 @@ internal sealed class DeploymentService(
     OfferLinks links,
     DeltaOffers deltas,
     ArtifactService artifacts,
+    InstallHolds holds,
     TimeProvider time,
     Metrics.ServerMetrics metrics)
 {
@@ -163,7 +164,8 @@ internal sealed class DeploymentService(
             }
 
             var (row, deployment) = (next.Device, next.Deployment);
-            if (row.Status == DeviceDeploymentStatus.Pending && row.Attempts == 0 && installedArtifact == deployment.ArtifactName)
+            if (row.Status == DeviceDeploymentStatus.Pending && row.Attempts == 0 && installedArtifact == deployment.ArtifactName
+                && !holds.IsForced(deployment.Trace?.Branch, deployment.ArtifactName))
             {
                 await FinishAsync(row, DeviceDeploymentStatus.AlreadyInstalled, generation, cancellationToken).ConfigureAwait(false);
                 continue;
@@ -234,6 +236,11 @@ internal sealed class DeploymentService(
             ?? throw DomainException.NotFound($"deployment {deploymentId} not found for this device");
         await store.SaveLogAsync(view.Device.Id, messages, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Whether <paramref name="deploymentId"/> is one of the device's deployments and not finished (control-map requests).</summary>
+    public async Task<bool> IsUnfinishedAsync(string deviceId, string deploymentId, CancellationToken cancellationToken) =>
+        await store.GetDeviceDeploymentAsync(deploymentId, deviceId, cancellationToken).ConfigureAwait(false) is { } view
+        && !DeviceDeploymentStatus.IsFinished(view.Device.Status);
 
     /// <summary>Aborts a deployment; its devices find out at their next report (409) or check-in.</summary>
     public async Task AbortAsync(string deploymentId, CancellationToken cancellationToken)

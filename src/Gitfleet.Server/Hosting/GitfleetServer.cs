@@ -167,6 +167,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton<AccessTokenService>();
             builder.Services.AddSingleton<DeploymentService>();
             builder.Services.AddDelivery();
+            builder.Services.AddSingleton<InstallHolds>();
             builder.Services.AddSingleton<FactsWriter>();
             builder.Services.AddSingleton(provides);
             builder.Services.AddSingleton<CheckInFlusher>();

@@ -35,6 +35,15 @@ internal sealed class BranchRuntime(string branch)
 
     public long EvaluatedGeneration { get; set; } = -1;
 
+    /// <summary>Phases and start times of the rollout's devices (phase timeouts, pacing, estimates).</summary>
+    public RolloutMemory Memory { get; } = new();
+
+    /// <summary>The target generation last saved as the branch's good target (its rollout completed with no failure).</summary>
+    public long GoodGeneration { get; set; } = -1;
+
+    /// <summary>The target generation whose rollout's revert was handled (done, or found impossible).</summary>
+    public long RevertHandled { get; set; } = -1;
+
     /// <summary>A transient problem (git unreachable) shown as Reconciling until the next success.</summary>
     public string? TransientError { get; set; }
 

@@ -19,11 +19,17 @@ internal static class BranchStatusBuilder
         var record = branch.Record;
         var counts = new Counter();
         var issues = new List<DeviceIssue>();
+        var waiting = new List<DeviceIssue>();
+        var waits = branch.LastDecision?.Waits;
         if (target is not null && evaluations is not null && work is not null)
         {
             for (var i = 0; i < target.Count; i++)
             {
                 Count(target, evaluations[i], work, i, now, counts, issues);
+                if (waiting.Count < MaxIssues && waits is { Count: > 0 } && waits.TryGetValue(target.DeviceIds[i], out var wait))
+                {
+                    waiting.Add(new DeviceIssue(target.DeviceIds[i], "waiting", wait.Describe()) { Since = wait.Until });
+                }
             }
 
             foreach (var problem in target.Problems)
@@ -33,6 +39,8 @@ internal static class BranchStatusBuilder
             }
         }
 
+        // Devices that wait say why, after the devices that are not fine (failed, offline, drifted, problems).
+        issues.AddRange(waiting.Take(MaxIssues - issues.Count));
         var devices = new DeviceCounts
         {
             Total = (target?.Count ?? 0) + (target?.Problems.Count ?? 0),
@@ -53,6 +61,13 @@ internal static class BranchStatusBuilder
             Message = decision.Message,
             StartedAt = record?.StartedAt,
             CompletedAt = decision.Progress.CompletedAt,
+            BulkCompletedAt = decision.Progress.BulkCompletedAt,
+            Stragglers = decision.Stragglers,
+            Held = decision.Held,
+            NextWaveAt = decision.NextWaveAt,
+            EstimatedEnd = decision.EstimatedEnd,
+            Waiting = Group(decision.Waits),
+            RevertOf = target.RevertOf,
         };
         var status = new BranchStatus
         {
@@ -116,6 +131,11 @@ internal static class BranchStatusBuilder
         }
     }
 
+    /// <summary>Waiting devices grouped by reason and time, the largest groups first (at most twenty groups).</summary>
+    private static List<WaitingDevices> Group(IReadOnlyDictionary<string, DeviceWait> waits) =>
+        waits.Values.GroupBy(w => w).Select(g => new WaitingDevices(g.Key.Reason, g.Count(), g.Key.Until, g.Key.Describe()) { Detail = g.Key.Detail })
+            .OrderByDescending(w => w.Devices).ThenBy(w => w.Until).Take(20).ToList();
+
     private static void AddIssue(List<DeviceIssue> issues, DeviceIssue issue)
     {
         if (issues.Count < MaxIssues)
@@ -133,6 +153,8 @@ internal static class BranchStatusBuilder
         (bool Value, string Reason, string Message) ready =
             status.AppliedCommit is null || branch.Target is null ? (false, "NoTarget", branch.TransientError ?? "no commit has been applied yet")
             : stalled ? (false, "Stalled", $"commit {Short(status.LastSeenCommit)} does not validate; {applied} stays applied")
+            : branch.Target.RevertOf is { } revert ? (false, "Reverted",
+                $"commit {Short(revert.Commit)} was reverted to {applied} ({revert.Reason}); push a fix (gitfleet revert --branch {branch.Branch} prepares the revert in git)")
             : status.IsConverged ? (true, "Converged", $"{status.Devices.Converged} of {eligible} devices converged on {applied}")
             : phase == RolloutPhase.Paused ? (false, "RolloutPaused", status.Rollout!.Message)
             : status.Devices.Failed > 0 ? (false, "DevicesFailed", $"{status.Devices.Failed} of {eligible} devices failed")

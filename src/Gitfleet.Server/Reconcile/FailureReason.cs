@@ -21,6 +21,20 @@ internal static class FailureReason
         return reason.Length <= MaxLength ? reason : reason[..(MaxLength - 1)] + "…";
     }
 
+    /// <summary>The start of the reason of a device whose phase timed out (the planner's <see cref="Core.Rollouts.PhaseTimeoutVerdict"/>).</summary>
+    public const string TimedOutPrefix = "timed out:";
+
+    /// <summary>
+    /// How a failure counts for abort rules, from its reason: timed out; rejected (no artifact for the device's type,
+    /// or the client refused the artifact's device type); else failed.
+    /// </summary>
+    public static Core.Fleet.FailureKind KindOf(string? reason) =>
+        reason is null ? Core.Fleet.FailureKind.Failed
+        : reason.StartsWith(TimedOutPrefix, StringComparison.Ordinal) ? Core.Fleet.FailureKind.TimedOut
+        : reason.Contains("no artifact for device type", StringComparison.Ordinal) || reason.Contains("device type", StringComparison.OrdinalIgnoreCase)
+            ? Core.Fleet.FailureKind.Rejected
+        : Core.Fleet.FailureKind.Failed;
+
     /// <summary>A reason given before the device's log arrived (the client sends it right after the failure status).</summary>
     public static bool AwaitsLog(string? reason) => reason is not null && reason.EndsWith(NoLog, StringComparison.Ordinal);
 

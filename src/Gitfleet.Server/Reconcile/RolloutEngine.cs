@@ -4,8 +4,11 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Gitfleet.Core.Facts;
+using Gitfleet.Core.Fleet;
 using Gitfleet.Core.Reconcile;
 using Gitfleet.Core.Rollouts;
+using Gitfleet.Server.Api;
+using Gitfleet.Server.Deployments;
 using Gitfleet.Server.Domain;
 using Gitfleet.Server.Devices;
 using Gitfleet.Server.Hosting;
@@ -16,7 +19,11 @@ using Microsoft.Extensions.Logging;
 namespace Gitfleet.Server.Reconcile;
 
 /// <summary>The answer to a target submission.</summary>
-public sealed record SubmitResult(string Branch, string Commit, bool Unchanged);
+public sealed record SubmitResult(string Branch, string Commit, bool Unchanged)
+{
+    /// <summary>The commit was reverted by an abort rule on this branch: nothing was stored (push a new commit).</summary>
+    public bool Reverted { get; init; }
+}
 
 /// <summary>An operator's command to a branch's rollout.</summary>
 internal enum RolloutControl
@@ -40,6 +47,7 @@ internal sealed partial class RolloutEngine(
     DeviceService devices,
     CheckInFlusher flusher,
     AdmissionController admissions,
+    InstallHolds holds,
     ServerOptions options,
     TimeProvider time,
     ILogger<RolloutEngine> logger)
@@ -149,6 +157,13 @@ internal sealed partial class RolloutEngine(
             {
                 LogUnchanged(branch, validated.Commit.ShortSha);
                 return new SubmitResult(branch, validated.Commit.Sha, Unchanged: true);
+            }
+
+            if (applied?.RevertedCommit == validated.Commit.Sha)
+            {
+                // An abort rule reverted this commit: it is not rolled out again; a new commit is.
+                LogRevertedCommitRefused(branch, validated.Commit.ShortSha);
+                return new SubmitResult(branch, validated.Commit.Sha, Unchanged: true) { Reverted = true };
             }
 
             var record = await store.SaveTargetAsync(
@@ -337,7 +352,8 @@ internal sealed partial class RolloutEngine(
         runtime.Evaluations = evaluations;
         runtime.EvaluatedGeneration = target.Generation;
         Phase("evaluate", phase);
-        var work = new RolloutWork(target, evaluations, rows, record.Progress, record.StartedAt, now, options.DriftGracePeriod);
+        PublishHolds(runtime, target);
+        var work = new RolloutWork(target, evaluations, rows, record.Progress, record.StartedAt, now, options.DriftGracePeriod, runtime.Memory);
         var newRollout = record.RolloutGeneration != target.Generation;
         if (newRollout)
         {
@@ -359,9 +375,17 @@ internal sealed partial class RolloutEngine(
         var drifted = work.CorrectDrift(target.CorrectDrift);
         work.AbortSuperseded();
         operation?.Invoke(work);
+        var phasesChanged = work.TrackPhases();
         Phase("drift and supersedes", phase);
-        var decision = Decide(runtime, work, target, now);
+        var decision = Decide(runtime, work, target, now, phasesChanged);
         work.Progress = decision.Progress;
+        work.TimeOut(decision.TimedOut);
+        if (decision.Response?.Rule.Action is AbortAction.Abort or AbortAction.Revert)
+        {
+            work.Abort(decision.Progress.PauseReason ?? "aborted by an abort rule");
+        }
+
+        holds.SetPaused(runtime.Branch, decision.Phase == RolloutPhase.Paused);
         Phase("decide", phase);
         if (decision.Schedule.Count > 0)
         {
@@ -394,6 +418,7 @@ internal sealed partial class RolloutEngine(
         runtime.LastDecision = decision;
         runtime.Status = BranchStatusBuilder.Build(runtime, evaluations, work, now);
         Phase("status", phase);
+        await AfterDecisionAsync(runtime, target, work, decision, now, cancellationToken).ConfigureAwait(false);
     }
 
     private void Phase(string name, Stopwatch clock)
@@ -407,14 +432,14 @@ internal sealed partial class RolloutEngine(
     /// the same progress, the same devices offline, no soak ending), the last decision stands: at 200,000 devices
     /// that keeps a no-op decision cheap.
     /// </summary>
-    private static RolloutDecision Decide(BranchRuntime runtime, RolloutWork work, TargetIndex target, DateTimeOffset now)
+    private static RolloutDecision Decide(BranchRuntime runtime, RolloutWork work, TargetIndex target, DateTimeOffset now, bool phasesChanged)
     {
         var offline = work.Offline();
         var last = runtime.LastDecision;
         var unchanged = last is not null && !work.RowsChanged && work.Aborts.Count == 0 && last.Progress == work.Progress && runtime.LastOffline == offline
-            && (last.WakeAt is null || now < last.WakeAt);
+            && !phasesChanged && (last.WakeAt is null || now < last.WakeAt);
         runtime.LastOffline = offline;
-        return unchanged ? last! with { Schedule = [] } : RolloutPlanner.Decide(work.ToInput(target.Commit.Sha));
+        return unchanged ? last! with { Schedule = [], TimedOut = [], Response = null } : RolloutPlanner.Decide(work.ToInput(target.Commit.Sha));
     }
 
     private static void Apply(RolloutWork work, RolloutControl control, TargetIndex target)
@@ -430,7 +455,11 @@ internal sealed partial class RolloutEngine(
                 break;
             case RolloutControl.Resume:
                 var failedForGood = work.Rows.Values.Count(r => r.State == RolloutDeviceState.Failed && r.Attempts > target.Policy.Retries);
-                work.Progress = work.Progress with { Paused = false, PauseReason = null, AcknowledgedFailures = failedForGood };
+                var (wave, outcomes) = RolloutPlanner.CurrentWaveOutcomes(work.ToInput(target.Commit.Sha));
+                work.Progress = work.Progress with
+                {
+                    Paused = false, PauseReason = null, AcknowledgedFailures = failedForGood, AcknowledgedWave = wave, AcknowledgedOutcomes = outcomes,
+                };
                 break;
             default:
                 work.Abort("the rollout was aborted by an operator");

@@ -1,5 +1,6 @@
 using Gitfleet.Core.Planning;
 using Gitfleet.Core.Rollouts;
+using Gitfleet.Core.Fleet;
 using Gitfleet.Storage.Model;
 
 namespace Gitfleet.Server.Reconcile;
@@ -23,6 +24,7 @@ internal sealed class RolloutWork
     private readonly TimeSpan gracePeriod;
     private readonly HashSet<string> changed = new(StringComparer.Ordinal);
     private readonly HashSet<DevicePart> aborts = [];
+    private readonly RolloutMemory memory;
     private DeploymentBatch? batch;
 
     public RolloutWork(
@@ -32,8 +34,10 @@ internal sealed class RolloutWork
         RolloutProgress progress,
         DateTimeOffset? startedAt,
         DateTimeOffset now,
-        TimeSpan gracePeriod)
+        TimeSpan gracePeriod,
+        RolloutMemory? memory = null)
     {
+        this.memory = memory ?? new RolloutMemory();
         this.target = target;
         this.evaluations = evaluations;
         this.now = now;
@@ -70,6 +74,7 @@ internal sealed class RolloutWork
         {
             Progress = RolloutProgress.Start;
             StartedAt = now;
+            memory.Clear();
         }
 
         for (var i = 0; i < target.Count; i++)
@@ -152,6 +157,20 @@ internal sealed class RolloutWork
             var results = finished.Select(d => byPart.GetValueOrDefault(new DevicePart(d, row.DeviceId))).ToList();
             if (results.FirstOrDefault(r => r?.Status is DeviceDeploymentStatus.Failure or DeviceDeploymentStatus.NoArtifact) is { } failure)
             {
+                if (failure.Status == DeviceDeploymentStatus.Failure && memory.PhaseOf(row.DeviceId).Phase == UpdatePhase.Paused)
+                {
+                    // A 3.x client restarted while its control map held it fails the deployment ("Mender shut down
+                    // in state: update-after-store"): an interruption, not a failed update. Offered again, no attempt counted.
+                    foreach (var open in row.Deployments.Where(d => IsInFlight(i, d)))
+                    {
+                        aborts.Add(new DevicePart(open, row.DeviceId));
+                    }
+
+                    memory.Finished(row.DeviceId);
+                    Set(row with { State = RolloutDeviceState.Waiting, Attempts = Math.Max(0, row.Attempts - 1), Deployments = [], LastError = null });
+                    continue;
+                }
+
                 foreach (var open in row.Deployments.Where(d => IsInFlight(i, d)))
                 {
                     aborts.Add(new DevicePart(open, row.DeviceId));
@@ -186,7 +205,7 @@ internal sealed class RolloutWork
     {
         foreach (var row in Rows.Values.Where(r => r.State == RolloutDeviceState.Waiting).ToList())
         {
-            if (target.TryFind(row.DeviceId, out var i) && evaluations[i] is { Missing: false, NeedsChange: false })
+            if (target.TryFind(row.DeviceId, out var i) && evaluations[i] is { Missing: false, NeedsChange: false } && !ForcedReinstall.Is(row))
             {
                 Set(row with { State = RolloutDeviceState.Succeeded, LastError = null });
             }
@@ -286,9 +305,13 @@ internal sealed class RolloutWork
         Now = now,
         Seed = seed,
         DependsOn = target.DependsOn,
+        Calendars = target.Calendars,
+        DeclaredPause = target.Paused,
         Devices = Rows.Values.Where(r => target.TryFind(r.DeviceId, out _)).Select(r =>
         {
             target.TryFind(r.DeviceId, out var i);
+            var scheduled = r.State == RolloutDeviceState.Scheduled;
+            var (phase, since) = scheduled ? memory.PhaseOf(r.DeviceId) : (UpdatePhase.Pending, null);
             return new RolloutDevice
             {
                 Key = r.DeviceId,
@@ -297,13 +320,93 @@ internal sealed class RolloutWork
                 Groups = target.GroupsFor(i),
                 LastCheckIn = evaluations[i].Facts?.LastCheckIn,
                 LastError = r.LastError,
+                Failure = r.State == RolloutDeviceState.Failed ? FailureReason.KindOf(r.LastError) : null,
+                StartedAt = memory.StartOf(r.DeviceId) ?? (scheduled ? r.ChangedAt : null),
+                ChangedAt = r.ChangedAt,
+                Phase = phase,
+                PhaseSince = since,
+                Windows = target.WindowsOf[i],
             };
         }).ToList(),
     };
 
+    /// <summary>
+    /// Notes the phase each scheduled device reports (phase timeouts count from when it was first seen); returns
+    /// whether any changed since the last decision (a decision that reuses the last one would miss it).
+    /// </summary>
+    public bool TrackPhases()
+    {
+        var before = memory.Version;
+        foreach (var row in Rows.Values)
+        {
+            if (row.State == RolloutDeviceState.Scheduled && target.TryFind(row.DeviceId, out var i))
+            {
+                memory.Observe(row.DeviceId, PhaseOf(i, row), now);
+            }
+            else
+            {
+                memory.Finished(row.DeviceId);
+            }
+        }
+
+        return memory.Version != before;
+    }
+
+    /// <summary>Scheduled devices whose phase timed out: their deployments are aborted and they fail (timed out), to be retried.</summary>
+    public void TimeOut(IReadOnlyList<TimedOutDevice> devices)
+    {
+        foreach (var (id, reason) in devices)
+        {
+            if (!Rows.TryGetValue(id, out var row) || row.State != RolloutDeviceState.Scheduled || !target.TryFind(id, out var i))
+            {
+                continue;
+            }
+
+            foreach (var deployment in row.Deployments.Where(d => IsInFlight(i, d)))
+            {
+                aborts.Add(new DevicePart(deployment, id));
+            }
+
+            memory.Finished(id);
+            Set(row with { State = RolloutDeviceState.Failed, LastError = reason });
+        }
+    }
+
+    /// <summary>The phase a scheduled device reports for its current deployments: the furthest along of them.</summary>
+    private UpdatePhase PhaseOf(int device, RolloutDeviceRecord row)
+    {
+        var phase = UpdatePhase.Pending;
+        if (evaluations[device].Facts is not { } facts)
+        {
+            return phase;
+        }
+
+        foreach (var flight in facts.InFlight)
+        {
+            if (row.Deployments.Contains(flight.DeploymentId, StringComparer.Ordinal))
+            {
+                var reported = PhaseTimeout.Of(flight.Status);
+                phase = Rank(reported) > Rank(phase) ? reported : phase;
+            }
+        }
+
+        return phase;
+
+        static int Rank(UpdatePhase p) => p switch
+        {
+            UpdatePhase.Downloading => 1,
+            UpdatePhase.Paused => 2,
+            UpdatePhase.Installing => 3,
+            UpdatePhase.Rebooting => 4,
+            _ => 0,
+        };
+    }
+
+    private bool IsForced(string deviceId) => Rows.TryGetValue(deviceId, out var row) && ForcedReinstall.Is(row);
+
     /// <summary>Images the devices to schedule need deployed (their artifacts are looked up before <see cref="Schedule"/>).</summary>
     public IReadOnlySet<string> ImagesFor(IEnumerable<string> deviceIds) =>
-        deviceIds.Select(id => target.TryFind(id, out var i) && evaluations[i].Os.Kind == ActionKind.Update ? target.ImageFor(i) : null)
+        deviceIds.Select(id => target.TryFind(id, out var i) && (evaluations[i].Os.Kind == ActionKind.Update || IsForced(id)) ? target.ImageFor(i) : null)
             .OfType<string>().ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Creates the deployments for the devices the planner scheduled.</summary>
@@ -325,8 +428,14 @@ internal sealed class RolloutWork
                 continue;
             }
 
-            if (!evaluation.NeedsSchedule)
+            var forced = ForcedReinstall.Is(row) && evaluation.Os.Kind == ActionKind.None;
+            if (!evaluation.NeedsSchedule && !forced)
             {
+                if (evaluation.InFlight)
+                {
+                    memory.Started(id, now);
+                }
+
                 Set(evaluation.InFlight
                     ? row with { State = RolloutDeviceState.Scheduled, Attempts = row.Attempts + 1, Deployments = evaluation.DesiredInFlight(image), LastError = null }
                     : row with { State = RolloutDeviceState.Succeeded, LastError = null });
@@ -335,7 +444,7 @@ internal sealed class RolloutWork
 
             var tracked = new List<string>(2);
             var deviceType = evaluation.Facts!.DeviceType;
-            if (evaluation.Os.Kind == ActionKind.Update)
+            if (evaluation.Os.Kind == ActionKind.Update || forced)
             {
                 if (artifacts.GetValueOrDefault(image) is not { Count: > 0 } candidates)
                 {
@@ -358,7 +467,8 @@ internal sealed class RolloutWork
             }
 
             tracked.AddRange(evaluation.DesiredInFlight(image));
-            Set(row with { State = RolloutDeviceState.Scheduled, Attempts = row.Attempts + 1, Deployments = tracked, LastError = null });
+            memory.Started(id, now);
+            Set(row with { State = RolloutDeviceState.Scheduled, Attempts = row.Attempts + 1, Deployments = tracked, LastError = forced ? row.LastError : null });
         }
     }
 
@@ -422,7 +532,19 @@ internal sealed class RolloutWork
         var id = target.DeviceIds[i];
         if (evaluation.Missing || !evaluation.NeedsChange)
         {
+            if (!evaluation.Missing && target.IsForced(i) && evaluation.Os.Kind == ActionKind.None)
+            {
+                // images.NAME.force: the device runs the image already and gets it again, once per rollout.
+                Rows[id] = new RolloutDeviceRecord(id, RolloutDeviceState.Waiting, 0, [], ForcedReinstall.Reason(target.ImageFor(i)), now);
+                changed.Add(id);
+            }
+
             return;
+        }
+
+        if (!evaluation.NeedsSchedule)
+        {
+            memory.Started(id, now);
         }
 
         Rows[id] = evaluation.NeedsSchedule

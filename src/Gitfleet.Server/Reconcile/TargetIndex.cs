@@ -13,6 +13,7 @@ namespace Gitfleet.Server.Reconcile;
 internal sealed class TargetIndex
 {
     private readonly Dictionary<string, int> positions;
+    private readonly Dictionary<string, string> calendarKeys = new(StringComparer.Ordinal);
 
     public TargetIndex(BranchTarget target, long generation)
     {
@@ -27,6 +28,9 @@ internal sealed class TargetIndex
         DependsOn = target.DependsOn;
         Admissions = target.Admissions;
         Problems = target.Problems;
+        Paused = target.Paused;
+        RevertOf = target.RevertOf;
+        Forced = target.ForcedImages.ToHashSet(StringComparer.Ordinal);
 
         var configurationIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var configurations = new List<RenderedConfiguration>();
@@ -46,6 +50,8 @@ internal sealed class TargetIndex
         ConfigurationOf = new int[count];
         GroupsOf = new int[count];
         Hosts = new string?[count];
+        WindowsOf = new string?[count];
+        var calendars = new Dictionary<string, Core.Rollouts.MaintenanceCalendar>(StringComparer.Ordinal);
         positions = new Dictionary<string, int>(count, StringComparer.Ordinal);
         for (var i = 0; i < count; i++)
         {
@@ -70,7 +76,10 @@ internal sealed class TargetIndex
             }
 
             GroupsOf[i] = group;
+            WindowsOf[i] = CalendarKey(device.Windows, calendars);
         }
+
+        Calendars = calendars;
 
         Images = images.OrderBy(kv => kv.Value).Select(kv => kv.Key).ToArray();
         GroupLists = groupLists;
@@ -95,6 +104,21 @@ internal sealed class TargetIndex
     public IReadOnlyList<TargetAdmission> Admissions { get; }
 
     public IReadOnlyList<TargetProblem> Problems { get; }
+
+    /// <summary><c>paused: true</c> in gitfleet.yml.</summary>
+    public bool Paused { get; }
+
+    /// <summary>Set when this target reverts a rollout (an abort rule with <c>revert</c>).</summary>
+    public TargetRevert? RevertOf { get; }
+
+    /// <summary>Images installed even where devices report them (<c>images.NAME.force</c>).</summary>
+    public IReadOnlySet<string> Forced { get; }
+
+    /// <summary>Each device's calendar key (into <see cref="Calendars"/>), null when nothing restricts when it installs.</summary>
+    public string?[] WindowsOf { get; }
+
+    /// <summary>The maintenance calendars of the target's devices, one per distinct set of windows.</summary>
+    public IReadOnlyDictionary<string, Core.Rollouts.MaintenanceCalendar> Calendars { get; }
 
     public int Count => DeviceIds.Length;
 
@@ -122,6 +146,27 @@ internal sealed class TargetIndex
     public IReadOnlyList<string> GroupsFor(int device) => GroupLists[GroupsOf[device]];
 
     public bool TryFind(string deviceId, out int position) => positions.TryGetValue(deviceId, out position);
+
+    public bool IsForced(int device) => Forced.Count > 0 && Forced.Contains(ImageFor(device));
+
+    /// <summary>The calendar key of a set of windows (its names, one per line; "" for blackout days alone), made once per set.</summary>
+    private string? CalendarKey(IReadOnlyList<string>? windows, Dictionary<string, Core.Rollouts.MaintenanceCalendar> calendars)
+    {
+        if (windows is not { Count: > 0 } && Policy.Blackouts.Count == 0)
+        {
+            return null;
+        }
+
+        var key = windows is { Count: > 0 } ? string.Join('\n', windows) : "";
+        if (calendarKeys.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        calendars[key] = Core.Rollouts.MaintenanceCalendar.For(Core.Rollouts.WindowAssignment.Named(Policy.Windows, windows ?? []), Policy.Blackouts, Policy.TimeZone);
+        calendarKeys[key] = key;
+        return key;
+    }
 
     /// <summary>Whether a device wants the same image and configuration here as in <paramref name="other"/>.</summary>
     public bool SameDesiredState(int device, TargetIndex other, int otherDevice) =>

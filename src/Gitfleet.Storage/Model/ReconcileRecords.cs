@@ -35,7 +35,13 @@ public sealed record BranchRecord
     public DateTimeOffset? StartedAt { get; init; }
 
     public DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>A commit an abort rule reverted: it is not rolled out again (a new commit is).</summary>
+    public string? RevertedCommit { get; init; }
 }
+
+/// <summary>The target of a branch's last rollout that completed with no failed device: what a revert goes back to.</summary>
+public sealed record GoodTarget(string Branch, long Generation, string CommitSha, Gitfleet.Core.Reconcile.BranchTarget Target);
 
 /// <summary>One device of a branch's rollout, with the deployments of its current attempt.</summary>
 public sealed record RolloutDeviceRecord(
@@ -47,7 +53,11 @@ public sealed record RolloutDeviceRecord(
     DateTimeOffset ChangedAt);
 
 /// <summary>A new target for a branch, stored as its applied target (it holds secret values).</summary>
-public sealed record NewBranchTarget(string Branch, CommitInfo Commit, string ContentHash, string Digest, Gitfleet.Core.Reconcile.BranchTarget Target, DateTimeOffset Now);
+public sealed record NewBranchTarget(string Branch, CommitInfo Commit, string ContentHash, string Digest, Gitfleet.Core.Reconcile.BranchTarget Target, DateTimeOffset Now)
+{
+    /// <summary>The newest commit seen on the branch when it differs from the target's (a revert target: the reverted commit).</summary>
+    public string? LastSeenCommit { get; init; }
+}
 
 /// <summary>One device's part of a deployment.</summary>
 public sealed record DevicePart(string DeploymentId, string DeviceId);

@@ -255,6 +255,22 @@ public static class SchemaMigrations
             );
             CREATE INDEX ix_audit_log_seq ON audit_log (seq);
             """),
+        new(8, "rollout rules: bulk completion, abort-rule acknowledgements, reverts and each branch's last good target", """
+            ALTER TABLE reconcile_branches ADD COLUMN bulk_completed_ms BIGINT NULL;
+            ALTER TABLE reconcile_branches ADD COLUMN revert_requested INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE reconcile_branches ADD COLUMN acknowledged_wave INTEGER NOT NULL DEFAULT -1;
+            ALTER TABLE reconcile_branches ADD COLUMN acknowledged_failed INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE reconcile_branches ADD COLUMN acknowledged_timed_out INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE reconcile_branches ADD COLUMN acknowledged_rejected INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE reconcile_branches ADD COLUMN reverted_commit TEXT NULL;
+            CREATE TABLE reconcile_good_targets (
+                branch TEXT PRIMARY KEY,
+                generation BIGINT NOT NULL,
+                commit_sha TEXT NOT NULL,
+                target_json TEXT NOT NULL,
+                saved_ms BIGINT NOT NULL
+            );
+            """),
         new(9, "delta artifacts per (base, target, device type) and the offers made with them", """
             CREATE TABLE deltas (
                 id TEXT PRIMARY KEY,

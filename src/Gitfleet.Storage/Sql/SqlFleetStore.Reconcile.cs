@@ -12,7 +12,8 @@ public abstract partial class SqlFleetStore
         """
         branch, target_generation, commit_sha, commit_author, commit_subject, commit_ms, content_hash, target_digest, applied_ms,
         last_seen_commit, errors_json, rollout_generation, wave, wave_completed_ms, paused, pause_reason, acknowledged_failures,
-        aborted, started_ms, completed_ms, updated_ms
+        aborted, started_ms, completed_ms, updated_ms, bulk_completed_ms, revert_requested, acknowledged_wave, acknowledged_failed,
+        acknowledged_timed_out, acknowledged_rejected, reverted_commit
         """;
 
     public async Task<IReadOnlyList<BranchRecord>> ListBranchesAsync(CancellationToken cancellationToken) =>
@@ -21,35 +22,43 @@ public abstract partial class SqlFleetStore
 
     public async Task<Gitfleet.Core.Reconcile.BranchTarget?> GetTargetAsync(string branch, CancellationToken cancellationToken) =>
         (await QueryAsync<string>("SELECT target_json FROM reconcile_targets WHERE branch = @branch", new { branch }, cancellationToken).ConfigureAwait(false))
-            .Select(json => System.Text.Json.JsonSerializer.Deserialize(json, Gitfleet.Core.Reconcile.ReconcileJson.Context.BranchTarget)).FirstOrDefault();
+            .Select(ParseTarget).FirstOrDefault();
+
+    private static string TargetJson(Gitfleet.Core.Reconcile.BranchTarget target) =>
+        System.Text.Json.JsonSerializer.Serialize(target, Gitfleet.Core.Reconcile.ReconcileJson.Context.BranchTarget);
+
+    private static Gitfleet.Core.Reconcile.BranchTarget ParseTarget(string json) =>
+        System.Text.Json.JsonSerializer.Deserialize(json, Gitfleet.Core.Reconcile.ReconcileJson.Context.BranchTarget)
+        ?? throw new InvalidDataException("A stored branch target is empty.");
 
     public Task<BranchRecord> SaveTargetAsync(NewBranchTarget target, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
-        var json = System.Text.Json.JsonSerializer.Serialize(target.Target, Gitfleet.Core.Reconcile.ReconcileJson.Context.BranchTarget);
-        return WriteAsync(async (connection, transaction) =>
-        {
-            await EnsureBranchAsync(connection, transaction, target.Branch, target.Now, cancellationToken).ConfigureAwait(false);
-            await connection.ExecuteAsync(Command(
-                """
-                UPDATE reconcile_branches SET target_generation = target_generation + 1, commit_sha = @Sha, commit_author = @Author,
-                    commit_subject = @Subject, commit_ms = @commitMs, content_hash = @ContentHash, target_digest = @Digest, applied_ms = @now,
-                    last_seen_commit = @Sha, errors_json = NULL, updated_ms = @now
-                WHERE branch = @Branch
-                """,
-                new
-                {
-                    target.Branch, target.Commit.Sha, target.Commit.Author, target.Commit.Subject, commitMs = Ms(target.Commit.Timestamp),
-                    target.ContentHash, target.Digest, now = Ms(target.Now),
-                }, transaction, cancellationToken)).ConfigureAwait(false);
-            var branch = await GetBranchAsync(connection, transaction, target.Branch, cancellationToken).ConfigureAwait(false);
-            await connection.ExecuteAsync(Command(
-                """
-                INSERT INTO reconcile_targets (branch, generation, target_json) VALUES (@Branch, @generation, @Json)
-                ON CONFLICT (branch) DO UPDATE SET generation = excluded.generation, target_json = excluded.target_json
-                """, new { target.Branch, generation = branch.TargetGeneration, Json = json }, transaction, cancellationToken)).ConfigureAwait(false);
-            return branch;
-        }, cancellationToken);
+        return WriteAsync((connection, transaction) => SaveTargetAsync(connection, transaction, target, cancellationToken), cancellationToken);
+    }
+
+    private static async Task<BranchRecord> SaveTargetAsync(DbConnection connection, DbTransaction transaction, NewBranchTarget target, CancellationToken cancellationToken)
+    {
+        await EnsureBranchAsync(connection, transaction, target.Branch, target.Now, cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(Command(
+            """
+            UPDATE reconcile_branches SET target_generation = target_generation + 1, commit_sha = @Sha, commit_author = @Author,
+                commit_subject = @Subject, commit_ms = @commitMs, content_hash = @ContentHash, target_digest = @Digest, applied_ms = @now,
+                last_seen_commit = @lastSeen, errors_json = NULL, updated_ms = @now
+            WHERE branch = @Branch
+            """,
+            new
+            {
+                target.Branch, target.Commit.Sha, target.Commit.Author, target.Commit.Subject, commitMs = Ms(target.Commit.Timestamp),
+                target.ContentHash, target.Digest, now = Ms(target.Now), lastSeen = target.LastSeenCommit ?? target.Commit.Sha,
+            }, transaction, cancellationToken)).ConfigureAwait(false);
+        var branch = await GetBranchAsync(connection, transaction, target.Branch, cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(Command(
+            """
+            INSERT INTO reconcile_targets (branch, generation, target_json) VALUES (@Branch, @generation, @Json)
+            ON CONFLICT (branch) DO UPDATE SET generation = excluded.generation, target_json = excluded.target_json
+            """, new { target.Branch, generation = branch.TargetGeneration, Json = TargetJson(target.Target) }, transaction, cancellationToken)).ConfigureAwait(false);
+        return branch;
     }
 
     public Task<BranchRecord> SaveObservationAsync(string branch, string? lastSeenCommit, IReadOnlyList<string> errors, DateTimeOffset now, CancellationToken cancellationToken)
@@ -63,6 +72,35 @@ public abstract partial class SqlFleetStore
                 new { branch, lastSeenCommit, errorsJson = errors.Count == 0 ? null : JsonMaps.SerializeList(errors), now = Ms(now) },
                 transaction, cancellationToken)).ConfigureAwait(false);
             return await GetBranchAsync(connection, transaction, branch, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+    }
+
+    public async Task<GoodTarget?> GetGoodTargetAsync(string branch, CancellationToken cancellationToken) =>
+        (await QueryAsync<(long Generation, string CommitSha, string TargetJson)>(
+            "SELECT generation, commit_sha, target_json FROM reconcile_good_targets WHERE branch = @branch", new { branch }, cancellationToken).ConfigureAwait(false))
+            .Select(r => new GoodTarget(branch, r.Generation, r.CommitSha, ParseTarget(r.TargetJson))).FirstOrDefault();
+
+    public Task SaveGoodTargetAsync(GoodTarget target, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return WriteAsync(async (connection, transaction) => await connection.ExecuteAsync(Command(
+            """
+            INSERT INTO reconcile_good_targets (branch, generation, commit_sha, target_json, saved_ms) VALUES (@Branch, @Generation, @CommitSha, @Json, @now)
+            ON CONFLICT (branch) DO UPDATE SET generation = excluded.generation, commit_sha = excluded.commit_sha, target_json = excluded.target_json,
+                saved_ms = excluded.saved_ms
+            """, new { target.Branch, target.Generation, target.CommitSha, Json = TargetJson(target.Target), now = Ms(now) }, transaction, cancellationToken)).ConfigureAwait(false),
+            cancellationToken);
+    }
+
+    public Task<BranchRecord> SaveRevertTargetAsync(NewBranchTarget target, string revertedCommit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return WriteAsync(async (connection, transaction) =>
+        {
+            await connection.ExecuteAsync(Command(
+                "UPDATE reconcile_branches SET reverted_commit = @revertedCommit WHERE branch = @Branch",
+                new { target.Branch, revertedCommit }, transaction, cancellationToken)).ConfigureAwait(false);
+            return await SaveTargetAsync(connection, transaction, target, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
     }
 
@@ -157,7 +195,9 @@ public abstract partial class SqlFleetStore
                 """
                 UPDATE reconcile_branches SET rollout_generation = @Generation, wave = @wave, wave_completed_ms = @waveCompleted, paused = @paused,
                     pause_reason = @reason, acknowledged_failures = @acknowledged, aborted = @aborted,
-                    started_ms = @started, completed_ms = @completed, updated_ms = @now
+                    started_ms = @started, completed_ms = @completed, updated_ms = @now, bulk_completed_ms = @bulk, revert_requested = @revert,
+                    acknowledged_wave = @acknowledgedWave, acknowledged_failed = @acknowledgedFailed, acknowledged_timed_out = @acknowledgedTimedOut,
+                    acknowledged_rejected = @acknowledgedRejected
                 WHERE branch = @Branch
                 """,
                 new
@@ -165,6 +205,9 @@ public abstract partial class SqlFleetStore
                     commit.Branch, commit.Generation, wave = p.Wave, waveCompleted = OptionalMs(p.WaveCompletedAt), paused = p.Paused ? 1 : 0,
                     reason = p.PauseReason, acknowledged = p.AcknowledgedFailures, aborted = p.Aborted ? 1 : 0,
                     started = OptionalMs(commit.StartedAt), completed = OptionalMs(p.CompletedAt), now,
+                    bulk = OptionalMs(p.BulkCompletedAt), revert = p.RevertRequested ? 1 : 0, acknowledgedWave = p.AcknowledgedWave,
+                    acknowledgedFailed = p.AcknowledgedOutcomes?.Failed ?? 0, acknowledgedTimedOut = p.AcknowledgedOutcomes?.TimedOut ?? 0,
+                    acknowledgedRejected = p.AcknowledgedOutcomes?.Rejected ?? 0,
                 }, transaction, cancellationToken)).ConfigureAwait(false);
             if (bulk)
             {
@@ -329,7 +372,13 @@ public abstract partial class SqlFleetStore
             AcknowledgedFailures = (int)row.AcknowledgedFailures,
             Aborted = row.Aborted != 0,
             CompletedAt = FromMs(row.CompletedMs),
+            BulkCompletedAt = FromMs(row.BulkCompletedMs),
+            RevertRequested = row.RevertRequested != 0,
+            AcknowledgedWave = (int)row.AcknowledgedWave,
+            AcknowledgedOutcomes = row.AcknowledgedWave < 0 ? null
+                : new WaveOutcomes(0, (int)row.AcknowledgedFailed, (int)row.AcknowledgedTimedOut, (int)row.AcknowledgedRejected),
         },
+        RevertedCommit = row.RevertedCommit,
         StartedAt = FromMs(row.StartedMs),
         UpdatedAt = FromMs(row.UpdatedMs),
     };
@@ -357,5 +406,12 @@ public abstract partial class SqlFleetStore
         public long? StartedMs { get; set; }
         public long? CompletedMs { get; set; }
         public long UpdatedMs { get; set; }
+        public long? BulkCompletedMs { get; set; }
+        public long RevertRequested { get; set; }
+        public long AcknowledgedWave { get; set; } = -1;
+        public long AcknowledgedFailed { get; set; }
+        public long AcknowledgedTimedOut { get; set; }
+        public long AcknowledgedRejected { get; set; }
+        public string? RevertedCommit { get; set; }
     }
 }

@@ -48,7 +48,9 @@ public sealed class StageCommandsTests
         pause.ExitCode.ShouldBe(ExitCodes.Ok, pause.Stdout + pause.Stderr);
         await cli.RunEngineAsync();
         (await device.CheckInAsync()).ShouldBeNull("a paused rollout offers nothing");
-        (await cli.RunAsync("status", "--branch", "production")).Stdout.ShouldContain("paused", Case.Insensitive);
+        var paused = (await cli.RunAsync("status", "--branch", "production")).Stdout;
+        paused.ShouldContain("paused", Case.Insensitive);
+        paused.ShouldContain("waiting: 1 device: rollout paused: paused by an operator", Case.Sensitive, "each waiting device says why");
 
         var resume = await cli.RunAsync("rollout", "resume", "--branch", "production");
         resume.ExitCode.ShouldBe(ExitCodes.Ok, resume.Stdout + resume.Stderr);

@@ -2,7 +2,11 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Gitfleet.Core.Facts;
+using Gitfleet.Core.Fleet;
+using Gitfleet.Core.Rollouts;
+using Gitfleet.Server.Deployments;
 using Gitfleet.TestSupport.Mender;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gitfleet.Server.Tests.EndToEnd;
 
@@ -172,6 +176,42 @@ public sealed class MenderClientTests(MenderFixture fixture) : IClassFixture<Men
         var applied = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(Path.Combine(device.DestinationDirectory, "configuration.json")));
         applied.ShouldBe(configuration);
         await WaitForInventoryAsync(admin, device, id, "artifact_name", Gitfleet.Storage.Model.DeploymentKinds.ConfigurationArtifactName(ConfigurationChecksum.Compute(configuration), deployment));
+    }
+
+    [MenderFact]
+    public async Task An_update_control_map_makes_the_client_download_at_once_and_install_only_when_released()
+    {
+        using var admin = await fixture.Server.AdminAsync();
+        var device = await fixture.Harness.StartAsync(new MenderDeviceOptions { Name = "window-" + Suffix(), DeviceType = DeviceType });
+        var (id, authSet) = await WaitForDeviceAsync(admin, device);
+        (await admin.PutAsJsonAsync($"/api/management/v2/devauth/devices/{id}/auth/{authSet}/status", new { status = "accepted" })).EnsureSuccessStatusCode();
+        await WaitForInventoryAsync(admin, device, id, "device_type", DeviceType);
+        await UploadAsync(admin, await MenderArtifactTool.WriteSingleFileAsync(fixture.Work.Path, "window-2", DeviceType, content: "installed in the window\n"));
+
+        // The device's window is closed: today and tomorrow are blackout days (server time).
+        var today = DateOnly.FromDateTime(fixture.Server.Time.GetUtcNow().UtcDateTime);
+        var holds = fixture.Server.Server.Services.GetRequiredService<InstallHolds>();
+        holds.PublishTarget("window-test", 1, new Dictionary<string, MaintenanceCalendar> { ["w"] = MaintenanceCalendar.For([], [new BlackoutPeriod(today, today.AddDays(1))]) },
+            new Dictionary<string, string> { [id] = "w" });
+        try
+        {
+            var deployment = await CreateAsync(admin, "window-2", [id]);
+            await device.CheckUpdateAsync();
+            await WaitForStatisticsAsync(admin, deployment, "pause_before_installing", 1, [device]);
+            device.Log.ShouldContain("Update Control: Pausing before entering update-install state");
+            await Task.Delay(TimeSpan.FromSeconds(device.Options.UpdatePollSeconds * 2 + 1));
+            File.Exists(Path.Combine(device.DestinationDirectory, "hello.txt")).ShouldBeFalse("held: it asked for the map again and still waits");
+            (await admin.GetFromJsonAsync<JsonElement>($"/api/management/v1/deployments/deployments/{deployment}/statistics")).GetProperty("pause_before_installing").GetInt32().ShouldBe(1);
+
+            // The window opens (two days later on the server's clock): the next map request says continue.
+            fixture.Server.Time.Advance(TimeSpan.FromDays(2));
+            await WaitForStatisticsAsync(admin, deployment, "success", 1, [device]);
+            (await File.ReadAllTextAsync(Path.Combine(device.DestinationDirectory, "hello.txt"))).ShouldBe("installed in the window\n");
+        }
+        finally
+        {
+            holds.Remove("window-test");
+        }
     }
 
     private static string Suffix() => Guid.NewGuid().ToString("N")[..6];

@@ -13,6 +13,8 @@ namespace Gitfleet.Server.Tests.Support;
 /// </summary>
 public sealed class FleetDevice : IDisposable
 {
+    private (ArtifactInfo Info, string Name) pendingInstall;
+
     private FleetDevice(SimulatedDevice device, string deviceType, string image)
     {
         Simulated = device;
@@ -44,6 +46,18 @@ public sealed class FleetDevice : IDisposable
     /// <summary>Whether it reports rootfs-image.version in its inventory (Debian's client alone does not).</summary>
     public bool ReportsImageInInventory { get; init; } = true;
 
+    /// <summary>Whether it asks for update control maps (Mender 3.x does; 4.x and the v1 endpoints do not).</summary>
+    public bool SupportsControlMaps { get; init; } = true;
+
+    /// <summary>A deployment it downloaded and holds before installing, as the control map says (null: none).</summary>
+    public string? PausedDeployment { get; private set; }
+
+    /// <summary>What it has reported per deployment, in order (for assertions on the protocol).</summary>
+    public List<string> Reports { get; } = [];
+
+    /// <summary>An install that never finishes: it reports installing and then stays silent about the deployment.</summary>
+    public Func<string, bool> Hangs { get; set; } = _ => false;
+
     /// <param name="appliesDeltas">Reports gitfleet_delta_formats=xdelta3, as a device with the gitfleet-delta module does.</param>
     public static async Task<FleetDevice> CreateAsync(TestServer server, string deviceType = "raspberrypi4", string image = "image-1", bool reportsImage = true, bool appliesDeltas = false)
     {
@@ -63,14 +77,21 @@ public sealed class FleetDevice : IDisposable
         return new FleetDevice(simulated, deviceType, image) { ReportsImageInInventory = reportsImage };
     }
 
-    /// <summary>One check-in; installs what is offered. Returns the offered deployment id, or null (204).</summary>
+    /// <summary>
+    /// One check-in; installs what is offered. Returns the offered deployment id, or null (204). Like the 3.4 client, a
+    /// device holding a deployment paused by its control map asks for the map instead, and installs once it says go.
+    /// </summary>
     public async Task<string?> CheckInAsync()
     {
-        using var next = await Simulated.SendAsync(HttpMethod.Post, "/api/devices/v2/deployments/device/deployments/next", new
+        if (PausedDeployment is { } paused)
         {
-            device_provides = new Dictionary<string, string> { ["artifact_name"] = ArtifactName, ["device_type"] = DeviceType, ["rootfs-image.version"] = Image },
-            update_control_map = true,
-        });
+            return await ResumeAsync(paused);
+        }
+
+        var provides = new Dictionary<string, string> { ["artifact_name"] = ArtifactName, ["device_type"] = DeviceType, ["rootfs-image.version"] = Image };
+        using var next = SupportsControlMaps
+            ? await Simulated.SendAsync(HttpMethod.Post, "/api/devices/v2/deployments/device/deployments/next", new { device_provides = provides, update_control_map = true })
+            : await Simulated.SendAsync(HttpMethod.Post, "/api/devices/v1/deployments/device/deployments/next", provides);
         if (next.StatusCode == HttpStatusCode.NoContent)
         {
             return null;
@@ -88,7 +109,54 @@ public sealed class FleetDevice : IDisposable
         }
 
         await ReportAsync(deploymentId, "downloading");
+        pendingInstall = (info, name);
+        if (SupportsControlMaps && offer.TryGetProperty("update_control_map", out _))
+        {
+            return await ResumeAsync(deploymentId);
+        }
+
+        return await InstallAsync(deploymentId);
+    }
+
+    /// <summary>Asks for the deployment's control map: pause (report it once, keep waiting), 404 (aborted) or go on and install.</summary>
+    private async Task<string?> ResumeAsync(string deploymentId)
+    {
+        using var map = await Simulated.SendAsync(HttpMethod.Get, $"/api/devices/v2/deployments/device/deployments/{deploymentId}/update_control_map", null);
+        if (map.StatusCode == HttpStatusCode.NotFound)
+        {
+            PausedDeployment = null;
+            await ReportAsync(deploymentId, "failure", allowConflict: true);
+            return deploymentId;
+        }
+
+        map.StatusCode.ShouldBe(HttpStatusCode.OK, await map.Content.ReadAsStringAsync());
+        var document = await map.Content.ReadFromJsonAsync<JsonElement>();
+        var states = document.GetProperty("update_control_map").GetProperty("states");
+        var pause = states.TryGetProperty("ArtifactInstall_Enter", out var install) && install.GetProperty("action").GetString() == "pause";
+        if (pause)
+        {
+            if (PausedDeployment != deploymentId)
+            {
+                PausedDeployment = deploymentId;
+                await ReportAsync(deploymentId, "pause_before_installing");
+            }
+
+            return deploymentId;
+        }
+
+        PausedDeployment = null;
+        return await InstallAsync(deploymentId);
+    }
+
+    private async Task<string?> InstallAsync(string deploymentId)
+    {
+        var (info, name) = pendingInstall;
         await ReportAsync(deploymentId, "installing");
+        if (Hangs(name))
+        {
+            return deploymentId;
+        }
+
         if (Fails(name))
         {
             await ReportAsync(deploymentId, "failure");
@@ -123,6 +191,14 @@ public sealed class FleetDevice : IDisposable
         }
 
         return deploymentId;
+    }
+
+    /// <summary>A check-in through the v1 endpoint (no control maps, as Mender 4.x clients ask): the status only, nothing installed.</summary>
+    public async Task<HttpStatusCode> CheckInV1Async()
+    {
+        using var next = await Simulated.SendAsync(HttpMethod.Post, "/api/devices/v1/deployments/device/deployments/next",
+            new Dictionary<string, string> { ["artifact_name"] = ArtifactName, ["device_type"] = DeviceType });
+        return next.StatusCode;
     }
 
     /// <summary>Checks in until nothing is offered; returns the deployments it went through.</summary>
@@ -167,9 +243,15 @@ public sealed class FleetDevice : IDisposable
         put.StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
-    private async Task ReportAsync(string deploymentId, string status)
+    private async Task ReportAsync(string deploymentId, string status, bool allowConflict = false)
     {
+        Reports.Add(status);
         using var response = await Simulated.ReportAsync(deploymentId, status);
+        if (allowConflict && response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return;
+        }
+
         response.StatusCode.ShouldBe(HttpStatusCode.NoContent, $"{status}: {await response.Content.ReadAsStringAsync()}");
     }
 }

@@ -24,6 +24,7 @@ internal static class DeviceDeploymentEndpoints
         app.MapPost("/api/devices/v2/deployments/device/deployments/next", (HttpContext context, CancellationToken _) => NextAsync(context, NextBody.V2));
         app.MapPost(Base + "/next", (HttpContext context, CancellationToken _) => NextAsync(context, NextBody.V1));
         app.MapGet(Base + "/next", (HttpContext context, CancellationToken _) => NextAsync(context, NextBody.Query));
+        app.MapGet("/api/devices/v2/deployments/device/deployments/{id}/update_control_map", ControlMapAsync);
         app.MapPut(Base + "/{id}/status", StatusAsync);
         app.MapPut(Base + "/{id}/log", LogAsync);
     }
@@ -44,6 +45,7 @@ internal static class DeviceDeploymentEndpoints
         var pending = services.GetRequiredService<Devices.DeviceRegistry>().HasPending(device.Id);
         string? artifactName;
         string? deviceType;
+        var controlMaps = false;
         if (shape == NextBody.Query)
         {
             if (!pending)
@@ -66,7 +68,17 @@ internal static class DeviceDeploymentEndpoints
                 return;
             }
 
-            (artifactName, deviceType) = ParseProvides(body.Memory, shape);
+            (artifactName, deviceType, controlMaps) = ParseProvides(body.Memory, shape);
+        }
+
+        // A device of a rollout with maintenance windows installs only inside its window: a client that honours
+        // update control maps gets the deployment at once with a map (it downloads, then asks before installing);
+        // any other client is offered it only while its window is open (docs/device.md, "Update control map").
+        var gate = services.GetRequiredService<InstallHolds>().For(device.DeviceId);
+        if (gate.Held && !controlMaps)
+        {
+            NothingToDo(context, metrics);
+            return;
         }
 
         var deployments = services.GetRequiredService<DeploymentService>();
@@ -79,8 +91,10 @@ internal static class DeviceDeploymentEndpoints
         }
 
         await context.Response.WriteAsJsonAsync(new OfferBody(offer.DeploymentId, new OfferArtifact(
-            offer.Delta?.Id ?? offer.Artifact.Id, offer.Artifact.Name, new OfferSource(offer.Uri, offer.Expires), offer.Delta is { } delta ? [delta.Key.DeviceType] : offer.Artifact.DeviceTypes)),
-            ApiJson.Options, cancellationToken).ConfigureAwait(false);
+            offer.Delta?.Id ?? offer.Artifact.Id, offer.Artifact.Name, new OfferSource(offer.Uri, offer.Expires), offer.Delta is { } delta ? [delta.Key.DeviceType] : offer.Artifact.DeviceTypes))
+        {
+            UpdateControlMap = gate.Gated && controlMaps ? UpdateControlMap.For(offer.DeploymentId, gate.Held) : null,
+        }, ApiJson.Options, cancellationToken).ConfigureAwait(false);
     }
 
     private static void NothingToDo(HttpContext context, ServerMetrics metrics)
@@ -89,7 +103,19 @@ internal static class DeviceDeploymentEndpoints
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 
-    private static (string? ArtifactName, string? DeviceType) ParseProvides(ReadOnlyMemory<byte> body, NextBody shape)
+    /// <summary>The current control map of one of the device's unfinished deployments; 404 tells the client it was aborted.</summary>
+    private static async Task<IResult> ControlMapAsync(string id, HttpContext context, DeploymentService deployments, InstallHolds holds, CancellationToken cancellationToken)
+    {
+        var device = context.Device();
+        if (!await deployments.IsUnfinishedAsync(device.DeviceId, id, cancellationToken).ConfigureAwait(false))
+        {
+            throw ApiException.NotFound($"deployment {id} is not an unfinished deployment of this device");
+        }
+
+        return Results.Json(new ControlMapBody(UpdateControlMap.For(id, holds.For(device.DeviceId).Held)), ApiJson.Options);
+    }
+
+    private static (string? ArtifactName, string? DeviceType, bool ControlMaps) ParseProvides(ReadOnlyMemory<byte> body, NextBody shape)
     {
         if (body.IsEmpty)
         {
@@ -100,8 +126,10 @@ internal static class DeviceDeploymentEndpoints
         {
             using var document = JsonDocument.Parse(body);
             var provides = document.RootElement;
+            var controlMaps = false;
             if (shape == NextBody.V2)
             {
+                controlMaps = provides.ValueKind == JsonValueKind.Object && provides.TryGetProperty("update_control_map", out var flag) && flag.ValueKind == JsonValueKind.True;
                 if (provides.ValueKind != JsonValueKind.Object || !provides.TryGetProperty("device_provides", out provides))
                 {
                     throw ApiException.BadRequest("device_provides is required");
@@ -113,7 +141,7 @@ internal static class DeviceDeploymentEndpoints
                 throw ApiException.BadRequest("device provides must be a JSON object");
             }
 
-            return (Text(provides, "artifact_name"), Text(provides, "device_type"));
+            return (Text(provides, "artifact_name"), Text(provides, "device_type"), controlMaps);
         }
         catch (JsonException e)
         {
@@ -162,7 +190,13 @@ internal static class DeviceDeploymentEndpoints
 
     internal sealed record LogMessage(string? Level, string? Message, string? Timestamp);
 
-    private sealed record OfferBody(string Id, OfferArtifact Artifact);
+    private sealed record OfferBody(string Id, OfferArtifact Artifact)
+    {
+        /// <summary>Left out (null) for devices that do not install by maintenance windows.</summary>
+        public UpdateControlMap? UpdateControlMap { get; init; }
+    }
+
+    private sealed record ControlMapBody(UpdateControlMap UpdateControlMap);
 
     private sealed record OfferArtifact(string Id, string ArtifactName, OfferSource Source, IReadOnlyList<string> DeviceTypesCompatible);
 

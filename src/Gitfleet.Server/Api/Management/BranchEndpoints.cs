@@ -86,6 +86,11 @@ internal static class BranchEndpoints
         }
 
         var result = await engine.SubmitAsync(branch, target, cancellationToken).ConfigureAwait(false);
+        if (result.Reverted)
+        {
+            throw ApiException.Conflict($"commit {result.Commit} was reverted on '{branch}' by an abort rule and is not rolled out again; push a new commit (gitfleet revert --branch {branch} prepares one)");
+        }
+
         return Results.Json(result, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
 

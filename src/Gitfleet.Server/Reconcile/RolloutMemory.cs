@@ -1,0 +1,55 @@
+using Gitfleet.Core.Rollouts;
+
+namespace Gitfleet.Server.Reconcile;
+
+/// <summary>
+/// What the engine remembers about a branch's rollout between decisions without storing it: when each scheduled
+/// device entered the phase it reports (phase timeouts count from there), and when each device last started
+/// (pacing counts starts per minute; forecasts measure how long devices take). After a restart both start again
+/// from what the store has (a scheduled device's start is its row's change time; its phase is timed from the first
+/// decision that sees it): a timeout can come up to a restart's duration late, never early.
+/// </summary>
+internal sealed class RolloutMemory
+{
+    private readonly Dictionary<string, (UpdatePhase Phase, DateTimeOffset Since)> phases = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> starts = new(StringComparer.Ordinal);
+
+    /// <summary>Changes whenever a device's phase changed: a decision that depends on phases must run again.</summary>
+    public long Version { get; private set; }
+
+    public void Started(string deviceId, DateTimeOffset at)
+    {
+        starts[deviceId] = at;
+        phases.Remove(deviceId);
+    }
+
+    public DateTimeOffset? StartOf(string deviceId) => starts.TryGetValue(deviceId, out var at) ? at : null;
+
+    /// <summary>The phase a scheduled device reports now, and since when it has (first seen at <paramref name="now"/> when new).</summary>
+    public DateTimeOffset Observe(string deviceId, UpdatePhase phase, DateTimeOffset now)
+    {
+        if (phases.TryGetValue(deviceId, out var known) && known.Phase == phase)
+        {
+            return known.Since;
+        }
+
+        phases[deviceId] = (phase, now);
+        Version++;
+        return now;
+    }
+
+    /// <summary>The phase last observed for a device, and since when.</summary>
+    public (UpdatePhase Phase, DateTimeOffset? Since) PhaseOf(string deviceId) =>
+        phases.TryGetValue(deviceId, out var known) ? (known.Phase, known.Since) : (UpdatePhase.Pending, null);
+
+    /// <summary>The device is no longer scheduled: its phase is over.</summary>
+    public void Finished(string deviceId) => phases.Remove(deviceId);
+
+    /// <summary>A new rollout: nothing carries over.</summary>
+    public void Clear()
+    {
+        phases.Clear();
+        starts.Clear();
+        Version++;
+    }
+}
