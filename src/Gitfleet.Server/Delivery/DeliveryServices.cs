@@ -19,6 +19,7 @@ internal static class DeliveryServices
         services.TryAddSingleton<DeltaOffers>();
         services.TryAddSingleton<OfferLinks>();
         services.TryAddSingleton<CatalogBuilder>();
+        services.TryAddSingleton<TransferCostsCache>();
         return services;
     }
 }
