@@ -58,6 +58,55 @@ print('' if v is None else v)" "$1"; }
 rss_mib() { awk '/VmRSS/ {printf "%d", $2/1024}' "/proc/$1/status" 2>/dev/null || echo 0; }
 cpu_s() { awk '{printf "%.1f", ($14+$15)/100}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
+# start_nginx ARTIFACTS_DIR SECRET PORT WORK_DIR: Debian's nginx serving the artifact directory with the documented
+# configuration (examples/nginx/gitfleet-downloads.conf; path, secret and port replaced). Its access log has one line
+# per request: "URI STATUS BODY_BYTES".
+nginx_pid=""
+start_nginx() {
+  local artifacts="$1" secret="$2" port="$3" dir="$4"
+  mkdir -p "$dir"
+  sed -e "s#/var/lib/gitfleet/artifacts/#${artifacts%/}/#" -e "s#CHANGE-ME-download-secret#$secret#" -e "s#listen 8080;#listen 127.0.0.1:$port;#" \
+    "$root/examples/nginx/gitfleet-downloads.conf" >"$dir/site.conf"
+  cat >"$dir/nginx.conf" <<CONF
+daemon off;
+$([ "$(id -u)" = 0 ] && echo "user root;")
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+    log_format bytes '\$request_uri \$status \$body_bytes_sent';
+    access_log $dir/access.log bytes buffer=64k flush=1s;
+    client_body_temp_path $dir/client-body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
+    include $dir/site.conf;
+}
+CONF
+  : >"$dir/access.log"
+  nginx -p "$dir" -c "$dir/nginx.conf" &
+  nginx_pid=$!
+  for _ in $(seq 50); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/" && return 0
+    sleep 0.1
+  done
+  echo "nginx did not start; see $dir/error.log" >&2
+  return 1
+}
+
+stop_nginx() {
+  if [ -n "$nginx_pid" ] && kill -0 "$nginx_pid" 2>/dev/null; then
+    kill -TERM "$nginx_pid"
+    wait "$nginx_pid" 2>/dev/null || true
+  fi
+  nginx_pid=""
+}
+
+# cpu_seconds PID: user + system CPU seconds of a process so far.
+cpu_seconds() { awk '{printf "%.2f", ($14+$15)/100}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
 # prepare_generated_fleet WORK DEVICES: a generated fleet repository (main = base commit, branch "change" = new OS
 # images for every device type) and its facts, made once and kept (bench/reconcile.sh and bench/dashboard.sh).
 prepare_generated_fleet() {

@@ -47,6 +47,8 @@ if [ "$quick" = 1 ]; then
   section "Planning" "$root/bench/plan.sh" 20000 300 1
   section "Reconcile" "$root/bench/reconcile.sh" "10000" 1
   section "Rollout (scale run)" "$root/bench/rollout.sh" 2000 5
+  section "Download cost (server-served against offloaded to nginx)" "$root/bench/download-cost.sh" 20 32
+  section "Delta updates (Debian images, method comparison, fleet rollout)" "$root/bench/delta.sh" --quick
 else
   section "Device check-ins (server and generator share both cores)" "$root/bench/checkins.sh" "10000 100000" 3 20
   section "Device check-ins (server pinned to CPU 0, generator to CPU 1)" env LAYOUT=split "$root/bench/checkins.sh" "100000" 3 20
@@ -56,5 +58,7 @@ else
   section "Planning (gitfleet plan, 200,000 devices)" "$root/bench/plan.sh"
   section "Reconcile (server side, 10,000 / 100,000 / 200,000 devices)" "$root/bench/reconcile.sh" "10000 100000 200000" 3
   section "Rollout (scale run: 100,000 simulated devices, production waves)" "$root/bench/rollout.sh" 100000 30
+  section "Download cost (100 updates of a 256 MiB image: served by the server, then offloaded to nginx)" "$root/bench/download-cost.sh" 100 256
+  section "Delta updates (Debian images, method comparison, 10,000-device rollout over three bases)" "$root/bench/delta.sh" 10000
 fi
 echo "wrote $out" >&2

@@ -27,7 +27,7 @@ Architecture: all
 Maintainer: Gitfleet contributors <gitfleet@example.invalid>
 Installed-Size: $(du -sk --exclude=DEBIAN "$staging/root" | cut -f1)
 Depends: mender-client, python3 (>= 3.10), curl, dbus
-Recommends: git, ansible-core
+Recommends: git, ansible-core, xdelta3
 Suggests: mender-artifact
 Section: admin
 Priority: optional
@@ -36,7 +36,9 @@ Description: Gitfleet device parts for the Mender client
  expected_os_image interlock and rollback), a hook that applies an Ansible
  playbook from git or from a Debian package, inventory scripts that report
  the running OS image and the applied configuration, and the gitfleet-ab
- update module for A/B OS updates with health checks and rollback.
+ update module for A/B OS updates with health checks and rollback, and the
+ gitfleet-delta update module that rebuilds the next image from the running
+ one plus a binary delta (with xdelta3), checked before it switches.
 CONTROL
 cat > "$staging/root/DEBIAN/postinst" <<'SCRIPT'
 #!/bin/sh

@@ -11,7 +11,7 @@ install -d "$dest/usr/share/mender/modules/v3" "$dest/usr/share/mender/inventory
   "$dest/usr/bin" "$dest/lib/systemd/system" "$dest/etc/gitfleet-ab/health-check.d" \
   "$dest/usr/share/gitfleet-playbooks" "$dest/usr/share/doc/gitfleet-device"
 install -d -m 700 "$dest/var/lib/mender-configure"
-install -m 755 "$source_dir/modules/mender-configure" "$source_dir/modules/gitfleet-ab" "$dest/usr/share/mender/modules/v3/"
+install -m 755 "$source_dir/modules/mender-configure" "$source_dir/modules/gitfleet-ab" "$source_dir/modules/gitfleet-delta" "$dest/usr/share/mender/modules/v3/"
 install -m 755 "$source_dir"/inventory/mender-inventory-* "$dest/usr/share/mender/inventory/"
 install -m 755 "$source_dir"/hooks/* "$dest/usr/lib/mender-configure/apply-device-config.d/"
 install -m 644 "$source_dir"/lib/gitfleet_device/*.py "$dest/usr/lib/python3/dist-packages/gitfleet_device/"

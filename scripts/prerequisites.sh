@@ -7,8 +7,9 @@ set -euo pipefail
 # ansible-core for the device playbook hook and the precedence tests, dpkg-dev to build the device .deb,
 # tzdata for maintenance windows in IANA time zones, prometheus for promtool (alert rule tests), chromium for the
 # dashboard's browser tests, postgresql (15) and haproxy for the PostgreSQL store and the cluster tests (the harness
-# starts both itself).
-GITFLEET_APT_PACKAGES=(git prometheus chromium mender-client mender-artifact mender-cli ansible-core dpkg-dev fakeroot openssl ca-certificates curl python3 sqlite3 util-linux dbus tzdata postgresql haproxy)
+# starts both itself); nginx (offloaded downloads with signed links), xdelta3 and e2fsprogs (delta updates of ext4
+# images). bench/delta.sh needs mmdebstrap, zstd, casync and bsdiff as well; it says so when they are missing.
+GITFLEET_APT_PACKAGES=(git prometheus chromium mender-client mender-artifact mender-cli ansible-core dpkg-dev fakeroot openssl ca-certificates curl python3 sqlite3 util-linux dbus tzdata postgresql haproxy nginx xdelta3 e2fsprogs)
 
 missing=()
 for package in "${GITFLEET_APT_PACKAGES[@]}"; do

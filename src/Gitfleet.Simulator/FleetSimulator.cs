@@ -216,7 +216,7 @@ public sealed class FleetSimulator : IAsyncDisposable
             else
             {
                 var type = options.DeviceTypes[i % options.DeviceTypes.Count];
-                var state = states.GetOrAdd((type, options.InitialImage(type)), key => InstalledState.Provisioned(key.Type, key.Image, null));
+                var state = states.GetOrAdd((type, options.InitialImage(type, i / options.DeviceTypes.Count)), key => InstalledState.Provisioned(key.Type, key.Image, null));
                 devices[i] = new SimDevice(i, state, null);
             }
         }

@@ -22,8 +22,14 @@ public sealed record SimulatorOptions
     /// <summary>Device types of generated devices: device i gets DeviceTypes[i % count].</summary>
     public IReadOnlyList<string> DeviceTypes { get; init; } = DefaultDeviceTypes;
 
-    /// <summary>The image each device type starts with (artifact_name and rootfs-image.version); default "TYPE-factory".</summary>
+    /// <summary>
+    /// The image each device type starts with (artifact_name and rootfs-image.version); default "TYPE-factory". A
+    /// comma-separated list spreads the type's devices over several images in turn (a fleet on different releases).
+    /// </summary>
     public IReadOnlyDictionary<string, string> InitialImages { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The share of generated devices with the gitfleet-delta module (they report gitfleet_delta_formats=xdelta3).</summary>
+    public double DeltaSupport { get; init; }
 
     /// <summary>Generated identities are mac + serial "PREFIX-000042"; change it to run a second, distinct fleet.</summary>
     public string IdentityPrefix { get; init; } = "sim";
@@ -78,7 +84,22 @@ public sealed record SimulatorOptions
 
     public int TotalDevices => DefinedDevices.Count + Devices;
 
-    public string InitialImage(string deviceType) => InitialImages.GetValueOrDefault(deviceType) ?? deviceType + "-factory";
+    public string InitialImage(string deviceType) => InitialImage(deviceType, 0);
+
+    /// <summary>The image the <paramref name="index"/>-th generated device of <paramref name="deviceType"/> starts with.</summary>
+    public string InitialImage(string deviceType, int index)
+    {
+        if (InitialImages.GetValueOrDefault(deviceType) is not { } images)
+        {
+            return deviceType + "-factory";
+        }
+
+        var choices = images.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        return choices.Length == 0 ? deviceType + "-factory" : choices[index % choices.Length];
+    }
+
+    /// <summary>Whether generated device <paramref name="index"/> applies deltas (a stable draw from the seed).</summary>
+    public bool AppliesDeltas(int index) => DeviceRandom.Chance(DeltaSupport, Seed, index, Decision.DeltaSupport, 0);
 
     public TimeSpan EffectiveStartRamp => StartRamp ?? TimeSpan.FromSeconds(Math.Min(PollInterval.TotalSeconds, TotalDevices / 1000.0));
 
@@ -119,6 +140,7 @@ public sealed record SimulatorOptions
         }
 
         FaultSettings.Probability(Jitter, "jitter");
+        FaultSettings.Probability(DeltaSupport, "delta support");
         if (MaxConnections < 1 || MaxConcurrentSteps < 1)
         {
             throw new ArgumentException("connections and concurrent steps must be at least 1");

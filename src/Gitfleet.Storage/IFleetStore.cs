@@ -8,7 +8,7 @@ namespace Gitfleet.Storage;
 /// (JSON text in SQLite, jsonb in PostgreSQL) stays inside the engine. Every method that changes several rows runs in one transaction, so a failure stores nothing.
 /// Methods that stream (<c>IAsyncEnumerable</c>) run one query per call, for bulk views such as the facts endpoint.
 /// </summary>
-public interface IFleetStore : IDeviceStore, IUserStore, IArtifactStore, IDeploymentStore, IConfigurationStore, IReconcileStore, IAsyncDisposable
+public interface IFleetStore : IDeviceStore, IUserStore, IArtifactStore, IDeploymentStore, IConfigurationStore, IReconcileStore, IDeltaStore, IAsyncDisposable
 {
     /// <summary>Creates or upgrades the schema to the newest version; returns the version now in place.</summary>
     Task<int> MigrateAsync(CancellationToken cancellationToken);

@@ -26,6 +26,11 @@ DEFAULTS = {
     "GITFLEET_AB_ROOT": "/var/lib/gitfleet-ab",
     "GITFLEET_AB_HEALTH_DIR": "/etc/gitfleet-ab/health-check.d",
     "GITFLEET_AB_HEALTH_TIMEOUT": "300",
+    # The gitfleet-delta OS update module: the xdelta3 program and its source window when decoding (bytes of the
+    # base image held in memory at once; the rest is read again from the slot as needed).
+    "GITFLEET_XDELTA3": "xdelta3",
+    "GITFLEET_DELTA_SOURCE_WINDOW": "67108864",
+    "GITFLEET_MODULES_DIR": "/usr/share/mender/modules/v3",
     # Reporting the applied configuration (mender-inventory-mender-configure).
     "GITFLEET_DBUS_SEND": "dbus-send",
     "GITFLEET_CURL": "curl",

@@ -56,6 +56,7 @@ internal static class ApplyCommand
                 var facts = await client.GetFactsAsync(context.Projection, cancellationToken).ConfigureAwait(false);
                 var planned = BranchPlanner.Plan(context, facts.Devices, console.Environment, cancellationToken: cancellationToken);
                 var plan = planned.Plan;
+                var transfer = PlanCommand.Transfer(plan, facts, planned.Revision);
                 if (!parse.GetValue(json))
                 {
                     foreach (var note in planned.Notes)
@@ -64,6 +65,7 @@ internal static class ApplyCommand
                     }
 
                     PlanView.Print(console, plan, all: false, limit: 200);
+                    TransferView.Print(console, transfer.Estimate, transfer.Warnings);
                 }
 
                 var info = parse.GetValue(protocol) == "mender" ? null : await client.GetServerInfoAsync(cancellationToken).ConfigureAwait(false);
@@ -72,7 +74,7 @@ internal static class ApplyCommand
                 {
                     if (parse.GetValue(json))
                     {
-                        WriteJson(console, source, plan, "dry-run", info is not null && info.Supports("branches") ? "gitfleet" : "mender", null, [], missing);
+                        WriteJson(console, source, plan, "dry-run", info is not null && info.Supports("branches") ? "gitfleet" : "mender", null, [], missing, transfer);
                     }
                     else
                     {
@@ -90,7 +92,7 @@ internal static class ApplyCommand
                     var submission = await client.SubmitTargetAsync(target, cancellationToken).ConfigureAwait(false);
                     if (parse.GetValue(json))
                     {
-                        WriteJson(console, source, plan, "run", "gitfleet", submission, [], missing);
+                        WriteJson(console, source, plan, "run", "gitfleet", submission, [], missing, transfer);
                     }
                     else
                     {
@@ -106,7 +108,7 @@ internal static class ApplyCommand
                 var outcomes = await new MenderApplier(client).ApplyAsync(plan, trace, cancellationToken).ConfigureAwait(false);
                 if (parse.GetValue(json))
                 {
-                    WriteJson(console, source, plan, "run", "mender", null, outcomes, missing);
+                    WriteJson(console, source, plan, "run", "mender", null, outcomes, missing, transfer);
                 }
                 else
                 {
@@ -156,14 +158,16 @@ internal static class ApplyCommand
             $"{outcomes.Count(o => o.Succeeded && o.Action == "abort")} aborts; {(failed.Count > 0 ? $"[red]{failed.Count} failed[/]" : "0 failed")}.");
     }
 
-    private static void WriteJson(CliConsole console, string repository, Plan plan, string mode, string protocol, TargetSubmission? submission, IReadOnlyList<ApplyOutcome> outcomes, IReadOnlyList<string> missing)
+    private static void WriteJson(
+        CliConsole console, string repository, Plan plan, string mode, string protocol, TargetSubmission? submission, IReadOnlyList<ApplyOutcome> outcomes,
+        IReadOnlyList<string> missing, (Core.Delivery.TransferEstimate Estimate, IReadOnlyList<string> Warnings) transfer)
     {
         var commit = plan.Commit is { } c ? new CommitJson(c.Sha, c.Author, c.Subject, c.Timestamp) : null;
         var devices = plan.Devices.Where(d => d.HasChanges || d.IsInFlight || d.Problems.Count > 0).ToList();
         CliJson.Write(console, new ApplyJson(repository, plan.Branch, mode, protocol, commit, plan.Summary, devices,
             submission is null ? null : new SubmissionJson(submission.Commit, submission.Unchanged),
             outcomes.Select(o => new OutcomeJson(o.Device, o.Action, o.Succeeded, o.Message, o.DeploymentId)).ToList(),
-            missing), CliJson.Context.ApplyJson);
+            missing, transfer.Estimate, transfer.Warnings), CliJson.Context.ApplyJson);
     }
 
     private static string Short(string sha) => sha.Length > 12 ? sha[..12] : sha;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Gitfleet.Cli.Output;
+using Gitfleet.Core.Delivery;
 using Gitfleet.Core.Facts;
 using Gitfleet.Core.Fleet;
 using Gitfleet.Core.Planning;
@@ -74,12 +75,14 @@ internal static class PlanCommand
             var now = DateTimeOffset.UtcNow;
             var policy = revision.Settings.PolicyFor(branchName);
             var schedule = ScheduleOf(planned, policy, now, perDevice);
+            var (transfer, transferWarnings) = Transfer(plan, document, revision);
+            timer.Mark("estimate bytes");
 
             if (parse.GetValue(json))
             {
                 var devices = parse.GetValue(all) ? plan.Devices : plan.Devices.Where(d => d.HasChanges || d.IsInFlight || d.Problems.Count > 0).ToList();
                 var commit = plan.Commit is { } c ? new CommitJson(c.Sha, c.Author, c.Subject, c.Timestamp) : null;
-                CliJson.Write(console, new PlanJson(source, plan.Branch, commit, plan.Summary, devices, notes) { Schedule = ScheduleJsonOf(schedule, now) }, CliJson.Context.PlanJson);
+                CliJson.Write(console, new PlanJson(source, plan.Branch, commit, plan.Summary, devices, notes, transfer, transferWarnings) { Schedule = ScheduleJsonOf(schedule, now) }, CliJson.Context.PlanJson);
             }
             else
             {
@@ -89,6 +92,7 @@ internal static class PlanCommand
                 }
 
                 PlanView.Print(console, plan, parse.GetValue(all), Math.Max(1, parse.GetValue(limit)), () => ScheduleView.Print(console, schedule, policy.Rollout, now));
+                TransferView.Print(console, transfer, transferWarnings);
             }
 
             timer.Mark("write output");
@@ -96,6 +100,14 @@ internal static class PlanCommand
             return plan.Summary.HasChanges ? ExitCodes.ChangesPlanned : ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The plan's bytes over the air with the server's catalog (sizes of artifacts and deltas), and the byte budget's warnings.</summary>
+    internal static (TransferEstimate Estimate, IReadOnlyList<string> Warnings) Transfer(Plan plan, FactsDocument facts, FleetRevision revision)
+    {
+        var policy = revision.Settings.PolicyFor(plan.Branch).Rollout;
+        var estimate = PlanTransfer.Estimate(plan, facts.Devices, policy, facts.Catalog);
+        return (estimate, PlanTransfer.Warnings(estimate, policy.ByteBudget));
     }
 
     /// <summary>The schedule the branch's policy gives the devices that change (their windows resolved as the target does).</summary>
@@ -128,7 +140,7 @@ internal static class PlanCommand
         }
     }
 
-    private static async Task<FactsDocument> ReadServerFactsAsync(CliConsole console, ServerConnection connection, ParseResult parse, FactsProjection projection, CancellationToken cancellationToken)
+    internal static async Task<FactsDocument> ReadServerFactsAsync(CliConsole console, ServerConnection connection, ParseResult parse, FactsProjection projection, CancellationToken cancellationToken)
     {
         using var client = await connection.ConnectAsync(parse, console, cancellationToken).ConfigureAwait(false);
         try
@@ -142,7 +154,7 @@ internal static class PlanCommand
     }
 
     /// <summary>Reads a facts file (or stdin) as it streams in, keeping what the plan needs.</summary>
-    private static async Task<FactsDocument> ReadFactsAsync(CliConsole console, string path, FactsProjection projection, CancellationToken cancellationToken)
+    internal static async Task<FactsDocument> ReadFactsAsync(CliConsole console, string path, FactsProjection projection, CancellationToken cancellationToken)
     {
         try
         {

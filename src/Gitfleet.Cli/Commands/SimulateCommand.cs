@@ -16,7 +16,13 @@ internal static class SimulateCommand
         var server = new Option<string>("--server") { Description = "The server's base URL, e.g. https://127.0.0.1:8443.", Required = true, HelpName = "URL" };
         var devices = new Option<int>("--devices", "-n") { Description = "How many devices to simulate.", DefaultValueFactory = _ => 100, HelpName = "N" };
         var types = new Option<string?>("--device-types") { Description = "Comma-separated device types, taken in turn (default: the sample fleet's five).", HelpName = "TYPE,..." };
-        var images = new Option<string[]>("--initial-image") { Description = "The image a device type starts with, TYPE=NAME (repeat; default TYPE-factory).", HelpName = "TYPE=NAME", AllowMultipleArgumentsPerToken = false };
+        var images = new Option<string[]>("--initial-image")
+        {
+            Description = "The image a device type starts with, TYPE=NAME (repeat; default TYPE-factory); TYPE=A,B,C spreads the type's devices over several images in turn.",
+            HelpName = "TYPE=NAME",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var deltaSupport = Rate("--delta-support", "Share of devices with the gitfleet-delta module (they report gitfleet_delta_formats=xdelta3 and get deltas).");
         var poll = Duration("--poll-interval", "Update check interval (the Mender client's UpdatePollIntervalSeconds; its default is 1800).", "30");
         var inventory = Duration("--inventory-interval", "Inventory interval (InventoryPollIntervalSeconds); inventory is also sent after every deployment.", "3600");
         var retry = Duration("--retry-interval", "Wait after a failed request, while pending, and before resuming a download (RetryPollIntervalSeconds).", "30");
@@ -49,7 +55,7 @@ internal static class SimulateCommand
         var json = new Option<bool>("--json") { Description = "At the end, write the final counters as one JSON document to stdout." };
         var command = new Command("simulate", "Run simulated Mender devices against a Gitfleet (or Mender) server until Ctrl-C.")
         {
-            server, devices, types, images, poll, inventory, retry, ramp, install, reboot, failureRate, offlineRate, offlineFor, flakyRate, dropRate, failImage,
+            server, devices, types, images, deltaSupport, poll, inventory, retry, ramp, install, reboot, failureRate, offlineRate, offlineFor, flakyRate, dropRate, failImage,
             seed, caCert, insecure, prefix, token, connections, summary, duration, untilIdle, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -63,6 +69,7 @@ internal static class SimulateCommand
                     Devices = parse.GetValue(devices),
                     DeviceTypes = parse.GetValue(types) is { } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : SimulatorOptions.DefaultDeviceTypes,
                     InitialImages = (parse.GetValue(images) ?? []).Select(Pair).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
+                    DeltaSupport = parse.GetValue(deltaSupport),
                     PollInterval = Seconds(parse.GetValue(poll), "--poll-interval")!.Value,
                     InventoryInterval = Seconds(parse.GetValue(inventory), "--inventory-interval")!.Value,
                     RetryInterval = Seconds(parse.GetValue(retry), "--retry-interval")!.Value,

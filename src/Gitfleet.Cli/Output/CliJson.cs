@@ -29,7 +29,9 @@ internal sealed record ValidateJson(string Repository, string Ref, string? Commi
 
 internal sealed record CommitJson(string Sha, string Author, string Subject, DateTimeOffset Timestamp);
 
-internal sealed record PlanJson(string Repository, string Branch, CommitJson? Commit, PlanSummary Summary, IReadOnlyList<DevicePlan> Devices, IReadOnlyList<string> Notes)
+internal sealed record PlanJson(
+    string Repository, string Branch, CommitJson? Commit, PlanSummary Summary, IReadOnlyList<DevicePlan> Devices, IReadOnlyList<string> Notes,
+    Gitfleet.Core.Delivery.TransferEstimate Transfer, IReadOnlyList<string> TransferWarnings)
 {
     public ScheduleJson? Schedule { get; init; }
 }
@@ -48,7 +50,8 @@ internal sealed record OutcomeJson(string Device, string Action, bool Succeeded,
 
 internal sealed record ApplyJson(
     string Repository, string Branch, string Mode, string Protocol, CommitJson? Commit, PlanSummary Summary,
-    IReadOnlyList<DevicePlan> Devices, SubmissionJson? Submission, IReadOnlyList<OutcomeJson> Outcomes, IReadOnlyList<string> MissingArtifacts);
+    IReadOnlyList<DevicePlan> Devices, SubmissionJson? Submission, IReadOnlyList<OutcomeJson> Outcomes, IReadOnlyList<string> MissingArtifacts,
+    Gitfleet.Core.Delivery.TransferEstimate Transfer, IReadOnlyList<string> TransferWarnings);
 
 [JsonSourceGenerationOptions(UseStringEnumConverter = true)]
 [JsonSerializable(typeof(ValidateJson))]

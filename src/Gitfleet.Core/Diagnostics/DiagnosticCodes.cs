@@ -40,4 +40,7 @@ public static class DiagnosticCodes
     public const string UnknownGroup = "unknown-group";
     public const string SuspiciousVariable = "suspicious-variable";
     public const string UnknownBranch = "unknown-branch";
+
+    /// <summary>A change would move more bytes over the air than the branch's byte budget allows or warns about (validate with facts).</summary>
+    public const string ByteBudget = "byte-budget";
 }

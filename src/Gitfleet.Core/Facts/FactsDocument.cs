@@ -17,6 +17,9 @@ public sealed record FactsDocument
 
     public IReadOnlyList<DeviceFacts> Devices { get => field; init => field = value ?? []; } = [];
 
+    /// <summary>What downloads cost (artifact and delta sizes), for byte estimates; null when the source has none.</summary>
+    public Delivery.TransferCatalog? Catalog { get; init; }
+
     /// <summary>Parses a facts document; throws <see cref="FactsFormatException"/> with a readable message.</summary>
     public static FactsDocument Parse(ReadOnlySpan<byte> utf8Json, FactsProjection? projection = null) =>
         Checked(Reading.FactsReader.Read(utf8Json, projection ?? FactsProjection.All));

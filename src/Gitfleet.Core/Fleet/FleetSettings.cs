@@ -91,6 +91,9 @@ public sealed record RolloutPolicy
 
     /// <summary>Abort criteria, judged per wave in order; the first that trips acts.</summary>
     public IReadOnlyList<AbortRule> Abort { get; init; } = [];
+
+    /// <summary>Bytes over the air a rollout may move per wave and per hour (docs/fleet-repository.md, "Byte budget").</summary>
+    public ByteBudgetPolicy ByteBudget { get; init; } = ByteBudgetPolicy.None;
 }
 
 /// <summary>Per-group settings: a group that depends on others converges after them (gateways before kiosks).</summary>

@@ -16,7 +16,7 @@ internal sealed partial class SettingsParser(YamlReader reader)
     private static readonly string[] RolloutKeys =
     [
         "waves", "maxConcurrent", "failureThreshold", "retries", "soak", "offlineTimeout",
-        "completeAt", "timezone", "windows", "blackouts", "pacing", "timeouts", "abort",
+        "completeAt", "timezone", "windows", "blackouts", "pacing", "timeouts", "abort", "byteBudget",
     ];
 
     /// <summary>The documented ranges (docs/fleet-repository.md): counts of devices, waves, retries.</summary>
@@ -167,6 +167,11 @@ internal sealed partial class SettingsParser(YamlReader reader)
         if (ParseDuration(rollout, "offlineTimeout", rolloutWhat) is { } offline)
         {
             result = result with { OfflineTimeout = offline };
+        }
+
+        if (reader.Map(rollout, "byteBudget", rolloutWhat) is { } budget)
+        {
+            result = result with { ByteBudget = new ByteBudgetParser(reader).Parse(budget, $"the byte budget of {what}") };
         }
 
         return policy with { Rollout = ParseRules(rollout, rolloutWhat, result) };

@@ -7,7 +7,8 @@ namespace Gitfleet.Core.Planning;
 
 /// <summary>
 /// What planning reads of the facts, and which stage branches it may compare with, known before the facts are
-/// read: a plan keeps the installed image, the attributes and identity attributes the revisions' dynamic groups
+/// read: a plan keeps the installed image, whether the device applies deltas (transfer estimates and the byte
+/// budget price its download), the attributes and identity attributes the revisions' dynamic groups
 /// select on, and the identity attributes hosts are declared by; nothing else of the twenty-odd attributes a
 /// device reports, and never the server's configured configuration.
 /// </summary>
@@ -20,7 +21,7 @@ public static class PlanningFacts
     public static FactsProjection Projection(IEnumerable<FleetRevision> revisions)
     {
         ArgumentNullException.ThrowIfNull(revisions);
-        var attributes = new HashSet<string>(StringComparer.Ordinal) { DeviceFacts.RootfsImageVersionAttribute };
+        var attributes = new HashSet<string>(StringComparer.Ordinal) { DeviceFacts.RootfsImageVersionAttribute, Delivery.DeltaSupport.FormatsAttribute };
         var identity = new HashSet<string>(StringComparer.Ordinal);
         foreach (var revision in revisions)
         {

@@ -76,6 +76,22 @@ public sealed record TargetAdmission(string Host, IReadOnlyDictionary<string, st
 
 public sealed record TargetProblem(string Key, string? DeviceId, string Code, string Message);
 
+/// <summary>A byte budget in a target: bytes per wave and per hour (null: no limit), and the warning threshold.</summary>
+public sealed record ByteBudgetDocument(long? PerWave, long? PerHour, long? WarnAbove)
+{
+    public static ByteBudgetDocument? From(Fleet.ByteBudgetPolicy budget)
+    {
+        ArgumentNullException.ThrowIfNull(budget);
+        return budget.PerWave is null && budget.PerHour is null && budget.WarnAbove is null ? null : new(budget.PerWave, budget.PerHour, budget.WarnAbove);
+    }
+
+    /// <summary>Back to a policy; throws <see cref="FormatException"/> when a size is not positive.</summary>
+    public Fleet.ByteBudgetPolicy ToPolicy() =>
+        PerWave is <= 0 || PerHour is <= 0 || WarnAbove is <= 0
+            ? throw new FormatException("byte_budget sizes must be positive")
+            : new Fleet.ByteBudgetPolicy { PerWave = PerWave, PerHour = PerHour, WarnAbove = WarnAbove };
+}
+
 /// <summary>A rollout policy in a JSON-friendly form (quantities as "10%" or "50", durations in seconds).</summary>
 public sealed record RolloutPolicyDocument(
     IReadOnlyList<string> Waves,
@@ -88,6 +104,9 @@ public sealed record RolloutPolicyDocument(
     /// <summary>Windows, pacing, timeouts, completeAt and abort rules; null when the policy uses none.</summary>
     public RolloutRulesDocument? Rules { get; init; }
 
+    /// <summary>The byte budget (rollout.byteBudget); null without one.</summary>
+    public ByteBudgetDocument? ByteBudget { get; init; }
+
     public static RolloutPolicyDocument From(Fleet.RolloutPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
@@ -97,13 +116,13 @@ public sealed record RolloutPolicyDocument(
             policy.FailureThreshold?.ToString(),
             policy.Retries,
             policy.Soak.TotalSeconds,
-            policy.OfflineTimeout.TotalSeconds) { Rules = RolloutRulesDocument.From(policy) };
+            policy.OfflineTimeout.TotalSeconds) { Rules = RolloutRulesDocument.From(policy), ByteBudget = ByteBudgetDocument.From(policy.ByteBudget) };
     }
 
     /// <summary>Back to a policy; throws <see cref="FormatException"/> on a malformed quantity, window or rule.</summary>
     public Fleet.RolloutPolicy ToPolicy()
     {
-        var policy = BasePolicy();
+        var policy = BasePolicy() with { ByteBudget = ByteBudget?.ToPolicy() ?? Fleet.ByteBudgetPolicy.None };
         return Rules is null ? policy : Rules.ApplyTo(policy);
     }
 

@@ -30,6 +30,12 @@ public sealed record RolloutInput
 
     /// <summary>How long a device takes, for estimates before any device of the rollout finished (null: no estimate until then).</summary>
     public TimeSpan? AssumedDeviceTime { get; init; }
+
+    /// <summary>
+    /// Bytes each device downloads when it starts (its delta, else its full image; configuration only: none), for the
+    /// byte budget. Empty without one.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> DownloadBytes { get; init; } = new Dictionary<string, long>();
 }
 
 /// <summary>
@@ -37,7 +43,7 @@ public sealed record RolloutInput
 /// order; a wave is complete when its <c>completeAt</c> share (all by default) of devices succeeded, failed for
 /// good, or is offline past the timeout; the rest are stragglers, followed in the background. The next wave
 /// starts after the soak time. A device starts when every start limit lets it (<c>maxConcurrent</c>, where
-/// offline devices hold no slot; pacing; <c>dependsOn</c>). Scheduled devices whose maintenance window is closed
+/// offline devices hold no slot; pacing; <c>byteBudget</c>; <c>dependsOn</c>). Scheduled devices whose maintenance window is closed
 /// are held before installing (pre-staged downloads). A device past its phase's timeout fails (timed out).
 /// Failed devices are retried up to <c>retries</c> times; failures beyond the threshold pause the rollout until an
 /// operator resumes it; abort rules judged on the current wave pause, abort or revert.
@@ -168,10 +174,12 @@ public static partial class RolloutPlanner
         var currentSize = WaveSize(policy, wave, total);
         var inProgress = devices.Count(d => d.State == RolloutDeviceState.Scheduled && !IsOffline(d));
         var pacing = new PacingLimit(StartPacing.Allow(policy.Pacing, devices.Where(d => d.StartedAt is not null).Select(d => d.StartedAt!.Value), counts.Succeeded, now));
+        var budget = new ByteBudgetLimit(policy.ByteBudget, input.DownloadBytes, devices, d => d.State == RolloutDeviceState.Scheduled && !IsOffline(d), wave, now);
         IStartLimit[] limits =
         [
             new ConcurrencyLimit(policy.MaxConcurrent is { } max ? Math.Max(0, max - inProgress) : int.MaxValue),
             pacing,
+            budget,
             new DependencyLimit(devices, input.DependsOn, IsDone, IsOffline),
         ];
         var schedule = new List<string>();
@@ -214,6 +222,11 @@ public static partial class RolloutPlanner
             message += $", {dependents} waiting for the groups they depend on";
         }
 
+        if (blocked.Values.Count(w => w.Reason == WaitReason.Budget) is > 0 and var overBudget)
+        {
+            message += $", {overBudget} waiting for the byte budget";
+        }
+
         if (progressing.Held > 0)
         {
             message += $", {progressing.Held} downloaded or downloading and waiting for their maintenance window";
@@ -226,7 +239,7 @@ public static partial class RolloutPlanner
         }
 
         var (nextWave, end) = Forecast(input, devices, wave, progress, counts);
-        return Decision(progress, RolloutPhase.Progressing, message, progressing, schedule, currentSize, pacing.BlockedUntil)
+        return Decision(progress, RolloutPhase.Progressing, message, progressing, schedule, currentSize, Earliest(pacing.BlockedUntil, budget.BlockedUntil))
             with { Stragglers = stragglers, NextWaveAt = nextWave, EstimatedEnd = end };
     }
 

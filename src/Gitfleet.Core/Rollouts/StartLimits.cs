@@ -1,7 +1,7 @@
 namespace Gitfleet.Core.Rollouts;
 
 /// <summary>
-/// One limit on starting devices in a decision (maxConcurrent, pacing, dependsOn; a byte budget fits the same
+/// One limit on starting devices in a decision (maxConcurrent, pacing, byteBudget, dependsOn: all of the same
 /// shape). The planner asks each limit, in order, about each due device in wave order; the first that says no
 /// gives the device's wait reason. A limit may stop every later device (a full slot count) or only this one.
 /// </summary>

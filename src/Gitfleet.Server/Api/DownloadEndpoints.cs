@@ -1,4 +1,5 @@
 using Gitfleet.Server.Artifacts;
+using Gitfleet.Server.Delivery;
 using Gitfleet.Server.Deployments;
 using Gitfleet.Storage;
 using Gitfleet.Storage.Model;
@@ -17,7 +18,8 @@ internal static class DownloadEndpoints
         app.MapMethods(DownloadLinks.Prefix + "/{kind}/{id}/{expires}/{signature}", ["GET", "HEAD"], DownloadAsync);
 
     private static async Task<IResult> DownloadAsync(
-        string kind, string id, string expires, string signature, DownloadLinks links, IFleetStore store, ArtifactService artifacts, CancellationToken cancellationToken)
+        string kind, string id, string expires, string signature, DownloadLinks links, IFleetStore store, ArtifactService artifacts, DeltaFiles deltaFiles,
+        CancellationToken cancellationToken)
     {
         if (links.Validate(kind, id, expires, signature) is { } problem)
         {
@@ -25,13 +27,21 @@ internal static class DownloadEndpoints
         }
 
         string artifactId;
-        if (kind == DownloadLinks.DeviceKind)
+        if (kind is DownloadLinks.DeviceKind or DownloadLinks.DeltaKind)
         {
             var parts = id.Split('_');
             var row = parts.Length == 2 ? await store.GetDeviceDeploymentByIdAsync(parts[0], cancellationToken).ConfigureAwait(false) : null;
             if (row is null || DeviceDeploymentStatus.IsFinished(row.Status))
             {
                 throw ApiException.Forbidden("the deployment behind this link is no longer active");
+            }
+
+            if (kind == DownloadLinks.DeltaKind)
+            {
+                var delta = await store.GetDeltaByIdAsync(parts[1], cancellationToken).ConfigureAwait(false);
+                return delta is { State: DeltaState.Ready, FileName: { } file }
+                    ? Results.File(deltaFiles.DeltaPath(file), ContentType, delta.TargetImage + ".delta.mender", enableRangeProcessing: true)
+                    : throw ApiException.NotFound("the delta no longer exists");
             }
 
             artifactId = parts[1];

@@ -9,7 +9,7 @@ using Gitfleet.Storage.Model;
 namespace Gitfleet.Server.Artifacts;
 
 /// <summary>Artifact files in the data dir and their records: upload (multipart, streamed to disk), generation, deletion.</summary>
-internal sealed class ArtifactService(IFleetStore store, DataDirectory data, ServerOptions options, TimeProvider time)
+internal sealed class ArtifactService(IFleetStore store, DataDirectory data, Delivery.DeltaFiles deltaFiles, ServerOptions options, TimeProvider time)
 {
     private readonly Lazy<IReadOnlyList<string>> verifyKeys = new(() => options.ArtifactVerifyKeyPaths.Select(File.ReadAllText).ToList());
 
@@ -97,6 +97,16 @@ internal sealed class ArtifactService(IFleetStore store, DataDirectory data, Ser
                 throw DomainException.Conflict($"artifact {id} is used by an unfinished deployment");
             default:
                 File.Delete(data.ArtifactPath(artifact.FileName));
+                // Its deltas (as base or target) and its unpacked image go with it.
+                foreach (var delta in await store.DeleteDeltasAsync(null, id, cancellationToken).ConfigureAwait(false))
+                {
+                    if (delta.FileName is { } deltaFile)
+                    {
+                        File.Delete(deltaFiles.DeltaPath(deltaFile));
+                    }
+                }
+
+                deltaFiles.ForgetArtifact(id);
                 break;
         }
     }

@@ -22,5 +22,9 @@ public sealed record CreateDeploymentCommand
     public string? IdempotencyKey { get; init; }
 }
 
-/// <summary>What a device is offered by next: the deployment id, the artifact and a download link.</summary>
-public sealed record DeploymentOffer(string DeploymentId, ArtifactRecord Artifact, string Uri, DateTimeOffset Expires);
+/// <summary>What a device is offered by next: the deployment id, the artifact and a download link (to the delta, when one is offered).</summary>
+public sealed record DeploymentOffer(string DeploymentId, ArtifactRecord Artifact, string Uri, DateTimeOffset Expires)
+{
+    /// <summary>The delta the link points to instead of the full artifact, if any.</summary>
+    public DeltaRecord? Delta { get; init; }
+}

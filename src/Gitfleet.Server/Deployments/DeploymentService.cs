@@ -1,5 +1,6 @@
 using Gitfleet.Core.Facts;
 using Gitfleet.Server.Artifacts;
+using Gitfleet.Server.Delivery;
 using Gitfleet.Server.Devices;
 using Gitfleet.Server.Domain;
 using Gitfleet.Server.Hosting;
@@ -16,10 +17,10 @@ namespace Gitfleet.Server.Deployments;
 internal sealed class DeploymentService(
     IFleetStore store,
     DeviceService devices,
-    DownloadLinks links,
+    OfferLinks links,
+    DeltaOffers deltas,
     ArtifactService artifacts,
     InstallHolds holds,
-    ServerOptions options,
     TimeProvider time,
     Metrics.ServerMetrics metrics)
 {
@@ -177,7 +178,16 @@ internal sealed class DeploymentService(
                 continue;
             }
 
-            var (uri, expires) = links.Create(baseUri, DownloadLinks.DeviceKind, row.Id + "_" + artifact.Id, options.DownloadLinkLifetime);
+            switch (await deltas.ChooseAsync(row, deployment, artifact, deviceType ?? row.DeviceType, cancellationToken).ConfigureAwait(false))
+            {
+                case DeltaChoice.Wait:
+                    return null;
+                case DeltaChoice.Delta(var delta):
+                    var (deltaUri, deltaExpires) = links.ForDelta(baseUri, row, delta);
+                    return new DeploymentOffer(deployment.Id, artifact, deltaUri, deltaExpires) { Delta = delta };
+            }
+
+            var (uri, expires) = links.ForArtifact(baseUri, row, artifact);
             return new DeploymentOffer(deployment.Id, artifact, uri, expires);
         }
     }

@@ -10,13 +10,14 @@ namespace Gitfleet.Server.Deployments;
 /// Unguessable, expiring download links that need no Authorization header (the Mender client sends none):
 /// <c>/api/downloads/{kind}/{id}/{expires}/{signature}</c>, where the signature is an HMAC over kind, id and
 /// expiry with a key derived from the server's signing key. A device link names one device deployment, so it
-/// serves only that device's artifact, and only while that deployment is unfinished.
+/// serves only that device's artifact (or delta), and only while that deployment is unfinished.
 /// </summary>
 public sealed class DownloadLinks(TokenService tokens, TimeProvider time)
 {
     public const string Prefix = "/api/downloads";
     public const string DeviceKind = "device";
     public const string ArtifactKind = "artifact";
+    public const string DeltaKind = "delta";
 
     private readonly byte[] key = tokens.DeriveKey("gitfleet download links v1");
 

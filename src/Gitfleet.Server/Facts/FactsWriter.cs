@@ -12,7 +12,7 @@ namespace Gitfleet.Server.Facts;
 /// Streams a <see cref="FactsDocument"/> for every device, a page of devices at a time from the store (four range
 /// queries per page, no per-device query), so memory stays bounded at hundreds of thousands of devices.
 /// </summary>
-internal sealed class FactsWriter(IFleetStore store, DeviceRegistry registry, TimeProvider time)
+internal sealed class FactsWriter(IFleetStore store, DeviceRegistry registry, Delivery.CatalogBuilder catalog, TimeProvider time)
 {
     private static readonly JsonSerializerOptions Options = new()
     {
@@ -50,6 +50,8 @@ internal sealed class FactsWriter(IFleetStore store, DeviceRegistry registry, Ti
         }
 
         writer.WriteEndArray();
+        writer.WritePropertyName("catalog");
+        JsonSerializer.Serialize(writer, await catalog.BuildAsync(cancellationToken).ConfigureAwait(false), Core.Delivery.DeliveryJson.Default.TransferCatalog);
         writer.WriteEndObject();
         writer.Flush();
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);

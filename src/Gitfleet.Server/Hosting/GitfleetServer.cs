@@ -7,6 +7,7 @@ using Gitfleet.Server.Api.Management;
 using Gitfleet.Server.Api.Throttling;
 using Gitfleet.Server.Artifacts;
 using Gitfleet.Server.Cluster;
+using Gitfleet.Server.Delivery;
 using Gitfleet.Server.Dashboard;
 using Gitfleet.Server.Deployments;
 using Gitfleet.Server.Devices;
@@ -190,6 +191,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton(devices);
             builder.Services.AddSingleton<AccessTokenService>();
             builder.Services.AddSingleton<DeploymentService>();
+            builder.Services.AddDelivery();
             builder.Services.AddSingleton<InstallHolds>();
             builder.Services.AddSingleton<FactsWriter>();
             builder.Services.AddSingleton(provides);
@@ -228,6 +230,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             management.MapDeploymentsApi();
             management.MapDeviceConfigManagementApi();
             management.MapGitfleetApi();
+            management.MapDeltaApi();
             management.MapBranchApi();
             management.MapDeviceHistoryApi();
             management.MapAuditApi();

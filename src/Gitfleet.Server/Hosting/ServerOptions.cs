@@ -109,6 +109,9 @@ public sealed record ServerOptions
     /// <summary>Login attempts (HTTP Basic, useradm) per source address and minute (0: no limit).</summary>
     public int LoginsPerAddressPerMinute { get; init; } = 30;
 
+    /// <summary>Delta updates and offloaded downloads.</summary>
+    public Delivery.DeliveryOptions Delivery { get; init; } = new();
+
     /// <summary>Outbound webhooks for rollout, gate, stall and admission events (docs/notifications.md).</summary>
     public IReadOnlyList<Notifications.NotificationEndpoint> NotificationWebhooks { get; init; } = [];
 

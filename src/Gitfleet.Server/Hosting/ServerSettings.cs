@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Gitfleet.Server.Delivery;
 
 namespace Gitfleet.Server.Hosting;
 
@@ -42,6 +43,11 @@ public static class ServerSettings
         ["rate_limit_auth_per_identity"] = "GITFLEET_RATE_LIMIT_AUTH_PER_IDENTITY",
         ["rate_limit_new_devices"] = "GITFLEET_RATE_LIMIT_NEW_DEVICES",
         ["rate_limit_login_per_address"] = "GITFLEET_RATE_LIMIT_LOGIN_PER_ADDRESS",
+        ["delta_updates"] = "GITFLEET_DELTA_UPDATES",
+        ["delta_wait"] = "GITFLEET_DELTA_WAIT",
+        ["delta_timeout"] = "GITFLEET_DELTA_TIMEOUT",
+        ["download_base_url"] = "GITFLEET_DOWNLOAD_BASE_URL",
+        ["download_secret"] = "GITFLEET_DOWNLOAD_SECRET",
         ["notification_webhooks"] = "GITFLEET_NOTIFICATION_WEBHOOKS",
     };
 
@@ -110,6 +116,7 @@ public static class ServerSettings
             AuthRequestsPerIdentityPerMinute = PerMinute(Get("rate_limit_auth_per_identity"), "rate_limit_auth_per_identity") ?? defaults.AuthRequestsPerIdentityPerMinute,
             NewDevicesPerMinute = PerMinute(Get("rate_limit_new_devices"), "rate_limit_new_devices") ?? defaults.NewDevicesPerMinute,
             LoginsPerAddressPerMinute = PerMinute(Get("rate_limit_login_per_address"), "rate_limit_login_per_address") ?? defaults.LoginsPerAddressPerMinute,
+            Delivery = DeliverySettings.Load(Get, defaults.Delivery),
             NotificationWebhooks = Notifications.NotificationEndpoint.ParseAll(Get("notification_webhooks")),
         };
     }
@@ -205,7 +212,7 @@ public static class ServerSettings
         value.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
 
     /// <summary>A positive duration: "90s", "15m", "1h30m", "7d" (<see cref="Core.Fleet.DurationText"/>, at most a year), or a .NET TimeSpan ("01:00:00").</summary>
-    private static TimeSpan? Duration(string? value, string name)
+    internal static TimeSpan? Duration(string? value, string name)
     {
         if (value is null)
         {

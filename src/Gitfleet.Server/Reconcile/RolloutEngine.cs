@@ -48,6 +48,7 @@ internal sealed partial class RolloutEngine(
     CheckInFlusher flusher,
     AdmissionController admissions,
     InstallHolds holds,
+    Delivery.TransferCostsCache prices,
     ServerOptions options,
     TimeProvider time,
     ILogger<RolloutEngine> logger)
@@ -377,7 +378,8 @@ internal sealed partial class RolloutEngine(
         operation?.Invoke(work);
         var phasesChanged = work.TrackPhases();
         Phase("drift and supersedes", phase);
-        var decision = Decide(runtime, work, target, now, phasesChanged);
+        var costs = target.Policy.ByteBudget.LimitsAdmission ? await prices.GetAsync(cancellationToken).ConfigureAwait(false) : null;
+        var decision = Decide(runtime, work, target, now, phasesChanged, costs);
         work.Progress = decision.Progress;
         work.TimeOut(decision.TimedOut);
         if (decision.Response?.Rule.Action is AbortAction.Abort or AbortAction.Revert)
@@ -432,14 +434,14 @@ internal sealed partial class RolloutEngine(
     /// the same progress, the same devices offline, no soak ending), the last decision stands: at 200,000 devices
     /// that keeps a no-op decision cheap.
     /// </summary>
-    private static RolloutDecision Decide(BranchRuntime runtime, RolloutWork work, TargetIndex target, DateTimeOffset now, bool phasesChanged)
+    private static RolloutDecision Decide(BranchRuntime runtime, RolloutWork work, TargetIndex target, DateTimeOffset now, bool phasesChanged, Core.Delivery.TransferCosts? costs)
     {
         var offline = work.Offline();
         var last = runtime.LastDecision;
         var unchanged = last is not null && !work.RowsChanged && work.Aborts.Count == 0 && last.Progress == work.Progress && runtime.LastOffline == offline
             && !phasesChanged && (last.WakeAt is null || now < last.WakeAt);
         runtime.LastOffline = offline;
-        return unchanged ? last! with { Schedule = [], TimedOut = [], Response = null } : RolloutPlanner.Decide(work.ToInput(target.Commit.Sha));
+        return unchanged ? last! with { Schedule = [], TimedOut = [], Response = null } : RolloutPlanner.Decide(work.ToInput(target.Commit.Sha, costs));
     }
 
     private static void Apply(RolloutWork work, RolloutControl control, TargetIndex target)

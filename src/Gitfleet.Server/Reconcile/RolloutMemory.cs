@@ -5,7 +5,8 @@ namespace Gitfleet.Server.Reconcile;
 /// <summary>
 /// What the engine remembers about a branch's rollout between decisions without storing it: when each scheduled
 /// device entered the phase it reports (phase timeouts count from there), and when each device last started
-/// (pacing counts starts per minute; forecasts measure how long devices take). After a restart both start again
+/// (pacing counts starts per minute; forecasts measure how long devices take) and at what download size (the byte
+/// budget counts it for the hour after the start). After a restart both start again
 /// from what the store has (a scheduled device's start is its row's change time; its phase is timed from the first
 /// decision that sees it): a timeout can come up to a restart's duration late, never early.
 /// </summary>
@@ -13,17 +14,30 @@ internal sealed class RolloutMemory
 {
     private readonly Dictionary<string, (UpdatePhase Phase, DateTimeOffset Since)> phases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> starts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> downloads = new(StringComparer.Ordinal);
 
     /// <summary>Changes whenever a device's phase changed: a decision that depends on phases must run again.</summary>
     public long Version { get; private set; }
 
-    public void Started(string deviceId, DateTimeOffset at)
+    /// <param name="download">The bytes the start was priced at for a byte budget (null: not priced).</param>
+    public void Started(string deviceId, DateTimeOffset at, long? download = null)
     {
         starts[deviceId] = at;
         phases.Remove(deviceId);
+        if (download is { } bytes)
+        {
+            downloads[deviceId] = bytes;
+        }
+        else
+        {
+            downloads.Remove(deviceId);
+        }
     }
 
     public DateTimeOffset? StartOf(string deviceId) => starts.TryGetValue(deviceId, out var at) ? at : null;
+
+    /// <summary>The bytes the device's last start was priced at (the byte budget counts them for the hour after it).</summary>
+    public long? DownloadOf(string deviceId) => downloads.TryGetValue(deviceId, out var bytes) ? bytes : null;
 
     /// <summary>The phase a scheduled device reports now, and since when it has (first seen at <paramref name="now"/> when new).</summary>
     public DateTimeOffset Observe(string deviceId, UpdatePhase phase, DateTimeOffset now)
@@ -50,6 +64,7 @@ internal sealed class RolloutMemory
     {
         phases.Clear();
         starts.Clear();
+        downloads.Clear();
         Version++;
     }
 }

@@ -1,3 +1,4 @@
+using Gitfleet.Core.Delivery;
 using Gitfleet.Core.Planning;
 using Gitfleet.Core.Rollouts;
 using Gitfleet.Core.Fleet;
@@ -26,6 +27,7 @@ internal sealed class RolloutWork
     private readonly HashSet<DevicePart> aborts = [];
     private readonly RolloutMemory memory;
     private DeploymentBatch? batch;
+    private Dictionary<string, long>? prices;
 
     public RolloutWork(
         TargetIndex target,
@@ -298,9 +300,11 @@ internal sealed class RolloutWork
         return (count, hash);
     }
 
-    public RolloutInput ToInput(string seed) => new()
+    /// <param name="costs">The catalog's prices, when the branch has a byte budget: each device's download is priced.</param>
+    public RolloutInput ToInput(string seed, TransferCosts? costs = null) => new()
     {
         Policy = target.Policy,
+        DownloadBytes = costs is null ? new Dictionary<string, long>() : prices = Prices(costs),
         Progress = Progress,
         Now = now,
         Seed = seed,
@@ -329,6 +333,32 @@ internal sealed class RolloutWork
             };
         }).ToList(),
     };
+
+    /// <summary>
+    /// What each rollout device downloads: a started device what its start was priced at; a device still to start
+    /// (or started before this server did) its delta or full image from the catalog, as <c>plan</c> estimates it;
+    /// nothing for a configuration-only change.
+    /// </summary>
+    private Dictionary<string, long> Prices(TransferCosts costs)
+    {
+        var result = new Dictionary<string, long>(Rows.Count, StringComparer.Ordinal);
+        foreach (var row in Rows.Values)
+        {
+            var due = row.State is RolloutDeviceState.Waiting or RolloutDeviceState.Failed;
+            if (!due && memory.DownloadOf(row.DeviceId) is { } priced)
+            {
+                result[row.DeviceId] = priced;
+            }
+            else if (target.TryFind(row.DeviceId, out var i) && evaluations[i] is { Facts: { } facts, Os: { To: { } to } os }
+                && (os.Kind is ActionKind.Update or ActionKind.InFlight || IsForced(row.DeviceId)))
+            {
+                var cost = costs.Cost(new TransferDevice(row.DeviceId, facts.DeviceType, os.From, to, DeltaSupport.Applies(facts.Attributes)));
+                result[row.DeviceId] = cost.BytesEach ?? 0;
+            }
+        }
+
+        return result;
+    }
 
     /// <summary>
     /// Notes the phase each scheduled device reports (phase timeouts count from when it was first seen); returns
@@ -467,7 +497,7 @@ internal sealed class RolloutWork
             }
 
             tracked.AddRange(evaluation.DesiredInFlight(image));
-            memory.Started(id, now);
+            memory.Started(id, now, prices?.GetValueOrDefault(id));
             Set(row with { State = RolloutDeviceState.Scheduled, Attempts = row.Attempts + 1, Deployments = tracked, LastError = forced ? row.LastError : null });
         }
     }

@@ -32,7 +32,7 @@ internal sealed record ArtifactFacts
     public bool IsConfiguration => PayloadType == ConfigurationType;
 
     /// <summary>Root filesystem updates reboot into the new image and run its health check before committing.</summary>
-    public bool Reboots => PayloadType is "rootfs-image" or "gitfleet-ab";
+    public bool Reboots => PayloadType is "rootfs-image" or "gitfleet-ab" or "gitfleet-delta";
 
     public static ArtifactFacts From(ArtifactInfo info)
     {

@@ -258,7 +258,8 @@ internal sealed partial class DeviceBehaviour(SimulationContext context)
             device.ReportedConfiguration = configuration;
         }
 
-        var inventory = InventoryReport.Build(installed, context.Identity(device), TimeSpan.FromTicks(context.Now - device.BootTicks), context.Options.InventoryAttributes);
+        var inventory = InventoryReport.Build(installed, context.Identity(device), TimeSpan.FromTicks(context.Now - device.BootTicks), context.Options.InventoryAttributes,
+            device.Definition is null && context.Options.AppliesDeltas(device.Index));
         var response = await CallAsync(device, token => Api.SendAsync(HttpMethod.Put, DeviceApiClient.InventoryPath, token, inventory, readBody: false, cancellationToken), cancellationToken).ConfigureAwait(false);
         if (response.Status == 405)
         {

@@ -15,7 +15,8 @@ internal static class InventoryReport
 
     private static readonly Dictionary<string, string> EmptyAttributes = [];
 
-    public static byte[] Build(InstalledState installed, IReadOnlyDictionary<string, string> identity, TimeSpan uptime, IReadOnlyDictionary<string, string>? extra = null)
+    public static byte[] Build(
+        InstalledState installed, IReadOnlyDictionary<string, string> identity, TimeSpan uptime, IReadOnlyDictionary<string, string>? extra = null, bool appliesDeltas = false)
     {
         var hardware = HardwareProfile.For(installed.DeviceType);
         return InstalledState.Json(writer =>
@@ -53,6 +54,11 @@ internal static class InventoryReport
             writer.WriteEndObject();
             Attribute(writer, "gitfleet_device_version", DevicePackageVersion);
             Attribute(writer, "gitfleet_os_image", installed.RunningImage);
+            if (appliesDeltas)
+            {
+                Attribute(writer, Core.Delivery.DeltaSupport.FormatsAttribute, Core.Delivery.DeltaSupport.Xdelta3);
+            }
+
             if (installed.Configuration is { } configuration)
             {
                 Attribute(writer, "gitfleet_config_checksum", installed.ConfigurationChecksum!);

@@ -61,4 +61,5 @@ public enum Decision
     RetryJitter,
     ImageRule,
     DownloadDrop,
+    DeltaSupport,
 }

@@ -271,5 +271,37 @@ public static class SchemaMigrations
                 saved_ms BIGINT NOT NULL
             );
             """),
+        new(9, "delta artifacts per (base, target, device type) and the offers made with them", """
+            CREATE TABLE deltas (
+                id TEXT PRIMARY KEY,
+                base_artifact_id TEXT NOT NULL,
+                target_artifact_id TEXT NOT NULL,
+                device_type TEXT NOT NULL,
+                state TEXT NOT NULL,
+                format TEXT NOT NULL,
+                base_image TEXT NOT NULL,
+                target_image TEXT NOT NULL,
+                file_name TEXT NULL,
+                size BIGINT NULL,
+                checksum TEXT NULL,
+                target_size BIGINT NOT NULL,
+                error TEXT NULL,
+                claimed_by TEXT NULL,
+                claimed_ms BIGINT NOT NULL,
+                finished_ms BIGINT NULL,
+                generation_ms BIGINT NULL
+            );
+            CREATE UNIQUE INDEX ix_deltas_pair ON deltas (base_artifact_id, target_artifact_id, device_type);
+
+            CREATE TABLE delta_offers (
+                device_deployment_id TEXT NOT NULL,
+                attempt INTEGER NOT NULL,
+                device_id TEXT NOT NULL,
+                delta_id TEXT NOT NULL,
+                offered_ms BIGINT NOT NULL,
+                PRIMARY KEY (device_deployment_id, attempt)
+            );
+            CREATE INDEX ix_delta_offers_device ON delta_offers (device_id, delta_id);
+            """),
     ];
 }

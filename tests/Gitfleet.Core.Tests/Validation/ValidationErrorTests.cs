@@ -195,6 +195,8 @@ public sealed class ValidationErrorTests
     [InlineData("offlineTimeout: 365d1s", "'offlineTimeout' in the rollout of branch 'production' is longer than the maximum duration of 365d")]
     [InlineData("waves: [20000000, 100%]", "a wave must be a device count (50, at most 10000000)")]
     [InlineData("failureThreshold: 99999999999", "failureThreshold must be a device count (50, at most 10000000)")]
+    [InlineData("byteBudget: {perHour: lots}", "'perHour' in the byte budget of branch 'production' must be a positive byte count such as 500MB")]
+    [InlineData("byteBudget: {perWeek: 5GB}", "unknown key 'perWeek' in the byte budget of branch 'production'")]
     public void Invalid_rollout_values(string setting, string message)
     {
         var result = Snapshots.Load(

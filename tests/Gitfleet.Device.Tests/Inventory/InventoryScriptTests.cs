@@ -88,6 +88,17 @@ public sealed class InventoryScriptTests : IDisposable
         result.StandardOutput.ShouldContain("gitfleet_os_image=img-1");
     }
 
+    [Fact]
+    public async Task Announces_delta_support_only_with_the_delta_module_installed()
+    {
+        (await RunInventoryAsync()).ShouldNotContainKey("gitfleet_delta_formats");
+
+        Directory.CreateDirectory(sandbox.ModulesDirectory);
+        File.CreateSymbolicLink(Path.Combine(sandbox.ModulesDirectory, "gitfleet-delta"), DeviceSources.Module("gitfleet-delta"));
+
+        (await RunInventoryAsync())["gitfleet_delta_formats"].ShouldBe("xdelta3");
+    }
+
     public void Dispose() => sandbox.Dispose();
 
     private async Task<Dictionary<string, string>> RunInventoryAsync()

@@ -49,7 +49,7 @@ public sealed class DebianPackageTests : IDisposable
             Version: 9.8.7
             Architecture: all
             Depends: mender-client, python3 (>= 3.10), curl, dbus
-            Recommends: git, ansible-core
+            Recommends: git, ansible-core, xdelta3
 
             """);
         await RunAsync("dpkg-deb", "-x", deb, directory.Combine("unpacked"));

@@ -9,7 +9,8 @@ namespace Gitfleet.EndToEnd.Tests.Support;
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class EndToEndFactAttribute : FactAttribute
 {
-    private static readonly string[] Tools = ["/usr/bin/dbus-daemon", "/usr/bin/ansible-playbook", "/usr/bin/git", "/usr/bin/python3"];
+    private static readonly string[] Tools =
+        ["/usr/bin/dbus-daemon", "/usr/bin/ansible-playbook", "/usr/bin/git", "/usr/bin/python3", "/usr/sbin/nginx", "/usr/bin/xdelta3", "/usr/sbin/mkfs.ext4"];
 
     public EndToEndFactAttribute()
     {

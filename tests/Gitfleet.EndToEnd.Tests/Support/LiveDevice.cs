@@ -62,12 +62,14 @@ public sealed class LiveDevice : IDisposable
         }
     }
 
-    public static async Task<LiveDevice> StartAsync(string name, string branch, MenderClientOptions options)
+    /// <param name="provision">Prepares the device's files (its A/B slots, say) before the daemon starts.</param>
+    public static async Task<LiveDevice> StartAsync(string name, string branch, MenderClientOptions options, Action<DeviceSandbox>? provision = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var sandbox = new DeviceSandbox();
         try
         {
+            provision?.Invoke(sandbox);
             var client = new MenderClient(sandbox, options with { InstallHooks = true });
             var bus = await PrivateSystemBus.StartAsync(sandbox.Root);
             var daemon = await client.StartDaemonAsync(bus.Address);

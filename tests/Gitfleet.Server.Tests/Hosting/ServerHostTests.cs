@@ -52,7 +52,7 @@ public sealed class ServerHostTests
         using var http = new HttpClient { BaseAddress = server.BaseUri };
         var info = await http.GetFromJsonAsync<JsonElement>("/api/management/v1/gitfleet/info");
         info.GetProperty("name").GetString().ShouldBe("gitfleet");
-        info.GetProperty("features").EnumerateArray().Select(f => f.GetString()).ShouldBe(["facts", "idempotency-key", "trace", "branches", "rollouts", "webhooks", "roles"]);
+        info.GetProperty("features").EnumerateArray().Select(f => f.GetString()).ShouldBe(["facts", "idempotency-key", "trace", "branches", "rollouts", "webhooks", "roles", "deltas"]);
         (await http.GetAsync("/api/devices/v2/deployments/device/deployments/next")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         var metrics = await http.GetStringAsync("/metrics");
         metrics.ShouldContain("# TYPE gitfleet_request_duration_seconds histogram");

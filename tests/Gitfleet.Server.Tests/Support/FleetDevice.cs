@@ -58,10 +58,22 @@ public sealed class FleetDevice : IDisposable
     /// <summary>An install that never finishes: it reports installing and then stays silent about the deployment.</summary>
     public Func<string, bool> Hangs { get; set; } = _ => false;
 
-    public static async Task<FleetDevice> CreateAsync(TestServer server, string deviceType = "raspberrypi4", string image = "image-1", bool reportsImage = true)
+    /// <param name="appliesDeltas">Reports gitfleet_delta_formats=xdelta3, as a device with the gitfleet-delta module does.</param>
+    public static async Task<FleetDevice> CreateAsync(TestServer server, string deviceType = "raspberrypi4", string image = "image-1", bool reportsImage = true, bool appliesDeltas = false)
     {
         ArgumentNullException.ThrowIfNull(server);
-        var simulated = await server.AcceptedDeviceAsync(deviceType, image, reportsImage ? new Dictionary<string, string> { ["rootfs-image.version"] = image } : null);
+        var inventory = new Dictionary<string, string>();
+        if (reportsImage)
+        {
+            inventory["rootfs-image.version"] = image;
+        }
+
+        if (appliesDeltas)
+        {
+            inventory["gitfleet_delta_formats"] = "xdelta3";
+        }
+
+        var simulated = await server.AcceptedDeviceAsync(deviceType, image, inventory);
         return new FleetDevice(simulated, deviceType, image) { ReportsImageInInventory = reportsImage };
     }
 

@@ -66,8 +66,8 @@ public sealed class ReconcileHarness : IAsyncDisposable
         return new ReconcileHarness(repository, server, await server.AdminAsync());
     }
 
-    public Task<FleetDevice> DeviceAsync(string deviceType = "raspberrypi4", string image = "image-1", bool reportsImage = true) =>
-        FleetDevice.CreateAsync(Server, deviceType, image, reportsImage);
+    public Task<FleetDevice> DeviceAsync(string deviceType = "raspberrypi4", string image = "image-1", bool reportsImage = true, bool appliesDeltas = false) =>
+        FleetDevice.CreateAsync(Server, deviceType, image, reportsImage, appliesDeltas);
 
     /// <summary>Uploads an OS image artifact (rootfs-image, provides rootfs-image.version = name) once.</summary>
     public async Task UploadImageAsync(string name, string deviceType = "raspberrypi4")

@@ -14,7 +14,7 @@ namespace Gitfleet.Server.Tests.Support;
 /// runs this project a second time so), a fresh database on the test run's real PostgreSQL 15: the whole server
 /// suite runs on both engines.
 /// </summary>
-public sealed class TestServer : IAsyncLifetime
+public sealed class TestServer : IAsyncLifetime, IAsyncDisposable
 {
     /// <summary>The engine the server suite runs on in this process.</summary>
     public static readonly bool OnPostgres = Environment.GetEnvironmentVariable("GITFLEET_TEST_STORE") == "postgres";
@@ -83,6 +83,8 @@ public sealed class TestServer : IAsyncLifetime
 
         data.Dispose();
     }
+
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 
     /// <summary>A client without credentials that trusts the server's generated certificate.</summary>
     public HttpClient Anonymous()

@@ -52,7 +52,11 @@ public sealed class DeviceSandbox : IDisposable
         ["GITFLEET_ARTIFACT_INFO"] = ArtifactInfo,
         ["GITFLEET_PLAYBOOK_CACHE"] = Combine("playbook-cache"),
         ["GITFLEET_PLAYBOOK_PACKAGES_DIR"] = Combine("packages", "usr", "share", "gitfleet-playbooks"),
+        ["GITFLEET_MODULES_DIR"] = ModulesDirectory,
     };
+
+    /// <summary>The update modules the device has (what the client's /usr/share/mender/modules/v3 is in its namespace).</summary>
+    public string ModulesDirectory => Combine("share-mender", "modules", "v3");
 
     /// <summary>Provisions the device as running <paramref name="image"/> (Mender's artifact_info).</summary>
     public void SetArtifactInfo(string image) => File.WriteAllText(ArtifactInfo, $"artifact_name={image}\n");

@@ -59,9 +59,9 @@ public sealed class MenderClient
         }
 
         File.WriteAllText(Path.Combine(sandbox.EtcMender, "mender.conf"), JsonSerializer.Serialize(conf));
-        var modules = sandbox.Combine("share-mender", "modules", "v3");
+        var modules = sandbox.ModulesDirectory;
         Directory.CreateDirectory(modules);
-        foreach (var module in new[] { "mender-configure", "gitfleet-ab" })
+        foreach (var module in options.DeltaModule ? ["mender-configure", "gitfleet-ab", "gitfleet-delta"] : new[] { "mender-configure", "gitfleet-ab" })
         {
             File.CreateSymbolicLink(Path.Combine(modules, module), DeviceSources.Module(module));
         }

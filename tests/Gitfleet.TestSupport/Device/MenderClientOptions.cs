@@ -21,6 +21,9 @@ public sealed record MenderClientOptions
     /// <summary>The device key (PKCS#1 PEM); default: one key shared by all test devices.</summary>
     public string? PrivateKeyPem { get; init; }
 
+    /// <summary>Install the package's gitfleet-delta module (as the package does): the device then announces delta support.</summary>
+    public bool DeltaModule { get; init; } = true;
+
     /// <summary>Also install the package's apply-device-config hooks (the playbook hook) into the sandbox.</summary>
     public bool InstallHooks { get; init; }
 

@@ -91,7 +91,7 @@ internal static class DeviceDeploymentEndpoints
         }
 
         await context.Response.WriteAsJsonAsync(new OfferBody(offer.DeploymentId, new OfferArtifact(
-            offer.Artifact.Id, offer.Artifact.Name, new OfferSource(offer.Uri, offer.Expires), offer.Artifact.DeviceTypes))
+            offer.Delta?.Id ?? offer.Artifact.Id, offer.Artifact.Name, new OfferSource(offer.Uri, offer.Expires), offer.Delta is { } delta ? [delta.Key.DeviceType] : offer.Artifact.DeviceTypes))
         {
             UpdateControlMap = gate.Gated && controlMaps ? UpdateControlMap.For(offer.DeploymentId, gate.Held) : null,
         }, ApiJson.Options, cancellationToken).ConfigureAwait(false);

@@ -18,7 +18,7 @@ internal static class GitfleetEndpoints
 
     public static void MapGitfleetApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/management/v1/gitfleet/info", () => Results.Ok(new InfoShape("gitfleet", Version, ["facts", "idempotency-key", "trace", "branches", "rollouts", "webhooks", "roles"])))
+        app.MapGet("/api/management/v1/gitfleet/info", () => Results.Ok(new InfoShape("gitfleet", Version, ["facts", "idempotency-key", "trace", "branches", "rollouts", "webhooks", "roles", "deltas"])))
             .AllowAnonymous();
         app.MapGet("/api/management/v1/gitfleet/facts", async (HttpContext context, FactsWriter facts, RolloutEngine engine) =>
         {
