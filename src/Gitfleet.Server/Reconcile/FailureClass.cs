@@ -1,3 +1,5 @@
+using Gitfleet.Core.Rollouts;
+
 namespace Gitfleet.Server.Reconcile;
 
 /// <summary>

@@ -133,7 +133,7 @@ internal sealed class RolloutWork
                 .FirstOrDefault(r => r?.Status == DeviceDeploymentStatus.Failure && logs.ContainsKey(r.DeviceDeploymentId));
             if (failure is not null && target.TryFind(row.DeviceId, out var failed))
             {
-                Set(row with { LastError = FailureReason.Describe(failure, evaluations[failed].Facts?.DeviceType, logs[failure.DeviceDeploymentId]) });
+                Set(row with { LastError = FailureReason.Describe(failure.ToFailedPart(), evaluations[failed].Facts?.DeviceType, logs[failure.DeviceDeploymentId].ToLogLines()) });
             }
         }
 
@@ -179,7 +179,7 @@ internal sealed class RolloutWork
                 }
 
                 var log = logs.GetValueOrDefault(failure.DeviceDeploymentId);
-                Set(row with { State = RolloutDeviceState.Failed, LastError = FailureReason.Describe(failure, evaluations[i].Facts?.DeviceType, log) });
+                Set(row with { State = RolloutDeviceState.Failed, LastError = FailureReason.Describe(failure.ToFailedPart(), evaluations[i].Facts?.DeviceType, log.ToLogLines()) });
             }
             else if (finished.Count == row.Deployments.Count && results.FirstOrDefault(r => r is { Status: DeviceDeploymentStatus.AlreadyInstalled, Kind: DeploymentKinds.Os }) is { } claimed
                 && evaluations[i].Os.Kind == ActionKind.Update)

@@ -1,17 +1,17 @@
-using Gitfleet.Storage.Model;
+using Gitfleet.Core.Facts;
 
-namespace Gitfleet.Server.Reconcile;
+namespace Gitfleet.Core.Rollouts;
 
 /// <summary>Why a device's part of a deployment failed, in one line for `gitfleet status` ("how many failed, and why?").</summary>
-internal static class FailureReason
+public static class FailureReason
 {
     private const int MaxLength = 400;
 
-    public static string Describe(DevicePartOutcome part, string? deviceType, IReadOnlyList<DeploymentLogMessage>? log)
+    public static string Describe(FailedPart part, string? deviceType, IReadOnlyList<DeviceLogLine>? log)
     {
         ArgumentNullException.ThrowIfNull(part);
-        var what = part.Kind == DeploymentKinds.Configuration ? $"configuration {part.ArtifactName}" : $"OS image {part.ArtifactName}";
-        if (part.Status == DeviceDeploymentStatus.NoArtifact)
+        var what = part.Kind == DeploymentKind.Configuration ? $"configuration {part.ArtifactName}" : $"OS image {part.ArtifactName}";
+        if (part.NoArtifact)
         {
             return $"{what}: no artifact for device type '{deviceType ?? "unknown"}' on the server";
         }
@@ -21,19 +21,19 @@ internal static class FailureReason
         return reason.Length <= MaxLength ? reason : reason[..(MaxLength - 1)] + "…";
     }
 
-    /// <summary>The start of the reason of a device whose phase timed out (the planner's <see cref="Core.Rollouts.PhaseTimeoutVerdict"/>).</summary>
+    /// <summary>The start of the reason of a device whose phase timed out (the planner's <see cref="PhaseTimeoutVerdict"/>).</summary>
     public const string TimedOutPrefix = "timed out:";
 
     /// <summary>
     /// How a failure counts for abort rules, from its reason: timed out; rejected (no artifact for the device's type,
     /// or the client refused the artifact's device type); else failed.
     /// </summary>
-    public static Core.Fleet.FailureKind KindOf(string? reason) =>
-        reason is null ? Core.Fleet.FailureKind.Failed
-        : reason.StartsWith(TimedOutPrefix, StringComparison.Ordinal) ? Core.Fleet.FailureKind.TimedOut
+    public static Fleet.FailureKind KindOf(string? reason) =>
+        reason is null ? Fleet.FailureKind.Failed
+        : reason.StartsWith(TimedOutPrefix, StringComparison.Ordinal) ? Fleet.FailureKind.TimedOut
         : reason.Contains("no artifact for device type", StringComparison.Ordinal) || reason.Contains("device type", StringComparison.OrdinalIgnoreCase)
-            ? Core.Fleet.FailureKind.Rejected
-        : Core.Fleet.FailureKind.Failed;
+            ? Fleet.FailureKind.Rejected
+        : Fleet.FailureKind.Failed;
 
     /// <summary>A reason given before the device's log arrived (the client sends it right after the failure status).</summary>
     public static bool AwaitsLog(string? reason) => reason is not null && reason.EndsWith(NoLog, StringComparison.Ordinal);
@@ -47,7 +47,7 @@ internal static class FailureReason
     /// client's first error (the client's "Update module terminated abnormally" says nothing); else the last
     /// error-level message of the log (the last message when none is an error).
     /// </summary>
-    public static string? LastErrorLine(IReadOnlyList<DeploymentLogMessage> log)
+    public static string? LastErrorLine(IReadOnlyList<DeviceLogLine> log)
     {
         ArgumentNullException.ThrowIfNull(log);
         string? last = null;

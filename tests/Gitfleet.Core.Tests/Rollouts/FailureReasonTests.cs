@@ -1,6 +1,8 @@
-using Gitfleet.Server.Reconcile;
+using Gitfleet.Core.Facts;
+using Gitfleet.Core.Fleet;
+using Gitfleet.Core.Rollouts;
 
-namespace Gitfleet.Server.Tests.Reconcile;
+namespace Gitfleet.Core.Tests.Rollouts;
 
 /// <summary>The one-line reason of a failed deployment, from logs as the Debian mender-client 3.4 sends them.</summary>
 public sealed class FailureReasonTests
@@ -46,8 +48,8 @@ public sealed class FailureReasonTests
     }
 
     /// <summary>A log as the client sends it (the JSON the log endpoint reads).</summary>
-    private static List<Gitfleet.Storage.Model.DeploymentLogMessage> Log(string json) =>
-        System.Text.Json.JsonSerializer.Deserialize<List<Gitfleet.Storage.Model.DeploymentLogMessage>>(json, new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower })!;
+    private static List<DeviceLogLine> Log(string json) =>
+        System.Text.Json.JsonSerializer.Deserialize<List<DeviceLogLine>>(json, new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower })!;
 
     [Fact]
     public void A_reason_given_before_the_log_arrived_is_recognised()
@@ -55,5 +57,39 @@ public sealed class FailureReasonTests
         FailureReason.AwaitsLog("OS image img-3 failed (the device sent no log)").ShouldBeTrue();
         FailureReason.AwaitsLog("OS image img-3 failed: boom").ShouldBeFalse();
         FailureReason.AwaitsLog(null).ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData(DeploymentKind.Os, false, "boom", "OS image img-3 failed: boom")]
+    [InlineData(DeploymentKind.Configuration, false, "boom", "configuration configuration-ab12 failed: boom")]
+    [InlineData(DeploymentKind.Os, false, null, "OS image img-3 failed (the device sent no log)")]
+    [InlineData(DeploymentKind.Os, true, "boom", "OS image img-3: no artifact for device type 'pi4' on the server")]
+    [InlineData(DeploymentKind.Configuration, true, null, "configuration configuration-ab12: no artifact for device type 'pi4' on the server")]
+    public void A_failed_part_is_described_by_its_kind_artifact_and_log(DeploymentKind kind, bool noArtifact, string? error, string expected)
+    {
+        var artifact = kind == DeploymentKind.Os ? "img-3" : "configuration-ab12";
+        IReadOnlyList<DeviceLogLine>? log = error is null ? null : [new DeviceLogLine("error", error)];
+        FailureReason.Describe(new FailedPart(kind, artifact, noArtifact), "pi4", log).ShouldBe(expected);
+    }
+
+    [Fact]
+    public void A_missing_device_type_is_named_unknown_and_a_long_reason_is_cut()
+    {
+        FailureReason.Describe(new FailedPart(DeploymentKind.Os, "img-3", true), null, null)
+            .ShouldBe("OS image img-3: no artifact for device type 'unknown' on the server");
+        var reason = FailureReason.Describe(new FailedPart(DeploymentKind.Os, "img-3", false), "pi4", [new DeviceLogLine("error", new string('x', 1000))]);
+        reason.Length.ShouldBe(400);
+        reason.ShouldEndWith("…");
+    }
+
+    [Theory]
+    [InlineData(null, FailureKind.Failed)]
+    [InlineData("timed out: downloading for 2h", FailureKind.TimedOut)]
+    [InlineData("OS image img-3: no artifact for device type 'pi4' on the server", FailureKind.Rejected)]
+    [InlineData("OS image img-3 failed: artifact Device Type mismatch", FailureKind.Rejected)]
+    [InlineData("OS image img-3 failed: download failed", FailureKind.Failed)]
+    public void A_reason_counts_for_abort_rules_as_timed_out_rejected_or_failed(string? reason, FailureKind kind)
+    {
+        FailureReason.KindOf(reason).ShouldBe(kind);
     }
 }
