@@ -1,6 +1,7 @@
 using Gitfleet.Core.Facts;
 using Gitfleet.Core.Planning;
 using Gitfleet.Core.Reconcile;
+using Gitfleet.Core.Rollouts;
 using Gitfleet.Server.Devices;
 using Gitfleet.Server.Domain;
 using Gitfleet.Server.Security;

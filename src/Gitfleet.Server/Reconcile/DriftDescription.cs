@@ -1,4 +1,5 @@
 using Gitfleet.Core.Planning;
+using Gitfleet.Core.Rollouts;
 
 namespace Gitfleet.Server.Reconcile;
 

@@ -3,14 +3,14 @@ using Gitfleet.Core.Reconcile;
 using Gitfleet.Core.Repository;
 using Gitfleet.Core.Resolution;
 
-namespace Gitfleet.Server.Reconcile;
+namespace Gitfleet.Core.Rollouts;
 
 /// <summary>
 /// A validated branch target in the form the rollout engine reads on every decision: devices in arrays with their
 /// image and configuration as indexes into small tables (a fleet has few distinct images and configurations), so
 /// 200,000 devices cost a few megabytes and comparing them allocates nothing per device.
 /// </summary>
-internal sealed class TargetIndex
+public sealed class TargetIndex
 {
     private readonly Dictionary<string, int> positions;
     private readonly Dictionary<string, string> calendarKeys = new(StringComparer.Ordinal);
@@ -51,7 +51,7 @@ internal sealed class TargetIndex
         GroupsOf = new int[count];
         Hosts = new string?[count];
         WindowsOf = new string?[count];
-        var calendars = new Dictionary<string, Core.Rollouts.MaintenanceCalendar>(StringComparer.Ordinal);
+        var calendars = new Dictionary<string, MaintenanceCalendar>(StringComparer.Ordinal);
         positions = new Dictionary<string, int>(count, StringComparer.Ordinal);
         for (var i = 0; i < count; i++)
         {
@@ -118,7 +118,7 @@ internal sealed class TargetIndex
     public string?[] WindowsOf { get; }
 
     /// <summary>The maintenance calendars of the target's devices, one per distinct set of windows.</summary>
-    public IReadOnlyDictionary<string, Core.Rollouts.MaintenanceCalendar> Calendars { get; }
+    public IReadOnlyDictionary<string, MaintenanceCalendar> Calendars { get; }
 
     public int Count => DeviceIds.Length;
 
@@ -150,7 +150,7 @@ internal sealed class TargetIndex
     public bool IsForced(int device) => Forced.Count > 0 && Forced.Contains(ImageFor(device));
 
     /// <summary>The calendar key of a set of windows (its names, one per line; "" for blackout days alone), made once per set.</summary>
-    private string? CalendarKey(IReadOnlyList<string>? windows, Dictionary<string, Core.Rollouts.MaintenanceCalendar> calendars)
+    private string? CalendarKey(IReadOnlyList<string>? windows, Dictionary<string, MaintenanceCalendar> calendars)
     {
         if (windows is not { Count: > 0 } && Policy.Blackouts.Count == 0)
         {
@@ -163,7 +163,7 @@ internal sealed class TargetIndex
             return known;
         }
 
-        calendars[key] = Core.Rollouts.MaintenanceCalendar.For(Core.Rollouts.WindowAssignment.Named(Policy.Windows, windows ?? []), Policy.Blackouts, Policy.TimeZone);
+        calendars[key] = MaintenanceCalendar.For(WindowAssignment.Named(Policy.Windows, windows ?? []), Policy.Blackouts, Policy.TimeZone);
         calendarKeys[key] = key;
         return key;
     }

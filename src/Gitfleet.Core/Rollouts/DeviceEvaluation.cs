@@ -2,10 +2,10 @@ using Gitfleet.Core.Facts;
 using Gitfleet.Core.Planning;
 using Gitfleet.Core.Reconcile;
 
-namespace Gitfleet.Server.Reconcile;
+namespace Gitfleet.Core.Rollouts;
 
 /// <summary>One target device compared with its facts (the planner's own comparison, <see cref="TargetComparison"/>).</summary>
-internal sealed record DeviceEvaluation(DeviceFacts? Facts, OsAction Os, ConfigAction Configuration)
+public sealed record DeviceEvaluation(DeviceFacts? Facts, OsAction Os, ConfigAction Configuration)
 {
     /// <summary>The device is in the target but the server no longer knows it (decommissioned since).</summary>
     public bool Missing => Facts is null;
