@@ -8,7 +8,7 @@ namespace Gitfleet.Server.Reconcile;
 /// What the engine keeps in memory for one branch between decisions. Changed only under the engine's lock;
 /// <see cref="Status"/> is an immutable snapshot swapped atomically, so status reads never wait for a decision.
 /// </summary>
-internal sealed class BranchRuntime(string branch)
+internal sealed class BranchRuntime(string branch) : IBranchStatusSource
 {
     private readonly Dictionary<string, (bool Status, DateTimeOffset Since)> transitions = new(StringComparer.Ordinal);
     private volatile BranchStatus? status;
@@ -46,6 +46,14 @@ internal sealed class BranchRuntime(string branch)
 
     /// <summary>A transient problem (git unreachable) shown as Reconciling until the next success.</summary>
     public string? TransientError { get; set; }
+
+    string? IBranchStatusSource.LastSeenCommit => Record?.LastSeenCommit;
+
+    Core.Repository.CommitInfo? IBranchStatusSource.AppliedCommit => Record?.AppliedCommit;
+
+    IReadOnlyList<string> IBranchStatusSource.Errors => Record?.Errors ?? [];
+
+    DateTimeOffset? IBranchStatusSource.StartedAt => Record?.StartedAt;
 
     public BranchStatus? Status
     {

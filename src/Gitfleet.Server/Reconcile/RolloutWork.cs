@@ -17,7 +17,7 @@ namespace Gitfleet.Server.Reconcile;
 /// correctDrift). A target device without a row was converged then, so if it differs now with nothing in
 /// flight it drifted (Modified).
 /// </remarks>
-internal sealed class RolloutWork
+internal sealed class RolloutWork : IRolloutDeviceView
 {
     private readonly TargetIndex target;
     private readonly DeviceEvaluation[] evaluations;
@@ -534,6 +534,10 @@ internal sealed class RolloutWork
 
     /// <summary>Devices that got new deployments (the in-memory pending index is told after the commit).</summary>
     public IEnumerable<string> NewlyDeployed => batch?.DeviceIds ?? [];
+
+    /// <summary>The device's row as a status shows it (its last error, first deployment and last change), null when it has none.</summary>
+    public RolloutRowSummary? RowOf(string deviceId) =>
+        Rows.GetValueOrDefault(deviceId) is { } row ? new RolloutRowSummary(row.LastError, row.Deployments.FirstOrDefault(), row.ChangedAt) : null;
 
     /// <summary>
     /// The rollout state <see cref="Gitfleet.Core.Reconcile.Convergence.Classify"/> sees for target device <paramref name="i"/>:

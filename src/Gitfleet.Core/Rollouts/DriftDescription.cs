@@ -1,10 +1,9 @@
 using Gitfleet.Core.Planning;
-using Gitfleet.Core.Rollouts;
 
-namespace Gitfleet.Server.Reconcile;
+namespace Gitfleet.Core.Rollouts;
 
 /// <summary>What differs between a device and its desired state, in words; configuration keys only, never values (they hold secrets).</summary>
-internal static class DriftDescription
+public static class DriftDescription
 {
     private const int MaxKeys = 5;
 

@@ -1,22 +1,20 @@
 using Gitfleet.Core.Reconcile;
-using Gitfleet.Core.Rollouts;
 
-namespace Gitfleet.Server.Reconcile;
+namespace Gitfleet.Core.Rollouts;
 
 /// <summary>
 /// A branch's status from one decision: device counts by convergence state (complete), the devices that are not
 /// fine with the reason (the first <see cref="MaxIssues"/>), the rollout, and the Ready / Reconciling / Stalled
 /// conditions.
 /// </summary>
-internal static class BranchStatusBuilder
+public static class BranchStatusBuilder
 {
     public const int MaxIssues = 100;
 
-    public static BranchStatus Build(BranchRuntime branch, DeviceEvaluation[]? evaluations, RolloutWork? work, DateTimeOffset now)
+    public static BranchStatus Build(IBranchStatusSource branch, DeviceEvaluation[]? evaluations, IRolloutDeviceView? work, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(branch);
         var target = branch.Target;
-        var record = branch.Record;
         var counts = new Counter();
         var issues = new List<DeviceIssue>();
         var waiting = new List<DeviceIssue>();
@@ -59,7 +57,7 @@ internal static class BranchStatusBuilder
             Wave = Math.Min(decision.Progress.Wave, target.Policy.Waves.Count - 1) + 1,
             Waves = target.Policy.Waves.Count,
             Message = decision.Message,
-            StartedAt = record?.StartedAt,
+            StartedAt = branch.StartedAt,
             CompletedAt = decision.Progress.CompletedAt,
             BulkCompletedAt = decision.Progress.BulkCompletedAt,
             Stragglers = decision.Stragglers,
@@ -72,12 +70,12 @@ internal static class BranchStatusBuilder
         var status = new BranchStatus
         {
             Branch = branch.Branch,
-            LastSeenCommit = record?.LastSeenCommit,
-            AppliedCommit = target?.Commit ?? record?.AppliedCommit,
+            LastSeenCommit = branch.LastSeenCommit,
+            AppliedCommit = target?.Commit ?? branch.AppliedCommit,
             Rollout = rollout,
             Devices = devices,
             Issues = issues,
-            Errors = record?.Errors ?? [],
+            Errors = branch.Errors,
             ObservedAt = now,
             CorrectDrift = target?.CorrectDrift ?? false,
         };
@@ -85,15 +83,15 @@ internal static class BranchStatusBuilder
     }
 
     /// <summary>The status with the branch's record-derived parts (last seen commit, errors, conditions) brought up to date.</summary>
-    public static BranchStatus Refresh(BranchRuntime branch, BranchStatus previous, DateTimeOffset now)
+    public static BranchStatus Refresh(IBranchStatusSource branch, BranchStatus previous, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(branch);
         ArgumentNullException.ThrowIfNull(previous);
-        var status = previous with { LastSeenCommit = branch.Record?.LastSeenCommit, Errors = branch.Record?.Errors ?? [], ObservedAt = now };
+        var status = previous with { LastSeenCommit = branch.LastSeenCommit, Errors = branch.Errors, ObservedAt = now };
         return status with { Conditions = Conditions(branch, status, now) };
     }
 
-    private static void Count(TargetIndex target, DeviceEvaluation evaluation, RolloutWork work, int i, DateTimeOffset now, Counter counts, List<DeviceIssue> issues)
+    private static void Count(TargetIndex target, DeviceEvaluation evaluation, IRolloutDeviceView work, int i, DateTimeOffset now, Counter counts, List<DeviceIssue> issues)
     {
         var id = target.DeviceIds[i];
         if (evaluation.Facts is not { } facts)
@@ -104,7 +102,7 @@ internal static class BranchStatusBuilder
         }
 
         var state = Convergence.Classify(facts, evaluation.Os, evaluation.Configuration, work.ClassificationState(i), now, target.Policy.OfflineTimeout);
-        var row = work.Rows.GetValueOrDefault(id);
+        var row = work.RowOf(id);
         switch (state)
         {
             case ConvergenceState.Converged:
@@ -118,7 +116,7 @@ internal static class BranchStatusBuilder
                 break;
             case ConvergenceState.Failed:
                 counts.Failed++;
-                AddIssue(issues, new DeviceIssue(id, "failed", row?.LastError ?? "failed") { DeploymentId = row?.Deployments.FirstOrDefault(), Since = row?.ChangedAt });
+                AddIssue(issues, new DeviceIssue(id, "failed", row?.LastError ?? "failed") { DeploymentId = row?.DeploymentId, Since = row?.ChangedAt });
                 break;
             case ConvergenceState.Offline:
                 counts.Offline++;
@@ -144,7 +142,7 @@ internal static class BranchStatusBuilder
         }
     }
 
-    private static List<StatusCondition> Conditions(BranchRuntime branch, BranchStatus status, DateTimeOffset now)
+    private static List<StatusCondition> Conditions(IBranchStatusSource branch, BranchStatus status, DateTimeOffset now)
     {
         var phase = status.Rollout?.Phase;
         var stalled = status.Errors.Count > 0;
