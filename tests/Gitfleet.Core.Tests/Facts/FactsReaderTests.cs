@@ -49,6 +49,32 @@ public sealed class FactsReaderTests
     }
 
     [Fact]
+    public async Task The_transfer_catalog_after_the_devices_is_read_whole_and_in_chunks()
+    {
+        var json = Encoding.UTF8.GetBytes("""
+            {"schema":"gitfleet.facts/v1","devices":[{"id":"d1","attributes":{"rootfs-image.version":"v1"}}],
+             "catalog":{"artifacts":[{"name":"img-2","image":"img-2","device_types":["pi4"],"size":313766912,"delta_capable":true}],
+                        "deltas":[{"from":"img-1","to":"img-2","device_type":"pi4","state":"ready","size":9123456}]}}
+            """);
+
+        foreach (var document in new[]
+        {
+            FactsDocument.Parse(json, new FactsProjection { Attributes = new HashSet<string>(), ConfiguredConfiguration = false }),
+            await FactsDocument.ReadAsync(new TrickleStream(json, seed: 3), CancellationToken.None),
+        })
+        {
+            document.Devices.Single().Id.ShouldBe("d1");
+            document.Catalog.ShouldNotBeNull();
+            document.Catalog.Artifacts.Single().Size.ShouldBe(313766912);
+            document.Catalog.Deltas.Single().Size.ShouldBe(9123456);
+        }
+
+        FactsDocument.Parse("""{"schema":"gitfleet.facts/v1","devices":[]}"""u8).Catalog.ShouldBeNull();
+        Should.Throw<FactsFormatException>(() => FactsDocument.Parse("""{"schema":"gitfleet.facts/v1","devices":[],"catalog":{"artifacts":7}}"""u8))
+            .Message.ShouldContain("catalog");
+    }
+
+    [Fact]
     public void Numbers_and_booleans_in_maps_read_as_their_text()
     {
         var device = FactsDocument.Parse("""{"schema":"gitfleet.facts/v1","devices":[{"id":"d","attributes":{"n":12.5,"t":true,"f":false,"z":null}}]}"""u8).Devices.Single();

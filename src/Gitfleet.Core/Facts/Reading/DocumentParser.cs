@@ -4,13 +4,14 @@ namespace Gitfleet.Core.Facts.Reading;
 
 /// <summary>
 /// Reads what surrounds the devices (the skeleton <see cref="DeviceSplitter"/> leaves): the top-level object,
-/// <c>schema</c> and <c>generated_at</c>. Device objects found here (a <c>devices</c> array the splitter did not
+/// <c>schema</c>, <c>generated_at</c> and the optional transfer <c>catalog</c> (artifact and delta sizes,
+/// docs/facts.md: small, read with the serializer). Device objects found here (a <c>devices</c> array the splitter did not
 /// recognise, such as a second one) are read as well.
 /// </summary>
 internal static class DocumentParser
 {
     /// <param name="devicesBefore">How many devices the splitter found (numbers devices found here).</param>
-    public static (string Schema, DateTimeOffset? GeneratedAt, List<DeviceFacts> Devices) Parse(
+    public static (string Schema, DateTimeOffset? GeneratedAt, Delivery.TransferCatalog? Catalog, List<DeviceFacts> Devices) Parse(
         ReadOnlySpan<byte> skeleton, SkeletonCut? cut, int devicesBefore, FactsProjection projection)
     {
         var at = new PositionMap(0, 0, 0, cut);
@@ -24,6 +25,7 @@ internal static class DocumentParser
         JsonSteps.Expect(ref reader, JsonTokenType.StartObject, "the facts document must be a JSON object", at);
         string? schema = null;
         DateTimeOffset? generatedAt = null;
+        Delivery.TransferCatalog? catalog = null;
         var devices = new List<DeviceFacts>();
         DeviceParser? parser = null;
         while (JsonSteps.Next(ref reader, at) == JsonTokenType.PropertyName)
@@ -37,6 +39,11 @@ internal static class DocumentParser
             {
                 JsonSteps.Next(ref reader, at);
                 generatedAt = JsonSteps.ReadTime(ref reader, "generated_at", at);
+            }
+            else if (reader.ValueTextEquals("catalog"u8))
+            {
+                JsonSteps.Next(ref reader, at);
+                catalog = ReadCatalog(ref reader);
             }
             else if (reader.ValueTextEquals("devices"u8))
             {
@@ -62,6 +69,23 @@ internal static class DocumentParser
             }
         }
 
-        return (schema ?? "", generatedAt, devices);
+        return (schema ?? "", generatedAt, catalog, devices);
+    }
+
+    private static Delivery.TransferCatalog? ReadCatalog(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(ref reader, Delivery.DeliveryJson.Default.TransferCatalog);
+        }
+        catch (JsonException e)
+        {
+            throw new FactsFormatException($"\"catalog\" is malformed: {e.Message}", e);
+        }
     }
 }

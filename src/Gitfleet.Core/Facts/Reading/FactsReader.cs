@@ -176,7 +176,7 @@ internal static class FactsReader
     /// <summary>The document around the devices, and the devices in their order.</summary>
     private static FactsDocument Assemble(ReadOnlyMemory<byte> skeleton, SkeletonCut? cut, DeviceFacts[][] parsed, int count, FactsProjection projection)
     {
-        var (schema, generatedAt, others) = DocumentParser.Parse(skeleton.Span, cut, count, projection);
+        var (schema, generatedAt, catalog, others) = DocumentParser.Parse(skeleton.Span, cut, count, projection);
         var devices = new DeviceFacts[count + others.Count];
         var next = 0;
         foreach (var batch in parsed)
@@ -186,6 +186,6 @@ internal static class FactsReader
         }
 
         others.CopyTo(devices, next);
-        return new FactsDocument { Schema = schema, GeneratedAt = generatedAt, Devices = devices };
+        return new FactsDocument { Schema = schema, GeneratedAt = generatedAt, Devices = devices, Catalog = catalog };
     }
 }
