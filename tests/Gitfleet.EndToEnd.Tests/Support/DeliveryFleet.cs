@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
@@ -209,19 +208,8 @@ public sealed class DeliveryFleet : IAsyncDisposable
     public IReadOnlyList<(string File, int Status, long Bytes)> Downloads() =>
         Nginx.Requests().Select(r => (r.Path.Split('?')[0].Replace("/gitfleet/", "", StringComparison.Ordinal), r.Status, r.Bytes)).ToList();
 
-    public async Task EventuallyAsync(string what, Func<Task<bool>> condition, TimeSpan limit)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (clock.Elapsed > limit)
-            {
-                throw new TimeoutException($"not within {limit.TotalSeconds:F0} s: {what}\n{await DiagnosticsAsync()}");
-            }
-
-            await Task.Delay(250);
-        }
-    }
+    public Task EventuallyAsync(string what, Func<Task<bool>> condition, TimeSpan limit) =>
+        Poll.UntilAsync(what, condition, limit, DiagnosticsAsync);
 
     public async Task<string> DiagnosticsAsync()
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -281,20 +280,8 @@ public sealed class LiveFleet : IAsyncDisposable
     /// Polls <paramref name="condition"/> until it holds; on timeout fails with what was awaited, every stage's
     /// status and every device's client log tail.
     /// </summary>
-    public async Task EventuallyAsync(string what, Func<Task<bool>> condition, TimeSpan limit)
-    {
-        ArgumentNullException.ThrowIfNull(condition);
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (clock.Elapsed > limit)
-            {
-                throw new TimeoutException($"not within {limit.TotalSeconds:F0} s: {what}\n{await DiagnosticsAsync()}");
-            }
-
-            await Task.Delay(250);
-        }
-    }
+    public Task EventuallyAsync(string what, Func<Task<bool>> condition, TimeSpan limit) =>
+        Poll.UntilAsync(what, condition, limit, DiagnosticsAsync);
 
     public async Task<string> DiagnosticsAsync()
     {
