@@ -18,7 +18,7 @@ public interface IDashboardStore
     /// <summary>The branch of each given device (devices no branch's target lists are left out).</summary>
     Task<IReadOnlyDictionary<string, string>> GetBranchesAsync(IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken);
 
-    /// <summary>The rollout devices of a branch in the given state (failed, waiting ...), with their reason, in id order.</summary>
+    /// <summary>The rollout rows of the given devices (state, attempts, failure reason); devices without one are left out.</summary>
     Task<IReadOnlyList<RolloutDeviceRecord>> GetRolloutDevicesAsync(IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken);
 }
 
