@@ -13,7 +13,7 @@ namespace Gitfleet.Server.Dashboard;
 /// </summary>
 internal static class DeviceSearchText
 {
-    public static readonly IReadOnlyList<string> Statuses = ["accepted", "pending", "preauthorized", "rejected"];
+    public static readonly IReadOnlyList<string> Statuses = [Core.Facts.DeviceStatus.Accepted, Core.Facts.DeviceStatus.Pending, Core.Facts.DeviceStatus.Preauthorized, Core.Facts.DeviceStatus.Rejected];
     private static readonly HashSet<string> Filters = new(StringComparer.Ordinal) { "status", "branch", "type", "group", "rollout", "reason", "tag", "identity", "inventory" };
 
     public static readonly IReadOnlyList<string> RolloutStates = ["waiting", "scheduled", "succeeded", "failed", "aborted"];

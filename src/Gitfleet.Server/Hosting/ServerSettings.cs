@@ -95,7 +95,7 @@ public static class ServerSettings
             FleetRepository = fleetRepository,
             FleetBranches = fleetBranches.Distinct(StringComparer.Ordinal).ToList(),
             FleetPollInterval = Duration(Get("fleet_poll_interval"), "fleet_poll_interval") ?? defaults.FleetPollInterval,
-            FleetRevisionTimeout = Duration(Get("fleet_revision_timeout"), "fleet_revision_timeout") ?? defaults.FleetRevisionTimeout,
+            FleetRevisionTimeout = RevisionTimeout(Get("fleet_revision_timeout")) ?? defaults.FleetRevisionTimeout,
             WebhookSecret = Get("webhook_secret"),
             MaxTargetBytes = Number(Get("max_target_bytes"), "max_target_bytes") ?? defaults.MaxTargetBytes,
             ReconcileInterval = Duration(Get("reconcile_interval"), "reconcile_interval") ?? defaults.ReconcileInterval,
@@ -212,6 +212,13 @@ public static class ServerSettings
         value.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
 
     /// <summary>A positive duration: "90s", "15m", "1h30m", "7d" (<see cref="Core.Fleet.DurationText"/>, at most a year), or a .NET TimeSpan ("01:00:00").</summary>
+    /// <summary>At most a day: the watcher arms a cancellation timer with it, and such timers stop at about 49 days.</summary>
+    private static TimeSpan? RevisionTimeout(string? value)
+    {
+        var budget = Duration(value, "fleet_revision_timeout");
+        return budget > TimeSpan.FromDays(1) ? throw new ServerSettingsException($"fleet_revision_timeout: '{value}' is longer than a day (1d)") : budget;
+    }
+
     internal static TimeSpan? Duration(string? value, string name)
     {
         if (value is null)

@@ -22,6 +22,7 @@ internal sealed class DownloadMeter(RequestDelegate next, ServerMetrics metrics)
         try
         {
             await next(context).ConfigureAwait(false);
+            await counting.FlushAsync(context.RequestAborted).ConfigureAwait(false);
         }
         finally
         {
@@ -34,6 +35,7 @@ internal sealed class DownloadMeter(RequestDelegate next, ServerMetrics metrics)
     private sealed class CountingBody(IHttpResponseBodyFeature inner) : IHttpResponseBodyFeature
     {
         private CountingStream? stream;
+        private PipeWriter? writer;
 
         public long Bytes => Interlocked.Read(ref sent) + (stream?.Written ?? 0);
 
@@ -41,9 +43,27 @@ internal sealed class DownloadMeter(RequestDelegate next, ServerMetrics metrics)
 
         public Stream Stream => stream ??= new CountingStream(inner.Stream);
 
-        public PipeWriter Writer => PipeWriter.Create(Stream, new StreamPipeWriterOptions(leaveOpen: true));
+        // One writer per response, as StreamResponseBodyFeature keeps: a new one per access would drop what an earlier one buffered.
+        public PipeWriter Writer => writer ??= PipeWriter.Create(Stream, new StreamPipeWriterOptions(leaveOpen: true));
 
-        public Task CompleteAsync() => inner.CompleteAsync();
+        public async Task CompleteAsync()
+        {
+            if (writer is not null)
+            {
+                await writer.CompleteAsync().ConfigureAwait(false);
+            }
+
+            await inner.CompleteAsync().ConfigureAwait(false);
+        }
+
+        /// <summary>Sends what the writer still buffers, before the response's own body feature is put back.</summary>
+        public async Task FlushAsync(CancellationToken cancellationToken)
+        {
+            if (writer is not null)
+            {
+                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
 
         public void DisableBuffering() => inner.DisableBuffering();
 

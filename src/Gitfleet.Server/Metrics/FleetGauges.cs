@@ -14,7 +14,7 @@ namespace Gitfleet.Server.Metrics;
 /// </summary>
 internal sealed class FleetGauges
 {
-    private static readonly string[] DeviceStatuses = ["accepted", "pending", "preauthorized", "rejected"];
+    private static readonly string[] DeviceStatuses = [Core.Facts.DeviceStatus.Accepted, Core.Facts.DeviceStatus.Pending, Core.Facts.DeviceStatus.Preauthorized, Core.Facts.DeviceStatus.Rejected];
     private static readonly string[] Phases = ["progressing", "soaking", "paused", "completed", "aborted"];
     private static readonly string[] WaveStates = ["waiting", "in_progress", "succeeded", "failed", "aborted"];
 

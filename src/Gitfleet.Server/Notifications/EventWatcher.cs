@@ -5,6 +5,7 @@ using Gitfleet.Server.Devices;
 using Gitfleet.Server.Reconcile;
 using Gitfleet.Storage;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Gitfleet.Server.Notifications;
 
@@ -14,19 +15,21 @@ namespace Gitfleet.Server.Notifications;
 /// Stalled), and it hears device status changes from the device table (admission) and gate results from the gate
 /// endpoint. What was already true when the server started is not announced again.
 /// </summary>
-internal sealed class EventWatcher : BackgroundService
+internal sealed partial class EventWatcher : BackgroundService
 {
     private const int MaxListed = 10;
     private readonly RolloutEngine engine;
     private readonly Notifier notifier;
     private readonly IFleetStore store;
+    private readonly ILogger<EventWatcher> logger;
     private readonly Dictionary<string, (string? Commit, RolloutPhase? Phase, bool Stalled)> seen = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Commit, bool Passed, bool Final)> gates = new(StringComparer.Ordinal);
     private readonly Lock gate = new();
     private bool baseline;
 
-    public EventWatcher(RolloutEngine engine, Notifier notifier, IFleetStore store, DeviceRegistry registry)
+    public EventWatcher(RolloutEngine engine, Notifier notifier, IFleetStore store, DeviceRegistry registry, ILogger<EventWatcher> logger)
     {
+        this.logger = logger;
         this.engine = engine;
         this.notifier = notifier;
         this.store = store;
@@ -126,7 +129,15 @@ internal sealed class EventWatcher : BackgroundService
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
         do
         {
-            await CheckAsync(stoppingToken).ConfigureAwait(false);
+            try
+            {
+                await CheckAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A failed check must not stop the host (a background service's exception does); the next tick tries again.
+                LogCheckFailed(e);
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
@@ -136,7 +147,18 @@ internal sealed class EventWatcher : BackgroundService
 
     private async Task AnnounceAdmissionAsync(string deviceId, string? previous, string status)
     {
-        var device = await store.GetDeviceAsync(deviceId, CancellationToken.None).ConfigureAwait(false);
+        Storage.Model.DeviceRecord? device;
+        try
+        {
+            device = await store.GetDeviceAsync(deviceId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Fire and forget: an exception here would go unobserved, and the admission silently unannounced.
+            LogAdmissionNotAnnounced(e, deviceId);
+            return;
+        }
+
         var identity = new JsonObject();
         foreach (var (key, value) in device?.Identity ?? new Dictionary<string, string>())
         {
@@ -202,4 +224,10 @@ internal sealed class EventWatcher : BackgroundService
     private static string Name(RolloutPhase phase) => phase.ToString().ToLowerInvariant();
 
     private static string Short(string? sha) => sha is null ? "nothing" : sha[..Math.Min(12, sha.Length)];
+
+    [LoggerMessage(EventId = 7221, Level = LogLevel.Error, Message = "Checking the branches for notifications failed; trying again in a second")]
+    private partial void LogCheckFailed(Exception exception);
+
+    [LoggerMessage(EventId = 7222, Level = LogLevel.Error, Message = "The admission of device {Device} could not be read; it is not announced")]
+    private partial void LogAdmissionNotAnnounced(Exception exception, string device);
 }
