@@ -36,10 +36,15 @@ public sealed class BranchPlanner(FleetRepository repository)
     public async Task<FleetLoadResult> LoadAsync(string reference, CancellationToken cancellationToken)
     {
         var branches = await Repository.ListBranchesAsync(cancellationToken).ConfigureAwait(false);
+        return await LoadAsync(reference, branches.ToHashSet(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<FleetLoadResult> LoadAsync(string reference, IReadOnlySet<string> branches, CancellationToken cancellationToken)
+    {
         var snapshot = await Repository.ReadSnapshotAsync(reference, cancellationToken).ConfigureAwait(false);
         return FleetLoader.Load(snapshot, new FleetLoadOptions
         {
-            KnownBranches = branches.ToHashSet(StringComparer.Ordinal),
+            KnownBranches = branches,
             Clock = TimeProvider.System,
             CancellationToken = cancellationToken,
         });
@@ -52,7 +57,7 @@ public sealed class BranchPlanner(FleetRepository repository)
     public async Task<BranchContext> PrepareAsync(string branch, FleetRevision revision, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(revision);
-        var branches = await Repository.ListBranchesAsync(cancellationToken).ConfigureAwait(false);
+        var branches = (await Repository.ListBranchesAsync(cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
         var others = new List<OtherStage>();
         var plannedTree = await Repository.TryResolveTreeAsync(branch, cancellationToken).ConfigureAwait(false);
         foreach (var other in PlanningFacts.StageCandidates(revision).Where(b => b != branch && branches.Contains(b)).Order(StringComparer.Ordinal))
@@ -64,7 +69,7 @@ public sealed class BranchPlanner(FleetRepository repository)
                 continue;
             }
 
-            var result = await LoadAsync(other, cancellationToken).ConfigureAwait(false);
+            var result = await LoadAsync(other, branches, cancellationToken).ConfigureAwait(false);
             others.Add(new OtherStage(other, result.Revision));
         }
 

@@ -108,8 +108,8 @@ internal static class ValidateCommand
     {
         var policy = revision.Settings.PolicyFor(stage);
         var plan = Core.Planning.Planner.Plan(new Core.Planning.PlanRequest { Branch = stage, Revision = revision, Facts = facts.Devices, Secrets = secrets });
-        var estimate = Core.Delivery.PlanTransfer.Estimate(plan, facts.Devices, policy.Rollout, facts.Catalog);
-        var warnings = Core.Delivery.PlanTransfer.Warnings(estimate, policy.Rollout.ByteBudget).ToList();
+        var (estimate, budgetWarnings) = PlanCommand.Transfer(plan, facts, revision);
+        var warnings = budgetWarnings.ToList();
         if (!estimate.HasCatalog && estimate.Devices > 0)
         {
             warnings.Add("the facts carry no catalog of artifact sizes, so the bytes over the air cannot be checked (use --server, or see docs/facts.md)");

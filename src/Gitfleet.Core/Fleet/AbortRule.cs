@@ -62,4 +62,35 @@ public sealed record AbortRule(FailureKind? On, Quantity Threshold, int MinFinis
         AbortAction.Revert => "revert",
         _ => "pause",
     };
+
+    /// <summary>What <c>on</c> may say: a kind's name (<see cref="KindName"/>), or "any".</summary>
+    public static IReadOnlyList<string> KindNames { get; } = ["failed", "timedOut", "rejected", "any"];
+
+    /// <summary>What <c>action</c> may say (<see cref="ActionName"/>).</summary>
+    public static IReadOnlyList<string> ActionNames { get; } = ["pause", "abort", "revert"];
+
+    /// <summary>Reads <c>on</c>: a kind's name, or "any" (null: any kind).</summary>
+    public static bool TryParseKind(string? text, out FailureKind? kind)
+    {
+        kind = text switch
+        {
+            "failed" => FailureKind.Failed,
+            "timedOut" => FailureKind.TimedOut,
+            "rejected" => FailureKind.Rejected,
+            _ => null,
+        };
+        return kind is not null || text == "any";
+    }
+
+    /// <summary>Reads <c>action</c>: pause, abort or revert.</summary>
+    public static bool TryParseAction(string? text, out AbortAction action)
+    {
+        action = text switch
+        {
+            "abort" => AbortAction.Abort,
+            "revert" => AbortAction.Revert,
+            _ => AbortAction.Pause,
+        };
+        return action != AbortAction.Pause || text == "pause";
+    }
 }

@@ -18,8 +18,6 @@ internal sealed partial class SettingsParser
     private static readonly string[] RampKeys = ["factor", "every", "maxPerMinute"];
     private static readonly string[] TimeoutKeys = ["downloading", "installing", "rebooting"];
     private static readonly string[] AbortKeys = ["on", "threshold", "minFinished", "action"];
-    private static readonly string[] FailureKinds = ["failed", "timedOut", "rejected", "any"];
-    private static readonly string[] AbortActions = ["pause", "abort", "revert"];
 
     private static readonly Dictionary<string, DayOfWeek> DayNames = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -368,16 +366,10 @@ internal sealed partial class SettingsParser
         var ok = true;
         if (reader.String(rule, "on", what) is { } on)
         {
-            switch (on)
+            if (!AbortRule.TryParseKind(on, out kind))
             {
-                case "failed": kind = FailureKind.Failed; break;
-                case "timedOut": kind = FailureKind.TimedOut; break;
-                case "rejected": kind = FailureKind.Rejected; break;
-                case "any": break;
-                default:
-                    reader.Error(DiagnosticCodes.InvalidValue, rule.ValueLocation("on"), $"'on' in {what} must be one of {string.Join(", ", FailureKinds)}, not \"{on}\"{DidYouMean.Hint(on, FailureKinds)}");
-                    ok = false;
-                    break;
+                reader.Error(DiagnosticCodes.InvalidValue, rule.ValueLocation("on"), $"'on' in {what} must be one of {string.Join(", ", AbortRule.KindNames)}, not \"{on}\"{DidYouMean.Hint(on, AbortRule.KindNames)}");
+                ok = false;
             }
         }
 
@@ -402,15 +394,10 @@ internal sealed partial class SettingsParser
         var action = AbortAction.Pause;
         if (reader.String(rule, "action", what, required: true) is { } actionName)
         {
-            switch (actionName)
+            if (!AbortRule.TryParseAction(actionName, out action))
             {
-                case "pause": action = AbortAction.Pause; break;
-                case "abort": action = AbortAction.Abort; break;
-                case "revert": action = AbortAction.Revert; break;
-                default:
-                    reader.Error(DiagnosticCodes.InvalidValue, rule.ValueLocation("action"), $"'action' in {what} must be one of {string.Join(", ", AbortActions)}, not \"{actionName}\"{DidYouMean.Hint(actionName, AbortActions)}");
-                    ok = false;
-                    break;
+                reader.Error(DiagnosticCodes.InvalidValue, rule.ValueLocation("action"), $"'action' in {what} must be one of {string.Join(", ", AbortRule.ActionNames)}, not \"{actionName}\"{DidYouMean.Hint(actionName, AbortRule.ActionNames)}");
+                ok = false;
             }
         }
         else

@@ -219,21 +219,16 @@ public sealed record AbortRuleDocument(string On, string Threshold, int MinFinis
 {
     public AbortRule ToRule()
     {
-        FailureKind? kind = On switch
+        if (!AbortRule.TryParseKind(On, out var kind))
         {
-            "failed" => FailureKind.Failed,
-            "timedOut" => FailureKind.TimedOut,
-            "rejected" => FailureKind.Rejected,
-            "any" => null,
-            _ => throw new FormatException($"abort: 'on' must be failed, timedOut, rejected or any, not '{On}'"),
-        };
-        var action = Action switch
+            throw new FormatException($"abort: 'on' must be failed, timedOut, rejected or any, not '{On}'");
+        }
+
+        if (!AbortRule.TryParseAction(Action, out var action))
         {
-            "pause" => AbortAction.Pause,
-            "abort" => AbortAction.Abort,
-            "revert" => AbortAction.Revert,
-            _ => throw new FormatException($"abort: 'action' must be pause, abort or revert, not '{Action}'"),
-        };
+            throw new FormatException($"abort: 'action' must be pause, abort or revert, not '{Action}'");
+        }
+
         var threshold = RolloutPolicyDocument.ParseQuantity(Threshold);
         if (threshold.Value <= 0 || MinFinished < 1)
         {
