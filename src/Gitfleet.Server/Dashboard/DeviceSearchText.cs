@@ -18,6 +18,9 @@ internal static class DeviceSearchText
 
     public static readonly IReadOnlyList<string> RolloutStates = ["waiting", "scheduled", "succeeded", "failed", "aborted"];
 
+    /// <summary>At most this many name=value filters in one search (each is a join in the store's query).</summary>
+    public const int MaxAttributeFilters = 16;
+
     /// <summary>The search, or an error saying which word is wrong.</summary>
     public static (DeviceSearch? Search, string? Error) Parse(string? text)
     {
@@ -82,7 +85,9 @@ internal static class DeviceSearchText
             }
         }
 
-        return (search with { Attributes = attributes }, null);
+        return attributes.Count > MaxAttributeFilters
+            ? (null, $"at most {MaxAttributeFilters} name=value filters in one search ({attributes.Count} given)")
+            : (search with { Attributes = attributes }, null);
     }
 
     private static IEnumerable<string> Words(string text)

@@ -145,5 +145,9 @@ public sealed class DashboardHttpTests : IAsyncLifetime
         byMac.ShouldContain(devices[1].Id[..13]);
         var bad = await client.Http.GetStringAsync("/ui/devices?q=" + Uri.EscapeDataString("status:sleeping"));
         bad.ShouldContain("status is one of accepted, pending, preauthorized, rejected, not &#x27;sleeping&#x27;");
+        var many = string.Join(' ', Enumerable.Range(0, 600).Select(i => $"k{i}=v"));
+        using var tooMany = await client.Http.GetAsync("/ui/devices?q=" + Uri.EscapeDataString(many));
+        tooMany.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK, "a search of hundreds of joins is refused with a message");
+        (await tooMany.Content.ReadAsStringAsync()).ShouldContain("at most 16 name=value filters in one search (600 given)");
     }
 }
