@@ -11,6 +11,9 @@ namespace Gitfleet.Server.Artifacts;
 /// <summary>Artifact files in the data dir and their records: upload (multipart, streamed to disk), generation, deletion.</summary>
 internal sealed class ArtifactService(IFleetStore store, DataDirectory data, Delivery.DeltaFiles deltaFiles, ServerOptions options, TimeProvider time)
 {
+    /// <summary>The longest description an artifact may have.</summary>
+    public const int MaxDescriptionLength = 1024;
+
     private readonly Lazy<IReadOnlyList<string>> verifyKeys = new(() => options.ArtifactVerifyKeyPaths.Select(File.ReadAllText).ToList());
 
     /// <summary>
@@ -21,9 +24,9 @@ internal sealed class ArtifactService(IFleetStore store, DataDirectory data, Del
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(description);
-        if (description.Length > 1024)
+        if (description.Length > MaxDescriptionLength)
         {
-            throw DomainException.Invalid("description is longer than 1024 characters");
+            throw DomainException.Invalid($"description is longer than {MaxDescriptionLength} characters");
         }
 
         var id = Guid.NewGuid().ToString();

@@ -51,6 +51,18 @@ public sealed class ArtifactUploadTests(TestServer server) : IClassFixture<TestS
         list.GetArrayLength().ShouldBe(2);
     }
 
+    [Fact]
+    public async Task A_description_over_1024_characters_is_refused_however_long_it_is()
+    {
+        using var admin = await server.AdminAsync();
+        foreach (var length in new[] { 1025, 4 << 20 })
+        {
+            using var refused = await TestServer.UploadAsync(admin, await MenderArtifactTool.WriteSingleFileAsync(work.Path, $"long-{length}", "raspberrypi4"), new string('d', length));
+            refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+            (await refused.Content.ReadAsStringAsync()).ShouldContain("description is longer than 1024 characters");
+        }
+    }
+
     [Theory]
     [InlineData("garbage", "tar archive")]
     [InlineData("truncated", "truncated")]

@@ -35,12 +35,22 @@ internal static class ArtifactUpload
                 return await artifacts.UploadAsync(section.Body, description, cancellationToken).ConfigureAwait(false);
             }
 
-            using var text = new StreamReader(section.Body);
-            var value = await text.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+            // Other fields (size) are not used: the reader skips them without holding them. The description is read
+            // only up to one character past its limit, so a huge field cannot fill memory.
             if (name == "description")
             {
+                using var text = new StreamReader(section.Body);
+                var buffer = new char[ArtifactService.MaxDescriptionLength + 1];
+                var length = 0;
+                int read;
+                while (length < buffer.Length && (read = await text.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    length += read;
+                }
+
+                var value = new string(buffer, 0, length);
                 WellFormedText.CheckString(value, "the form field 'description'");
-                description = value;
+                description = length > ArtifactService.MaxDescriptionLength ? throw ApiException.BadRequest($"description is longer than {ArtifactService.MaxDescriptionLength} characters") : value;
             }
         }
 
