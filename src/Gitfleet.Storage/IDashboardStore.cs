@@ -9,7 +9,7 @@ namespace Gitfleet.Storage;
 /// </summary>
 public interface IDashboardStore
 {
-    /// <summary>One page of devices matching every filter, in id order, and how many match (counted up to <see cref="DeviceSearch.CountLimit"/>).</summary>
+    /// <summary>One page of devices matching every filter, in id order (a keyset page), and how many match (exact, or a lower bound past <see cref="DeviceSearch.CountLimit"/>).</summary>
     Task<DeviceSearchPage> SearchDevicesAsync(DeviceSearch search, CancellationToken cancellationToken);
 
     /// <summary>Makes the branch's members exactly <paramref name="deviceIds"/>; writes only what changed. Returns how many rows changed.</summary>

@@ -40,13 +40,14 @@ public sealed record DeviceSearch
     /// <summary>The exact number of matches when the caller knows it (counted in memory): the store does not count, and picks its plan from it.</summary>
     public long? KnownTotal { get; init; }
 
-    /// <summary>How far matches are counted (and past which the search walks devices in id order instead of sorting matches).</summary>
+    /// <summary>How far each filter's devices are counted (the rarest one drives the page; its first this many + 1 devices are where matches are counted).</summary>
     public int CountUpTo { get; init; } = CountLimit;
 }
 
 /// <summary>
-/// A page of search results in id order. <see cref="Total"/> stops at <see cref="DeviceSearch.CountUpTo"/> + 1:
-/// past it <see cref="TotalIsLowerBound"/> is set and the page says "more than 10,000".
+/// A page of search results in id order. <see cref="Total"/> is exact unless <see cref="TotalIsLowerBound"/>: then
+/// it is the matches among the first <see cref="DeviceSearch.CountUpTo"/> + 1 devices of the rarest filter (so at
+/// most that many), and the page says "more than 10,000" or "at least N".
 /// </summary>
 public sealed record DeviceSearchPage(IReadOnlyList<DeviceRecord> Devices, long Total, bool TotalIsLowerBound, bool HasPrevious, bool HasNext);
 

@@ -303,5 +303,14 @@ public static class SchemaMigrations
             );
             CREATE INDEX ix_delta_offers_device ON delta_offers (device_id, delta_id);
             """),
+        new(10, "device search: every filter's index lists its devices in id order (keyset pages walk one and probe the others)", """
+            CREATE INDEX ix_attributes_value_device ON attributes (scope, name, value_json, device_id);
+            DROP INDEX ix_attributes_lookup;
+            CREATE INDEX ix_devices_status_id ON devices (status, id);
+            DROP INDEX ix_devices_status;
+            CREATE INDEX ix_devices_group_id ON devices (group_name, id);
+            DROP INDEX ix_devices_group;
+            CREATE INDEX ix_rollout_devices_failed ON rollout_devices (device_id) WHERE last_error IS NOT NULL;
+            """),
     ];
 }
