@@ -1,4 +1,6 @@
 using System.Text;
+using System.Text.Json;
+using Gitfleet.Core.Rollouts;
 using Gitfleet.Storage.Model;
 
 namespace Gitfleet.Server.Dashboard;
@@ -16,7 +18,9 @@ internal static class DeviceSearchText
     public static readonly IReadOnlyList<string> Statuses = [Core.Facts.DeviceStatus.Accepted, Core.Facts.DeviceStatus.Pending, Core.Facts.DeviceStatus.Preauthorized, Core.Facts.DeviceStatus.Rejected];
     private static readonly HashSet<string> Filters = new(StringComparer.Ordinal) { "status", "branch", "type", "group", "rollout", "reason", "tag", "identity", "inventory" };
 
-    public static readonly IReadOnlyList<string> RolloutStates = ["waiting", "scheduled", "succeeded", "failed", "aborted"];
+    /// <summary>The names of <see cref="RolloutDeviceState"/> as the API and the store write them (waiting, scheduled ...).</summary>
+    public static readonly IReadOnlyList<string> RolloutStates =
+        Enum.GetValues<RolloutDeviceState>().Select(state => JsonSerializer.Serialize(state).Trim('"')).ToList();
 
     /// <summary>At most this many name=value filters in one search (each is a join in the store's query).</summary>
     public const int MaxAttributeFilters = 16;
