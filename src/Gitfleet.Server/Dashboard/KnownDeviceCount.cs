@@ -12,7 +12,9 @@ namespace Gitfleet.Server.Dashboard;
 /// </summary>
 internal static class KnownDeviceCount
 {
-    public static long? Of(DeviceSearch search, DeviceRegistry registry, RolloutEngine engine)
+    /// <param name="byStatus">The registry's devices per status (<see cref="DeviceRegistry.CountByStatus"/>), which the page
+    /// shows anyway: counted once per request (it walks every device in memory).</param>
+    public static long? Of(DeviceSearch search, IReadOnlyDictionary<string, long> byStatus, RolloutEngine engine)
     {
         if (search is not { Text: null, DeviceType: null, Group: null, Reason: null, Attributes.Count: 0 })
         {
@@ -21,7 +23,6 @@ internal static class KnownDeviceCount
 
         if (search is { Branch: null, RolloutState: null })
         {
-            var byStatus = registry.CountByStatus();
             return search.Status is { } status ? byStatus.GetValueOrDefault(status) : byStatus.Values.Sum();
         }
 
