@@ -186,18 +186,27 @@ public abstract class DeviceSearchTests(StoreEngine engine) : IAsyncLifetime
     {
         var search = new DeviceSearch { Status = "accepted", PerPage = 4 };
         var first = await fixture.Store.SearchDevicesAsync(search, None);
-        var expectedSecond = Ids(m => m.Status == "accepted").Skip(4).Take(4).ToList();
+        var cursor = first.Devices[^1].Id;
 
-        // A new device whose id sorts first: an OFFSET page would now repeat the first page's last device.
-        await fixture.AcceptedDeviceAsync("02:00:00:00:01:00");
-        var second = await fixture.Store.SearchDevicesAsync(search with { After = first.Devices[^1].Id }, None);
+        // Ids are random: add devices until one sorts before the cursor (an OFFSET page would then shift).
+        var added = new List<string>();
+        while (!added.Any(id => string.CompareOrdinal(id, cursor) < 0))
+        {
+            added.Count.ShouldBeLessThan(40, "a random id sorts before the cursor long before this");
+            added.Add((await fixture.AcceptedDeviceAsync($"02:00:00:00:01:{added.Count:x2}")).Id);
+        }
+
+        var accepted = Ids(m => m.Status == "accepted").Concat(added).Order(StringComparer.Ordinal).ToList();
+        var expectedSecond = accepted.Where(id => string.CompareOrdinal(id, cursor) > 0).Take(4).ToList();
+        expectedSecond.ShouldNotBe(accepted.Skip(4).Take(4).ToList(), "what an OFFSET page would show now");
+        var second = await fixture.Store.SearchDevicesAsync(search with { After = cursor }, None);
         second.Devices.Select(d => d.Id).ShouldBe(expectedSecond);
     }
 
     [Fact]
     public async Task A_bare_word_finds_an_id_prefix_and_an_identity_value()
     {
-        var target = made[4];
+        var target = made.Where(m => m.Status == "accepted").ElementAt(4);
         var prefix = target.Id[..8];
         var byPrefix = await fixture.Store.SearchDevicesAsync(new DeviceSearch { Text = prefix }, None);
         byPrefix.Devices.Select(d => d.Id).ShouldBe(Ids(m => m.Id.StartsWith(prefix, StringComparison.Ordinal)));
@@ -206,6 +215,6 @@ public abstract class DeviceSearchTests(StoreEngine engine) : IAsyncLifetime
         byMac.Devices.ShouldHaveSingleItem().Id.ShouldBe(target.Id);
 
         var byMacAndStatus = await fixture.Store.SearchDevicesAsync(new DeviceSearch { Text = target.Mac, Status = "pending" }, None);
-        byMacAndStatus.Devices.ShouldBeEmpty("every filter must match");
+        byMacAndStatus.Devices.ShouldBeEmpty("every filter must match: the device is accepted");
     }
 }
