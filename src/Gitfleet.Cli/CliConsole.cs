@@ -35,6 +35,12 @@ public sealed class CliConsole
     /// <summary>Machine output: exactly one JSON document per command with --json.</summary>
     public TextWriter Json { get; }
 
+    /// <summary>
+    /// The same output as <see cref="Json"/> as UTF-8 bytes (the process's stdout when it is UTF-8; null in tests), so a
+    /// large document (a 200,000-device plan is 18 MB) is written as it is serialized instead of held as a string.
+    /// </summary>
+    public Stream? JsonStream { get; init; }
+
     public TextWriter Error { get; }
 
     /// <summary>True on a terminal; false in CI, tests and pipes (no colours, no live progress).</summary>
@@ -49,7 +55,10 @@ public sealed class CliConsole
     {
         var interactive = !Console.IsOutputRedirected
             && !string.Equals(System.Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-        return new CliConsole(Console.Out, Console.Error, interactive, System.Environment.GetEnvironmentVariable, Directory.GetCurrentDirectory());
+        return new CliConsole(Console.Out, Console.Error, interactive, System.Environment.GetEnvironmentVariable, Directory.GetCurrentDirectory())
+        {
+            JsonStream = Console.OutputEncoding.CodePage == System.Text.Encoding.UTF8.CodePage ? Console.OpenStandardOutput() : null,
+        };
     }
 
     /// <summary>Writes "error: message" to stderr (never a stack trace) and returns <see cref="ExitCodes.Error"/>.</summary>

@@ -32,6 +32,14 @@ public sealed class PlanCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Json_written_as_bytes_is_the_same_document()
+    {
+        var result = await CliRunner.RunWithJsonBytesAsync(repo.Path, CliRunner.SampleSecrets, "plan", "--branch", "canary", "--facts", "sample-facts.json", "--json");
+        result.ExitCode.ShouldBe(2);
+        result.Stdout.ShouldMatchGolden("plan-canary.json");
+    }
+
+    [Fact]
     public async Task Secrets_never_appear_in_human_output()
     {
         var result = await Run("plan", "--branch", "production", "--facts", "sample-facts.json", "--all");

@@ -113,9 +113,10 @@ internal static class PlanCommand
     /// <summary>The schedule the branch's policy gives the devices that change (their windows resolved as the target does).</summary>
     private static RolloutSchedule ScheduleOf(PlannedBranch planned, BranchPolicy policy, DateTimeOffset now, TimeSpan perDevice)
     {
-        var changing = planned.Plan.Devices.Where(d => d.HasChanges && d.Problems.Count == 0 && d.DeviceId is not null).Select(d => d.DeviceId!).ToHashSet(StringComparer.Ordinal);
-        var target = BranchTargetBuilder.Build(planned.Plan, planned.Revision, planned.Members);
-        var windows = target.Devices.Where(d => changing.Contains(d.Id)).Select(d => d.Windows).ToList();
+        // The devices the target would schedule, with the windows it would give them (BranchTargetBuilder.WindowsFor),
+        // without building the whole target: 200,000 devices cost a second that way.
+        var changing = planned.Plan.Devices.Where(d => d.HasChanges && d.Problems.Count == 0 && d.DeviceId is not null && d.Os.To is not null).Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
+        var windows = planned.Members.Members.Where(m => changing.Contains(m.Key)).Select(m => BranchTargetBuilder.WindowsFor(policy.Rollout, m)).ToList();
         return RolloutSchedule.For(policy.Rollout, windows, policy.Paused, now, perDevice);
     }
 

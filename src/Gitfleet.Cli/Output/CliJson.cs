@@ -18,6 +18,15 @@ internal static class CliJson
 
     public static void Write<T>(CliConsole console, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
     {
+        if (console.JsonStream is { } stream)
+        {
+            console.Json.Flush(); // What was written before comes first.
+            JsonSerializer.Serialize(stream, value, type);
+            stream.Write(System.Text.Encoding.UTF8.GetBytes(console.Json.NewLine));
+            stream.Flush();
+            return;
+        }
+
         console.Json.WriteLine(JsonSerializer.Serialize(value, type));
         console.Json.Flush();
     }

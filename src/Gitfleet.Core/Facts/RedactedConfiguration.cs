@@ -22,11 +22,16 @@ public static class RedactedConfiguration
         }
 
         var candidate = new Dictionary<string, string>(reported.Count, StringComparer.Ordinal);
+        var sameAsDesired = reported.Count == desired.Values.Count;
         foreach (var (key, value) in reported)
         {
-            candidate[key] = value == RenderedConfiguration.Redacted && desired.Values.TryGetValue(key, out var mine) ? mine : value;
+            var real = value == RenderedConfiguration.Redacted && desired.Values.TryGetValue(key, out var mine) ? mine : value;
+            candidate[key] = real;
+            sameAsDesired = sameAsDesired && desired.Values.TryGetValue(key, out var wanted) && string.Equals(wanted, real, StringComparison.Ordinal);
         }
 
-        return ConfigurationChecksum.Compute(candidate) == checksum ? candidate : reported;
+        // The usual case, a device that runs what is desired: the candidate's checksum is the desired one, already computed.
+        var candidateChecksum = sameAsDesired ? desired.Checksum : ConfigurationChecksum.Compute(candidate);
+        return candidateChecksum == checksum ? candidate : reported;
     }
 }

@@ -44,7 +44,7 @@ public static class BranchTargetBuilder
             var groups = dependencyGroups.Count == 0 || !byKey.TryGetValue(device.Key, out var member)
                 ? []
                 : member.Groups.Where(dependencyGroups.Contains).ToList();
-            devices.Add(new TargetDevice(device.DeviceId, device.Os.To, checksum, groups) { Host = device.HostName, Windows = WindowsOf(policy.Rollout, byKey.GetValueOrDefault(device.Key)) });
+            devices.Add(new TargetDevice(device.DeviceId, device.Os.To, checksum, groups) { Host = device.HostName, Windows = WindowsFor(policy.Rollout, byKey.GetValueOrDefault(device.Key)) });
         }
 
         devices.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
@@ -67,7 +67,7 @@ public static class BranchTargetBuilder
     }
 
     /// <summary>The windows that apply to a device by its labels and groups; null when the rollout has none or none applies.</summary>
-    private static IReadOnlyList<string>? WindowsOf(RolloutPolicy rollout, FleetMember? member)
+    public static IReadOnlyList<string>? WindowsFor(RolloutPolicy rollout, FleetMember? member)
     {
         if (rollout.Windows.Count == 0)
         {

@@ -25,6 +25,7 @@ public sealed class DesiredStateBuilder
     private readonly FleetRevision revision;
     private readonly TemplateEngine engine;
     private readonly Func<string, string?> secrets;
+    private readonly ConcurrentDictionary<string, Lazy<string?>> secretValues = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TemplateInputs> inputs = new(StringComparer.Ordinal);
 
     // Renders by input: first by the instances a device's variables are (most devices share them), then by value.
@@ -36,7 +37,8 @@ public sealed class DesiredStateBuilder
         ArgumentNullException.ThrowIfNull(revision);
         ArgumentNullException.ThrowIfNull(secrets);
         this.revision = revision;
-        this.secrets = secrets;
+        // One lookup per secret and build, not per render (the CLI's secrets are environment variables, read under a lock).
+        this.secrets = name => secretValues.GetOrAdd(name, n => new Lazy<string?>(() => secrets(n))).Value;
         this.engine = engine ?? new TemplateEngine();
     }
 

@@ -42,4 +42,34 @@ public sealed class RedactedConfigurationTests
         var facts = Facts("s3cr3t") with { ReportedConfigurationChecksum = null };
         RedactedConfiguration.Resolve(facts, Desired).ShouldBeSameAs(facts.ReportedConfiguration);
     }
+
+    [Fact]
+    public void A_device_running_the_desired_secret_beside_other_changed_values_is_reconstructed()
+    {
+        var running = new Dictionary<string, string> { ["message"] = "old", ["app_token"] = "s3cr3t" };
+        var facts = new DeviceFacts
+        {
+            Id = "d1",
+            ReportedConfiguration = new Dictionary<string, string> { ["message"] = "old", ["app_token"] = "***" },
+            ReportedConfigurationChecksum = ConfigurationChecksum.Compute(running),
+        };
+
+        RedactedConfiguration.Resolve(facts, Desired).ShouldBe(running);
+        var change = TargetComparison.CompareConfiguration(facts, Desired, withOsUpdate: false).Changes.ShouldHaveSingleItem();
+        (change.Key, change.Old, change.New).ShouldBe(("message", "old", "hello"), "the secret is proven to be the desired one: only the message changes");
+    }
+
+    [Fact]
+    public void A_device_reporting_fewer_keys_than_desired_is_reconstructed_when_its_checksum_says_so()
+    {
+        var running = new Dictionary<string, string> { ["app_token"] = "s3cr3t" };
+        var facts = new DeviceFacts
+        {
+            Id = "d1",
+            ReportedConfiguration = new Dictionary<string, string> { ["app_token"] = "***" },
+            ReportedConfigurationChecksum = ConfigurationChecksum.Compute(running),
+        };
+
+        RedactedConfiguration.Resolve(facts, Desired).ShouldBe(running);
+    }
 }

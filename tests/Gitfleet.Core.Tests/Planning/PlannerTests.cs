@@ -12,6 +12,15 @@ public sealed class PlannerTests
     private const string Gateway = "5ef8c955-4f87-4243-adcd-160f70c3c45e";
     private const string Legacy = "048312b5-0456-47a7-9e83-b636f4c0a689";
 
+    /// <summary>Every device of site "field" subscribes to production.</summary>
+    private const string FieldInventory = """
+        all:
+          children:
+            field:
+              selector: {matchLabels: {tags.site: field}}
+              vars: {subscribed_branch: production}
+        """;
+
     private static readonly FleetRevision Revision = Snapshots.Valid(
         ("inventory.yml", $$"""
             all:
@@ -248,13 +257,7 @@ public sealed class PlannerTests
     {
         string Id(int i) => $"{i:x8}-0000-4000-8000-{i:x12}";
         var revision = Snapshots.Valid(
-            ("inventory.yml", """
-                all:
-                  children:
-                    field:
-                      selector: {matchLabels: {tags.site: field}}
-                      vars: {subscribed_branch: production}
-                """),
+            ("inventory.yml", FieldInventory),
             ("group_vars/all.yml", """
                 os_image: [{device_type: pi4, image_name: pi4-v2}, {device_type: gate, image_name: gate-v2}]
                 configuration: {template: kiosk.json, parameters: {url: "https://a"}}
@@ -276,5 +279,63 @@ public sealed class PlannerTests
         desired[Id(3)].Values["client_id"].ShouldBe(Id(3), "a template that reads the device id renders per device");
         desired[Id(4)].Values["client_id"].ShouldBe(Id(4));
     }
-}
 
+    [Fact]
+    public void A_secret_is_read_once_per_plan_however_many_devices_render_it()
+    {
+        string Id(int i) => $"{i:x8}-0000-4000-8000-{i:x12}";
+        var revision = PerDeviceRevision("""{"client_id": "{{gitfleet.device_id}}", "token": "{{env "TOKEN"}}", "other": "{{env "UNSET"}}"}""");
+        var facts = Enumerable.Range(0, 50).Select(i => Device(Id(i)) with { Tags = new Dictionary<string, string> { ["site"] = "field" } }).ToArray();
+        var reads = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        string? Counted(string name)
+        {
+            reads.AddOrUpdate(name, 1, (_, n) => n + 1);
+            return name == "TOKEN" ? "s3cr3t" : null;
+        }
+
+        var plan = Planner.Plan(new PlanRequest { Branch = "production", Revision = revision, Facts = facts, Secrets = Counted });
+
+        plan.Devices.Count.ShouldBe(50);
+        plan.Devices.ShouldAllBe(d => d.Problems.Count == 1 && d.Problems[0].Message.Contains("needs environment variable UNSET"));
+        reads.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => (r.Key, r.Value)).ShouldBe([("TOKEN", 1), ("UNSET", 1)]);
+    }
+
+    [Fact]
+    public void A_secret_read_once_still_renders_each_device_with_its_own_id()
+    {
+        string Id(int i) => $"{i:x8}-0000-4000-8000-{i:x12}";
+        var revision = PerDeviceRevision("""{"client_id": "{{gitfleet.device_id}}", "token": "{{env "TOKEN"}}"}""");
+        var facts = Enumerable.Range(0, 50).Select(i => Device(Id(i)) with { Tags = new Dictionary<string, string> { ["site"] = "field" } }).ToArray();
+        var calls = 0;
+        var plan = Planner.Plan(new PlanRequest
+        {
+            Branch = "production",
+            Revision = revision,
+            Facts = facts,
+            Secrets = name =>
+            {
+                Interlocked.Increment(ref calls);
+                return Secrets(name);
+            },
+        });
+
+        calls.ShouldBe(1);
+        plan.Devices.Count.ShouldBe(50);
+        foreach (var device in plan.Devices)
+        {
+            var desired = device.Configuration.Desired!;
+            desired.Values["client_id"].ShouldBe(device.Key);
+            desired.Values["token"].ShouldBe("s3cr3t");
+            desired.SecretKeys.ShouldBe(["token"]);
+        }
+    }
+
+    /// <summary>Every device of site "field" on production, rendering <paramref name="template"/>.</summary>
+    private static FleetRevision PerDeviceRevision(string template) => Snapshots.Valid(
+        ("inventory.yml", FieldInventory),
+        ("group_vars/all.yml", """
+            os_image: [{device_type: pi4, image_name: pi4-v2}]
+            configuration: {template: device.json}
+            """),
+        ("templates/device.json", template));
+}
