@@ -56,9 +56,9 @@ public sealed class TransferEstimateTests
     {
         await using var cli = await CliAgainstServer.StartAsync();
         using var work = new TempDirectory("gitfleet-transfer-status");
-        using var first = await cli.Harness.DeviceAsync();
+        using var first = await cli.Harness.DeviceAsync(appliesDeltas: true);
         using var second = await cli.Harness.DeviceAsync();
-        var (_, full) = await ReleasesWithDeltaAsync(cli, work);
+        var (delta, full) = await ReleasesWithDeltaAsync(cli, work);
         cli.Harness.WriteFleet(new Dictionary<string, IEnumerable<FleetDevice>> { ["main"] = [first, second] }, "image-2",
             settings: "branches:\n  main:\n    rollout:\n      waves: [50%, 100%]\n");
         cli.Harness.Repository.Commit("Release image 2");
@@ -66,16 +66,18 @@ public sealed class TransferEstimateTests
         await cli.RunEngineAsync();
 
         var started = Transfer(await cli.RunAsync("status", "--branch", "main", "--json"));
-        started.GetProperty("total_bytes").GetInt64().ShouldBe(2 * full);
+        started.GetProperty("total_bytes").GetInt64().ShouldBe(delta + full, "the server knows which device applies deltas");
         started.GetProperty("moved_bytes").GetInt64().ShouldBe(0);
-        started.GetProperty("to_move_bytes").GetInt64().ShouldBe(2 * full, "nothing downloaded yet");
+        started.GetProperty("to_move_bytes").GetInt64().ShouldBe(delta + full, "nothing downloaded yet");
         var waves = started.GetProperty("waves").EnumerateArray().ToList();
         waves.Select(w => w.GetProperty("devices").GetInt32()).ShouldBe([1, 1], "50% then 100%: one device per wave");
-        waves.ShouldAllBe(w => w.GetProperty("bytes").GetInt64() == full);
+        waves.Select(w => w.GetProperty("bytes").GetInt64()).Order().ShouldBe(new[] { delta, full }.Order());
         var groups = waves.SelectMany(w => w.GetProperty("groups").EnumerateArray()).ToList();
         groups.ShouldAllBe(g => g.GetProperty("from").GetString() == "image-1" && g.GetProperty("to").GetString() == "image-2");
-        groups.ShouldAllBe(g => g.GetProperty("method").GetString() == "full" && g.GetProperty("bytes_each").GetInt64() == full);
-        groups.ShouldAllBe(g => g.GetProperty("note").GetString() == "the device does not apply deltas");
+        groups.Single(g => g.GetProperty("method").GetString() == "delta").GetProperty("bytes_each").GetInt64().ShouldBe(delta);
+        var fullGroup = groups.Single(g => g.GetProperty("method").GetString() == "full");
+        fullGroup.GetProperty("bytes_each").GetInt64().ShouldBe(full);
+        fullGroup.GetProperty("note").GetString().ShouldBe("the device does not apply deltas");
         var text = await cli.RunAsync("status", "--branch", "main");
         text.Stdout.ShouldContain("Over the air, this rollout");
         text.Stdout.ShouldContain("To move");
@@ -84,7 +86,7 @@ public sealed class TransferEstimateTests
         await cli.SettleAsync(first, second);
 
         var done = Transfer(await cli.RunAsync("status", "--branch", "main", "--json"));
-        done.GetProperty("moved_bytes").GetInt64().ShouldBe(2 * full, "both devices updated: their bytes moved");
+        done.GetProperty("moved_bytes").GetInt64().ShouldBe(delta + full, "both devices updated: their bytes moved");
         done.GetProperty("to_move_bytes").GetInt64().ShouldBe(0);
         done.GetProperty("waves").EnumerateArray().SelectMany(w => w.GetProperty("groups").EnumerateArray())
             .ShouldAllBe(g => g.GetProperty("from").GetString() == "image-1", "a device that finished still counts from the image it ran before");
