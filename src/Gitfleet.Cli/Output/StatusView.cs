@@ -43,6 +43,11 @@ internal static class StatusView
                 }
             }
 
+            if (status.Rollout?.Transfer is { } transfer)
+            {
+                TransferView.Print(console, transfer, []);
+            }
+
             foreach (var condition in status.Conditions.Where(c => !c.Status && c.Type == StatusCondition.Ready && c.Reason == "Reverted"))
             {
                 console.Out.MarkupLine($"  [yellow]Reverted[/]: {Markup.Escape(condition.Message)}");

@@ -44,6 +44,19 @@ public sealed record TransferGroup
     public string? Note { get; init; }
 
     public long Bytes => (BytesEach ?? 0) * Devices;
+
+    /// <summary>In a running rollout's status: how many of these devices have downloaded their image (null in a plan).</summary>
+    public int? Moved { get; init; }
+
+    /// <summary>
+    /// In a running rollout's status: how many still download it (waiting, downloading, or failed with a retry left);
+    /// devices stopped for good (aborted, failed past their retries) are in neither count. Null in a plan.
+    /// </summary>
+    public int? ToMove { get; init; }
+
+    public long? MovedBytes => Moved is { } n ? (BytesEach ?? 0) * n : null;
+
+    public long? ToMoveBytes => ToMove is { } n ? (BytesEach ?? 0) * n : null;
 }
 
 /// <summary>One wave's share of a change: its devices and bytes over the air.</summary>
@@ -58,6 +71,12 @@ public sealed record WaveTransfer
     public required long Bytes { get; init; }
 
     public required IReadOnlyList<TransferGroup> Groups { get; init; }
+
+    /// <summary>In a running rollout's status: the bytes its devices have downloaded (estimated per device; null in a plan).</summary>
+    public long? MovedBytes => Groups.Any(g => g.Moved is not null) ? Groups.Sum(g => g.MovedBytes ?? 0) : null;
+
+    /// <summary>In a running rollout's status: the bytes its devices still download (null in a plan).</summary>
+    public long? ToMoveBytes => Groups.Any(g => g.ToMove is not null) ? Groups.Sum(g => g.ToMoveBytes ?? 0) : null;
 }
 
 /// <summary>
@@ -84,6 +103,11 @@ public sealed record TransferEstimate
 
     /// <summary>False when no catalog was available (a facts file without one, a Mender server): sizes are all unknown.</summary>
     public bool HasCatalog { get; init; } = true;
+
+    /// <summary>In a running rollout's status: the bytes downloaded so far and still to download (null in a plan).</summary>
+    public long? MovedBytes => Waves.Any(w => w.MovedBytes is not null) ? Waves.Sum(w => w.MovedBytes ?? 0) : null;
+
+    public long? ToMoveBytes => Waves.Any(w => w.ToMoveBytes is not null) ? Waves.Sum(w => w.ToMoveBytes ?? 0) : null;
 
     /// <summary>The largest wave's bytes (what a per-wave budget is checked against).</summary>
     public long LargestWaveBytes => Waves.Count == 0 ? 0 : Waves.Max(w => w.Bytes);

@@ -8,10 +8,11 @@ public sealed record TransferDevice(string Key, string? DeviceType, string? From
 
 /// <summary>
 /// Estimates the bytes a change moves, wave by wave, as the rollout engine would schedule it: the rollout's devices
-/// in the planner's stable order for the commit (<see cref="RolloutPlanner.Order"/>), cut into the policy's
+/// in the planner's stable order for the commit (<see cref="RolloutWaves.Assign"/>), cut into the policy's
 /// cumulative waves; per device the delta from its installed image when the device applies deltas and both images
 /// are delta-capable in the catalog (ready: its size; not generated yet: the full size, marked pending), else the
-/// full artifact. Pure: the catalog and the devices come in.
+/// full artifact. Pure: the catalog and the devices come in. A running rollout's status uses the same grouping
+/// (<see cref="RolloutTransfer"/>).
 /// </summary>
 public static class TransferEstimator
 {
@@ -24,21 +25,21 @@ public static class TransferEstimator
         ArgumentNullException.ThrowIfNull(devices);
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(catalog);
-        var ordered = RolloutPlanner.Order(rolloutKeys.Select(k => new RolloutDevice { Key = k }).ToList(), seed);
-        var waveOf = new Dictionary<string, int>(ordered.Count, StringComparer.Ordinal);
-        var wave = 0;
-        for (var i = 0; i < ordered.Count; i++)
+        var (waveOf, _) = RolloutWaves.Assign(rolloutKeys, seed, policy);
+        var index = new Dictionary<string, int>(rolloutKeys.Count, StringComparer.Ordinal);
+        for (var i = 0; i < rolloutKeys.Count; i++)
         {
-            while (wave < policy.Waves.Count - 1 && i >= RolloutPlanner.WaveSize(policy, wave, ordered.Count))
-            {
-                wave++;
-            }
-
-            waveOf[ordered[i].Key] = wave;
+            index[rolloutKeys[i]] = waveOf[i];
         }
 
-        var lookup = new TransferCosts(catalog);
-        var costs = devices.Select(d => (Wave: waveOf.GetValueOrDefault(d.Key, policy.Waves.Count - 1), Device: d, Cost: lookup.Cost(d))).ToList();
+        var last = Math.Max(0, policy.Waves.Count - 1);
+        return Group(devices.Select(d => (index.GetValueOrDefault(d.Key, last), d, (DownloadProgress?)null)).ToList(), new TransferCosts(catalog));
+    }
+
+    /// <summary>Prices each device and sums per wave and per (from, to, device type, method); counts progress when given.</summary>
+    internal static TransferEstimate Group(IReadOnlyList<(int Wave, TransferDevice Device, DownloadProgress? Progress)> devices, TransferCosts lookup)
+    {
+        var costs = devices.Select(d => (d.Wave, d.Device, d.Progress, Cost: lookup.Cost(d.Device))).ToList();
         var waves = costs.GroupBy(c => c.Wave).OrderBy(g => g.Key).Select(g =>
         {
             var groups = g.GroupBy(c => (c.Device.From, c.Device.To, c.Device.DeviceType, c.Cost.Method, c.Cost.BytesEach, c.Cost.Note))
@@ -46,6 +47,7 @@ public static class TransferEstimator
                 {
                     From = x.Key.From, To = x.Key.To, DeviceType = x.Key.DeviceType, Method = x.Key.Method,
                     Devices = x.Count(), BytesEach = x.Key.BytesEach, Note = x.Key.Note,
+                    Moved = Count(x, DownloadProgress.Moved), ToMove = Count(x, DownloadProgress.ToMove),
                 })
                 .OrderBy(x => x.To, StringComparer.Ordinal).ThenBy(x => x.DeviceType, StringComparer.Ordinal)
                 .ThenBy(x => x.From, StringComparer.Ordinal).ThenBy(x => x.Method)
@@ -58,5 +60,8 @@ public static class TransferEstimator
             FullImageBytes = costs.Sum(c => c.Cost.FullBytes ?? 0),
             UnknownDevices = costs.Count(c => c.Cost.Method == TransferMethod.Unknown),
         };
+
+        static int? Count(IEnumerable<(int, TransferDevice, DownloadProgress? Progress, TransferCost)> group, DownloadProgress progress) =>
+            group.Any(c => c.Progress is not null) ? group.Count(c => c.Progress == progress) : null;
     }
 }

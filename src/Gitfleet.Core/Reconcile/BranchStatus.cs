@@ -1,3 +1,4 @@
+using Gitfleet.Core.Delivery;
 using Gitfleet.Core.Repository;
 using Gitfleet.Core.Rollouts;
 
@@ -77,6 +78,12 @@ public sealed record RolloutSummary
 
     /// <summary>Why the devices that have not started wait, grouped: reason, how many, until when.</summary>
     public IReadOnlyList<WaitingDevices> Waiting { get; init => field = value ?? []; } = [];
+
+    /// <summary>
+    /// The bytes the rollout moves over the air per wave, delta-aware as <c>plan</c> shows them, with what its devices
+    /// downloaded already and still will (estimates from the server's catalog; null when the rollout moves no OS image).
+    /// </summary>
+    public TransferEstimate? Transfer { get; init; }
 
     /// <summary>This rollout reverts another (an abort rule tripped): the reverted commit and why.</summary>
     public TargetRevert? RevertOf { get; init; }

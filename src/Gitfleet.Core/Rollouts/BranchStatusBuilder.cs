@@ -11,7 +11,9 @@ public static class BranchStatusBuilder
 {
     public const int MaxIssues = 100;
 
-    public static BranchStatus Build(IBranchStatusSource branch, DeviceEvaluation[]? evaluations, IRolloutDeviceView? work, DateTimeOffset now)
+    /// <param name="transfer">The rollout's bytes over the air (<see cref="Delivery.RolloutTransfer"/>), when it moves OS images.</param>
+    public static BranchStatus Build(IBranchStatusSource branch, DeviceEvaluation[]? evaluations, IRolloutDeviceView? work, DateTimeOffset now,
+        Delivery.TransferEstimate? transfer = null)
     {
         ArgumentNullException.ThrowIfNull(branch);
         var target = branch.Target;
@@ -66,6 +68,7 @@ public static class BranchStatusBuilder
             EstimatedEnd = decision.EstimatedEnd,
             Waiting = Group(decision.Waits),
             RevertOf = target.RevertOf,
+            Transfer = transfer is { Devices: > 0 } ? transfer : null,
         };
         var status = new BranchStatus
         {

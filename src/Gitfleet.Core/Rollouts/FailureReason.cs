@@ -13,7 +13,7 @@ public static class FailureReason
         var what = part.Kind == DeploymentKind.Configuration ? $"configuration {part.ArtifactName}" : $"OS image {part.ArtifactName}";
         if (part.NoArtifact)
         {
-            return $"{what}: no artifact for device type '{deviceType ?? "unknown"}' on the server";
+            return $"{what}: {NoArtifactText} '{deviceType ?? "unknown"}' on the server";
         }
 
         var line = log is null ? null : LastErrorLine(log);
@@ -31,9 +31,14 @@ public static class FailureReason
     public static Fleet.FailureKind KindOf(string? reason) =>
         reason is null ? Fleet.FailureKind.Failed
         : reason.StartsWith(TimedOutPrefix, StringComparison.Ordinal) ? Fleet.FailureKind.TimedOut
-        : reason.Contains("no artifact for device type", StringComparison.Ordinal) || reason.Contains("device type", StringComparison.OrdinalIgnoreCase)
+        : IsNoArtifact(reason) || reason.Contains("device type", StringComparison.OrdinalIgnoreCase)
             ? Fleet.FailureKind.Rejected
         : Fleet.FailureKind.Failed;
+
+    /// <summary>Whether the reason says the server had no artifact for the device's type (<see cref="FailedPart.NoArtifact"/>).</summary>
+    public static bool IsNoArtifact(string? reason) => reason is not null && reason.Contains(NoArtifactText, StringComparison.Ordinal);
+
+    private const string NoArtifactText = "no artifact for device type";
 
     /// <summary>A reason given before the device's log arrived (the client sends it right after the failure status).</summary>
     public static bool AwaitsLog(string? reason) => reason is not null && reason.EndsWith(NoLog, StringComparison.Ordinal);

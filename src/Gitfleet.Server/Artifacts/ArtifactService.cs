@@ -9,7 +9,9 @@ using Gitfleet.Storage.Model;
 namespace Gitfleet.Server.Artifacts;
 
 /// <summary>Artifact files in the data dir and their records: upload (multipart, streamed to disk), generation, deletion.</summary>
-internal sealed class ArtifactService(IFleetStore store, DataDirectory data, Delivery.DeltaFiles deltaFiles, ServerOptions options, TimeProvider time)
+internal sealed class ArtifactService(
+    IFleetStore store, DataDirectory data, Delivery.DeltaFiles deltaFiles, Delivery.ImageArtifacts images, ServerOptions options, TimeProvider time,
+    Storage.Cluster.IClusterStore? cluster = null)
 {
     /// <summary>The longest description an artifact may have.</summary>
     public const int MaxDescriptionLength = 1024;
@@ -43,6 +45,7 @@ internal sealed class ArtifactService(IFleetStore store, DataDirectory data, Del
                 throw DomainException.Conflict($"an artifact named '{info.Name}' for device type(s) {string.Join(", ", conflict.DeviceTypes.Intersect(info.DeviceTypesCompatible))} already exists (id {conflict.Id})");
             }
 
+            await ArtifactsChangedAsync(id, cancellationToken).ConfigureAwait(false);
             return record;
         }
         catch
@@ -110,7 +113,18 @@ internal sealed class ArtifactService(IFleetStore store, DataDirectory data, Del
                 }
 
                 deltaFiles.ForgetArtifact(id);
+                await ArtifactsChangedAsync(id, cancellationToken).ConfigureAwait(false);
                 break;
+        }
+    }
+
+    /// <summary>Check-ins look up installed images in memory (<see cref="Delivery.ImageArtifacts"/>): here and on every replica, read again.</summary>
+    private async Task ArtifactsChangedAsync(string id, CancellationToken cancellationToken)
+    {
+        images.Invalidate();
+        if (cluster is not null)
+        {
+            await cluster.Changes.PublishAsync(Storage.Cluster.ChangeKinds.Artifact, id, cancellationToken).ConfigureAwait(false);
         }
     }
 

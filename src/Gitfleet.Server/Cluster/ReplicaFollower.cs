@@ -11,7 +11,7 @@ namespace Gitfleet.Server.Cluster;
 /// <summary>
 /// Keeps this replica's memory views current with what other replicas commit: follows the store's change feed
 /// from the position read before the views were loaded, and re-reads from the store what each change names
-/// (a device's status, whether it has something pending, an access token, a branch). Changes that ask the leader
+/// (a device's status, whether it has something pending, an access token, a branch, the artifacts). Changes that ask the leader
 /// to act (a new target, a webhook received by a follower) wake the leader's engine or watcher. The leader also
 /// prunes old changes now and then.
 /// </summary>
@@ -21,6 +21,7 @@ internal sealed partial class ReplicaFollower(
     Leadership leadership,
     RolloutEngine engine,
     GitWatcher watcher,
+    Delivery.ImageArtifacts images,
     TimeProvider time,
     ILogger<ReplicaFollower> logger) : BackgroundService
 {
@@ -40,6 +41,7 @@ internal sealed partial class ReplicaFollower(
         if (batch.Reset)
         {
             LogReset();
+            images.Invalidate();
             await views.ReloadAsync(cancellationToken).ConfigureAwait(false);
             await engine.RefreshAsync(forgetObserved: false, cancellationToken).ConfigureAwait(false);
             engine.RequestRun();
@@ -55,6 +57,11 @@ internal sealed partial class ReplicaFollower(
         if (byKind.TryGetValue(ChangeKinds.Pending, out var pending))
         {
             await views.Devices.PendingChangedElsewhereAsync(pending, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (byKind.ContainsKey(ChangeKinds.Artifact))
+        {
+            images.Invalidate();
         }
 
         if (byKind.TryGetValue(ChangeKinds.AccessToken, out var tokens))

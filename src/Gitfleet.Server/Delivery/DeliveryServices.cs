@@ -15,6 +15,7 @@ internal static class DeliveryServices
         services.TryAddSingleton<DeltaGenerator>();
         services.TryAddSingleton<DeltaQueue>();
         services.AddHostedService(sp => sp.GetRequiredService<DeltaQueue>());
+        services.TryAddSingleton<ImageArtifacts>();
         services.TryAddSingleton<DeltaRequests>();
         services.TryAddSingleton<DeltaOffers>();
         services.TryAddSingleton<OfferLinks>();

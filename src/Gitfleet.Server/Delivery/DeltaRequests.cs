@@ -9,7 +9,7 @@ namespace Gitfleet.Server.Delivery;
 /// store) claims its generation and queues it here; everyone else gets the row as it stands. A generating row whose
 /// lease ran out (its server died) is claimed again. Used by check-ins and by operators who prepare deltas ahead.
 /// </summary>
-internal sealed class DeltaRequests(IFleetStore store, DeltaQueue queue, DeliveryOptions options, TimeProvider time)
+internal sealed class DeltaRequests(IFleetStore store, DeltaQueue queue, ImageArtifacts images, DeliveryOptions options, TimeProvider time)
 {
     /// <summary>Identifies this server process in generation claims.</summary>
     private readonly string instance = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
@@ -47,12 +47,7 @@ internal sealed class DeltaRequests(IFleetStore store, DeltaQueue queue, Deliver
         return claim.Delta;
     }
 
-    /// <summary>The OS artifact for <paramref name="deviceType"/> whose image version is <paramref name="image"/> (usually its name).</summary>
-    public async Task<ArtifactRecord?> FindImageAsync(string image, string deviceType, CancellationToken cancellationToken)
-    {
-        bool Matches(ArtifactRecord a) => a.DeviceTypes.Contains(deviceType, StringComparer.Ordinal) && DeltaSource.Of(a)?.Version == image;
-        var named = await store.ListArtifactsAsync(image, includeGenerated: false, cancellationToken).ConfigureAwait(false);
-        return named.FirstOrDefault(Matches)
-            ?? (await store.ListArtifactsAsync(null, includeGenerated: false, cancellationToken).ConfigureAwait(false)).FirstOrDefault(Matches);
-    }
+    /// <summary>The delta-capable OS artifact for <paramref name="deviceType"/> whose image version is <paramref name="image"/> (usually its name).</summary>
+    public Task<ArtifactRecord?> FindImageAsync(string image, string deviceType, CancellationToken cancellationToken) =>
+        images.FindAsync(image, deviceType, cancellationToken);
 }

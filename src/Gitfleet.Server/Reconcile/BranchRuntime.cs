@@ -38,6 +38,9 @@ internal sealed class BranchRuntime(string branch) : IBranchStatusSource
     /// <summary>Phases and start times of the rollout's devices (phase timeouts, pacing, estimates).</summary>
     public RolloutMemory Memory { get; } = new();
 
+    /// <summary>The rollout's last bytes over the air, with the catalog prices and target generation it was estimated from.</summary>
+    public (Core.Delivery.TransferCosts Costs, long Generation, Core.Delivery.TransferEstimate Estimate)? LastTransfer { get; set; }
+
     /// <summary>The target generation last saved as the branch's good target (its rollout completed with no failure).</summary>
     public long GoodGeneration { get; set; } = -1;
 

@@ -45,10 +45,17 @@ internal sealed class RolloutBreakdown
         return Cache.GetValue(rows, r => Build(target, r));
     }
 
+    /// <summary>The wave (0-based) of each rollout device and each wave's cumulative size, kept while the rollout's devices stay the same.</summary>
+    public static (IReadOnlyDictionary<string, int> Index, int[] Sizes) WavesOf(TargetIndex target, IReadOnlyDictionary<string, RolloutDeviceRecord> rows)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(rows);
+        return Orders.GetValue(target, _ => new WaveOrder()).For(target, rows);
+    }
+
     private static RolloutBreakdown Build(TargetIndex target, IReadOnlyDictionary<string, RolloutDeviceRecord> rows)
     {
-        var order = Orders.GetValue(target, _ => new WaveOrder());
-        var (index, sizes) = order.For(target, rows);
+        var (index, sizes) = WavesOf(target, rows);
         var waves = new int[sizes.Length, 5];
         var lastChange = new DateTimeOffset?[sizes.Length];
         var groups = new Dictionary<string, (string Class, int Count, List<string> Devices)>(StringComparer.Ordinal);

@@ -418,7 +418,8 @@ internal sealed partial class RolloutEngine(
         Phase("write", phase);
         runtime.Rows = work.Rows;
         runtime.LastDecision = decision;
-        runtime.Status = BranchStatusBuilder.Build(runtime, evaluations, work, now);
+        var transfer = await TransferAsync(runtime, target, work, phasesChanged, cancellationToken).ConfigureAwait(false);
+        runtime.Status = BranchStatusBuilder.Build(runtime, evaluations, work, now, transfer);
         Phase("status", phase);
         await AfterDecisionAsync(runtime, target, work, decision, now, cancellationToken).ConfigureAwait(false);
     }

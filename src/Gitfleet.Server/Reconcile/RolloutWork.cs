@@ -361,6 +361,42 @@ internal sealed class RolloutWork : IRolloutDeviceView
     }
 
     /// <summary>
+    /// The rollout's devices that download an OS image, each with how far its download is, for the status's bytes
+    /// over the air. A device's base is the image it ran when a decision first saw it need the update (noted in the
+    /// memory here, since a finished device runs the target): devices that finished before this server started are
+    /// not known to have moved an image and are left out.
+    /// </summary>
+    public List<(TransferDevice Device, DownloadProgress Progress)> NoteTransferDevices()
+    {
+        var result = new List<(TransferDevice, DownloadProgress)>();
+        foreach (var row in Rows.Values)
+        {
+            if (!target.TryFind(row.DeviceId, out var i) || evaluations[i].Facts is not { } facts)
+            {
+                continue;
+            }
+
+            var os = evaluations[i].Os;
+            string? from;
+            if (os.Kind is ActionKind.Update or ActionKind.InFlight || IsForced(row.DeviceId))
+            {
+                from = os.From;
+                memory.NoteBase(row.DeviceId, from);
+                memory.TryBase(row.DeviceId, out from);
+            }
+            else if (!memory.TryBase(row.DeviceId, out from))
+            {
+                continue;
+            }
+
+            var progress = RolloutTransfer.ProgressOf(row.State, memory.PhaseOf(row.DeviceId).Phase, retryLeft: row.Attempts <= target.Policy.Retries);
+            result.Add((new TransferDevice(row.DeviceId, facts.DeviceType, from, target.ImageFor(i), DeltaSupport.Applies(facts.Attributes)), progress));
+        }
+
+        return result;
+    }
+
+    /// <summary>
     /// Notes the phase each scheduled device reports (phase timeouts count from when it was first seen); returns
     /// whether any changed since the last decision (a decision that reuses the last one would miss it).
     /// </summary>

@@ -33,6 +33,9 @@ public static class ChangeKinds
     /// <summary>A replica passes an operator's rollout control to the leader (key: <c>branch/control</c>).</summary>
     public const string Control = "control";
 
+    /// <summary>An OS artifact was uploaded or deleted (key: artifact id): replicas drop their image lookup.</summary>
+    public const string Artifact = "artifact";
+
     /// <summary>A replica asks the leader to reconcile a branch now (a webhook arrived there; key: branch, or "*").</summary>
     public const string ReconcileRequest = "reconcile";
 }

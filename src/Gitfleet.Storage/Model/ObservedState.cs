@@ -41,7 +41,7 @@ public sealed class ObservedState
     /// <summary>Checksum → the reported configuration map (one instance per distinct configuration).</summary>
     internal Dictionary<string, IReadOnlyDictionary<string, string>> Configurations { get; }
 
-    /// <summary>Installed image → its attribute map (kept across reads; images are few).</summary>
+    /// <summary>Installed image and delta formats → their attribute map (kept across reads; such pairs are few).</summary>
     internal System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> Images { get; }
 
     /// <summary>In-flight signature → the shared list.</summary>

@@ -77,7 +77,8 @@ public abstract partial class SqlFleetStore
                 row.IsNull(4) ? null : row.GetInt64(4),
                 null,
                 null,
-                false)), cancellationToken).ConfigureAwait(false);
+                false,
+                null)), cancellationToken).ConfigureAwait(false);
         return devices;
     }
 

@@ -7,9 +7,9 @@ namespace Gitfleet.Core.Tests.Delivery;
 /// <summary>Bytes over the air per wave, per base image and method, from a catalog.</summary>
 public sealed class TransferEstimatorTests
 {
-    private const long Full = 300_000_000;
+    internal const long Full = 300_000_000;
 
-    private static readonly TransferCatalog Catalog = new()
+    internal static readonly TransferCatalog Catalog = new()
     {
         Artifacts =
         [

@@ -1,7 +1,10 @@
+using System.Text.Json;
+using Gitfleet.Core.Delivery;
 using Gitfleet.Core.Facts;
 using Gitfleet.Core.Reconcile;
 using Gitfleet.Core.Repository;
 using Gitfleet.Core.Rollouts;
+using Gitfleet.Core.Tests.Delivery;
 
 namespace Gitfleet.Core.Tests.Rollouts;
 
@@ -132,5 +135,31 @@ public sealed class BranchStatusBuilderTests
         conditions[StatusCondition.Reconciling].Reason.ShouldBe(reconcilingReason);
         conditions[StatusCondition.Stalled].Status.ShouldBe(stalled);
         conditions[StatusCondition.Ready].LastTransition.ShouldBe(Now);
+    }
+
+    [Fact]
+    public void The_branch_status_carries_the_rollout_transfer_in_its_json()
+    {
+        var source = new BranchSource
+        {
+            Target = Target("d1"),
+            LastDecision = new RolloutDecision
+            {
+                Schedule = [], Progress = RolloutProgress.Start, Phase = RolloutPhase.Progressing, Message = "wave 1", Counts = new RolloutCounts(1, 0, 1, 0, 0, 0, 0),
+            },
+        };
+        var transfer = RolloutTransferTests.Estimate(RolloutTransferTests.Device("d1", 0, DownloadProgress.Moved));
+
+        var status = BranchStatusBuilder.Build(source, null, null, Now, transfer);
+        var none = BranchStatusBuilder.Build(source, null, null, Now, RolloutTransferTests.Estimate());
+
+        status.Rollout!.Transfer.ShouldBe(transfer);
+        none.Rollout!.Transfer.ShouldBeNull("a rollout that moves no OS image shows no bytes");
+        var json = JsonDocument.Parse(JsonSerializer.Serialize(status, ReconcileJson.Context.BranchStatus)).RootElement.GetProperty("rollout").GetProperty("transfer");
+        var wave = json.GetProperty("waves")[0];
+        wave.GetProperty("moved_bytes").GetInt64().ShouldBe(RolloutTransferTests.Delta);
+        wave.GetProperty("to_move_bytes").GetInt64().ShouldBe(0);
+        wave.GetProperty("groups")[0].GetProperty("method").GetString().ShouldBe("delta");
+        wave.GetProperty("groups")[0].GetProperty("moved").GetInt32().ShouldBe(1);
     }
 }

@@ -4,9 +4,11 @@ using System.Text.Json;
 using Gitfleet.Artifacts;
 using Gitfleet.Artifacts.Delta;
 using Gitfleet.Git;
+using Gitfleet.Server.Delivery;
 using Gitfleet.Server.Tests.Support;
 using Gitfleet.TestSupport;
 using Gitfleet.TestSupport.Delivery;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gitfleet.Server.Tests.Delivery;
 
@@ -126,6 +128,30 @@ public sealed class DeltaOfferTests : IAsyncLifetime
         (await OfferAsync(device, "img-1")).Uri.ShouldContain("/api/downloads/device/", customMessage: "the wait is over: the full image");
     }
 
+    [Fact]
+    public async Task The_installed_image_is_looked_up_in_memory_and_an_upload_or_a_delete_counts_at_the_next_check_in()
+    {
+        await using var server = await StartAsync();
+        using var admin = await server.AdminAsync();
+        await UploadAsync(admin, "img-2", targetImage);
+        using var device = await server.AcceptedDeviceAsync(DeviceType, "img-1", DeltaInventory("img-1"));
+        await DeployAsync(admin, device);
+        var images = server.Server.Services.GetRequiredService<ImageArtifacts>();
+
+        (await OfferAsync(device, "img-1")).Uri.ShouldContain("/api/downloads/device/", customMessage: "img-1 is not on the server: the full image");
+        (await OfferAsync(device, "img-1")).Uri.ShouldContain("/api/downloads/device/");
+        images.Loads.ShouldBe(1, "check-ins look the installed image up in memory, not in a listing of every artifact");
+
+        var id = await UploadAsync(admin, "img-1", baseImage);
+        (await NextAsync(device, "img-1")).StatusCode.ShouldBe(HttpStatusCode.NoContent, "the upload counts at once: its delta is being generated");
+        await AwaitDeltaAsync(admin, "ready");
+        (await OfferAsync(device, "img-1")).Uri.ShouldContain("/api/downloads/delta/");
+
+        (await admin.DeleteAsync($"/api/management/v1/deployments/artifacts/{id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await OfferAsync(device, "img-1")).Uri.ShouldContain("/api/downloads/device/", customMessage: "the base is deleted: the full image");
+        images.Loads.ShouldBe(3, "read again after the upload and after the delete, not at each check-in");
+    }
+
     private static Dictionary<string, string> DeltaInventory(string image) =>
         new() { ["rootfs-image.version"] = image, ["gitfleet_delta_formats"] = "xdelta3" };
 
@@ -145,11 +171,16 @@ public sealed class DeltaOfferTests : IAsyncLifetime
 
     private async Task UploadReleasesAsync(HttpClient admin)
     {
-        foreach (var (name, image) in new[] { ("img-1", baseImage), ("img-2", targetImage) })
-        {
-            var artifact = await OsImages.WriteArtifactAsync(work.Path, name, DeviceType, image);
-            (await TestServer.UploadAsync(admin, artifact)).EnsureSuccessStatusCode();
-        }
+        await UploadAsync(admin, "img-1", baseImage);
+        await UploadAsync(admin, "img-2", targetImage);
+    }
+
+    /// <summary>Uploads an image artifact; returns its id.</summary>
+    private async Task<string> UploadAsync(HttpClient admin, string name, string image)
+    {
+        using var uploaded = await TestServer.UploadAsync(admin, await OsImages.WriteArtifactAsync(work.Path, name, DeviceType, image));
+        uploaded.EnsureSuccessStatusCode();
+        return uploaded.Headers.Location!.ToString().Split('/')[^1];
     }
 
     private static async Task<string> DeployAsync(HttpClient admin, SimulatedDevice device, int retries = 0)

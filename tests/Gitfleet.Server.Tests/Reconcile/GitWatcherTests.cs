@@ -51,6 +51,63 @@ public sealed class GitWatcherTests
     }
 
     [Fact]
+    public async Task When_only_the_facts_change_the_background_watcher_plans_again_no_sooner_than_four_times_the_last_plan_s_cost()
+    {
+        await using var fleet = await ReconcileHarness.StartAsync();
+        await fleet.UploadImageAsync("image-2");
+        fleet.Repository.Write("inventory.yml", """
+            all:
+              children:
+                field:
+                  selector:
+                    matchExpressions:
+                      - {key: device_type, operator: In, values: [raspberrypi4]}
+                  vars:
+                    subscribed_branch: main
+            """);
+        fleet.Repository.Write("group_vars/all.yml", "os_image:\n  - device_type: raspberrypi4\n    image_name: image-2\n");
+        fleet.Repository.Commit("Every Raspberry Pi 4 on main");
+        // Each phase of a plan takes 10 s of the test's clock, so a plan costs tens of seconds.
+        var planned = 0;
+        fleet.Watcher.PhaseObserver = (phase, _) =>
+        {
+            fleet.Time.Advance(TimeSpan.FromSeconds(10));
+            planned += phase == "submit" ? 1 : 0;
+        };
+
+        using var first = await fleet.DeviceAsync();
+        await fleet.Watcher.ReconcileAsync("main", paced: true, CancellationToken.None);
+        await fleet.RunAsync();
+        planned.ShouldBe(1);
+        (await fleet.StatusAsync("main")).Devices.Total.ShouldBe(1);
+
+        using var second = await fleet.DeviceAsync();
+        await fleet.Watcher.ReconcileAsync("main", paced: true, CancellationToken.None);
+        await fleet.RunAsync();
+        planned.ShouldBe(1, "a device joined right after a plan: the change waits");
+        (await fleet.StatusAsync("main")).Devices.Total.ShouldBe(1);
+
+        fleet.Time.Advance(TimeSpan.FromMinutes(10));
+        await fleet.Watcher.ReconcileAsync("main", paced: true, CancellationToken.None);
+        await fleet.RunAsync();
+        planned.ShouldBe(2, "four times the plan's cost has passed");
+        (await fleet.StatusAsync("main")).Devices.Total.ShouldBe(2);
+
+        using var third = await fleet.DeviceAsync();
+        await fleet.Watcher.ReconcileAsync("main", paced: false, CancellationToken.None);
+        await fleet.RunAsync();
+        planned.ShouldBe(3, "an explicit reconcile is not paced");
+
+        using var fourth = await fleet.DeviceAsync();
+        fleet.Repository.Write("README.md", "a new commit\n");
+        fleet.Repository.Commit("A new commit");
+        await fleet.Watcher.ReconcileAsync("main", paced: true, CancellationToken.None);
+        await fleet.RunAsync();
+        planned.ShouldBe(4, "a new commit is planned at once, whatever the pace");
+        (await fleet.StatusAsync("main")).Devices.Total.ShouldBe(4);
+    }
+
+    [Fact]
     public async Task An_unreachable_repository_is_reconciling_with_a_message_not_stalled()
     {
         await using var fleet = await ReconcileHarness.StartAsync(o => o with { FleetRepository = "/nonexistent/fleet-repo" });

@@ -46,6 +46,9 @@ public sealed class FleetDevice : IDisposable
     /// <summary>Whether it reports rootfs-image.version in its inventory (Debian's client alone does not).</summary>
     public bool ReportsImageInInventory { get; init; } = true;
 
+    /// <summary>Whether it reports gitfleet_delta_formats=xdelta3 in every inventory it sends (the gitfleet-delta module is installed).</summary>
+    public bool AppliesDeltas { get; init; }
+
     /// <summary>Whether it asks for update control maps (Mender 3.x does; 4.x and the v1 endpoints do not).</summary>
     public bool SupportsControlMaps { get; init; } = true;
 
@@ -74,7 +77,7 @@ public sealed class FleetDevice : IDisposable
         }
 
         var simulated = await server.AcceptedDeviceAsync(deviceType, image, inventory);
-        return new FleetDevice(simulated, deviceType, image) { ReportsImageInInventory = reportsImage };
+        return new FleetDevice(simulated, deviceType, image) { ReportsImageInInventory = reportsImage, AppliesDeltas = appliesDeltas };
     }
 
     /// <summary>
@@ -237,6 +240,11 @@ public sealed class FleetDevice : IDisposable
         if (ReportsImageInInventory)
         {
             attributes.Add(new { name = "rootfs-image.version", value = Image });
+        }
+
+        if (AppliesDeltas)
+        {
+            attributes.Add(new { name = "gitfleet_delta_formats", value = "xdelta3" });
         }
 
         using var put = await Simulated.SendAsync(HttpMethod.Put, "/api/devices/v1/inventory/device/attributes", attributes);

@@ -122,6 +122,13 @@ public abstract class ReconcileStoreTests(StoreEngine engine) : IAsyncLifetime
         changed.Devices[silent.Id].ReportedConfiguration!["a"].ShouldBe("2");
         changed.Devices[reporting.Id].ShouldBeSameAs(observed[reporting.Id]);
 
+        // The engine prices downloads with the delta formats a device applies (docs/artifacts.md).
+        await Store.SaveInventoryAsync(silent.Id, [new(Gitfleet.Core.Delivery.DeltaSupport.FormatsAttribute, ["xdelta3"])], replace: false, StoreFixture.Now, None);
+        var deltas = await Store.LoadObservedAsync(changed, StoreFixture.Now, null, None);
+        Gitfleet.Core.Delivery.DeltaSupport.Applies(deltas.Devices[silent.Id].Attributes).ShouldBeTrue();
+        deltas.Devices[silent.Id].InstalledImage.ShouldBe("only-provides");
+        Gitfleet.Core.Delivery.DeltaSupport.Applies(deltas.Devices[reporting.Id].Attributes).ShouldBeFalse();
+
         // PUT replaces what the device reports, not what its check-ins provided.
         await Store.SaveInventoryAsync(reporting.Id, [new("device_type", ["rpi4"])], replace: true, StoreFixture.Now, None);
         (await Store.LoadObservedAsync(changed, StoreFixture.Now, null, None)).Devices[reporting.Id].InstalledImage.ShouldBe("from-provides");

@@ -55,13 +55,19 @@ internal sealed partial class GitWatcher(
     public void Trigger(string branch) => triggers.Writer.TryWrite(branch);
 
     /// <summary>Fetches the repository and reconciles one branch now; never throws for repository or planning problems.</summary>
-    public async Task ReconcileAsync(string branch, CancellationToken cancellationToken)
+    public Task ReconcileAsync(string branch, CancellationToken cancellationToken) => ReconcileAsync(branch, paced: false, cancellationToken);
+
+    /// <param name="paced">
+    /// Whether a change of the facts alone waits for <see cref="FactsReplanPacing"/> (the background loop); an
+    /// explicit reconcile plans at once.
+    /// </param>
+    internal async Task ReconcileAsync(string branch, bool paced, CancellationToken cancellationToken)
     {
         var state = states.GetValueOrDefault(branch) ?? throw new ArgumentException($"branch '{branch}' is not watched", nameof(branch));
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await ReconcileLockedAsync(branch, state, cancellationToken).ConfigureAwait(false);
+            await ReconcileLockedAsync(branch, state, paced, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -97,7 +103,7 @@ internal sealed partial class GitWatcher(
                 {
                     try
                     {
-                        await ReconcileAsync(branch, work.Token).ConfigureAwait(false);
+                        await ReconcileAsync(branch, paced: true, work.Token).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                     {
@@ -132,7 +138,7 @@ internal sealed partial class GitWatcher(
         }
     }
 
-    private async Task ReconcileLockedAsync(string branch, WatchState state, CancellationToken cancellationToken)
+    private async Task ReconcileLockedAsync(string branch, WatchState state, bool paced, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         string? head = null;
@@ -156,6 +162,15 @@ internal sealed partial class GitWatcher(
                 state.Succeeded(now, options.FleetPollInterval);
                 await engine.ReportTransientErrorAsync(branch, null, cancellationToken).ConfigureAwait(false);
                 LogNothingNew(branch, head);
+                return;
+            }
+
+            if (paced && head == state.Commit && !FactsReplanPacing.MayPlan(now, state.PlannedAt, state.PlanCost))
+            {
+                // Only the facts changed, and the last plan was too recent for its cost: the change waits (state
+                // keeps the old fingerprint), new commits are still looked for at every poll.
+                state.Succeeded(now, options.FleetPollInterval);
+                LogFactsPaced(branch, FactsReplanPacing.NextAllowed(state.PlannedAt, state.PlanCost));
                 return;
             }
 
@@ -208,6 +223,8 @@ internal sealed partial class GitWatcher(
                 }
 
                 LogPlanned(branch, head, planned.Plan.Devices.Count, result.Unchanged);
+                state.PlannedAt = time.GetUtcNow();
+                state.PlanCost = state.PlannedAt - now;
             }
 
             state.Commit = head;
@@ -268,6 +285,11 @@ internal sealed partial class GitWatcher(
 
         public DateTimeOffset NextAttempt { get; set; } = DateTimeOffset.MinValue;
 
+        /// <summary>When the last plan of this branch was submitted, and how long loading, planning and submitting it took.</summary>
+        public DateTimeOffset PlannedAt { get; set; } = DateTimeOffset.MinValue;
+
+        public TimeSpan PlanCost { get; set; }
+
         public int Failures { get; private set; }
 
         public void Succeeded(DateTimeOffset now, TimeSpan interval)
@@ -294,6 +316,9 @@ internal sealed partial class GitWatcher(
 
     [LoggerMessage(EventId = 4303, Level = LogLevel.Information, Message = "Branch {Branch}: planned commit {Commit} for {Devices} devices (unchanged: {Unchanged})")]
     private partial void LogPlanned(string branch, string commit, int devices, bool unchanged);
+
+    [LoggerMessage(EventId = 4307, Level = LogLevel.Debug, Message = "Branch {Branch}: the fleet's facts changed; planned again at {NextAllowed:u} at the earliest (FactsReplanPacing)")]
+    private partial void LogFactsPaced(string branch, DateTimeOffset nextAllowed);
 
     [LoggerMessage(EventId = 4304, Level = LogLevel.Warning, Message = "Branch {Branch}: the fleet repository cannot be read: {Reason}")]
     private partial void LogGitFailed(string branch, string reason);

@@ -1,12 +1,10 @@
-using Gitfleet.Core.Rollouts;
-
-namespace Gitfleet.Server.Reconcile;
+namespace Gitfleet.Core.Rollouts;
 
 /// <summary>
 /// A failure reason (<see cref="FailureReason.Describe"/>) reduced to a small fixed set of classes: the label of
 /// the failure metrics and the dashboard's grouping. Reasons are free text from device logs; classes are few.
 /// </summary>
-internal static class FailureClass
+public static class FailureClass
 {
     public const string NoArtifact = "no-artifact";
     public const string NoLog = "no-log";
@@ -26,7 +24,7 @@ internal static class FailureClass
             return Other;
         }
 
-        if (reason.Contains("no artifact for device type", StringComparison.Ordinal))
+        if (FailureReason.IsNoArtifact(reason))
         {
             return NoArtifact;
         }
