@@ -10,7 +10,11 @@
 # of each kind of request, server CPU per request and RSS.
 # Targets (issue 11): auth >= 5000/s with RSA-3072, ECDSA P-256 and Ed25519 alike; inventory PUTs >= 10000/s;
 # p99 < 100 ms; 200,000 devices back online <= 60 s after a restart, 1,000,000 <= 5 minutes with RSS <= 1.5 GiB.
-# Usage: bench/storm.sh [COUNTS="100000"] [KEYS="ecdsa ed25519 rsa"] [CONNECTIONS=64] [HANDSHAKES=false]
+# Usage: [BASELINE=DLL] [SERVER=DLL] [BENCH=DLL] [ROUNDS=1] bench/storm.sh [COUNTS="100000"] [KEYS="ecdsa ed25519 rsa"] [CONNECTIONS=64] [HANDSHAKES=false]
+# With BASELINE=path/to/an/older/gitfleet.dll, every round runs both storms with that build too, alternating with this
+# one (the baseline first in odd rounds, this build first in even ones) on fresh copies of the same prepared data, so
+# both see the same machine. SERVER=DLL runs another build of this one (e.g. a plain `dotnet build` to compare with a
+# plain baseline build) instead of the CLI that bench_build publishes; BENCH=DLL a Gitfleet.Bench.dll built already.
 # Prepared devices are kept in bench/work/storm/KEYS-N (signing a million requests takes a while); each run starts
 # from a copy of the prepared database.
 set -euo pipefail
@@ -20,7 +24,15 @@ work="$root/bench/work/storm"
 # A free port, not a fixed one: other servers (tests, other benches) may run on this machine.
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-bench_build
+if [ -n "${BENCH:-}" ]; then
+  bench_dll="$BENCH"
+elif [ -n "${SERVER:-}" ]; then
+  dotnet build "$root/bench/Gitfleet.Bench" -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
+else
+  bench_build
+fi
+this_dll="${SERVER:-$server_dll}"
+rounds="${ROUNDS:-1}"
 trap stop_server EXIT
 machine_line
 echo "storm: $connections connections, new TLS connection per device: $handshakes"
@@ -32,15 +44,23 @@ for n in $counts; do
       dotnet "$bench_dll" load storm-prepare --devices "$n" --keys "$k" --requests "$dir/requests.txt" --database "$dir/seed/gitfleet.db" --prefix "storm-$k"
       touch "$dir/prepared"
     fi
-    rm -rf "$dir/data"; mkdir -p "$dir/data"; cp "$dir"/seed/gitfleet.db* "$dir/data/"
-    for storm in "first contact" "restart"; do
-      if [ "$storm" = restart ]; then stop_server; fi
-      since=$(date +%s%3N)
-      start_server "$dir/data" "$port"
-      ready=$(( $(date +%s%3N) - since ))
-      echo "== $n devices, $k keys, $storm (server ready after $ready ms)"
-      dotnet "$bench_dll" load storm --server "https://127.0.0.1:$port" --ca "$dir/data/tls/server.crt" --requests "$dir/requests.txt" \
-        --connections "$connections" --handshakes "$handshakes" --server-pid "$server_pid" --since-ms "$since" | grep -v '^result' || true
+    builds=(this); [ -n "${BASELINE:-}" ] && builds=(baseline this)
+    for round in $(seq "$rounds"); do
+      order=("${builds[@]}"); if [ $(( round % 2 )) = 0 ] && [ "${#builds[@]}" = 2 ]; then order=(this baseline); fi
+      for build in "${order[@]}"; do
+        if [ "$build" = baseline ]; then server_dll="$BASELINE"; else server_dll="$this_dll"; fi
+        rm -rf "$dir/data"; mkdir -p "$dir/data"; cp "$dir"/seed/gitfleet.db* "$dir/data/"
+        for storm in "first contact" "restart"; do
+          if [ "$storm" = restart ]; then stop_server; fi
+          since=$(date +%s%3N)
+          start_server "$dir/data" "$port"
+          ready=$(( $(date +%s%3N) - since ))
+          echo "== $n devices, $k keys, $storm${BASELINE:+, $build build (round $round)} (server ready after $ready ms, load average $(cut -d' ' -f1 /proc/loadavg))"
+          dotnet "$bench_dll" load storm --server "https://127.0.0.1:$port" --ca "$dir/data/tls/server.crt" --requests "$dir/requests.txt" \
+            --connections "$connections" --handshakes "$handshakes" --server-pid "$server_pid" --since-ms "$since" | grep -v '^result' || true
+        done
+        stop_server
+      done
     done
     stop_server
   done

@@ -95,17 +95,21 @@ public abstract partial class SqlFleetStore
         });
     }
 
+    /// <summary>Every auth request of a known device asks this: the text is built once, not per request.</summary>
+    private static readonly string FindAuthSetSql =
+        $"""
+        SELECT {string.Join(", ", DeviceColumns.Split(", ").Select(c => "d." + c))}, a.id AS split, a.id, a.device_id, a.pubkey, a.status, a.created_ms
+        FROM devices d LEFT JOIN auth_sets a ON a.device_id = d.id AND a.pubkey = @publicKey
+        WHERE d.identity_key = @identityKey
+        """;
+
     public Task<AuthSetLookup?> FindAuthSetAsync(IReadOnlyDictionary<string, string> identity, string publicKey, CancellationToken cancellationToken)
     {
         var identityKey = DeviceIdentity.Key(identity);
         return ReadAsync(async connection =>
         {
             var rows = await connection.QueryAsync<DeviceRow, AuthSetRow?, (DeviceRow Device, AuthSetRow? AuthSet)>(Command(
-                $"""
-                SELECT {string.Join(", ", DeviceColumns.Split(", ").Select(c => "d." + c))}, a.id AS split, a.id, a.device_id, a.pubkey, a.status, a.created_ms
-                FROM devices d LEFT JOIN auth_sets a ON a.device_id = d.id AND a.pubkey = @publicKey
-                WHERE d.identity_key = @identityKey
-                """, new { identityKey, publicKey }, null, cancellationToken), (device, set) => (device, set), splitOn: "split").ConfigureAwait(false);
+                FindAuthSetSql, new { identityKey, publicKey }, null, cancellationToken), (device, set) => (device, set), splitOn: "split").ConfigureAwait(false);
             // With no auth set of that key (the LEFT JOIN's columns are NULL), Dapper still builds an empty row.
             return rows.Select(r => new AuthSetLookup(ToDevice(r.Device)!, r.AuthSet is not { Id.Length: > 0 } set ? null : ToAuthSet(set))).FirstOrDefault();
         }, cancellationToken);
@@ -316,7 +320,7 @@ public abstract partial class SqlFleetStore
         await QueryAsync<string>("SELECT DISTINCT group_name FROM devices WHERE group_name IS NOT NULL ORDER BY group_name", null, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Replaces (PUT) or merges (PATCH) one scope of a device's attributes; false when the device is unknown.</summary>
-    private static async Task<bool> SaveScopeAsync(
+    private async Task<bool> SaveScopeAsync(
         DbConnection connection, DbTransaction transaction, string deviceId, string scope, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> attributes,
         bool replace, string? inventoryHash, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -333,12 +337,16 @@ public abstract partial class SqlFleetStore
                 "DELETE FROM attributes WHERE device_id = @deviceId AND scope = @scope", new { deviceId, scope }, transaction, cancellationToken)).ConfigureAwait(false);
         }
 
-        await connection.ExecuteAsync(Command(
+        // The engine's bulk path: one prepared statement bound by position for the ~17 attributes of an inventory PUT.
+        var ms = Ms(now);
+        await BulkAsync(connection, transaction,
             """
-            INSERT INTO attributes (device_id, scope, name, value_json, updated_ms) VALUES (@deviceId, @scope, @Key, @Value, @now)
+            INSERT INTO attributes (device_id, scope, name, value_json, updated_ms) VALUES (@device, @scope, @name, @value, @now)
             ON CONFLICT (device_id, scope, name) DO UPDATE SET value_json = excluded.value_json, updated_ms = excluded.updated_ms
             """,
-            attributes.Select(a => new { deviceId, scope, a.Key, Value = JsonMaps.AttributeValue(a.Value), now = Ms(now) }), transaction, cancellationToken)).ConfigureAwait(false);
+            ["device", "scope", "name", "value", "now"], attributes,
+            (a, v) => (v[0], v[1], v[2], v[3], v[4]) = (deviceId, scope, a.Key, JsonMaps.AttributeValue(a.Value), ms),
+            cancellationToken).ConfigureAwait(false);
         if (scope == AttributeScope.Inventory)
         {
             var deviceType = attributes.LastOrDefault(a => a.Key == "device_type").Value;

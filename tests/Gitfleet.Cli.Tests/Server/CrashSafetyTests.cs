@@ -13,10 +13,16 @@ namespace Gitfleet.Cli.Tests.Server;
 /// server is killed with SIGKILL at random points and restarted on the same data dir. Every write answered with
 /// 2xx is in the store afterwards; no refused write is.
 /// </summary>
-public sealed class CrashSafetyTests
+public sealed class CrashSafetyTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const string Token = "crash-test-admin-token-0123456789abcdef";
     private const int Devices = 24;
+    private const int Rounds = 3;
+
+    /// <summary>Writes acknowledged in a round before the kill may come (then it comes at a random point, 0-400 ms later).</summary>
+    private const int AcknowledgedBeforeKill = 2 * Devices;
+
+    private static readonly TimeSpan WritesTimeout = TimeSpan.FromMinutes(2);
 
     [Fact]
     public async Task Every_acknowledged_write_survives_a_kill_9_and_no_refused_one_is_stored()
@@ -38,18 +44,31 @@ public sealed class CrashSafetyTests
                 }
             }
 
-            for (var round = 0; round < 3; round++)
+            for (var round = 0; round < Rounds; round++)
             {
+                // The kill comes after a number of acknowledged writes, not after a fixed time (on a loaded machine a
+                // freshly started server may answer nothing for seconds), then at a random point while writes go on.
+                var before = devices.Sum(d => d.Acknowledged);
                 using var stop = new CancellationTokenSource();
                 var running = devices.Select(writer => Task.Run(() => writer.RunAsync(server, stop.Token))).ToList();
-                await Task.Delay(random.Next(300, 1200));
+                var waited = Stopwatch.StartNew();
+                while (devices.Sum(d => d.Acknowledged) - before < AcknowledgedBeforeKill && waited.Elapsed < WritesTimeout && !running.All(r => r.IsCompleted))
+                {
+                    await Task.Delay(10);
+                }
+
+                var acknowledged = devices.Sum(d => d.Acknowledged) - before;
+                var delay = random.Next(0, 400);
+                await Task.Delay(delay);
                 server.Kill();
+                output.WriteLine($"round {round}: {acknowledged} writes acknowledged {waited.ElapsedMilliseconds - delay} ms after the server started listening, killed {delay} ms later ({devices.Sum(d => d.Acknowledged) - before} by then)");
                 await stop.CancelAsync();
                 await Task.WhenAll(running);
+                acknowledged.ShouldBeGreaterThanOrEqualTo(AcknowledgedBeforeKill, $"round {round}: the devices' writes were acknowledged within {WritesTimeout.TotalSeconds} s");
                 server = await ServerProcess.StartAsync(data.Path);
             }
 
-            devices.Sum(d => d.Acknowledged).ShouldBeGreaterThan(Devices, "the devices wrote between the kills");
+            devices.Sum(d => d.Acknowledged).ShouldBeGreaterThan(Rounds * AcknowledgedBeforeKill - 1, "the devices wrote between the kills");
             using var check = server.Client(Token);
             foreach (var writer in devices)
             {
@@ -119,7 +138,9 @@ public sealed class CrashSafetyTests
 
         public int LastAcknowledged { get; private set; }
 
-        public int Acknowledged { get; private set; }
+        public int Acknowledged => Volatile.Read(ref acknowledged);
+
+        private int acknowledged;
 
         public List<int> Refused { get; } = [];
 
@@ -167,7 +188,7 @@ public sealed class CrashSafetyTests
                     {
                         refused.ShouldBeFalse();
                         LastAcknowledged = seq;
-                        Acknowledged++;
+                        Interlocked.Increment(ref acknowledged);
                     }
                     else
                     {
