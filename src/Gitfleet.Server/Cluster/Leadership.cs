@@ -78,7 +78,11 @@ public sealed partial class Leadership : BackgroundService
             var attempt = time.GetUtcNow();
             try
             {
-                var state = await lease.TryAcquireAsync(stoppingToken).ConfigureAwait(false);
+                // An attempt that hangs (a lock, a pool with no free connection) counts as a failed renewal once the
+                // next one is due, so the term still ends before the lease can have run out in the database.
+                using var limit = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                limit.CancelAfter(renewEvery);
+                var state = await lease.TryAcquireAsync(limit.Token).ConfigureAwait(false);
                 Leader = state.Holder;
                 if (state.IsLeader)
                 {
@@ -99,9 +103,9 @@ public sealed partial class Leadership : BackgroundService
             {
                 break;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                LogRenewFailed(e.Message);
+                LogRenewFailed(e is OperationCanceledException ? $"no answer within {renewEvery.TotalSeconds:0.#} s" : e.Message);
                 // Stop deciding before the lease can have run out in the database (the fence refuses late writes anyway).
                 if (current is not null && time.GetUtcNow() - lastRenewal > options.LeaderLeaseDuration - renewEvery)
                 {

@@ -77,7 +77,7 @@ public abstract partial class SqlFleetStore : IDashboardStore, INotificationStor
             clauses.Add($"d.id IN (SELECT device_id FROM attributes WHERE {scopes} AND name = @{p}n AND value_json = @{p}v)");
             parameters.Add(p + "s", scope);
             parameters.Add(p + "n", name);
-            parameters.Add(p + "v", System.Text.Json.JsonSerializer.Serialize(value));
+            parameters.Add(p + "v", Json(System.Text.Json.JsonSerializer.Serialize(value)));
         }
 
         if (search.Text is { Length: > 0 } text)
@@ -89,7 +89,7 @@ public abstract partial class SqlFleetStore : IDashboardStore, INotificationStor
             parameters.Add("text", text);
             parameters.Add("textEnd", text + "\uffff");
             parameters.Add("identityNames", identityNames);
-            parameters.Add("textJson", System.Text.Json.JsonSerializer.Serialize(text));
+            parameters.Add("textJson", Json(System.Text.Json.JsonSerializer.Serialize(text)));
         }
 
         var perPage = Math.Clamp(search.PerPage, 1, 500);
@@ -149,6 +149,8 @@ public abstract partial class SqlFleetStore : IDashboardStore, INotificationStor
         return names;
     }
 
+    private static readonly BulkTable BranchMemberRows = new("branch_members", ["device_id", "branch"], ["device_id"], ["branch"]);
+
     public Task<int> SyncBranchMembersAsync(string branch, IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(deviceIds);
@@ -162,9 +164,7 @@ public abstract partial class SqlFleetStore : IDashboardStore, INotificationStor
             var added = deviceIds.Where(id => !current.Contains(id)).ToList();
             var changed = await BulkAsync(connection, transaction, "DELETE FROM branch_members WHERE device_id = @device AND branch = @branch",
                 ["device", "branch"], removed, (id, v) => (v[0], v[1]) = (id, branch), cancellationToken).ConfigureAwait(false);
-            changed += await BulkAsync(connection, transaction,
-                "INSERT INTO branch_members (device_id, branch) VALUES (@device, @branch) ON CONFLICT (device_id) DO UPDATE SET branch = excluded.branch",
-                ["device", "branch"], added, (id, v) => (v[0], v[1]) = (id, branch), cancellationToken).ConfigureAwait(false);
+            changed += await BulkInsertAsync(connection, transaction, BranchMemberRows, added, (id, v) => (v[0], v[1]) = (id, branch), cancellationToken).ConfigureAwait(false);
             return changed;
         }, cancellationToken);
     }
