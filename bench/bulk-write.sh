@@ -7,7 +7,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 rows="${1:-200000}"; runs="${2:-3}"
 [ -x "$pgbin/initdb" ] || { echo "$pgbin/initdb is missing (scripts/prerequisites.sh installs postgresql)" >&2; exit 1; }
-bench_build
+dotnet build "$root/bench/Gitfleet.Bench" -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null   # the bench alone: no CLI publish
 machine_line
 work="$(mktemp -d /tmp/gitfleet-bulk-XXXXXX)"
 chmod 755 "$work"
