@@ -9,7 +9,6 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 devices="${1:-3000}"; poll="${2:-5}"
-pgbin=/usr/lib/postgresql/15/bin
 for tool in "$pgbin/initdb" /usr/sbin/haproxy /usr/bin/mender-artifact /usr/bin/psql; do
   [ -x "$tool" ] || { echo "$tool is missing (scripts/prerequisites.sh installs postgresql, haproxy, mender-artifact)" >&2; exit 1; }
 done
@@ -18,33 +17,20 @@ machine_line
 work="$(mktemp -d /tmp/gitfleet-cluster-XXXXXX)"
 [ -d "$work" ] || { echo "no work directory" >&2; exit 1; }
 chmod 755 "$work"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 replica_pids=(); haproxy_pid=""; sim_pid=""
 cleanup() {
   [ -n "$sim_pid" ] && kill -TERM "$sim_pid" 2>/dev/null || true
   for p in "${replica_pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   [ -n "$haproxy_pid" ] && kill "$haproxy_pid" 2>/dev/null || true
   sleep 1
-  as_postgres "$pgbin/pg_ctl" -D "$work/pg/data" stop -m fast >/dev/null 2>&1 || true
+  stop_postgres
   if [ "${KEEP:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
 # PostgreSQL, as the test harness runs it, with durable settings (fsync on) and password authentication over TCP.
-mkdir -p "$work/pg"
-password="$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-echo "$password" >"$work/pg/pwfile"
-if [ "$(id -u)" = 0 ]; then chown -R postgres "$work/pg"; fi
-as_postgres "$pgbin/initdb" -D "$work/pg/data" -U gitfleet --pwfile "$work/pg/pwfile" --auth-local=trust --auth-host=scram-sha-256 \
-  -E UTF8 --locale=C.UTF-8 >/dev/null
-rm -f "$work/pg/pwfile"
-pgport=$(free_port)
-printf "listen_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\nmax_connections = 400\nshared_buffers = 256MB\n" "$work/pg" \
-  >>"$work/pg/data/postgresql.conf"
-as_postgres "$pgbin/pg_ctl" -D "$work/pg/data" -o "-p $pgport" -l "$work/pg/log" -w start >/dev/null
-PGPASSWORD="$password" psql -h 127.0.0.1 -p "$pgport" -U gitfleet -d postgres -q -c "CREATE DATABASE gitfleet"
-psql_() { PGPASSWORD="$password" psql -h 127.0.0.1 -p "$pgport" -U gitfleet -d gitfleet -tAq -c "$1"; }
+start_postgres "$work/pg"
+password="$pgpassword"
 
 # The fleet: every simulated device subscribes to production; waves, a failure threshold, a short soak.
 type=raspberrypi4
@@ -150,7 +136,7 @@ while true; do
       if [ -n "$li" ]; then
         before=$(psql_ "SELECT COUNT(*) FROM device_deployments dd JOIN deployments d ON d.id = dd.deployment_id WHERE d.trace_commit = '$sha' AND dd.status = 'success'")
         kill -KILL "${replica_pids[$li]}"; killed=$(date +%s.%N); last_change=$now
-        echo "  $((now - t0)) s: $conv converged; killed the leader replica-$((li + 1)) (SIGKILL) with $before successes acknowledged"
+        echo "  $((now - t0)) s: $conv converged; killed the leader replica-$((li + 1)) (SIGKILL) at $(date -u -d "@$killed" +%FT%T.%3NZ) with $before successes acknowledged"
         while true; do
           nl=$(leader_index)
           if [ -n "$nl" ] && [ "$nl" != "$li" ]; then break; fi
@@ -189,6 +175,11 @@ if [ "${#alive[@]}" -ge 2 ] && [ -n "$dev" ]; then
   t_seen=$(date +%s.%N)
   echo "a device rejected through replica-$((${alive[0]} + 1)) (answered in $(python3 -c "print(round(($t_answered - $t_answer) * 1000))") ms) is rejected in the others' memory $(python3 -c "print(round(($t_seen - $t_answered) * 1000))") ms after the answer (target 1 s)"
 fi
+# What the replicas logged about leadership and decisions (timestamps in UTC), to read a failover or a stall.
+echo "leadership and decisions as the replicas logged them:"
+for i in 1 2 3; do
+  grep -E "leads the git watcher|no longer leads|lease could not|scheduled [0-9]+ devices|run stopped|decision failed" "$work/replica-$i.log" | sed "s/^/  replica-$i /" || true
+done | sort -k2 | tail -40
 for i in 0 1 2; do
   p=${replica_pids[$i]}
   if kill -0 "$p" 2>/dev/null; then echo "replica-$((i + 1)): CPU $(cpu_s "$p") s, RSS $(rss_mib "$p") MiB"; fi

@@ -72,13 +72,18 @@ public sealed partial class Leadership : BackgroundService
         }
 
         var renewEvery = options.LeaderLeaseDuration / 3;
+        var attemptLimit = options.LeaderLeaseDuration - renewEvery;
         var lastRenewal = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             var attempt = time.GetUtcNow();
             try
             {
-                var state = await lease.TryAcquireAsync(stoppingToken).ConfigureAwait(false);
+                // An attempt that hangs (a lock, a pool with no free connection) fails once the lease it would renew
+                // can have run out (a slow one that lands before still renews), so the term ends in time.
+                using var limit = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                limit.CancelAfter(attemptLimit);
+                var state = await lease.TryAcquireAsync(limit.Token).ConfigureAwait(false);
                 Leader = state.Holder;
                 if (state.IsLeader)
                 {
@@ -99,9 +104,9 @@ public sealed partial class Leadership : BackgroundService
             {
                 break;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                LogRenewFailed(e.Message);
+                LogRenewFailed(e is OperationCanceledException ? $"no answer within {attemptLimit.TotalSeconds:0.#} s" : e.Message);
                 // Stop deciding before the lease can have run out in the database (the fence refuses late writes anyway).
                 if (current is not null && time.GetUtcNow() - lastRenewal > options.LeaderLeaseDuration - renewEvery)
                 {

@@ -141,7 +141,13 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Logging.ClearProviders();
             if (options.ConsoleLogging)
             {
-                builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+                builder.Logging.AddSimpleConsole(o =>
+                {
+                    // UTC with milliseconds: replicas' logs are read side by side (a failover, a stall).
+                    o.SingleLine = true;
+                    o.UseUtcTimestamp = true;
+                    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                });
             }
 
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);

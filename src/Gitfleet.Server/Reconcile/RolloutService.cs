@@ -33,7 +33,9 @@ internal sealed partial class RolloutService(RolloutEngine engine, Leadership le
                 using var work = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, term.Ending);
                 using (term.Enter())
                 {
-                    if (previous is not null && !ReferenceEquals(previous, term))
+                    // A new term re-reads what the previous leader decided (the first term of a replica that
+                    // followed too: what it read while following may lag the store). One process (no fence) never follows.
+                    if (!ReferenceEquals(previous, term) && (previous is not null || term.Fence is not null))
                     {
                         await engine.RefreshAsync(forgetObserved: true, work.Token).ConfigureAwait(false);
                     }

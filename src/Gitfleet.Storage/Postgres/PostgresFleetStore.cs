@@ -78,14 +78,19 @@ public sealed class PostgresFleetStore : SqlFleetStore, IClusterStore
         connection.ExecuteAsync(Command($"SELECT pg_advisory_xact_lock({WriteLockKey})", null, transaction, cancellationToken));
 
     /// <summary>
-    /// Reads the lease row FOR SHARE: a takeover (which updates the row) waits until this transaction ends, and a
-    /// transaction that starts after a takeover sees the new token and is refused.
+    /// The fence check of a leader's write transaction. It locks the lease row FOR KEY SHARE, and the token is part of a
+    /// unique key (migration 1003): a takeover, which changes the token, waits until this transaction ends, and a
+    /// transaction that starts after a takeover reads the new token and is refused; the holder's renewal, which changes
+    /// only the expiry, does not wait. (FOR SHARE made the renewal wait behind the leader's own writes: a wave's
+    /// decision longer than the lease let the lease lapse, and the leader lost its term to its own write.)
     /// </summary>
+    internal const string FenceCheck = "SELECT token FROM leader_lease WHERE name = @Lease FOR KEY SHARE";
+
     protected override async Task CheckFenceAsync(DbConnection connection, DbTransaction transaction, LeaderFence fence, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fence);
         var current = await connection.ExecuteScalarAsync<long?>(Command(
-            "SELECT token FROM leader_lease WHERE name = @Lease FOR SHARE", new { fence.Lease }, transaction, cancellationToken)).ConfigureAwait(false);
+            FenceCheck, new { fence.Lease }, transaction, cancellationToken)).ConfigureAwait(false);
         if (current != fence.Token)
         {
             throw new FencedWriteException(fence.Lease, fence.Token, current);
@@ -93,6 +98,28 @@ public sealed class PostgresFleetStore : SqlFleetStore, IClusterStore
     }
 
     protected override string InList(string parameter) => $"= ANY({parameter})";
+
+    /// <summary>Fewer rows than this go through one prepared statement per row: COPY's staging table costs four round trips.</summary>
+    public const int DefaultBulkCopyMinimumRows = 64;
+
+    /// <summary>From how many rows a bulk write goes through binary COPY (the bench sets it beyond reach to compare).</summary>
+    public int BulkCopyMinimumRows { get; set; } = DefaultBulkCopyMinimumRows;
+
+    protected override async Task<int> BulkInsertAsync<T>(
+        DbConnection connection, DbTransaction transaction, BulkTable table, IReadOnlyCollection<T> rows, Action<T, object?[]> bind, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return rows.Count < BulkCopyMinimumRows
+            ? await base.BulkInsertAsync(connection, transaction, table, rows, bind, cancellationToken).ConfigureAwait(false)
+            : await PostgresBulkCopy.InsertAsync((NpgsqlConnection)connection, table, rows, bind, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static readonly Action<DbParameter> Jsonb = p => ((NpgsqlParameter)p).NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb;
+    private static readonly Action<DbParameter> JsonbArray = p => ((NpgsqlParameter)p).NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Jsonb;
+
+    protected override Action<DbParameter>? JsonType => Jsonb;
+
+    protected override Action<DbParameter>? JsonArrayType => JsonbArray;
 
     protected override bool IsUniqueViolation(DbException exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };

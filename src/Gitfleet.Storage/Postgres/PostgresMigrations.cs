@@ -12,6 +12,8 @@ namespace Gitfleet.Storage.Postgres;
 /// takes the cluster write lock (<see cref="PostgresFleetStore.WriteLockKey"/>, which store writers hold already),
 /// so change numbers are assigned in commit order and a reader never skips a change that commits late.
 /// A notification wakes the replicas; identical notifications of one transaction are folded into one.
+/// Migration 1002 turns the stored maps into jsonb after the shared migrations that created them; a later shared
+/// migration that touches those columns must write SQL that holds for TEXT (SQLite) and jsonb (PostgreSQL) alike.
 /// </remarks>
 public static class PostgresMigrations
 {
@@ -103,6 +105,21 @@ public static class PostgresMigrations
             $f$;
             CREATE TRIGGER device_deployments_inserted AFTER INSERT ON device_deployments
                 REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION gitfleet_deployments_inserted();
+            """),
+        new(1002, "maps as jsonb: device identities, attribute values, configured and reported configurations, deployment configurations, artifact metadata", """
+            ALTER TABLE devices ALTER COLUMN identity_json TYPE jsonb USING identity_json::jsonb;
+            ALTER TABLE attributes ALTER COLUMN value_json TYPE jsonb USING value_json::jsonb;
+            ALTER TABLE configurations ALTER COLUMN configured_json TYPE jsonb USING configured_json::jsonb,
+                ALTER COLUMN reported_json TYPE jsonb USING reported_json::jsonb;
+            ALTER TABLE deployments ALTER COLUMN configuration_json TYPE jsonb USING configuration_json::jsonb;
+            ALTER TABLE artifacts ALTER COLUMN metadata_json TYPE jsonb USING metadata_json::jsonb;
+            -- Attribute search (the dashboard, device filters) compares whole values: jsonb = jsonb, served by the
+            -- (scope, name, value_json) btree that the type change rebuilds. No GIN index: no query asks for containment.
+            """),
+        new(1003, "leader lease: the fencing token in a unique key, so a renewal does not wait for the leader's own fenced writes", """
+            -- The leader's writes lock the lease row FOR KEY SHARE. An UPDATE that changes a unique key's column (a
+            -- takeover: token + 1) waits for them; one that changes only the expiry (a renewal) does not.
+            CREATE UNIQUE INDEX ix_leader_lease_term ON leader_lease (name, token);
             """),
     ];
 }

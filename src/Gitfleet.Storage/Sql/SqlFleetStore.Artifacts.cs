@@ -32,7 +32,7 @@ public abstract partial class SqlFleetStore
                     artifact.Name,
                     artifact.Description,
                     deviceTypes = JsonMaps.SerializeList(artifact.DeviceTypes),
-                    MetadataJson = System.Text.Json.JsonSerializer.Serialize(artifact.Metadata),
+                    MetadataJson = Json(System.Text.Json.JsonSerializer.Serialize(artifact.Metadata)),
                     artifact.Size,
                     artifact.Checksum,
                     signed = artifact.Signed ? 1 : 0,

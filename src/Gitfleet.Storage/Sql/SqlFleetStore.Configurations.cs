@@ -24,7 +24,7 @@ public abstract partial class SqlFleetStore
             """
             INSERT INTO configurations (device_id, reported_json, reported_ms, reported_checksum) VALUES (@deviceId, @configurationJson, @now, @checksum)
             ON CONFLICT (device_id) DO UPDATE SET reported_json = excluded.reported_json, reported_ms = excluded.reported_ms, reported_checksum = excluded.reported_checksum
-            """, new { deviceId, configurationJson, now = Ms(now), checksum }, transaction, cancellationToken)));
+            """, new { deviceId, configurationJson = Json(configurationJson), now = Ms(now), checksum }, transaction, cancellationToken)));
     }
 
     public Task SetConfigurationDeploymentAsync(string deviceId, string deploymentId, CancellationToken cancellationToken) =>
@@ -42,7 +42,7 @@ public abstract partial class SqlFleetStore
             $"""
             INSERT INTO configurations (device_id, {jsonColumn}, {timeColumn}) VALUES (@deviceId, @json, @now)
             ON CONFLICT (device_id) DO UPDATE SET {jsonColumn} = excluded.{jsonColumn}, {timeColumn} = excluded.{timeColumn}
-            """, new { deviceId, json, now = Ms(now) }, transaction, cancellationToken)), cancellationToken);
+            """, new { deviceId, json = Json(json), now = Ms(now) }, transaction, cancellationToken)), cancellationToken);
 
     private static ConfigurationRecord ToConfiguration(ConfigurationRow row) => new()
     {

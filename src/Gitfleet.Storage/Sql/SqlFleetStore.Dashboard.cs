@@ -10,6 +10,8 @@ public abstract partial class SqlFleetStore : IDashboardStore, INotificationStor
 
     private long deliverySeq;
 
+    private static readonly BulkTable BranchMemberRows = new("branch_members", ["device_id", "branch"], ["device_id"], ["branch"]);
+
     public Task<int> SyncBranchMembersAsync(string branch, IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(deviceIds);
@@ -23,9 +25,7 @@ public abstract partial class SqlFleetStore : IDashboardStore, INotificationStor
             var added = deviceIds.Where(id => !current.Contains(id)).ToList();
             var changed = await BulkAsync(connection, transaction, "DELETE FROM branch_members WHERE device_id = @device AND branch = @branch",
                 ["device", "branch"], removed, (id, v) => (v[0], v[1]) = (id, branch), cancellationToken).ConfigureAwait(false);
-            changed += await BulkAsync(connection, transaction,
-                "INSERT INTO branch_members (device_id, branch) VALUES (@device, @branch) ON CONFLICT (device_id) DO UPDATE SET branch = excluded.branch",
-                ["device", "branch"], added, (id, v) => (v[0], v[1]) = (id, branch), cancellationToken).ConfigureAwait(false);
+            changed += await BulkInsertAsync(connection, transaction, BranchMemberRows, added, (id, v) => (v[0], v[1]) = (id, branch), cancellationToken).ConfigureAwait(false);
             return changed;
         }, cancellationToken);
     }

@@ -45,7 +45,7 @@ public abstract partial class SqlFleetStore
                     {
                         d.Id, d.Name, d.ArtifactName, d.Kind, d.Status, created = Ms(d.CreatedAt), finished = d.FinishedAt is { } f ? Ms(f) : (long?)null,
                         d.DeviceCount, d.Retries, d.Group, branch = d.Trace?.Branch, commit = d.Trace?.Commit, author = d.Trace?.Author,
-                        subject = d.Trace?.Subject, d.IdempotencyKey, d.ArtifactId, ConfigurationJson = d.Configuration is null ? null : JsonMaps.Serialize(d.Configuration), d.ConfigurationChecksum, seq,
+                        subject = d.Trace?.Subject, d.IdempotencyKey, d.ArtifactId, ConfigurationJson = Json(d.Configuration is null ? null : JsonMaps.Serialize(d.Configuration)), d.ConfigurationChecksum, seq,
                         secretKeys = d.SecretKeys is null ? null : JsonMaps.SerializeList(d.SecretKeys),
                     }, transaction, cancellationToken)).ConfigureAwait(false);
                 await connection.ExecuteAsync(Command(

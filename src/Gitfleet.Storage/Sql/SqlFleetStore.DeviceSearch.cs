@@ -115,7 +115,7 @@ public abstract partial class SqlFleetStore
             parameters.Add("text", text);
             parameters.Add("textEnd", text + "\uffff");
             parameters.Add("identityNames", identityNames);
-            parameters.Add("textJson", System.Text.Json.JsonSerializer.Serialize(text));
+            parameters.Add("textJson", Json(System.Text.Json.JsonSerializer.Serialize(text)));
         }
 
         for (var i = 0; i < search.Attributes.Count; i++)
@@ -127,7 +127,7 @@ public abstract partial class SqlFleetStore
             parts.Add(new SearchPart("attributes", where, "device_id", $"EXISTS (SELECT 1 FROM attributes x WHERE x.device_id = d.id AND {where})", MayRepeat: inventory));
             parameters.Add(p + "s", scope);
             parameters.Add(p + "n", name);
-            parameters.Add(p + "v", System.Text.Json.JsonSerializer.Serialize(value));
+            parameters.Add(p + "v", Json(System.Text.Json.JsonSerializer.Serialize(value)));
         }
 
         if (search.RolloutState is not null || search.Reason is not null)

@@ -287,7 +287,7 @@ public abstract partial class SqlFleetStore
             ON CONFLICT (device_id, scope, name) DO UPDATE SET value_json = excluded.value_json, updated_ms = excluded.updated_ms
             """,
             ["device", "name", "value", "now"], values,
-            (p, v) => (v[0], v[1], v[2], v[3]) = (p.DeviceId, p.Name, System.Text.Json.JsonSerializer.Serialize(p.Value), ms),
+            (p, v) => (v[0], v[1], v[2], v[3]) = (p.DeviceId, p.Name, Json(System.Text.Json.JsonSerializer.Serialize(p.Value)), ms),
             cancellationToken).ConfigureAwait(false)
             + await BulkAsync(connection, transaction, "UPDATE devices SET updated_ms = @now WHERE id = @device", ["now", "device"], values,
                 (p, v) => (v[0], v[1]) = (ms, p.DeviceId), cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
@@ -345,7 +345,7 @@ public abstract partial class SqlFleetStore
             ON CONFLICT (device_id, scope, name) DO UPDATE SET value_json = excluded.value_json, updated_ms = excluded.updated_ms
             """,
             ["device", "scope", "name", "value", "now"], attributes,
-            (a, v) => (v[0], v[1], v[2], v[3], v[4]) = (deviceId, scope, a.Key, JsonMaps.AttributeValue(a.Value), ms),
+            (a, v) => (v[0], v[1], v[2], v[3], v[4]) = (deviceId, scope, a.Key, Json(JsonMaps.AttributeValue(a.Value)), ms),
             cancellationToken).ConfigureAwait(false);
         if (scope == AttributeScope.Inventory)
         {
@@ -385,17 +385,17 @@ public abstract partial class SqlFleetStore
         await connection.ExecuteAsync(Command("DELETE FROM devices WHERE id = @deviceId", new { deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
     }
 
-    private static async Task InsertDeviceAsync(DbConnection connection, DbTransaction transaction, string deviceId, string status, IReadOnlyDictionary<string, string> identity, string identityKey, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task InsertDeviceAsync(DbConnection connection, DbTransaction transaction, string deviceId, string status, IReadOnlyDictionary<string, string> identity, string identityKey, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await connection.ExecuteAsync(Command(
             """
             INSERT INTO devices (id, status, identity_json, identity_key, created_ms, updated_ms)
             VALUES (@deviceId, @status, @identityJson, @identityKey, @now, @now)
             """,
-            new { deviceId, status, identityJson = JsonMaps.Serialize(identity), identityKey, now = Ms(now) }, transaction, cancellationToken)).ConfigureAwait(false);
+            new { deviceId, status, identityJson = Json(JsonMaps.Serialize(identity)), identityKey, now = Ms(now) }, transaction, cancellationToken)).ConfigureAwait(false);
         await connection.ExecuteAsync(Command(
             "INSERT INTO attributes (device_id, scope, name, value_json, updated_ms) VALUES (@deviceId, 'identity', @Key, @Value, @now)",
-            identity.Select(p => new { deviceId, p.Key, Value = System.Text.Json.JsonSerializer.Serialize(p.Value), now = Ms(now) }),
+            identity.Select(p => new { deviceId, p.Key, Value = Json(System.Text.Json.JsonSerializer.Serialize(p.Value)), now = Ms(now) }),
             transaction, cancellationToken)).ConfigureAwait(false);
     }
 
@@ -458,6 +458,9 @@ public abstract partial class SqlFleetStore
         return (clauses.Count == 0 ? "" : "WHERE " + string.Join(" AND ", clauses), parameters);
     }
 
+    /// <summary>A filter with no value matches no stored attribute value (those are strings or arrays, never null).</summary>
+    private const string NoJsonValue = "null";
+
     private string FilterClause(AttributeFilter filter, int index, DynamicParameters parameters)
     {
         var p = "f" + index.ToString(CultureInfo.InvariantCulture);
@@ -485,16 +488,16 @@ public abstract partial class SqlFleetStore
         {
             case "$eq":
                 condition.Append(CultureInfo.InvariantCulture, $"{column} = @{p}v");
-                parameters.Add(p + "v", values.FirstOrDefault() ?? "");
+                parameters.Add(p + "v", isColumn ? values.FirstOrDefault() ?? "" : Json(values.FirstOrDefault() ?? NoJsonValue));
                 break;
             case "$ne":
                 exists = false;
                 condition.Append(CultureInfo.InvariantCulture, $"{column} = @{p}v");
-                parameters.Add(p + "v", values.FirstOrDefault() ?? "");
+                parameters.Add(p + "v", isColumn ? values.FirstOrDefault() ?? "" : Json(values.FirstOrDefault() ?? NoJsonValue));
                 break;
             case "$in":
                 condition.Append(CultureInfo.InvariantCulture, $"{column} {InList("@" + p + "v")}");
-                parameters.Add(p + "v", values.Count == 0 ? [""] : values);
+                parameters.Add(p + "v", isColumn ? (values.Count == 0 ? [""] : values) : JsonList(values.Count == 0 ? [NoJsonValue] : values));
                 break;
             case "$exists":
                 exists = !string.Equals(filter.Values.FirstOrDefault(), "false", StringComparison.OrdinalIgnoreCase);

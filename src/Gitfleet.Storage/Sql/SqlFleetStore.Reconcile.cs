@@ -158,28 +158,15 @@ public abstract partial class SqlFleetStore
 
             await EnsureBranchAsync(connection, transaction, commit.Branch, commit.Now, cancellationToken).ConfigureAwait(false);
             await InsertDeploymentsAsync(connection, transaction, commit.Deployments, cancellationToken).ConfigureAwait(false);
-            await BulkAsync(connection, transaction,
-                """
-                INSERT INTO configurations (device_id, configured_json, configured_ms, deployment_id) VALUES (@device, @json, @now, @deployment)
-                ON CONFLICT (device_id) DO UPDATE SET configured_json = excluded.configured_json, configured_ms = excluded.configured_ms,
-                    deployment_id = excluded.deployment_id
-                """,
-                ["device", "json", "now", "deployment"], commit.Configured,
-                (c, v) => (v[0], v[1], v[2], v[3]) = (c.DeviceId, Text(c.Configuration), now, c.DeploymentId), cancellationToken).ConfigureAwait(false);
+            await BulkInsertAsync(connection, transaction, ConfiguredRows, commit.Configured,
+                (c, v) => (v[0], v[1], v[2], v[3]) = (c.DeviceId, Json(Text(c.Configuration)), now, c.DeploymentId), cancellationToken).ConfigureAwait(false);
             await AbortPartsAsync(connection, transaction, commit.Aborts, commit.Now, cancellationToken).ConfigureAwait(false);
             if (commit.ReplaceDevices)
             {
                 await connection.ExecuteAsync(Command("DELETE FROM rollout_devices WHERE branch = @Branch", new { commit.Branch }, transaction, cancellationToken)).ConfigureAwait(false);
             }
 
-            await BulkAsync(connection, transaction,
-                """
-                INSERT INTO rollout_devices (branch, device_id, state, attempts, deployments, last_error, changed_ms)
-                VALUES (@branch, @device, @state, @attempts, @deployments, @error, @changed)
-                ON CONFLICT (branch, device_id) DO UPDATE SET state = excluded.state, attempts = excluded.attempts,
-                    deployments = excluded.deployments, last_error = excluded.last_error, changed_ms = excluded.changed_ms
-                """,
-                ["branch", "device", "state", "attempts", "deployments", "error", "changed"], commit.Devices,
+            await BulkInsertAsync(connection, transaction, RolloutDeviceRows, commit.Devices,
                 (d, v) =>
                 {
                     v[0] = commit.Branch;
@@ -279,19 +266,29 @@ public abstract partial class SqlFleetStore
                 var d = s.New.Deployment;
                 (v[0], v[1], v[2], v[3], v[4], v[5], v[6]) = (d.Id, d.Name, d.ArtifactName, d.Kind, Ms(d.CreatedAt), d.DeviceCount, d.Retries);
                 (v[7], v[8], v[9], v[10]) = (d.Trace?.Branch, d.Trace?.Commit, d.Trace?.Author, d.Trace?.Subject);
-                (v[11], v[12], v[13], v[14]) = (d.ArtifactId, d.Configuration is null ? null : JsonMaps.Serialize(d.Configuration), d.ConfigurationChecksum, s.Seq);
+                (v[11], v[12], v[13], v[14]) = (d.ArtifactId, Json(d.Configuration is null ? null : JsonMaps.Serialize(d.Configuration)), d.ConfigurationChecksum, s.Seq);
                 v[15] = d.SecretKeys is null ? null : JsonMaps.SerializeList(d.SecretKeys);
             }, cancellationToken).ConfigureAwait(false);
-        await BulkAsync(connection, transaction,
-            $"""
-            INSERT INTO device_deployments ({DeviceDeploymentColumns}) VALUES (@id, @deployment, @device, 'pending', 0, @created,
-                NULL, NULL, @created, 0, @type, @artifactId, 0, NULL, @seq)
-            """,
-            ["id", "deployment", "device", "created", "type", "artifactId", "seq"],
+        await BulkInsertAsync(connection, transaction, NewDeviceDeploymentRows,
             sequenced.SelectMany(s => s.New.Devices.Select(row => (Row: row, s.Seq))).ToList(),
-            (r, v) => (v[0], v[1], v[2], v[3], v[4], v[5], v[6]) = (r.Row.Id, r.Row.DeploymentId, r.Row.DeviceId, Ms(r.Row.CreatedAt), r.Row.DeviceType, r.Row.ArtifactId, r.Seq),
+            (r, v) =>
+            {
+                (v[0], v[1], v[2], v[3], v[4], v[5], v[6]) = (r.Row.Id, r.Row.DeploymentId, r.Row.DeviceId, DeviceDeploymentStatus.Pending, 0, Ms(r.Row.CreatedAt), Ms(r.Row.CreatedAt));
+                (v[7], v[8], v[9], v[10], v[11]) = (0, r.Row.DeviceType, r.Row.ArtifactId, 0, r.Seq);
+            },
             cancellationToken).ConfigureAwait(false);
     }
+
+    private static readonly BulkTable ConfiguredRows = new(
+        "configurations", ["device_id", "configured_json", "configured_ms", "deployment_id"], ["device_id"], ["configured_json", "configured_ms", "deployment_id"]);
+
+    private static readonly BulkTable RolloutDeviceRows = new(
+        "rollout_devices", ["branch", "device_id", "state", "attempts", "deployments", "last_error", "changed_ms"], ["branch", "device_id"],
+        ["state", "attempts", "deployments", "last_error", "changed_ms"]);
+
+    /// <summary>A new deployment's device rows: pending, unfinished, no attempt, no log (the other columns stay NULL).</summary>
+    private static readonly BulkTable NewDeviceDeploymentRows = new(
+        "device_deployments", ["id", "deployment_id", "device_id", "status", "finished", "created_ms", "updated_ms", "attempts", "device_type", "artifact_id", "has_log", "seq"]);
 
     /// <summary>Aborts single devices' parts of deployments (superseded or abandoned changes) and advances those deployments.</summary>
     private async Task AbortPartsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<DevicePart> parts, DateTimeOffset now, CancellationToken cancellationToken)

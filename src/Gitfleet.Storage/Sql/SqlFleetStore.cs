@@ -229,7 +229,14 @@ public abstract partial class SqlFleetStore : IFleetStore
             bind(row, values);
             for (var i = 0; i < values.Length; i++)
             {
-                parameters[i].Value = values[i] ?? DBNull.Value;
+                if (values[i] is TypedValue typed)
+                {
+                    typed.Bind(parameters[i]);
+                }
+                else
+                {
+                    parameters[i].Value = values[i] ?? DBNull.Value;
+                }
             }
 
             if (!prepared)
@@ -243,6 +250,39 @@ public abstract partial class SqlFleetStore : IFleetStore
 
         return count;
     }
+
+    /// <summary>
+    /// Writes many rows into one table (see <see cref="BulkTable"/>). Here one prepared statement per row; an engine
+    /// with a faster path for many rows (PostgreSQL's binary COPY) overrides it.
+    /// </summary>
+    protected virtual Task<int> BulkInsertAsync<T>(
+        DbConnection connection,
+        DbTransaction transaction,
+        BulkTable table,
+        IReadOnlyCollection<T> rows,
+        Action<T, object?[]> bind,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        return BulkAsync(connection, transaction,
+            $"INSERT INTO {table.Table} ({table.ColumnList}) VALUES ({string.Join(", ", table.Columns.Select(c => "@" + c))}){table.Conflict}",
+            table.Columns, rows, bind, cancellationToken);
+    }
+
+    /// <summary>
+    /// JSON text as the engine keeps it, for a parameter or a bulk row: the text itself where maps are TEXT (SQLite),
+    /// a <c>jsonb</c> parameter on PostgreSQL (migration 1002).
+    /// </summary>
+    protected TypedValue Json(string? json) => new(json, JsonType);
+
+    /// <summary>A list of JSON texts for <see cref="InList"/>: the list itself (Dapper expands it), or one typed array.</summary>
+    protected object JsonList(IReadOnlyList<string> json) => JsonArrayType is { } type ? new TypedValue(json.ToArray(), type) : json;
+
+    /// <summary>Sets an engine's JSON type on a parameter; null where JSON is text.</summary>
+    protected virtual Action<DbParameter>? JsonType => null;
+
+    /// <summary>Sets an engine's array-of-JSON type on a parameter; null where lists are expanded into IN (…).</summary>
+    protected virtual Action<DbParameter>? JsonArrayType => null;
 
     /// <summary>
     /// "is in the list parameter <paramref name="parameter"/>" in the engine's SQL: <c>IN @ids</c> (Dapper expands the

@@ -95,7 +95,8 @@ public sealed class SqliteFleetStore : SqlFleetStore
                 bind(row, values);
                 for (var i = 0; i < values.Length; i++)
                 {
-                    Check(db, values[i] switch
+                    // A typed value (JSON) is its text here: SQLite keeps maps as TEXT.
+                    Check(db, (values[i] is Sql.TypedValue typed ? typed.Value : values[i]) switch
                     {
                         null => raw.sqlite3_bind_null(statement, indexes[i]),
                         string text => BindText(statement, indexes[i], text, ref buffer),

@@ -113,4 +113,36 @@ public sealed class LeaderLeaseTests : IAsyncLifetime
 
         (await b.TryAcquireAsync(None)).Token.ShouldBeGreaterThan(term.Token);
     }
+
+    [Fact]
+    public async Task The_leader_renews_while_its_own_write_is_in_flight_and_a_takeover_still_waits_for_that_write()
+    {
+        var a = Store.Lease("reconciler", "replica-a", TimeSpan.FromMilliseconds(800));
+        var b = other.Lease("reconciler", "replica-b", TimeSpan.FromMinutes(5));
+        var term = await a.TryAcquireAsync(None);
+
+        // A fenced write of the leader, held open where the store's write transactions check the fence.
+        await using var connection = new Npgsql.NpgsqlConnection(fixture.Postgres.ConnectionString(fixture.DatabaseName));
+        await connection.OpenAsync();
+        await using var write = await connection.BeginTransactionAsync();
+        await using (var check = new Npgsql.NpgsqlCommand(PostgresFleetStore.FenceCheck.Replace("@Lease", "'reconciler'", StringComparison.Ordinal), connection, write))
+        {
+            ((long)(await check.ExecuteScalarAsync())!).ShouldBe(term.Token);
+        }
+
+        using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+        {
+            var renewed = await a.TryAcquireAsync(limit.Token);
+            renewed.IsLeader.ShouldBeTrue("the renewal does not wait for the leader's own write");
+            renewed.Token.ShouldBe(term.Token);
+        }
+
+        await Task.Delay(1000); // a stops renewing; its write is still open
+        var takeover = b.TryAcquireAsync(None);
+        (await Task.WhenAny(takeover, Task.Delay(1500))).ShouldNotBe(takeover, "a takeover waits until the old leader's write ended");
+        await write.CommitAsync();
+        var taken = await takeover;
+        taken.IsLeader.ShouldBeTrue();
+        taken.Token.ShouldBeGreaterThan(term.Token);
+    }
 }
