@@ -38,9 +38,6 @@ public sealed partial class DeviceService(IFleetStore store, DeviceRegistry regi
     /// <summary>Striped locks: the memory of one device is brought up to date by one caller at a time.</summary>
     private readonly SemaphoreSlim[] stripes = [.. Enumerable.Range(0, 1024).Select(_ => new SemaphoreSlim(1, 1))];
 
-    /// <summary>Parsed device keys by the text devices send: a device's next auth request does not parse its key again.</summary>
-    private readonly DeviceKeyCache keys = new();
-
     /// <summary>
     /// A device's signed auth request. The signature is checked first (on the request's own thread, so many run
     /// on every core at once); a pair the store knows as accepted is answered from a read, anything else is one
@@ -55,7 +52,7 @@ public sealed partial class DeviceService(IFleetStore store, DeviceRegistry regi
         Func<bool, bool>? mayWrite, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(identity);
-        var key = keys.Get(publicKeyPem);
+        using var key = DevicePublicKey.Parse(publicKeyPem);
         if (!key.Verify(signedBody.Span, signature.Span))
         {
             return new AuthRequestAnswer(AuthRequestResult.BadSignature, null, null);
@@ -90,7 +87,7 @@ public sealed partial class DeviceService(IFleetStore store, DeviceRegistry regi
     /// <summary>A device an operator (or git) declares with its identity and key: accepted on its first auth request.</summary>
     public async Task<DeviceRecord> PreauthorizeAsync(IReadOnlyDictionary<string, string> identity, string publicKeyPem, CancellationToken cancellationToken)
     {
-        var key = keys.Get(publicKeyPem);
+        using var key = DevicePublicKey.Parse(publicKeyPem);
         var device = await store.PreauthorizeAsync(Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), identity, key.Pem, time.GetUtcNow(), cancellationToken).ConfigureAwait(false)
             ?? throw DomainException.Conflict("a device with this identity already exists");
         await RefreshAsync(device.Id).ConfigureAwait(false);
@@ -113,27 +110,23 @@ public sealed partial class DeviceService(IFleetStore store, DeviceRegistry regi
     /// <summary>Deletes one auth set; a device without auth sets is gone (and loses access at once).</summary>
     public async Task DeleteAuthSetAsync(string deviceId, string authSetId, CancellationToken cancellationToken)
     {
-        var removed = (await store.GetAuthSetsAsync([deviceId], cancellationToken).ConfigureAwait(false)).FirstOrDefault(a => a.Id == authSetId);
         var (found, _) = await store.DeleteAuthSetAsync(deviceId, authSetId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (!found)
         {
             throw DomainException.NotFound($"auth set {authSetId} of device {deviceId} not found");
         }
 
-        ForgetKeys(removed is null ? [] : [removed]);
         await RefreshAsync(deviceId).ConfigureAwait(false);
     }
 
     /// <summary>Removes the device and everything about it; its unfinished deployments end as decommissioned.</summary>
     public async Task DecommissionAsync(string deviceId, CancellationToken cancellationToken)
     {
-        var removed = await store.GetAuthSetsAsync([deviceId], cancellationToken).ConfigureAwait(false);
         if (!await store.DecommissionDeviceAsync(deviceId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
         {
             throw DomainException.NotFound($"device {deviceId} not found");
         }
 
-        ForgetKeys(removed);
         await RefreshAsync(deviceId).ConfigureAwait(false);
     }
 
@@ -214,15 +207,6 @@ public sealed partial class DeviceService(IFleetStore store, DeviceRegistry regi
 
     /// <summary>The store said the device has nothing unfinished (ignored when a deployment was committed since <paramref name="generation"/>).</summary>
     public void NothingPending(string deviceId, long generation) => registry.ClearPending(deviceId, generation);
-
-    /// <summary>The parsed keys of removed auth sets leave memory with them (a device sending such a key again is parsed again).</summary>
-    private void ForgetKeys(IEnumerable<AuthSetRecord> removed)
-    {
-        foreach (var set in removed)
-        {
-            keys.Remove(set.PublicKey);
-        }
-    }
 
     private SemaphoreSlim Stripe(string deviceId) => stripes[(StringComparer.Ordinal.GetHashCode(deviceId) & int.MaxValue) % stripes.Length];
 
