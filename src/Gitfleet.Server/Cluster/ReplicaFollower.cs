@@ -29,11 +29,65 @@ internal sealed partial class ReplicaFollower(
     public static readonly TimeSpan Retention = TimeSpan.FromHours(1);
     private static readonly TimeSpan PruneEvery = TimeSpan.FromMinutes(5);
     private DateTimeOffset lastPrune = DateTimeOffset.MinValue;
+    private readonly System.Threading.Channels.Channel<bool> engineRefreshes = System.Threading.Channels.Channel.CreateUnbounded<bool>(new() { SingleReader = true });
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
-        await cluster.Changes.FollowAsync(views.Position, ApplyAsync, e => LogFeedLost(e.Message), stoppingToken).ConfigureAwait(false);
+        var refresher = RefreshEngineAsync(stoppingToken);
+        try
+        {
+            await cluster.Changes.FollowAsync(views.Position, ApplyAsync, e => LogFeedLost(e.Message), stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            engineRefreshes.Writer.TryComplete();
+            await refresher.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The leader's engine refreshes (new targets and branches written through other replicas) on their own loop:
+    /// a refresh waits for the engine's decision in progress, and the device, token and revocation changes behind it
+    /// in the feed must not wait with it (a device admitted through another replica would be refused meanwhile).
+    /// Requests that arrive during a refresh are served by one more refresh.
+    /// </summary>
+    private async Task RefreshEngineAsync(CancellationToken cancellationToken)
+    {
+        var reader = engineRefreshes.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var run = false;
+                while (reader.TryRead(out var requested))
+                {
+                    run |= requested;
+                }
+
+                try
+                {
+                    await engine.RefreshAsync(forgetObserved: false, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The store is unreachable for now (a PostgreSQL restart): try again shortly.
+                    LogRefreshFailed(e.Message);
+                    await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
+                    engineRefreshes.Writer.TryWrite(run);
+                    continue;
+                }
+
+                if (run && leadership.IsLeader)
+                {
+                    engine.RequestRun();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
     }
 
     private async Task ApplyAsync(ChangeBatch batch, CancellationToken cancellationToken)
@@ -76,10 +130,14 @@ internal sealed partial class ReplicaFollower(
 
         if (byKind.ContainsKey(ChangeKinds.Target) || byKind.ContainsKey(ChangeKinds.Branch))
         {
-            await engine.RefreshAsync(forgetObserved: false, cancellationToken).ConfigureAwait(false);
-            if (leadership.IsLeader && byKind.ContainsKey(ChangeKinds.Target))
+            if (leadership.IsLeader)
             {
-                engine.RequestRun();
+                engineRefreshes.Writer.TryWrite(byKind.ContainsKey(ChangeKinds.Target));
+            }
+            else
+            {
+                // A follower's engine decides nothing, so the refresh does not wait; the statuses below need it done.
+                await engine.RefreshAsync(forgetObserved: false, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -149,4 +207,7 @@ internal sealed partial class ReplicaFollower(
 
     [LoggerMessage(EventId = 4613, Level = LogLevel.Debug, Message = "Pruned {Count} old changes from the change feed")]
     private partial void LogPruned(int count);
+
+    [LoggerMessage(EventId = 4615, Level = LogLevel.Warning, Message = "Refreshing the rollout engine from the store failed ({Reason}); trying again")]
+    private partial void LogRefreshFailed(string reason);
 }
