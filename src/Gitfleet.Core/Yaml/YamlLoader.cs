@@ -49,10 +49,11 @@ public static class YamlLoader
             diagnostics.Add(Diagnostic.Error(e.Code, e.Location, e.Message));
             return null;
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
             // YamlDotNet's parser fails a few malformed streams with an internal-state error instead of a YamlException
-            // (found by the fuzz tests: "The scanner should contain no more tokens."): still a syntax error of this file.
+            // (found by the fuzz tests: "The scanner should contain no more tokens.", and an ArgumentException for a
+            // %TAG directive whose prefix is not a valid URI): still a syntax error of this file.
             diagnostics.Add(Diagnostic.Error(DiagnosticCodes.YamlSyntax, builder.LastLocation ?? SourceLocation.OfFile(file), $"YAML syntax error: {e.Message}"));
             return null;
         }
