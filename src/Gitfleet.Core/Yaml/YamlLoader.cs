@@ -52,9 +52,11 @@ public static class YamlLoader
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
             // YamlDotNet's parser fails a few malformed streams with an internal-state error instead of a YamlException
-            // (found by the fuzz tests: "The scanner should contain no more tokens.", and an ArgumentException for a
-            // %TAG directive whose prefix is not a valid URI): still a syntax error of this file.
-            diagnostics.Add(Diagnostic.Error(DiagnosticCodes.YamlSyntax, builder.LastLocation ?? SourceLocation.OfFile(file), $"YAML syntax error: {e.Message}"));
+            // (found by the fuzz tests: "The scanner should contain no more tokens.", and ArgumentExceptions for a
+            // %TAG directive with an empty prefix or one that is not a valid URI): still a syntax error of this file.
+            // The message loses .NET's "(Parameter 'x')" suffix, which means nothing to the author of the file.
+            var message = e is ArgumentException { ParamName: { } parameter } ? e.Message.Replace($" (Parameter '{parameter}')", "", StringComparison.Ordinal) : e.Message;
+            diagnostics.Add(Diagnostic.Error(DiagnosticCodes.YamlSyntax, builder.LastLocation ?? SourceLocation.OfFile(file), $"YAML syntax error: {message}"));
             return null;
         }
     }

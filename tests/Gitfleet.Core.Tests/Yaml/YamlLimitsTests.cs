@@ -126,6 +126,9 @@ public sealed class YamlLimitsTests
     [InlineData("? [x]\n: 1\nb: 2\n", DiagnosticCodes.WrongType, "group_vars/all.yml:1:3: error: mapping keys must be plain strings")]
     [InlineData("...\n*b\n", DiagnosticCodes.YamlSyntax, "group_vars/all.yml:1:1: error: YAML syntax error: The scanner should contain no more tokens.")]
     [InlineData("#c\n...\n- x\n", DiagnosticCodes.YamlSyntax, "group_vars/all.yml:")]
+    // YamlDotNet raises ArgumentExceptions for these %TAG directives instead of YamlExceptions.
+    [InlineData("%TAG !e! \n---\na: 1\n", DiagnosticCodes.YamlSyntax, "group_vars/all.yml:1:1: error: YAML syntax error: Tag prefix must not be empty. [yaml-syntax]")]
+    [InlineData("%TAG !e! %00\n---\na: !e!b c\n", DiagnosticCodes.YamlSyntax, "group_vars/all.yml:3:1: error: YAML syntax error: Global tags must be valid URIs. [yaml-syntax]")]
     public void Malformed_structure_is_reported_where_it_is(string yaml, string code, string expected) =>
         LoadOne("group_vars/all.yml", yaml).Single(code).ToString().ShouldStartWith(expected);
 
