@@ -6,6 +6,7 @@ bench_token="bench-admin-token-$(id -u)-0123456789abcdef"
 bench_dll="$root/bench/Gitfleet.Bench/bin/Release/net10.0/Gitfleet.Bench.dll"
 server_pid=""
 server_dll="$root/.gitfleet/bin/gitfleet.dll"   # bench/dashboard.sh points it at an earlier build for a side-by-side run
+server_env=()   # extra environment (NAME=VALUE) for the next start_server only: a runtime setting tried side by side
 
 bench_build() {
   "$root/gitfleet" version >/dev/null   # publishes the CLI (Release, ReadyToRun) when a source changed
@@ -18,7 +19,7 @@ start_server() {
   mkdir -p "$data"
   local launcher=()
   [ -n "$cpus" ] && launcher=(taskset -c "$cpus")
-  GITFLEET_ADMIN_TOKEN="$bench_token" GITFLEET_ADMIN_PASSWORD="bench-password" GITFLEET_DEVICE_TOKEN_LIFETIME=30d \
+  env "${server_env[@]}" GITFLEET_ADMIN_TOKEN="$bench_token" GITFLEET_ADMIN_PASSWORD="bench-password" GITFLEET_DEVICE_TOKEN_LIFETIME=30d \
     "${launcher[@]}" dotnet "$server_dll" server --data "$data" --urls "https://127.0.0.1:$port" >"$data/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do

@@ -10,11 +10,13 @@
 # of each kind of request, server CPU per request and RSS.
 # Targets (issue 11): auth >= 5000/s with RSA-3072, ECDSA P-256 and Ed25519 alike; inventory PUTs >= 10000/s;
 # p99 < 100 ms; 200,000 devices back online <= 60 s after a restart, 1,000,000 <= 5 minutes with RSS <= 1.5 GiB.
-# Usage: [BASELINE=DLL] [SERVER=DLL] [BENCH=DLL] [ROUNDS=1] bench/storm.sh [COUNTS="100000"] [KEYS="ecdsa ed25519 rsa"] [CONNECTIONS=64] [HANDSHAKES=false]
+# Usage: [BASELINE=DLL] [SERVER=DLL] [SERVER_ENV="NAME=VALUE ..."] [BENCH=DLL] [ROUNDS=1] bench/storm.sh [COUNTS="100000"] [KEYS="ecdsa ed25519 rsa"] [CONNECTIONS=64] [HANDSHAKES=false]
 # With BASELINE=path/to/an/older/gitfleet.dll, every round runs both storms with that build too, alternating with this
 # one (the baseline first in odd rounds, this build first in even ones) on fresh copies of the same prepared data, so
 # both see the same machine. SERVER=DLL runs another build of this one (e.g. a plain `dotnet build` to compare with a
 # plain baseline build) instead of the CLI that bench_build publishes; BENCH=DLL a Gitfleet.Bench.dll built already.
+# SERVER_ENV sets runtime settings for this build's server only (e.g. BASELINE=<same dll> SERVER_ENV="DOTNET_TieredPGO=0"
+# compares a setting side by side).
 # Prepared devices are kept in bench/work/storm/KEYS-N (signing a million requests takes a while); each run starts
 # from a copy of the prepared database.
 set -euo pipefail
@@ -48,7 +50,7 @@ for n in $counts; do
     for round in $(seq "$rounds"); do
       order=("${builds[@]}"); if [ $(( round % 2 )) = 0 ] && [ "${#builds[@]}" = 2 ]; then order=(this baseline); fi
       for build in "${order[@]}"; do
-        if [ "$build" = baseline ]; then server_dll="$BASELINE"; else server_dll="$this_dll"; fi
+        if [ "$build" = baseline ]; then server_dll="$BASELINE"; server_env=(); else server_dll="$this_dll"; read -r -a server_env <<<"${SERVER_ENV:-}"; fi
         rm -rf "$dir/data"; mkdir -p "$dir/data"; cp "$dir"/seed/gitfleet.db* "$dir/data/"
         for storm in "first contact" "restart"; do
           if [ "$storm" = restart ]; then stop_server; fi

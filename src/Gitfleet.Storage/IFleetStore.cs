@@ -87,6 +87,14 @@ public interface IDeviceStore
     /// </summary>
     Task<bool> SaveInventoryAsync(string deviceId, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> attributes, bool replace, DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A PUT of an inventory the caller knows differs from the stored one (it holds the stored inventory's digest
+    /// in memory, and this one's differs): written without reading the stored digest first. <paramref name="digest"/>
+    /// is the attributes' <see cref="Gitfleet.Core.Facts.InventoryDigest"/>, computed once by the caller. Group-committed.
+    /// False when the device is unknown.
+    /// </summary>
+    Task<bool> ReplaceChangedInventoryAsync(string deviceId, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> attributes, ulong digest, DateTimeOffset now, CancellationToken cancellationToken);
+
     /// <summary>PUT (replace = true) or PATCH the device's tags.</summary>
     Task<bool> SaveTagsAsync(string deviceId, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> tags, bool replace, DateTimeOffset now, CancellationToken cancellationToken);
 

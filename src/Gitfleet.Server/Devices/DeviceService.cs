@@ -150,7 +150,13 @@ public sealed partial class DeviceService(IFleetStore store, DeviceRegistry regi
                 return;
             }
 
-            if (!await store.SaveInventoryAsync(deviceId, attributes, replace, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+            // Alone on the store (not shared by replicas), memory holds the stored inventory's digest (loaded at
+            // start, set after every write under this lock): a PUT whose digest differs is a change, and the store
+            // need not read its digest to find out. Were memory ever behind, the cost is one needless write.
+            var saved = replace && digest != 0 && !Shared
+                ? store.ReplaceChangedInventoryAsync(deviceId, attributes, digest, time.GetUtcNow(), cancellationToken)
+                : store.SaveInventoryAsync(deviceId, attributes, replace, time.GetUtcNow(), cancellationToken);
+            if (!await saved.ConfigureAwait(false))
             {
                 throw DomainException.NotFound("device not found");
             }

@@ -35,6 +35,13 @@ public abstract partial class SqlFleetStore
         }
     }
 
+    /// <summary>
+    /// A point read that every device request may make (the same few SQL texts, again and again): an engine may
+    /// keep its statement prepared. The SQL must be one of a fixed set of texts, never built per call.
+    /// </summary>
+    private protected virtual Task ReadPreparedAsync(string sql, IReadOnlyList<(string Name, object Value)> parameters, Action<IRow> onRow, CancellationToken cancellationToken) =>
+        ReadAllAsync(sql, parameters, onRow, cancellationToken);
+
     private sealed class DataReaderRow : IRow
     {
         public DbDataReader Reader { get; set; } = null!;

@@ -13,9 +13,11 @@ public sealed class SqliteFleetStore : SqlFleetStore
 {
     private readonly string connectionString;
     private readonly WriterQueue writer = new();
+    private readonly PreparedReads preparedReads;
 
     private SqliteFleetStore(string path)
     {
+        preparedReads = new PreparedReads(async cancellationToken => (SqliteConnection)await OpenAsync(cancellationToken).ConfigureAwait(false));
         DatabasePath = path;
         connectionString = new SqliteConnectionStringBuilder
         {
@@ -169,6 +171,14 @@ public sealed class SqliteFleetStore : SqlFleetStore
         }
     }
 
+    /// <summary>The hot point reads through statements prepared once (<see cref="PreparedReads"/>).</summary>
+    private protected override Task ReadPreparedAsync(string sql, IReadOnlyList<(string Name, object Value)> parameters, Action<IRow> onRow, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(onRow);
+        return preparedReads.ReadAsync(sql, parameters, statement => onRow(new StatementRow(statement)), cancellationToken);
+    }
+
     private sealed class StatementRow(sqlite3_stmt statement) : IRow
     {
         public bool IsNull(int ordinal) => raw.sqlite3_column_type(statement, ordinal) == raw.SQLITE_NULL;
@@ -188,7 +198,7 @@ public sealed class SqliteFleetStore : SqlFleetStore
         }
     }
 
-    private static int BindText(sqlite3_stmt statement, int index, string text, ref byte[] buffer)
+    internal static int BindText(sqlite3_stmt statement, int index, string text, ref byte[] buffer)
     {
         var max = System.Text.Encoding.UTF8.GetMaxByteCount(text.Length);
         if (max > buffer.Length)
@@ -201,7 +211,7 @@ public sealed class SqliteFleetStore : SqlFleetStore
         return raw.sqlite3_bind_text(statement, index, buffer.AsSpan(0, length));
     }
 
-    private static void Check(sqlite3 db, int code)
+    internal static void Check(sqlite3 db, int code)
     {
         if (code != raw.SQLITE_OK)
         {
@@ -225,6 +235,7 @@ public sealed class SqliteFleetStore : SqlFleetStore
     public override async ValueTask DisposeAsync()
     {
         await CloseGroupWriterAsync().ConfigureAwait(false);
+        await preparedReads.DisposeAsync().ConfigureAwait(false);
         writer.Dispose();
         SqliteConnection.ClearAllPools();
     }

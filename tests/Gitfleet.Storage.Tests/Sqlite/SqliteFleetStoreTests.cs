@@ -66,6 +66,10 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
         var admitted = await Store.RecordAuthRequestAsync("ignored", "ignored", identity, "key-3", StoreFixture.Now, None);
         admitted.AuthSet.Status.ShouldBe("accepted", "the first request with a preauthorized key accepts it");
         admitted.Device.Status.ShouldBe("accepted");
+        (await Store.FindAuthSetAsync(identity, "key-3", None))!.AuthSet!.Status.ShouldBe("accepted", "a read after the commit sees it (the lookup's statement was prepared before)");
+        var stored = (await Store.GetDeviceAsync(admitted.Device.Id, None))!;
+        (stored.Status, stored.UpdatedAt, stored.IdentityKey, stored.CreatedAt).ShouldBe(
+            (admitted.Device.Status, admitted.Device.UpdatedAt, admitted.Device.IdentityKey, admitted.Device.CreatedAt), "the accepted device as the request returned it is the stored one");
         (await Store.FindAuthSetAsync(identity, "key-4", None))!.AuthSet.ShouldBeNull("the device is known, not with this key");
         (await Store.FindAuthSetAsync(new Dictionary<string, string> { ["mac"] = "unknown" }, "key-3", None)).ShouldBeNull();
     }
@@ -191,5 +195,50 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
         var attributeOwners = await Store.StreamAttributesAsync(None).Select(a => a.DeviceId).ToListAsync();
         attributeOwners.ShouldBe(attributeOwners.Order(StringComparer.Ordinal));
         (await Store.StreamDeviceStatusesAsync(None).CountAsync()).ShouldBe(5);
+    }
+
+    [Fact]
+    public async Task An_inventory_known_to_differ_is_replaced_without_a_read_and_its_digest_stored()
+    {
+        var device = await fixture.AcceptedDeviceAsync("m1");
+        await Store.SaveInventoryAsync(device.Id, [new("device_type", ["rpi4"]), new("old", ["1"])], replace: true, StoreFixture.Now, None);
+        List<KeyValuePair<string, IReadOnlyList<string>>> changed = [new("device_type", ["bbb"]), new("artifact_name", ["release-2"]), new("kernel", ["6.1"])];
+        (await Store.ReplaceChangedInventoryAsync(device.Id, changed, Gitfleet.Core.Facts.InventoryDigest.Of(changed), StoreFixture.Now.AddMinutes(1), None)).ShouldBeTrue();
+        var stored = await Store.GetAttributesAsync([device.Id], None);
+        string.Join(',', stored.Where(a => a.Scope == "inventory").Select(a => a.Name).Order(StringComparer.Ordinal)).ShouldBe("artifact_name,device_type,kernel", "a PUT replaces: 'old' is gone");
+        var after = (await Store.GetDeviceAsync(device.Id, None))!;
+        (after.DeviceType, after.ArtifactName, after.UpdatedAt).ShouldBe(("bbb", "release-2", StoreFixture.Now.AddMinutes(1)));
+
+        // The digest was stored with it: the same inventory PUT again writes nothing (the device's update time stays).
+        (await Store.SaveInventoryAsync(device.Id, changed, replace: true, StoreFixture.Now.AddMinutes(2), None)).ShouldBeTrue();
+        (await Store.GetDeviceAsync(device.Id, None))!.UpdatedAt.ShouldBe(StoreFixture.Now.AddMinutes(1));
+
+        (await Store.ReplaceChangedInventoryAsync("unknown", changed, Gitfleet.Core.Facts.InventoryDigest.Of(changed), StoreFixture.Now, None)).ShouldBeFalse();
+        (await Store.GetAttributesAsync(["unknown"], None)).ShouldBeEmpty("nothing is written for a device that does not exist");
+    }
+
+    [Fact]
+    public async Task Point_reads_running_at_once_each_read_their_own_device()
+    {
+        var devices = new List<DeviceRecord>();
+        for (var i = 0; i < 8; i++)
+        {
+            devices.Add(await fixture.AcceptedDeviceAsync("m" + i));
+        }
+
+        // More reads at once than connections kept idle for them: each borrows its own.
+        var reads = Enumerable.Range(0, 400).Select(i => Task.Run(async () =>
+        {
+            var device = devices[i % devices.Count];
+            var read = await Store.GetDeviceAsync(device.Id, None);
+            var lookup = await Store.FindAuthSetAsync(device.Identity, "key-" + device.Identity["mac"], None);
+            return (Expected: device.Id, Read: read!.Id, Found: lookup!.Device.Id, AuthSetOf: lookup.AuthSet!.DeviceId);
+        }));
+        foreach (var (expected, read, found, authSetOf) in await Task.WhenAll(reads))
+        {
+            (read, found, authSetOf).ShouldBe((expected, expected, expected));
+        }
+
+        (await Store.GetDeviceAsync("unknown", None)).ShouldBeNull();
     }
 }
