@@ -17,13 +17,10 @@ machine_line
 work="$(mktemp -d /tmp/gitfleet-cluster-XXXXXX)"
 [ -d "$work" ] || { echo "no work directory" >&2; exit 1; }
 chmod 755 "$work"
-replica_pids=(); haproxy_pid=""; sim_pid=""
+sim_pid=""
 cleanup() {
   [ -n "$sim_pid" ] && kill -TERM "$sim_pid" 2>/dev/null || true
-  for p in "${replica_pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  [ -n "$haproxy_pid" ] && kill "$haproxy_pid" 2>/dev/null || true
-  sleep 1
-  stop_postgres
+  stop_cluster_parts
   if [ "${KEEP:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -46,63 +43,24 @@ head -c 65536 /dev/urandom >"$work/artifacts/rootfs.img"
 mender-artifact write rootfs-image -t "$type" -n release-2 -f "$work/artifacts/rootfs.img" -o "$work/artifacts/release-2.mender" >/dev/null 2>&1
 
 # Three replicas, started together on the empty database (they race the migrations).
-ports=("$(free_port)" "$(free_port)" "$(free_port)")
-start_replica() {
-  local i=$1
-  mkdir -p "$work/replica-$i"
-  GITFLEET_STORE_PASSWORD="$password" GITFLEET_ADMIN_TOKEN="$bench_token" GITFLEET_ADMIN_PASSWORD=bench-password GITFLEET_RECONCILE_INTERVAL=5s \
-    dotnet "$root/.gitfleet/bin/gitfleet.dll" server --data "$work/replica-$i" --urls "https://127.0.0.1:${ports[$((i - 1))]}" \
-    --store "postgres://gitfleet@127.0.0.1:$pgport/gitfleet" --artifacts-dir "$work/shared" --replica-name "replica-$i" \
-    --fleet-repo "$work/fleet" --fleet-branches production --fleet-poll-interval 5s >>"$work/replica-$i.log" 2>&1 &
-  replica_pids[$((i - 1))]=$!
-}
-for i in 1 2 3; do start_replica "$i"; done
+replicas_dir="$work"; gitfleet_dll="$root/.gitfleet/bin/gitfleet.dll"
+replica_ports=("$(free_port)" "$(free_port)" "$(free_port)")
 for i in 1 2 3; do
-  for _ in $(seq 300); do
-    [ -f "$work/replica-$i/tls/server.crt" ] && curl -sf --cacert "$work/replica-$i/tls/server.crt" "https://127.0.0.1:${ports[$((i - 1))]}/health/ready" >/dev/null 2>&1 && break
-    sleep 0.2
-  done
+  GITFLEET_STORE_PASSWORD="$password" GITFLEET_ADMIN_TOKEN="$bench_token" GITFLEET_ADMIN_PASSWORD=bench-password GITFLEET_RECONCILE_INTERVAL=5s \
+    start_replica "$i" --store "postgres://gitfleet@127.0.0.1:$pgport/gitfleet" --artifacts-dir "$work/shared" \
+    --fleet-repo "$work/fleet" --fleet-branches production --fleet-poll-interval 5s
 done
-cert="$work/replica-1/tls/server.crt"
+wait_replicas_ready 120
+cert="$(replica_cert)"
+ports=("${replica_ports[@]}")
 echo "PostgreSQL 15 on port $pgport; replicas on ${ports[*]}; migrations applied: $(psql_ "SELECT COUNT(*) FROM schema_migrations")"
 
-hport=$(free_port)
-cat >"$work/haproxy.cfg" <<HAPROXY
-global
-    maxconn 4000
-defaults
-    mode tcp
-    timeout connect 2s
-    timeout client 60s
-    timeout server 60s
-    option redispatch
-    retries 3
-frontend gitfleet
-    bind 127.0.0.1:$hport
-    default_backend replicas
-backend replicas
-    balance roundrobin
-    option httpchk GET /health/ready
-    http-check expect status 200
-    default-server check check-ssl verify none inter 1s fall 2 rise 1 on-marked-down shutdown-sessions
-    server replica-1 127.0.0.1:${ports[0]}
-    server replica-2 127.0.0.1:${ports[1]}
-    server replica-3 127.0.0.1:${ports[2]}
-HAPROXY
-haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 &
-haproxy_pid=$!
-url="https://127.0.0.1:$hport"
-sleep 1
+start_haproxy "$work"
+url="$haproxy_url"
 curl -sf --cacert "$cert" -H "Authorization: Bearer $bench_token" -F "size=$(stat -c %s "$work/artifacts/release-2.mender")" \
   -F "artifact=@$work/artifacts/release-2.mender" "$url/api/management/v1/deployments/artifacts" >/dev/null
 
 status_json() { curl -sf --max-time 10 --cacert "$cert" -H "Authorization: Bearer $bench_token" "$url/api/management/v1/gitfleet/branches/production"; }
-leader_index() {
-  for i in 0 1 2; do
-    if [ "$(curl -sf --max-time 2 --cacert "$cert" "https://127.0.0.1:${ports[$i]}/health/ready" 2>/dev/null | field role 2>/dev/null)" = leader ]; then echo "$i"; return; fi
-  done
-  echo ""
-}
 
 GITFLEET_TOKEN="$bench_token" dotnet "$root/.gitfleet/bin/gitfleet.dll" simulate --server "$url" --ca-cert "$cert" --devices "$devices" \
   --device-types "$type" --initial-image "$type=release-1" --poll-interval "$poll" --retry-interval "$poll" --inventory-interval 1h \

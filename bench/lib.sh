@@ -13,14 +13,16 @@ bench_build() {
   dotnet build "$root/bench/Gitfleet.Bench" -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
 }
 
-# start_server DATA_DIR PORT [taskset CPU list]: the server as its own process, as in production.
+# start_server DATA_DIR PORT [taskset CPU list]: the server as its own process, as in production; server_args holds
+# more flags (e.g. --store postgres://..., with GITFLEET_STORE_PASSWORD exported).
+server_args=()
 start_server() {
   local data="$1" port="$2" cpus="${3:-}"
   mkdir -p "$data"
   local launcher=()
   [ -n "$cpus" ] && launcher=(taskset -c "$cpus")
   env "${server_env[@]}" GITFLEET_ADMIN_TOKEN="$bench_token" GITFLEET_ADMIN_PASSWORD="bench-password" GITFLEET_DEVICE_TOKEN_LIFETIME=30d \
-    "${launcher[@]}" dotnet "$server_dll" server --data "$data" --urls "https://127.0.0.1:$port" >"$data/server.log" 2>&1 &
+    "${launcher[@]}" dotnet "$server_dll" server --data "$data" --urls "https://127.0.0.1:$port" "${server_args[@]}" >"$data/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do
     if curl -s -o /dev/null --cacert "$data/tls/server.crt" "https://127.0.0.1:$port/api/management/v1/gitfleet/info" 2>/dev/null; then
@@ -127,27 +129,7 @@ prepare_generated_fleet() {
   fi
 }
 
-# start_postgres DIR: PostgreSQL 15 as the test harness runs it (initdb in DIR, a free port, durable settings, password
-# authentication over TCP, a "gitfleet" database in byte order). Sets pgbin, pgport, pgpassword, pgdata; psql_ SQL runs
-# a statement on that database; stop_postgres stops it.
-pgbin=/usr/lib/postgresql/15/bin
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-start_postgres() {
-  local dir="$1"
-  mkdir -p "$dir"
-  pgdata="$dir/data"
-  pgpassword="$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-  echo "$pgpassword" >"$dir/pwfile"
-  if [ "$(id -u)" = 0 ]; then chown -R postgres "$dir"; fi
-  as_postgres "$pgbin/initdb" -D "$pgdata" -U gitfleet --pwfile "$dir/pwfile" --auth-local=trust --auth-host=scram-sha-256 \
-    -E UTF8 --locale=C.UTF-8 >/dev/null
-  rm -f "$dir/pwfile"
-  pgport=$(free_port)
-  printf "listen_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\nmax_connections = 400\nshared_buffers = 256MB\n" "$dir" \
-    >>"$pgdata/postgresql.conf"
-  as_postgres "$pgbin/pg_ctl" -D "$pgdata" -o "-p $pgport" -l "$dir/log" -w start >/dev/null
-  PGPASSWORD="$pgpassword" psql -h 127.0.0.1 -p "$pgport" -U gitfleet -d postgres -q -c "CREATE DATABASE gitfleet"
-}
-psql_() { PGPASSWORD="$pgpassword" psql -h 127.0.0.1 -p "$pgport" -U gitfleet -d gitfleet -tAq -c "$1"; }
-stop_postgres() { [ -n "${pgdata:-}" ] && as_postgres "$pgbin/pg_ctl" -D "$pgdata" stop -m fast >/dev/null 2>&1 || true; }
+# PostgreSQL as the test harness runs it (start_postgres, psql_, stop_postgres, free_port), replicas and HAProxy:
+# shared with ./demo.sh --replicas N.
+# shellcheck source=scripts/cluster-parts.sh
+source "$root/scripts/cluster-parts.sh"

@@ -50,4 +50,44 @@ public sealed class DemoTests
         table.ShouldContain("33/36", Case.Sensitive, "three legacy devices fail the new image's health check");
         table.ShouldContain("rolled back");
     }
+
+    /// <summary>
+    /// ./demo.sh --replicas N's two steps: --fleet-only writes the fleet repository the replicas start watching, and
+    /// --server drives them through HAProxy; misuse is a clear error without a stack trace.
+    /// </summary>
+    [Fact]
+    public async Task The_demo_writes_only_the_fleet_for_replicas_and_refuses_servers_it_cannot_reach_or_trust()
+    {
+        using var directory = new TempDirectory();
+        var fleet = Path.Combine(directory.Path, "demo", "fleet");
+
+        var missing = await CliRunner.RunAsync(directory.Path, new Dictionary<string, string> { ["GITFLEET_TOKEN"] = "t0123456789" },
+            "demo", "--dir", "demo", "--server", "https://127.0.0.1:1", "--ca-cert", "none.pem", "--exit");
+        missing.ExitCode.ShouldBe(ExitCodes.Error, missing.Stdout + missing.Stderr);
+        missing.Stderr.ShouldContain("holds no fleet repository");
+        missing.Stderr.ShouldContain("--fleet-only");
+
+        var written = await CliRunner.RunAsync(directory.Path, null, "demo", "--dir", "demo", "--fleet-only");
+        written.ExitCode.ShouldBe(ExitCodes.Ok, written.Stdout + written.Stderr);
+        var main = (await GitCli.RunAsync(fleet, ["rev-parse", "main"], CancellationToken.None)).Trim();
+        written.Stdout.ShouldContain(main[..12]);
+        (await GitCli.RunAsync(fleet, ["rev-parse", "production"], CancellationToken.None)).Trim().ShouldBe(main, "every stage starts on the first commit");
+        Directory.Exists(Path.Combine(directory.Path, "demo", "server")).ShouldBeFalse("no server was started");
+
+        foreach (var (environment, args, message) in new (Dictionary<string, string>?, string[], string)[]
+        {
+            (null, ["--server", "https://127.0.0.1:1", "--ca-cert", "c.pem"], "$GITFLEET_TOKEN"),
+            (new() { ["GITFLEET_TOKEN"] = "t0123456789" }, ["--server", "https://127.0.0.1:1"], "--ca-cert"),
+            (new() { ["GITFLEET_TOKEN"] = "t0123456789" }, ["--server", "ftp://127.0.0.1:1", "--ca-cert", "c.pem"], "https://"),
+            (new() { ["GITFLEET_TOKEN"] = "t0123456789" }, ["--server", "https://127.0.0.1:1", "--ca-cert", "c.pem", "--fleet-only"], "--fleet-only"),
+        })
+        {
+            var refused = await CliRunner.RunAsync(directory.Path, environment, ["demo", "--dir", "demo", .. args]);
+            refused.ExitCode.ShouldBe(ExitCodes.Error, string.Join(' ', args));
+            refused.Stderr.ShouldContain(message);
+            refused.Stderr.ShouldNotContain("   at ");
+        }
+
+        (await GitCli.RunAsync(fleet, ["rev-parse", "main"], CancellationToken.None)).Trim().ShouldBe(main, "a refused run leaves the fleet repository alone");
+    }
 }

@@ -20,9 +20,16 @@ internal static class DemoCommand
         var poll = new Option<double>("--poll-interval") { Description = "Seconds between a device's update checks.", DefaultValueFactory = _ => 2, HelpName = "SECONDS" };
         var port = new Option<int>("--port") { Description = "HTTPS port of the server on 127.0.0.1 (0: any free port).", DefaultValueFactory = _ => 0 };
         var exit = new Option<bool>("--exit") { Description = "Stop at the end of the walk-through instead of keeping the server and devices running (always so without a terminal)." };
+        var fleetOnly = new Option<bool>("--fleet-only") { Description = "Only write the demo's fleet repository to DIR/fleet (recreating DIR), for servers started next (./demo.sh --replicas N)." };
+        var server = new Option<string?>("--server")
+        {
+            Description = "Use servers already running (e.g. replicas behind HAProxy) that watch DIR/fleet, written by --fleet-only, instead of starting one on SQLite. Token from $GITFLEET_TOKEN.",
+            HelpName = "URL",
+        };
+        var caCert = new Option<string?>("--ca-cert") { Description = "The certificate (PEM) of --server.", HelpName = "PEM" };
         var command = new Command("demo", "Run the whole system on embedded defaults: a server on SQLite, the sample fleet in git, simulated devices, and a release walked from main through canary to production.")
         {
-            directory, devices, poll, port, exit,
+            directory, devices, poll, port, exit, fleetOnly, server, caCert,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -33,7 +40,21 @@ internal static class DemoCommand
                 PollInterval = TimeSpan.FromSeconds(parse.GetValue(poll)),
                 Port = parse.GetValue(port),
                 KeepRunning = console.Interactive && !parse.GetValue(exit),
+                FleetOnly = parse.GetValue(fleetOnly),
+                Server = parse.GetValue(server) is { } url && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == "https" ? uri : null,
+                CaCertificate = parse.GetValue(caCert) is { } pem ? console.ResolvePath(pem) : null,
+                Token = console.Environment("GITFLEET_TOKEN"),
+                AdminPassword = console.Environment("GITFLEET_ADMIN_PASSWORD"),
             };
+            if (parse.GetValue(server) is { } given && settings.Server is null)
+            {
+                return console.Fail($"--server must be an https:// URL, not '{given}'");
+            }
+
+            if (settings.Server is not null && (settings.FleetOnly || settings.CaCertificate is null || string.IsNullOrEmpty(settings.Token)))
+            {
+                return console.Fail("--server needs --ca-cert and a management token in $GITFLEET_TOKEN, and does not go with --fleet-only");
+            }
             if (settings.FieldDevices is < 0 or > 200_000)
             {
                 return console.Fail("--devices must be between 0 and 200000");

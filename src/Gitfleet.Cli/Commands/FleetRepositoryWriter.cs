@@ -53,8 +53,9 @@ internal sealed class FleetRepositoryWriter(string directory, string author = "G
         return sha;
     }
 
-    private async Task<string> HeadAsync(CancellationToken cancellationToken) =>
-        (await GitCli.RunAsync(Directory, ["rev-parse", "HEAD"], cancellationToken).ConfigureAwait(false)).Trim();
+    /// <summary>The commit <paramref name="revision"/> names (a branch, HEAD).</summary>
+    public async Task<string> HeadAsync(CancellationToken cancellationToken, string revision = "HEAD") =>
+        (await GitCli.RunAsync(Directory, ["rev-parse", revision], cancellationToken).ConfigureAwait(false)).Trim();
 
     private Task GitAsync(CancellationToken cancellationToken, params string[] args) =>
         GitCli.RunAsync(Directory,

@@ -26,18 +26,36 @@ internal sealed class DemoRun(CliConsole console, DemoSettings settings)
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var root = settings.Directory;
-        if (Directory.Exists(root))
+        var repository = new FleetRepositoryWriter(Path.Combine(root, "fleet"), "Demo Operator", "operator@fleet.example");
+        string first;
+        if (settings.Server is null)
         {
-            Directory.Delete(root, recursive: true);
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+
+            Directory.CreateDirectory(root);
+            first = await repository.CreateAsync(DemoFleet.Files(), Stages, SampleFleet.Subject, cancellationToken).ConfigureAwait(false);
+        }
+        else if (Directory.Exists(Path.Combine(repository.Directory, ".git")))
+        {
+            // The running servers watch this repository since they started: keep it.
+            first = await repository.HeadAsync(cancellationToken, Stages[0]).ConfigureAwait(false);
+        }
+        else
+        {
+            throw new IOException($"{repository.Directory} holds no fleet repository: write it with `gitfleet demo --dir {root} --fleet-only` before starting the servers");
         }
 
-        Directory.CreateDirectory(root);
-        var repository = new FleetRepositoryWriter(Path.Combine(root, "fleet"), "Demo Operator", "operator@fleet.example");
-        var first = await repository.CreateAsync(DemoFleet.Files(), Stages, SampleFleet.Subject, cancellationToken).ConfigureAwait(false);
         console.Out.MarkupLine($"[bold]Gitfleet demo[/]: the fleet repository is {Markup.Escape(repository.Directory)} ({first[..12]}); branches main, canary and production are the stages.");
+        if (settings.FleetOnly)
+        {
+            return ExitCodes.Ok;
+        }
 
-        var adminPassword = Secret();
-        var token = Secret();
+        var adminPassword = settings.Server is null ? Secret() : settings.AdminPassword;
+        var token = settings.Token ?? Secret();
         var tokenFile = Path.Combine(root, "token");
         await File.WriteAllTextAsync(tokenFile, token + "\n", cancellationToken).ConfigureAwait(false);
         if (!OperatingSystem.IsWindows())
@@ -45,7 +63,7 @@ internal sealed class DemoRun(CliConsole console, DemoSettings settings)
             File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
-        await using var server = await GitfleetServer.StartAsync(new ServerOptions
+        await using var own = settings.Server is not null ? null : await GitfleetServer.StartAsync(new ServerOptions
         {
             DataDirectory = Path.Combine(root, "server"),
             Urls = [$"https://127.0.0.1:{settings.Port}"],
@@ -59,7 +77,10 @@ internal sealed class DemoRun(CliConsole console, DemoSettings settings)
             ConsoleLogging = false,
             Secrets = Secrets,
         }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        console.Out.MarkupLine($"Server: [bold]{Markup.Escape(server.BaseUri.ToString())}[/] (SQLite in {Markup.Escape(server.DataDirectory)}), watching the fleet repository.");
+        var server = own is null ? new Endpoint(settings.Server!, settings.CaCertificate!) : new Endpoint(own.BaseUri, own.CertificatePath);
+        console.Out.MarkupLine(own is null
+            ? $"Servers: [bold]{Markup.Escape(server.BaseUri.ToString())}[/] (already running, watching the fleet repository)."
+            : $"Server: [bold]{Markup.Escape(server.BaseUri.ToString())}[/] (SQLite in {Markup.Escape(own.DataDirectory)}), watching the fleet repository.");
 
         using var client = await ManagementClient.ConnectAsync(new ManagementClientOptions
         {
@@ -139,7 +160,10 @@ internal sealed class DemoRun(CliConsole console, DemoSettings settings)
         }
     }
 
-    private List<FleetSimulator> Simulations(GitfleetServer server, string token, IReadOnlyDictionary<string, string> initialImages, string release)
+    /// <summary>Where the demo's devices and operator reach the server: its own, or the replicas' load balancer.</summary>
+    private sealed record Endpoint(Uri BaseUri, string? CertificatePath);
+
+    private List<FleetSimulator> Simulations(Endpoint server, string token, IReadOnlyDictionary<string, string> initialImages, string release)
     {
         var common = new SimulatorOptions
         {
@@ -227,7 +251,7 @@ internal sealed class DemoRun(CliConsole console, DemoSettings settings)
         console.Out.MarkupLine($"Artifacts: uploaded the release's {images.Count} OS images (made with Gitfleet's artifact writer; mender-artifact makes the same format).");
     }
 
-    private async Task FinishAsync(ManagementClient client, GitfleetServer server, string tokenFile, string adminPassword, CancellationToken cancellationToken)
+    private async Task FinishAsync(ManagementClient client, Endpoint server, string tokenFile, string? adminPassword, CancellationToken cancellationToken)
     {
         console.Out.WriteLine();
         console.Out.MarkupLine("[bold]Where the fleet stands[/] (gitfleet status):");
@@ -238,7 +262,7 @@ internal sealed class DemoRun(CliConsole console, DemoSettings settings)
         var url = server.BaseUri.ToString().TrimEnd('/');
         var connect = $"--server {url} --ca-cert {server.CertificatePath} --token $(cat {tokenFile})";
         console.Out.MarkupLine("[bold]Where to look[/]");
-        console.Out.MarkupLine($"  server        {Markup.Escape(url)} (user admin, password {Markup.Escape(adminPassword)}; a token is in {Markup.Escape(tokenFile)})");
+        console.Out.MarkupLine($"  server        {Markup.Escape(url)} (user admin, password {Markup.Escape(adminPassword ?? "as the servers were given it")}; a token is in {Markup.Escape(tokenFile)})");
         console.Out.MarkupLine($"  dashboard     {Markup.Escape(url)}/ui/ (user admin, the password above)");
         console.Out.MarkupLine($"  metrics       {Markup.Escape(url)}/metrics");
         console.Out.MarkupLine($"  API document  {Markup.Escape(url)}/api/openapi.json");

@@ -20,4 +20,22 @@ internal sealed record DemoSettings
     public TimeSpan StageTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
     public long Seed { get; init; } = 1;
+
+    /// <summary>
+    /// Servers already running (replicas behind HAProxy: ./demo.sh --replicas N) that watch DIR/fleet, written
+    /// before by <see cref="FleetOnly"/>; null: the demo starts a server of its own on SQLite.
+    /// </summary>
+    public Uri? Server { get; init; }
+
+    /// <summary>The certificate (PEM) of <see cref="Server"/>.</summary>
+    public string? CaCertificate { get; init; }
+
+    /// <summary>A management token of <see cref="Server"/> (the admin token the replicas were given).</summary>
+    public string? Token { get; init; }
+
+    /// <summary>The admin password <see cref="Server"/> was given, shown at the end (null: not known to the demo).</summary>
+    public string? AdminPassword { get; init; }
+
+    /// <summary>Only write the fleet repository to DIR/fleet (recreating DIR) and stop: the servers to start next watch it.</summary>
+    public bool FleetOnly { get; init; }
 }

@@ -68,21 +68,33 @@ internal sealed class StageProgress(CliConsole console, ManagementClient client,
         var deadline = Stopwatch.StartNew();
         while (true)
         {
-            var statuses = new List<BranchStatus>();
-            foreach (var (branch, _, _) in stages)
+            List<BranchStatus>? statuses = [];
+            try
             {
-                statuses.Add(await client.GetBranchAsync(branch, cancellationToken).ConfigureAwait(false) ?? new BranchStatus { Branch = branch });
+                foreach (var (branch, _, _) in stages)
+                {
+                    statuses.Add(await client.GetBranchAsync(branch, cancellationToken).ConfigureAwait(false) ?? new BranchStatus { Branch = branch });
+                }
+            }
+            catch (HttpRequestException) when (deadline.Elapsed <= timeout)
+            {
+                // A connection lost on the way (behind a load balancer, a replica going away or too slow for its
+                // health check): ask again at the next poll.
+                statuses = null;
             }
 
-            show(statuses);
-            if (stages.Zip(statuses).All(pair => IsDone(pair.Second, pair.First)))
+            if (statuses is not null)
             {
-                return statuses;
+                show(statuses);
+                if (stages.Zip(statuses).All(pair => IsDone(pair.Second, pair.First)))
+                {
+                    return statuses;
+                }
             }
 
             if (deadline.Elapsed > timeout)
             {
-                throw new CliException($"the stages did not finish their rollouts within {timeout.TotalMinutes:0} minutes: {string.Join("; ", statuses.Select(Describe))}");
+                throw new CliException($"the stages did not finish their rollouts within {timeout.TotalMinutes:0} minutes: {string.Join("; ", (statuses ?? []).Select(Describe))}");
             }
 
             await Task.Delay(Interval, cancellationToken).ConfigureAwait(false);

@@ -17,8 +17,9 @@ namespace Gitfleet.Cli.Tests.Cluster;
 /// The cluster with real parts, as docs/operations.md sets it up: PostgreSQL 15, three `gitfleet server` processes
 /// started together on an empty database (they race the migrations), HAProxy in front, and 250 simulated devices
 /// (a `gitfleet simulate` process, 1 s polls) going through HAProxy, in a production rollout of three waves during
-/// which the leader is killed with SIGKILL, a device rejected through one replica must be refused by the two others
-/// within a second, and PostgreSQL is restarted. The rollout completes, no device gets a deployment twice (checked
+/// which the leader is killed with SIGKILL, every replica is restarted in turn (SIGTERM, start again) without a device
+/// request answered 5xx, a device rejected through one replica must be refused by the two others within a second,
+/// and PostgreSQL is restarted. The rollout completes, no device gets a deployment twice (checked
 /// in the database), and every status acknowledged before a fault is still there at the end. Kept small to fit the
 /// suite (about 2 minutes on a quiet 2-core machine); bench/cluster.sh runs the same faults with more devices.
 /// </summary>
@@ -38,7 +39,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
     private static readonly TimeSpan PhaseLimit = TimeSpan.FromMinutes(4);
 
     [SkippableClusterFact]
-    public async Task Three_replicas_behind_HAProxy_survive_a_killed_leader_a_rejection_on_another_replica_and_a_PostgreSQL_restart_mid_rollout()
+    public async Task Three_replicas_behind_HAProxy_survive_a_killed_leader_a_rolling_restart_a_rejection_on_another_replica_and_a_PostgreSQL_restart_mid_rollout()
     {
         var total = Stopwatch.StartNew();
         await using var postgres = await PostgresServer.StartAsync();
@@ -79,7 +80,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
                 Path.Combine(AppContext.BaseDirectory, "gitfleet.dll"), "simulate", "--server", haproxy.BaseUri.ToString().TrimEnd('/'), "--ca-cert", certificate,
                 "--devices", Devices.ToString(System.Globalization.CultureInfo.InvariantCulture), "--device-types", DeviceType, "--initial-image", $"{DeviceType}=release-1",
                 "--poll-interval", "1", "--retry-interval", "1", "--inventory-interval", "1h", "--install-time", "1", "--reboot-time", "1",
-                "--preauthorize-with-token", "env:GITFLEET_TOKEN", "--summary-interval", "0", "--connections", "16", "--identity-prefix", "cluster",
+                "--preauthorize-with-token", "env:GITFLEET_TOKEN", "--summary-interval", "1", "--connections", "16", "--identity-prefix", "cluster",
             ], new Dictionary<string, string?> { ["GITFLEET_TOKEN"] = AdminToken });
             await WaitForStatusAsync(admin, "the simulated fleet registered and converged on release-1", s => Count(s, "total") == Devices && Count(s, "converged") == Devices, PhaseLimit, simulator);
 
@@ -103,11 +104,22 @@ public sealed class ClusterTests(ITestOutputHelper output)
             leader.Start();
             await AllReadyAsync(replicas, probe, TimeSpan.FromSeconds(60));
 
-            // 2. A device rejected through one replica, refused by the two others within a second.
+            // 2. A rolling restart: each replica stopped (SIGTERM) and started again in turn while the devices check in.
+            acknowledged.UnionWith(await MidRolloutAsync(admin, postgres, database, sha, Devices / 5, simulator));
+            await RollingRestartAsync(replicas, probe, simulator);
+            var restarted = await SucceededAsync(postgres, database, sha);
+            acknowledged.Except(restarted).ShouldBeEmpty("statuses acknowledged before the rolling restart were lost");
+            acknowledged.UnionWith(restarted);
+            var leading = await LeaderAsync(replicas, probe);
+            var converged = Count(await WaitForStatusAsync(admin, "the status after the rolling restart", s => Applied(s) == sha, PhaseLimit, simulator), "converged");
+            await WaitForStatusAsync(admin, $"the rollout going on under {leading.Name} after the rolling restart (past {converged} converged)",
+                s => Applied(s) == sha && Count(s, "converged") > Math.Min(converged, Devices - 1), PhaseLimit, simulator);
+
+            // 3. A device rejected through one replica, refused by the two others within a second.
             acknowledged.UnionWith(await MidRolloutAsync(admin, postgres, database, sha, Devices * 3 / 10, simulator));
             await RejectionReachesTheOthersAsync(replicas, certificate);
 
-            // 3. PostgreSQL restarted: replicas not ready meanwhile, back on their own.
+            // 4. PostgreSQL restarted: replicas not ready meanwhile, back on their own.
             acknowledged.UnionWith(await MidRolloutAsync(admin, postgres, database, sha, Devices / 2, simulator));
             await postgres.StopAsync();
             foreach (var replica in replicas)
@@ -138,6 +150,40 @@ public sealed class ClusterTests(ITestOutputHelper output)
             replicas.ForEach(r => r.Dispose());
         }
     }
+
+    /// <summary>
+    /// Each replica in turn stopped with SIGTERM (a clean stop: the leader releases its lease) and started again, the
+    /// next one only once it is ready, while the simulated devices check in through HAProxy. HAProxy's health checks
+    /// and retries (a connection refused goes to another replica) must hide it: not one device request answered with
+    /// a 5xx meanwhile, counted by the simulator (its summary line every second).
+    /// </summary>
+    private async Task RollingRestartAsync(IReadOnlyList<ReplicaProcess> replicas, HttpClient probe, BackgroundProcess simulator)
+    {
+        var before = await ServerErrorsAsync(simulator);
+        var clock = Stopwatch.StartNew();
+        foreach (var replica in replicas)
+        {
+            await replica.StopAsync();
+            replica.Start();
+            await AllReadyAsync(replicas, probe, TimeSpan.FromSeconds(90));
+        }
+
+        var after = await ServerErrorsAsync(simulator);
+        output.WriteLine($"rolling restart of the three replicas in {clock.Elapsed.TotalSeconds:F0} s: device requests answered 5xx meanwhile {after.ServerErrors - before.ServerErrors}, network errors (retried by the devices) {after.NetworkErrors - before.NetworkErrors}");
+        (after.ServerErrors - before.ServerErrors).ShouldBe(0, "a device request failed with a 5xx during the rolling restart:\n" + simulator.Tail());
+    }
+
+    /// <summary>The simulator's error counts so far, from a summary line printed after this call (they are cumulative).</summary>
+    private static async Task<(long NetworkErrors, long ServerErrors)> ServerErrorsAsync(BackgroundProcess simulator)
+    {
+        var lines = SummaryLines(simulator.Output);
+        await Wait.UntilAsync(() => SummaryLines(simulator.Output) > lines, TimeSpan.FromSeconds(30), () => "the simulator printed no summary line:\n" + simulator.Tail());
+        var last = simulator.Output.Split('\n').Last(l => l.Contains(" | check-ins ", StringComparison.Ordinal));
+        var errors = System.Text.RegularExpressions.Regex.Match(last, @"\| errors (\d+) network, (\d+) 5xx");
+        return errors.Success ? (long.Parse(errors.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), long.Parse(errors.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)) : (0, 0);
+    }
+
+    private static int SummaryLines(string output) => output.Split('\n').Count(l => l.Contains(" | check-ins ", StringComparison.Ordinal));
 
     /// <summary>
     /// A device of its own (not in the fleet: no device type) authenticates through the second replica, is rejected
