@@ -9,6 +9,8 @@ public sealed class BackgroundProcess : IDisposable
 {
     private readonly Process process;
     private readonly StringBuilder output = new();
+    private readonly TaskCompletionSource outputEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource errorEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public BackgroundProcess(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
     {
@@ -36,8 +38,8 @@ public sealed class BackgroundProcess : IDisposable
         }
 
         process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.OutputDataReceived += (_, e) => Received(e.Data, outputEnded);
+        process.ErrorDataReceived += (_, e) => Received(e.Data, errorEnded);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -69,7 +71,21 @@ public sealed class BackgroundProcess : IDisposable
     public int ExitCode => process.ExitCode;
 
     /// <summary>Waits for the process to end; false when it is still running after <paramref name="timeout"/>.</summary>
-    public bool WaitForExit(TimeSpan timeout) => process.WaitForExit(timeout);
+    /// <summary>
+    /// Waits for the process to end and then (up to 5 s more) for its output to be read to the end: .NET's timed wait
+    /// returns at the exit, possibly before the asynchronous readers delivered the last lines (a simulator's summary
+    /// was missed so). The wait for the output is bounded because a child the process left running may hold its pipes.
+    /// </summary>
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!process.WaitForExit(timeout))
+        {
+            return false;
+        }
+
+        Task.WaitAll([outputEnded.Task, errorEnded.Task], TimeSpan.FromSeconds(5));
+        return true;
+    }
 
     /// <summary>Sends a signal (e.g. SIGUSR2: the Mender daemon sends its inventory now).</summary>
     public void Signal(string name) => Process.Start("kill", ["-" + name, Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
@@ -89,6 +105,16 @@ public sealed class BackgroundProcess : IDisposable
         }
 
         process.Dispose();
+    }
+
+    /// <summary>A line of output, or the end of the stream (null).</summary>
+    private void Received(string? line, TaskCompletionSource ended)
+    {
+        Append(line);
+        if (line is null)
+        {
+            ended.TrySetResult();
+        }
     }
 
     private void Append(string? line)
