@@ -3,25 +3,31 @@
 # ./demo.sh --replicas N (2 to 9) runs the same demo on a cluster instead of one server on SQLite: PostgreSQL 15
 # (started here as the test harness starts it), N `gitfleet server` replicas on it and HAProxy in front, the devices
 # and the operator going through HAProxy (docs/operations.md); it shows which replica leads and stops every part at
-# the end (also on Ctrl-C or an error).
+# the end (also on Ctrl-C or an error). There, --port P is HAProxy's port (the one address devices and operators use).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-replicas=""; dir=".gitfleet/demo"; args=()
+replicas=""; dir=".gitfleet/demo"; port=""; args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --replicas) [ $# -ge 2 ] || { echo "--replicas needs a number" >&2; exit 2; }; replicas="$2"; shift 2 ;;
     --replicas=*) replicas="${1#*=}"; shift ;;
     --dir) [ $# -ge 2 ] || { echo "--dir needs a directory" >&2; exit 2; }; dir="$2"; args+=("$1" "$2"); shift 2 ;;
     --dir=*) dir="${1#*=}"; args+=("$1"); shift ;;
+    --port) [ $# -ge 2 ] || { echo "--port needs a number" >&2; exit 2; }; port="$2"; shift 2 ;;
+    --port=*) port="${1#*=}"; shift ;;
     *) args+=("$1"); shift ;;
   esac
 done
 "$root/scripts/prerequisites.sh"
 if [ -z "$replicas" ]; then
-  exec "$root/gitfleet" demo "${args[@]}"
+  exec "$root/gitfleet" demo ${port:+--port "$port"} "${args[@]}"
 fi
 if ! [[ "$replicas" =~ ^[0-9]+$ ]] || [ "$replicas" -lt 2 ] || [ "$replicas" -gt 9 ]; then
   echo "--replicas must be a number from 2 to 9 (without it the demo runs one server on SQLite)" >&2
+  exit 2
+fi
+if [ -n "$port" ] && { ! [[ "$port" =~ ^[0-9]+$ ]] || [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; }; then
+  echo "--port must be between 1 and 65535 (HAProxy's port; without it a free one)" >&2
   exit 2
 fi
 
@@ -56,7 +62,7 @@ for i in $(seq "$replicas"); do   # together, on the empty database: they race t
     --fleet-repo "$fleet" --fleet-branches main,canary,production --fleet-poll-interval 1s
 done
 wait_replicas_ready 180
-start_haproxy "$work/haproxy"
+start_haproxy "$work/haproxy" "$port"
 
 show_roles() {
   local leader i; leader="$(leader_index)"

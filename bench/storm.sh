@@ -19,6 +19,9 @@
 # compares a setting side by side).
 # Prepared devices are kept in bench/work/storm/KEYS-N (signing a million requests takes a while); each run starts
 # from a copy of the prepared database.
+# STORES="sqlite postgres" runs every storm on each store in turn (issue 12: PostgreSQL within 2x of SQLite).
+# PostgreSQL 15 is started here as the test harness starts it (durable settings, a temp dir), the same devices are
+# preauthorized once into a seed database, and each run starts from a copy of it (CREATE DATABASE ... TEMPLATE).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 counts="${1:-100000}"; keys="${2:-ecdsa ed25519 rsa}"; connections="${3:-64}"; handshakes="${4:-false}"
@@ -34,8 +37,22 @@ else
   bench_build
 fi
 this_dll="${SERVER:-$server_dll}"
-rounds="${ROUNDS:-1}"
-trap stop_server EXIT
+rounds="${ROUNDS:-1}"; stores="${STORES:-sqlite}"
+pgwork=""
+cleanup() { stop_server; stop_postgres; [ -n "$pgwork" ] && rm -rf "$pgwork"; }
+trap cleanup EXIT
+for store in $stores; do
+  case "$store" in
+    sqlite) ;;
+    postgres)
+      if [ -z "$pgwork" ]; then
+        [ -x "$pgbin/initdb" ] || { echo "$pgbin/initdb is missing (scripts/prerequisites.sh installs postgresql)" >&2; exit 1; }
+        pgwork="$(mktemp -d /tmp/gitfleet-storm-pg-XXXXXX)"; chmod 755 "$pgwork"
+        start_postgres "$pgwork/pg"; export GITFLEET_STORE_PASSWORD="$pgpassword"
+      fi ;;
+    *) echo "STORES holds sqlite and/or postgres, not '$store'" >&2; exit 1 ;;
+  esac
+done
 machine_line
 echo "storm: $connections connections, new TLS connection per device: $handshakes"
 for n in $counts; do
@@ -46,25 +63,39 @@ for n in $counts; do
       dotnet "$bench_dll" load storm-prepare --devices "$n" --keys "$k" --requests "$dir/requests.txt" --database "$dir/seed/gitfleet.db" --prefix "storm-$k"
       touch "$dir/prepared"
     fi
+    if [ -n "$pgwork" ]; then
+      psql_ "CREATE DATABASE seed_${k}_$n"
+      dotnet "$bench_dll" load storm-preauthorize --requests "$dir/requests.txt" --store "postgres://gitfleet@127.0.0.1:$pgport/seed_${k}_$n"
+    fi
     builds=(this); [ -n "${BASELINE:-}" ] && builds=(baseline this)
     for round in $(seq "$rounds"); do
       order=("${builds[@]}"); if [ $(( round % 2 )) = 0 ] && [ "${#builds[@]}" = 2 ]; then order=(this baseline); fi
       for build in "${order[@]}"; do
         if [ "$build" = baseline ]; then server_dll="$BASELINE"; server_env=(); else server_dll="$this_dll"; read -r -a server_env <<<"${SERVER_ENV:-}"; fi
-        rm -rf "$dir/data"; mkdir -p "$dir/data"; cp "$dir"/seed/gitfleet.db* "$dir/data/"
-        for storm in "first contact" "restart"; do
-          if [ "$storm" = restart ]; then stop_server; fi
-          since=$(date +%s%3N)
-          start_server "$dir/data" "$port"
-          ready=$(( $(date +%s%3N) - since ))
-          echo "== $n devices, $k keys, $storm${BASELINE:+, $build build (round $round)} (server ready after $ready ms, load average $(cut -d' ' -f1 /proc/loadavg))"
-          dotnet "$bench_dll" load storm --server "https://127.0.0.1:$port" --ca "$dir/data/tls/server.crt" --requests "$dir/requests.txt" \
-            --connections "$connections" --handshakes "$handshakes" --server-pid "$server_pid" --since-ms "$since" | grep -v '^result' || true
+        for store in $stores; do
+          if [ "$store" = postgres ]; then
+            data="$dir/data-pg"; server_args=(--store "postgres://gitfleet@127.0.0.1:$pgport/storm")
+            psql_ "DROP DATABASE IF EXISTS storm WITH (FORCE)"; psql_ "CREATE DATABASE storm TEMPLATE seed_${k}_$n"
+            rm -rf "$data"; mkdir -p "$data"
+          else
+            data="$dir/data"; server_args=()
+            rm -rf "$data"; mkdir -p "$data"; cp "$dir"/seed/gitfleet.db* "$data/"
+          fi
+          for storm in "first contact" "restart"; do
+            if [ "$storm" = restart ]; then stop_server; fi
+            since=$(date +%s%3N)
+            start_server "$data" "$port"
+            ready=$(( $(date +%s%3N) - since ))
+            echo "== $n devices, $k keys, $storm, store $store${BASELINE:+, $build build (round $round)} (server ready after $ready ms, load average $(cut -d' ' -f1 /proc/loadavg))"
+            dotnet "$bench_dll" load storm --server "https://127.0.0.1:$port" --ca "$data/tls/server.crt" --requests "$dir/requests.txt" \
+              --connections "$connections" --handshakes "$handshakes" --server-pid "$server_pid" --since-ms "$since" | grep -v '^result' || true
+          done
+          stop_server
         done
-        stop_server
       done
     done
     stop_server
   done
 done
+[ -n "$pgwork" ] && echo "issue 12: PostgreSQL within 2x of SQLite"
 echo "targets: auth >= 5000/s (every key type), inventory PUTs >= 10000/s, p99 < 100 ms; 200,000 devices <= 60 s after a restart; 1,000,000 <= 300 s, RSS <= 1536 MiB"

@@ -70,12 +70,12 @@ leader_index() {
   echo ""
 }
 
-# start_haproxy DIR: Debian's HAProxy in front of the replicas (TCP: TLS passes through; round robin; health checks on
-# /health/ready), on a free port; sets haproxy_port, haproxy_pid and haproxy_url.
+# start_haproxy DIR [PORT]: Debian's HAProxy in front of the replicas (TCP: TLS passes through; round robin; health
+# checks on /health/ready), on PORT or a free port; sets haproxy_port, haproxy_pid and haproxy_url.
 haproxy_pid=""
 start_haproxy() {
   local dir="$1" i
-  haproxy_port=$(free_port)
+  haproxy_port="${2:-$(free_port)}"
   mkdir -p "$dir"
   {
     cat <<HAPROXY

@@ -47,13 +47,7 @@ internal static class StormDevices
         watch.Restart();
         await using (var store = await SqliteFleetStore.OpenAsync(database, CancellationToken.None))
         {
-            var now = DateTimeOffset.UtcNow;
-            await Parallel.ForEachAsync(Enumerable.Range(0, devices), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, cancellationToken) =>
-            {
-                var identity = new Dictionary<string, string> { ["serial"] = string.Create(CultureInfo.InvariantCulture, $"{prefix}-{i:D7}") };
-                await store.PreauthorizeAsync(Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), identity,
-                    Gitfleet.Server.Security.DevicePublicKey.Normalize(keys[i]), now, cancellationToken);
-            });
+            await PreauthorizeAllAsync(store, prefix, keys);
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -64,6 +58,44 @@ internal static class StormDevices
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// <c>storm-preauthorize</c>: the devices of a prepared requests file preauthorized in a PostgreSQL store (the
+    /// <c>--store</c> URL; its password from GITFLEET_STORE_PASSWORD), as storm-prepare does in SQLite.
+    /// </summary>
+    public static async Task<int> PreauthorizeAsync(BenchArgs args)
+    {
+        var lines = await File.ReadAllLinesAsync(args.Text("requests"));
+        var identities = new Dictionary<string, string>[lines.Length];
+        var keys = new string[lines.Length];
+        for (var i = 0; i < lines.Length; i++)
+        {
+            using var body = JsonDocument.Parse(Convert.FromBase64String(lines[i][..lines[i].IndexOf('\t', StringComparison.Ordinal)]));
+            identities[i] = JsonSerializer.Deserialize<Dictionary<string, string>>(body.RootElement.GetProperty("id_data").GetString()!)!;
+            keys[i] = body.RootElement.GetProperty("pubkey").GetString()!;
+        }
+
+        var watch = Stopwatch.StartNew();
+        var location = Gitfleet.Storage.Postgres.PostgresLocation.Parse(args.Text("store"), Environment.GetEnvironmentVariable("GITFLEET_STORE_PASSWORD"));
+        await using (var store = await Gitfleet.Storage.Postgres.PostgresFleetStore.OpenAsync(location, CancellationToken.None))
+        {
+            await PreauthorizeAllAsync(store, i => identities[i], keys);
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"storm devices: {lines.Length} preauthorized in PostgreSQL in {watch.Elapsed.TotalSeconds:F0} s"));
+        return 0;
+    }
+
+    private static Task PreauthorizeAllAsync(Gitfleet.Storage.IFleetStore store, string prefix, string[] keys) =>
+        PreauthorizeAllAsync(store, i => new Dictionary<string, string> { ["serial"] = string.Create(CultureInfo.InvariantCulture, $"{prefix}-{i:D7}") }, keys);
+
+    private static async Task PreauthorizeAllAsync(Gitfleet.Storage.IFleetStore store, Func<int, Dictionary<string, string>> identity, string[] keys)
+    {
+        var now = DateTimeOffset.UtcNow;
+        await Parallel.ForEachAsync(Enumerable.Range(0, keys.Length), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, cancellationToken) =>
+            await store.PreauthorizeAsync(Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), identity(i),
+                Gitfleet.Server.Security.DevicePublicKey.Normalize(keys[i]), now, cancellationToken));
     }
 
     private static (string Pem, Func<byte[], byte[]> Sign) Key(string kind, RSA[] rsa, int index)
