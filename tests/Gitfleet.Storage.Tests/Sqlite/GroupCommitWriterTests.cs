@@ -1,0 +1,133 @@
+using System.Data.Common;
+using Dapper;
+using Gitfleet.Storage.Sql;
+using Gitfleet.TestSupport.Postgres;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Gitfleet.Storage.Tests.Sqlite;
+
+/// <summary>
+/// The group-commit writer on both engines: writes that share one transaction fail alone (a constraint broken, or the
+/// work throwing after it wrote), and the others of the same batch commit, each exactly once.
+/// </summary>
+public sealed class GroupCommitWriterTests
+{
+    [Theory]
+    [InlineData(StoreEngine.Sqlite)]
+    [InlineData(StoreEngine.Postgres)]
+    public async Task A_failing_write_fails_alone_and_the_rest_of_its_batch_commits(StoreEngine engine)
+    {
+        await using var database = await Database.CreateAsync(engine);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var writer = new GroupCommitWriter(
+            async _ =>
+            {
+                entered.TrySetResult();
+                await gate.Task;
+                return new Nothing();
+            },
+            async cancellationToken => await database.OpenAsync(cancellationToken),
+            (_, _, _) => Task.CompletedTask);
+
+        // The first write takes the writer and waits there, so the next five queue up and form the second batch.
+        var first = writer.WriteAsync((c, t) => Insert(c, t, 0));
+        await entered.Task;
+        var writes = new[]
+        {
+            writer.WriteAsync((c, t) => Insert(c, t, 1)),
+            writer.WriteAsync((c, t) => Insert(c, t, 1)), // the same key again: a constraint fails
+            writer.WriteAsync(async (c, t) => await Insert(c, t, 2) + await Insert(c, t, 3)),
+            writer.WriteAsync<int>(async (c, t) =>
+            {
+                await Insert(c, t, 4);
+                throw new InvalidOperationException("the work failed after it wrote");
+            }),
+            writer.WriteAsync((c, t) => Insert(c, t, 5)),
+        };
+        gate.SetResult();
+
+        (await first).ShouldBe(1);
+        (await writes[0]).ShouldBe(1);
+        await Should.ThrowAsync<DbException>(() => writes[1]);
+        (await writes[2]).ShouldBe(2);
+        (await Should.ThrowAsync<InvalidOperationException>(() => writes[3])).Message.ShouldBe("the work failed after it wrote");
+        (await writes[4]).ShouldBe(1);
+        await using var reader = await database.OpenAsync(CancellationToken.None);
+        (await reader.QueryAsync<long>("SELECT k FROM t ORDER BY k")).ShouldBe([0L, 1, 2, 3, 5]);
+        (writer.Batches, writer.Writes).ShouldBe((2L, 4L));
+    }
+
+    private static Task<int> Insert(DbConnection connection, DbTransaction transaction, long key) =>
+        connection.ExecuteAsync("INSERT INTO t (k) VALUES (@key)", new { key }, transaction);
+
+    private sealed class Nothing : IDisposable
+    {
+        public void Dispose()
+        {
+        }
+    }
+
+    /// <summary>A table t with a unique key, in a temporary SQLite file or a new PostgreSQL database.</summary>
+    private sealed class Database : IAsyncDisposable
+    {
+        private readonly string? directory;
+        private readonly PostgresServer? server;
+        private readonly string name;
+        private readonly NpgsqlDataSource? source;
+
+        private Database(string? directory, PostgresServer? server, string name)
+        {
+            this.directory = directory;
+            this.server = server;
+            this.name = name;
+            source = server is null ? null : NpgsqlDataSource.Create(server.ConnectionString(name));
+        }
+
+        public static async Task<Database> CreateAsync(StoreEngine engine)
+        {
+            Database database;
+            if (engine == StoreEngine.Postgres)
+            {
+                var server = await PostgresServer.SharedAsync();
+                database = new Database(null, server, await server.CreateDatabaseAsync("group"));
+            }
+            else
+            {
+                var directory = Directory.CreateTempSubdirectory("gitfleet-group-").FullName;
+                database = new Database(directory, null, Path.Combine(directory, "t.db"));
+            }
+
+            await using var connection = await database.OpenAsync(CancellationToken.None);
+            await connection.ExecuteAsync("CREATE TABLE t (k BIGINT PRIMARY KEY)");
+            return database;
+        }
+
+        public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+        {
+            if (source is not null)
+            {
+                return await source.OpenConnectionAsync(cancellationToken);
+            }
+
+            var connection = new SqliteConnection($"Data Source={name};Pooling=False");
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (source is not null)
+            {
+                await source.DisposeAsync();
+                await server!.DropDatabaseAsync(name);
+            }
+
+            if (directory is not null)
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+}
