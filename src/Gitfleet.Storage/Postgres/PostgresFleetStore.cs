@@ -114,16 +114,6 @@ public sealed class PostgresFleetStore : SqlFleetStore, IClusterStore
             : await PostgresBulkCopy.InsertAsync((NpgsqlConnection)connection, table, rows, bind, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>A statement per row, all rows in one round trip (<see cref="PostgresStatementBatch"/>).</summary>
-    protected override Task<int> BulkAsync<T>(
-        DbConnection connection, DbTransaction transaction, string sql, IReadOnlyList<string> names, IEnumerable<T> rows, Action<T, object?[]> bind, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(names);
-        ArgumentNullException.ThrowIfNull(rows);
-        ArgumentNullException.ThrowIfNull(bind);
-        return PostgresStatementBatch.ExecuteAsync((NpgsqlConnection)connection, (NpgsqlTransaction?)transaction, sql, names, rows, bind, cancellationToken);
-    }
-
     private static readonly Action<DbParameter> Jsonb = p => ((NpgsqlParameter)p).NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb;
     private static readonly Action<DbParameter> JsonbArray = p => ((NpgsqlParameter)p).NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Jsonb;
 

@@ -116,23 +116,19 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
             await begin(connection, transaction, stopping.Token).ConfigureAwait(false);
             savepoints ??= new Savepoints(connection);
             savepoints.Join(transaction);
-            // A write's savepoint is released together with the next write's start (one statement, so one round
-            // trip on PostgreSQL, where two cost the serial writer twice); the commit releases the last one.
-            var pending = false;
             foreach (var write in batch)
             {
-                await (pending ? savepoints.ReleaseAndBegin : savepoints.Begin).ExecuteNonQueryAsync().ConfigureAwait(false);
-                pending = true;
+                await savepoints.Begin.ExecuteNonQueryAsync().ConfigureAwait(false);
                 try
                 {
                     await write.RunAsync(connection, transaction).ConfigureAwait(false);
+                    await savepoints.Release.ExecuteNonQueryAsync().ConfigureAwait(false);
                     done.Add(write);
                 }
                 catch (Exception e)
                 {
                     await savepoints.RollBack.ExecuteNonQueryAsync().ConfigureAwait(false);
                     await savepoints.Release.ExecuteNonQueryAsync().ConfigureAwait(false);
-                    pending = false;
                     write.Fail(e);
                 }
             }
@@ -186,8 +182,6 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
 
         public DbCommand Release { get; } = Command(connection, "RELEASE w");
 
-        public DbCommand ReleaseAndBegin { get; } = Command(connection, "RELEASE w; SAVEPOINT w");
-
         public DbCommand RollBack { get; } = Command(connection, "ROLLBACK TO w");
 
         /// <summary>Runs the statements in <paramref name="transaction"/> (each batch's own).</summary>
@@ -195,7 +189,6 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         {
             Begin.Transaction = transaction;
             Release.Transaction = transaction;
-            ReleaseAndBegin.Transaction = transaction;
             RollBack.Transaction = transaction;
         }
 
@@ -203,7 +196,6 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         {
             await Begin.DisposeAsync().ConfigureAwait(false);
             await Release.DisposeAsync().ConfigureAwait(false);
-            await ReleaseAndBegin.DisposeAsync().ConfigureAwait(false);
             await RollBack.DisposeAsync().ConfigureAwait(false);
         }
 
