@@ -15,17 +15,21 @@ namespace Gitfleet.Bench.Load;
 /// <summary>
 /// bench/million.sh's fleet: N accepted devices written straight into a PostgreSQL store by binary COPY, with the
 /// rows an accepted device has after its auth request and first check-in (the device accepted, its identity as an
-/// attribute, its own ECDSA P-256 key as the accepted auth set, the rootfs-image.version its check-ins provide,
+/// attribute, an ECDSA P-256 key as the accepted auth set, the rootfs-image.version its check-ins provide,
 /// a last check-in), and a device token for each, minted with the cluster's token signing key from the store's
 /// shared secrets (the key every replica signs and validates with). Registering a million devices through the API
-/// takes about an hour; this takes minutes. The store's own migrations create the schema first, and its triggers
-/// stay on (the change feed records every new device, as for any insert).
+/// takes about an hour; this takes minutes. The store's own migrations create the schema first.
+/// Two shortcuts, neither seen by a check-in: the devices share a pool of keys (a key per device cost the busy
+/// machine half the preparation; the hot path never reads a key), and the change feed's row triggers are off during
+/// the COPY (session_replication_role = replica; the user that initdb made is a superuser): one statement per batch
+/// then writes the change-log rows the triggers would have written ('device', id), so the feed holds the same.
 /// </summary>
 internal static class MillionDevices
 {
     /// <summary>The name under which the replicas keep the token signing key (Gitfleet.Server.Cluster.SharedSecrets).</summary>
     private const string TokenKeyName = "token-signing-key";
     private const int Batch = 50_000;
+    private const int KeyPool = 1024;
     private const string DeviceType = "pi4-v3-arm64";
     private const string OsImage = "bench-os-1";
 
@@ -60,6 +64,11 @@ internal static class MillionDevices
             throw new ArgumentException($"the store holds {existing} devices already: prepare into an empty database");
         }
 
+        var keys = Enumerable.Range(0, Math.Min(KeyPool, devices)).AsParallel().Select(_ =>
+        {
+            using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            return DevicePublicKey.Normalize(ecdsa.ExportSubjectPublicKeyInfoPem() + "\n");
+        }).ToArray();
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var keysTime = TimeSpan.Zero;
         var copyTime = TimeSpan.Zero;
@@ -71,10 +80,9 @@ internal static class MillionDevices
             var rows = new Row[count];
             Parallel.For(0, count, i =>
             {
-                using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
                 var id = Guid.NewGuid().ToString();
                 var identity = new Dictionary<string, string> { ["serial"] = string.Create(CultureInfo.InvariantCulture, $"{prefix}-{first + i:D7}") };
-                rows[i] = new Row(id, Guid.NewGuid().ToString(), identity, DevicePublicKey.Normalize(ecdsa.ExportSubjectPublicKeyInfoPem() + "\n"), tokens.IssueDevice(id, lifetime));
+                rows[i] = new Row(id, Guid.NewGuid().ToString(), identity, keys[(first + i) % keys.Length], tokens.IssueDevice(id, lifetime));
             });
             keysTime += part.Elapsed;
             part.Restart();
@@ -95,7 +103,7 @@ internal static class MillionDevices
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"million-prepare: {devices} accepted devices: migrations {migrated.TotalSeconds:F1} s, keys and tokens {keysTime.TotalSeconds:F0} s ({devices / keysTime.TotalSeconds:F0}/s), "
+            $"million-prepare: {devices} accepted devices ({keys.Length} keys): migrations {migrated.TotalSeconds:F1} s, rows and tokens {keysTime.TotalSeconds:F0} s ({devices / keysTime.TotalSeconds:F0}/s), "
             + $"COPY {copyTime.TotalSeconds:F0} s ({devices / copyTime.TotalSeconds:F0} devices/s), VACUUM ANALYZE {analyze.Elapsed.TotalSeconds:F0} s"));
         return 0;
     }
@@ -104,6 +112,11 @@ internal static class MillionDevices
     private static async Task CopyAsync(NpgsqlConnection connection, Row[] rows, long now)
     {
         await using var transaction = await connection.BeginTransactionAsync();
+        await using (var off = new NpgsqlCommand("SET LOCAL session_replication_role = replica", connection, transaction))
+        {
+            await off.ExecuteNonQueryAsync();
+        }
+
         await using (var import = await connection.BeginBinaryImportAsync(
             "COPY devices (id, status, identity_json, identity_key, device_type, artifact_name, group_name, created_ms, updated_ms, last_checkin_ms) FROM STDIN (FORMAT BINARY)"))
         {
@@ -156,6 +169,16 @@ internal static class MillionDevices
             }
 
             await import.CompleteAsync();
+        }
+
+        // What the devices_inserted_or_deleted row trigger writes for each new device, in one statement (it takes the
+        // cluster write lock first, as the trigger does; gitfleet_changes is the feed's channel, internal to the store).
+        await using (var feed = new NpgsqlCommand(
+            $"SELECT pg_advisory_xact_lock({PostgresFleetStore.WriteLockKey}); INSERT INTO change_log (kind, key) SELECT 'device', unnest(@ids); SELECT pg_notify('gitfleet_changes', '')",
+            connection, transaction))
+        {
+            feed.Parameters.AddWithValue("ids", rows.Select(r => r.Id).ToArray());
+            await feed.ExecuteNonQueryAsync();
         }
 
         await transaction.CommitAsync();
