@@ -84,8 +84,9 @@ for name in $(seq -f "replica%g" "$replicas") postgres haproxy; do
 done
 echo "  generator: CPU $(value generator_cpu); whole machine $(value machine_cpu) of $(nproc) cores"
 for i in $(seq "$replicas"); do
-  gc=$(curl -sf --max-time 5 --cacert "$(replica_cert)" "https://127.0.0.1:${replica_ports[$((i - 1))]}/metrics" | grep -E '^(dotnet_total_memory_bytes|process_working_set_bytes|process_private_memory_bytes|gitfleet_devices\{status="accepted"\})' | tr '\n' ' ' || true)
-  [ -n "$gc" ] && echo "  replica-$i /metrics: $gc"
+  gc=$(curl -sf --max-time 5 --cacert "$(replica_cert)" "https://127.0.0.1:${replica_ports[$((i - 1))]}/metrics" | grep -E '^(dotnet_total_memory_bytes|process_working_set_bytes|process_private_memory_bytes|dotnet_collection_count_total|gitfleet_devices\{status="accepted"\})' | tr '\n' ' ' || true)
+  role=$(replica_ready "$i" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("role",""))' 2>/dev/null || true)
+  [ -n "$gc" ] && echo "  replica-$i (${role:-role unknown}) /metrics: $gc"
 done
 verdict() { python3 -c "import sys; print('met' if $1 else 'MISSED')"; }
 worst_peak=0; for i in $(seq "$replicas"); do p=$(value "replica${i}_peak_mib"); [ "${p:-0}" -gt "$worst_peak" ] && worst_peak=$p; done
