@@ -26,6 +26,13 @@ start_postgres() {
   as_postgres "$pgbin/pg_ctl" -D "$pgdata" -o "-p $pgport" -l "$dir/log" -w start >/dev/null
   PGPASSWORD="$pgpassword" psql -h 127.0.0.1 -p "$pgport" -U gitfleet -d postgres -q -c "CREATE DATABASE gitfleet"
 }
+# resume_postgres DIR PASSWORD: starts again a PostgreSQL that start_postgres DIR made earlier and a caller kept (its
+# data and its gitfleet password), on a new free port; sets the same variables as start_postgres.
+resume_postgres() {
+  local dir="$1"
+  pgdata="$dir/data"; pgpassword="$2"; pgport=$(free_port)
+  as_postgres "$pgbin/pg_ctl" -D "$pgdata" -o "-p $pgport" -l "$dir/log" -w -t 300 start >/dev/null
+}
 psql_() { PGPASSWORD="$pgpassword" psql -h 127.0.0.1 -p "$pgport" -U gitfleet -d gitfleet -tAq -c "$1"; }
 stop_postgres() { [ -n "${pgdata:-}" ] && as_postgres "$pgbin/pg_ctl" -D "$pgdata" stop -m fast >/dev/null 2>&1 || true; }
 

@@ -10,10 +10,13 @@ using Gitfleet.Simulator.Statistics;
 namespace Gitfleet.Bench.Load;
 
 /// <summary>
-/// A closed-loop generator of device requests (check-ins, or inventory PUTs) built to cost the server's two cores as little as possible: C keep-alive TLS
-/// connections, each sending the v2 next request of the device after the last (round robin over N devices) as
-/// soon as the previous answer arrived. Requests are assembled into a reused buffer; only status line and headers are
-/// parsed. Prints throughput, latency percentiles, the CPU split and the server's memory.
+/// A generator of device requests (check-ins, or inventory PUTs) built to cost the server's two cores as little as possible: C keep-alive TLS
+/// connections, each sending the v2 next request of the device after the last (round robin over N devices).
+/// Closed loop (default): a connection sends as soon as the previous answer arrived. Open loop (<c>--rate R</c>):
+/// request k is due at start + k/R whatever the answers do, a free connection sends it when due, and its latency
+/// counts from the time it was due, so queueing behind a slow answer counts (no coordinated omission); the
+/// generator's own lateness in sending is printed beside it. Requests are assembled into a reused buffer; only status line and headers are
+/// parsed. Prints throughput, latency percentiles, the CPU split and the memory of the server (or of each watched process).
 /// </summary>
 internal static class CheckInLoad
 {
@@ -44,23 +47,28 @@ internal static class CheckInLoad
         var warmup = TimeSpan.FromSeconds(args.Seconds("warmup", 5));
         var duration = TimeSpan.FromSeconds(args.Seconds("duration", 20));
         var serverPid = args.Optional("server-pid") is { } pid ? int.Parse(pid, CultureInfo.InvariantCulture) : (int?)null;
-        var tokens = Registration.LoadTokens(args.Text("tokens"));
-        var deviceTokens = Enumerable.Range(0, devices).Select(i => tokens.TryGetValue(i, out var t) ? Encoding.ASCII.GetBytes(t) : throw new ArgumentException($"device {i} has no token: register first")).ToArray();
+        var watched = WatchedProcess.Parse(args.Optional("watch"));
+        var rate = args.Optional("rate") is { } r ? double.Parse(r, CultureInfo.InvariantCulture) : 0;
+        var deviceTokens = LoadTokens(args.Text("tokens"), devices);
         var trusted = X509Certificate2.CreateFromPem(File.ReadAllText(args.Text("ca")));
 
         var chunked = (args.Optional("chunked") ?? "true") == "true";
-        var state = new LoadState(deviceTokens, requestLine, body, expected, chunked);
+        var state = new LoadState(deviceTokens, requestLine, body, expected, chunked) { Schedule = rate > 0 ? new PacedSchedule(rate, Stopwatch.GetTimestamp()) : null };
         using var stop = new CancellationTokenSource();
         var workers = Enumerable.Range(0, connections).Select(_ => Task.Run(() => ConnectionAsync(server, trusted, state, stop.Token))).ToArray();
 
         await Task.Delay(warmup);
         var before = CpuSample.Take(serverPid);
+        var watchedBefore = watched.Select(w => w.Cpu()).ToArray();
         var latencyBefore = state.Latency.Snapshot();
+        var lagBefore = state.SendLag.Snapshot();
         var countBefore = Interlocked.Read(ref state.Completed);
         var errorsBefore = Interlocked.Read(ref state.Errors);
         await Task.Delay(duration);
         var after = CpuSample.Take(serverPid);
+        var watchedAfter = watched.Select(w => w.Cpu()).ToArray();
         var window = state.Latency.Snapshot().Since(latencyBefore);
+        var lag = state.SendLag.Snapshot().Since(lagBefore);
         var completed = Interlocked.Read(ref state.Completed) - countBefore;
         var errors = Interlocked.Read(ref state.Errors) - errorsBefore;
         await stop.CancelAsync();
@@ -69,13 +77,16 @@ internal static class CheckInLoad
         var seconds = (after.Wall - before.Wall).TotalSeconds;
         var (serverCores, generatorCores, machineCores) = CpuSample.Cores(before, after);
         var (rss, peak) = serverPid is { } p ? CpuSample.Memory(p) : (0, 0);
-        var rate = completed / seconds;
+        var achieved = completed / seconds;
         var ms = (double percent) => window.Percentile(percent).TotalMilliseconds;
+        var paced = rate > 0 ? string.Create(CultureInfo.InvariantCulture, $" (open loop at {rate:F0}/s; latency from the due time; sent late by p50 {lag.Percentile(50).TotalMilliseconds:F1} ms, p99 {lag.Percentile(99).TotalMilliseconds:F1} ms)") : "";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{kind}{(chunked ? "" : " (Content-Length)")}: {devices} devices, {connections} connections, {seconds:F0} s: {rate:F0} requests/s, p50 {ms(50):F1} ms, p90 {ms(90):F1} ms, p99 {ms(99):F1} ms, {errors} errors; "
+            $"{kind}{(chunked ? "" : " (Content-Length)")}: {devices} devices, {connections} connections, {seconds:F0} s: {achieved:F0} requests/s{paced}, p50 {ms(50):F1} ms, p90 {ms(90):F1} ms, p99 {ms(99):F1} ms, max {window.Percentile(100).TotalMilliseconds:F1} ms, {errors} errors; "
             + $"CPU: server {serverCores:F2} cores, generator {generatorCores:F2}, whole machine {machineCores:F2} of {CpuSample.MachineCores}; server RSS {rss:F0} MiB (peak {peak:F0})"));
+        var processes = string.Concat(watched.Select((w, i) => string.Create(CultureInfo.InvariantCulture,
+            $" {w.Name}_cpu={(watchedAfter[i] - watchedBefore[i]).TotalSeconds / seconds:F2} {w.Name}_rss_mib={w.Memory().Rss:F0} {w.Name}_peak_mib={w.Memory().Peak:F0}")));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"result rate={rate:F0} p50={ms(50):F2} p90={ms(90):F2} p99={ms(99):F2} errors={errors} server_cpu={serverCores:F2} generator_cpu={generatorCores:F2} machine_cpu={machineCores:F2} rss_mib={rss:F0} peak_mib={peak:F0} server_us_per_request={serverCores * 1e6 / Math.Max(1, rate):F0}"));
+            $"result rate={achieved:F0} p50={ms(50):F2} p90={ms(90):F2} p99={ms(99):F2} max={window.Percentile(100).TotalMilliseconds:F2} errors={errors} completed={completed} server_cpu={serverCores:F2} generator_cpu={generatorCores:F2} machine_cpu={machineCores:F2} rss_mib={rss:F0} peak_mib={peak:F0} server_us_per_request={serverCores * 1e6 / Math.Max(1, achieved):F0} late_p99={lag.Percentile(99).TotalMilliseconds:F2}{processes}"));
         return errors == 0 ? 0 : 1;
     }
 
@@ -100,7 +111,8 @@ internal static class CheckInLoad
                 await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = server.Host }, cancellationToken);
                 while (!cancellationToken.IsCancellationRequested)
                 {
-                    var token = state.Tokens[(int)((ulong)Interlocked.Increment(ref state.Next) % (ulong)state.Tokens.Length)];
+                    var index = Interlocked.Increment(ref state.Next) - 1;
+                    var token = state.Tokens[(int)((ulong)index % (ulong)state.Tokens.Length)];
                     var length = 0;
                     prefix.CopyTo(request, length);
                     length += prefix.Length;
@@ -113,6 +125,18 @@ internal static class CheckInLoad
                     trailer.CopyTo(request, length);
                     length += trailer.Length;
                     var started = Stopwatch.GetTimestamp();
+                    if (state.Schedule is { } schedule)
+                    {
+                        var due = schedule.Due(index);
+                        if (due > started)
+                        {
+                            await Task.Delay(Stopwatch.GetElapsedTime(started, due), cancellationToken);
+                        }
+
+                        state.SendLag.Record(Stopwatch.GetElapsedTime(due));
+                        started = due;
+                    }
+
                     await tls.WriteAsync(request.AsMemory(0, length), cancellationToken);
                     var status = await ReadResponseAsync(tls, response, cancellationToken);
                     state.Latency.Record(Stopwatch.GetElapsedTime(started));
@@ -191,6 +215,26 @@ internal static class CheckInLoad
         }
     }
 
+    /// <summary>
+    /// The tokens of devices 0..N-1 from a file of "index token" lines (as the registration writes them), as ASCII
+    /// bytes, read line by line: a million tokens take some 300 MB as bytes, twice that as strings.
+    /// </summary>
+    private static byte[][] LoadTokens(string file, int devices)
+    {
+        var tokens = new byte[devices][];
+        foreach (var line in File.ReadLines(file))
+        {
+            var space = line.IndexOf(' ', StringComparison.Ordinal);
+            if (space > 0 && int.TryParse(line.AsSpan(0, space), NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index < devices)
+            {
+                tokens[index] = Encoding.ASCII.GetBytes(line, space + 1, line.Length - space - 1);
+            }
+        }
+
+        var missing = Array.FindIndex(tokens, t => t is null);
+        return missing < 0 ? tokens : throw new ArgumentException($"device {missing} has no token in {file}: register first");
+    }
+
     private sealed class LoadState(byte[][] tokens, string requestLine, byte[] body, int expected, bool chunked)
     {
         public bool Chunked { get; } = chunked;
@@ -204,6 +248,12 @@ internal static class CheckInLoad
         public int Expected { get; } = expected;
 
         public LatencyHistogram Latency { get; } = new();
+
+        /// <summary>Open loop: how late the generator sent each request after its due time.</summary>
+        public LatencyHistogram SendLag { get; } = new();
+
+        /// <summary>Open loop (--rate): when each request is due; null for the closed loop.</summary>
+        public PacedSchedule? Schedule { get; init; }
 
         public long Next;
         public long Completed;
