@@ -284,7 +284,7 @@ public abstract partial class SqlFleetStore
     /// (a configuration per site or per device, re-sent with an OS update) land all over the device-keyed indexes and
     /// the ids (made in device order); in device order every index but the deployment-keyed ones grows at its end.
     /// Measured with the sqlite3 shell on the 200,000-device store of bench/reconcile.sh (51,620 configuration
-    /// deployments): 2.4 s of CPU for those rows instead of 5.3 s (docs/benchmarks.md, "the schedule half").
+    /// deployments): 2.4 s of CPU for those rows instead of 5.3 s (docs/benchmarks.md, "where the change's reconcile goes").
     /// </summary>
     private static List<(DeviceDeploymentRecord Row, long Seq)> InDeviceOrder(List<(DeviceDeploymentRecord Row, long Seq)> rows, int deployments) =>
         deployments < 2 ? rows : [.. rows.OrderBy(r => r.Row.DeviceId, StringComparer.Ordinal)];
