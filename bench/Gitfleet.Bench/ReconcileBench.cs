@@ -52,13 +52,15 @@ internal static class ReconcileBench
                 FleetRepository = repository,
                 FleetBranches = [Branch],
                 Secrets = _ => Secret,
+                // Measured on a shared machine at nice 19: a slow plan must not be stalled by the revision budget.
+                FleetRevisionTimeout = TimeSpan.FromHours(1),
             }, clock);
             var watcher = server.Services.GetRequiredService<GitWatcher>();
             var engine = server.Services.GetRequiredService<RolloutEngine>();
             if (Environment.GetEnvironmentVariable("GITFLEET_TIMINGS") == "1")
             {
-                engine.PhaseObserver = (phase, elapsed) => Console.Error.WriteLine($"    engine {phase}: {elapsed.TotalMilliseconds:F0} ms");
-                watcher.PhaseObserver = (phase, elapsed) => Console.Error.WriteLine($"    watcher {phase}: {elapsed.TotalMilliseconds:F0} ms");
+                engine.PhaseObserver = (phase, elapsed) => PrintPhase("engine", phase, elapsed);
+                watcher.PhaseObserver = (phase, elapsed) => PrintPhase("watcher", phase, elapsed);
             }
 
             // The server's first decision reads everything (not measured); decisions run every 15 s after that.
@@ -112,9 +114,28 @@ internal static class ReconcileBench
         public override string ToString() => FormattableString.Invariant($"{Wall:F2} s ({Cpu:F2} s CPU)");
     }
 
+    /// <summary>The process's CPU time at the last phase printed (or the start of the measured step).</summary>
+    private static TimeSpan phaseCpu;
+
+    /// <summary>A phase's wall time and the process's CPU time since the last phase (GITFLEET_TIMINGS=1).</summary>
+    private static void PrintPhase(string part, string phase, TimeSpan elapsed)
+    {
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var gc = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+        Console.Error.WriteLine(FormattableString.Invariant(
+            $"    {part} {phase}: {elapsed.TotalMilliseconds:F0} ms ({(cpu - phaseCpu).TotalMilliseconds:F0} ms CPU; GC {gc.Item1 - phaseGc.Item1}/{gc.Item2 - phaseGc.Item2}/{gc.Item3 - phaseGc.Item3}, paused {(gc.Item4 - phaseGc.Item4).TotalMilliseconds:F0} ms)"));
+        phaseCpu = cpu;
+        phaseGc = gc;
+    }
+
+    /// <summary>Collections of each generation and the total GC pause at the last phase printed.</summary>
+    private static (int, int, int, TimeSpan) phaseGc;
+
     private static async Task<Measured> MeasureAsync(Func<Task> action)
     {
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        phaseCpu = cpu;
+        phaseGc = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
         var clock = Stopwatch.StartNew();
         await action();
         return new Measured(clock.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);

@@ -90,7 +90,7 @@ internal sealed partial class RolloutEngine
         var json = JsonSerializer.Serialize(revert, ReconcileJson.Context.BranchTarget);
         var digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
         var record = await store.SaveRevertTargetAsync(
-            new NewBranchTarget(runtime.Branch, revert.Commit, revert.ContentHash, digest, revert, now) { LastSeenCommit = runtime.Record?.LastSeenCommit ?? target.Commit.Sha },
+            new NewBranchTarget(runtime.Branch, revert.Commit, revert.ContentHash, digest, revert, now) { LastSeenCommit = runtime.Record?.LastSeenCommit ?? target.Commit.Sha, Json = json },
             target.Commit.Sha, cancellationToken).ConfigureAwait(false);
         runtime.Target = new TargetIndex(revert, record.TargetGeneration);
         runtime.Record = record;

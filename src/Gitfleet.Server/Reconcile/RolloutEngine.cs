@@ -168,7 +168,7 @@ internal sealed partial class RolloutEngine(
             }
 
             var record = await store.SaveTargetAsync(
-                new NewBranchTarget(branch, validated.Commit, validated.ContentHash, digest, validated, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+                new NewBranchTarget(branch, validated.Commit, validated.ContentHash, digest, validated, time.GetUtcNow()) { Json = json }, cancellationToken).ConfigureAwait(false);
             if (runtime.Target is { } current && applied?.RolloutGeneration == current.Generation)
             {
                 runtime.PreviousTarget = current;

@@ -45,6 +45,22 @@ public abstract class ReconcileStoreTests(StoreEngine engine) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_target_given_with_its_json_is_stored_as_that_json_and_not_serialised_again()
+    {
+        var commit = new CommitInfo("abc123", "Ann <ann@example.com>", "Image 2", StoreFixture.Now);
+        var target = Target("main", commit);
+        var json = System.Text.Json.JsonSerializer.Serialize(target, Gitfleet.Core.Reconcile.ReconcileJson.Context.BranchTarget);
+        await Store.SaveTargetAsync(new NewBranchTarget("main", commit, "hash-1", "digest-1", target, StoreFixture.Now) { Json = json }, None);
+        var stored = (await Store.GetTargetAsync("main", None))!;
+        System.Text.Json.JsonSerializer.Serialize(stored, Gitfleet.Core.Reconcile.ReconcileJson.Context.BranchTarget).ShouldBe(json);
+
+        // The store writes the text it is given (the engine hashes exactly that text for the target's digest).
+        var given = System.Text.Json.JsonSerializer.Serialize(target with { Commit = commit with { Subject = "as hashed" } }, Gitfleet.Core.Reconcile.ReconcileJson.Context.BranchTarget);
+        await Store.SaveTargetAsync(new NewBranchTarget("main", commit, "hash-2", "digest-2", target, StoreFixture.Now) { Json = given }, None);
+        (await Store.GetTargetAsync("main", None))!.Commit.Subject.ShouldBe("as hashed");
+    }
+
+    [Fact]
     public async Task A_rollout_decision_is_written_in_one_transaction_and_followed_by_the_observed_state()
     {
         var device = await fixture.AcceptedDeviceAsync("m1");
@@ -91,6 +107,48 @@ public abstract class ReconcileStoreTests(StoreEngine engine) : IAsyncLifetime
 
         await Store.CommitRolloutAsync(new RolloutCommit { Branch = "main", Generation = 4, Progress = RolloutProgress.Start, ReplaceDevices = true, Now = StoreFixture.Now }, None);
         (await Store.ListRolloutDevicesAsync("main", None)).ShouldBeEmpty("a new rollout replaces the devices");
+    }
+
+    [Fact]
+    public async Task Device_rows_of_interleaved_deployments_are_all_written_and_each_device_gets_its_os_deployment_first()
+    {
+        // The store writes a decision's device rows in device order (not deployment by deployment): every row must
+        // still reach its deployment, and each device's FIFO must still follow the order the deployments were given.
+        var ids = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            ids.Add((await fixture.AcceptedDeviceAsync($"m{i}")).Id);
+        }
+
+        ids.Sort(StringComparer.Ordinal);
+        var os = StoreFixture.Deployment("image-2", ids, StoreFixture.Now);
+        var first = Configuration(StoreFixture.Deployment("configuration-first", [ids[1], ids[3]], StoreFixture.Now, kind: "configuration"), "1111111111111111");
+        var second = Configuration(StoreFixture.Deployment("configuration-second", [ids[0], ids[2]], StoreFixture.Now, kind: "configuration"), "2222222222222222");
+        await Store.CommitRolloutAsync(new RolloutCommit
+        {
+            Branch = "main",
+            Generation = 1,
+            Progress = RolloutProgress.Start,
+            ReplaceDevices = true,
+            Devices = [.. ids.Select((id, i) => new RolloutDeviceRecord(id, RolloutDeviceState.Scheduled, 1, [os.Deployment.Id, (i % 2 == 0 ? second : first).Deployment.Id], null, StoreFixture.Now))],
+            Deployments = [os, first, second],
+            Now = StoreFixture.Now,
+        }, None);
+
+        var observed = (await Store.LoadObservedAsync(null, StoreFixture.Now, null, None)).Devices;
+        for (var i = 0; i < ids.Count; i++)
+        {
+            (await Store.GetNextForDeviceAsync(ids[i], None))!.Deployment.Id.ShouldBe(os.Deployment.Id, "the OS deployment comes first for every device");
+            observed[ids[i]].InFlight.Select(f => f.ConfigurationChecksum ?? f.ArtifactName).ShouldBe(["image-2", i % 2 == 0 ? "2222222222222222" : "1111111111111111"]);
+        }
+
+        var parts = await Store.GetDevicePartsAsync([.. ids.SelectMany(id => new[] { os, first, second }.Select(d => new DevicePart(d.Deployment.Id, id)))], None);
+        parts.Count.ShouldBe(8, "every device in the OS deployment and in one configuration deployment");
+        parts.Where(p => p.DeploymentId == first.Deployment.Id).Select(p => p.DeviceId).Order(StringComparer.Ordinal).ShouldBe([ids[1], ids[3]]);
+        parts.Where(p => p.DeploymentId == second.Deployment.Id).Select(p => p.DeviceId).Order(StringComparer.Ordinal).ShouldBe([ids[0], ids[2]]);
+
+        static NewDeployment Configuration(NewDeployment deployment, string checksum) =>
+            deployment with { Deployment = deployment.Deployment with { ConfigurationChecksum = checksum, Configuration = new Dictionary<string, string> { ["k"] = checksum } } };
     }
 
     [Fact]
