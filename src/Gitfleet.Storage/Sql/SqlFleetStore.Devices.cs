@@ -412,9 +412,12 @@ public abstract partial class SqlFleetStore
             wanted[attribute.Key] = JsonMaps.AttributeValue(attribute.Value);
         }
 
-        var stored = (await connection.QueryAsync<(string Name, string ValueJson)>(Command(
-            "SELECT name, value_json FROM attributes WHERE device_id = @deviceId AND scope = @scope",
-            new { deviceId, scope }, transaction, cancellationToken)).ConfigureAwait(false)).ToDictionary(r => r.Name, r => r.ValueJson, StringComparer.Ordinal);
+        // By device only, the scope filtered here: with "AND scope = @scope" SQLite preferred the covering value index
+        // (scope, name, value_json, device_id) and scanned a whole scope of the fleet (10,000 page reads per save at 100,000 devices).
+        var stored = (await connection.QueryAsync<(string Scope, string Name, string ValueJson)>(Command(
+            "SELECT scope, name, value_json FROM attributes WHERE device_id = @deviceId",
+            new { deviceId }, transaction, cancellationToken)).ConfigureAwait(false))
+            .Where(r => r.Scope == scope).ToDictionary(r => r.Name, r => r.ValueJson, StringComparer.Ordinal);
         if (replace)
         {
             var removed = stored.Keys.Where(name => !wanted.ContainsKey(name)).ToList();
