@@ -15,6 +15,8 @@ return args switch
         new Uri(url), ca, password, int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture), int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture),
         int.Parse(streams, System.Globalization.CultureInfo.InvariantCulture), TimeSpan.FromSeconds(int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)), deepPage),
     ["bulk-write", var url, var rows, var runs] => await BulkWriteBench.RunAsync(url, int.Parse(rows, System.Globalization.CultureInfo.InvariantCulture), int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
+    ["writer-cost-prepare", var database, var devices] => await WriterCostBench.PrepareAsync(database, int.Parse(devices, System.Globalization.CultureInfo.InvariantCulture)),
+    ["writer-cost", var database, var seconds, var concurrency] => await WriterCostBench.RunAsync(database, int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture), int.Parse(concurrency, System.Globalization.CultureInfo.InvariantCulture)),
     _ => Usage(),
 };
 
@@ -31,6 +33,6 @@ static async Task<int> EnsureBaseAsync(string work, string baseCommit)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Gitfleet.Bench generate-fleet DIR DEVICES HOST_VARS_FILES | parse-facts FILE RUNS | plan REPO FACTS BRANCH RUNS | load ... | reconcile WORK BASE CHANGE RUNS | observe DB RUNS | facts DB RUNS | dashboard-base WORK BASE | dashboard URL CA PASSWORD PID RUNS STREAMS SECONDS DEEP_PAGE_QUERY | bulk-write POSTGRES_URL ROWS RUNS (password in GITFLEET_STORE_PASSWORD)");
+    Console.Error.WriteLine("usage: Gitfleet.Bench generate-fleet DIR DEVICES HOST_VARS_FILES | parse-facts FILE RUNS | plan REPO FACTS BRANCH RUNS | load ... | reconcile WORK BASE CHANGE RUNS | observe DB RUNS | facts DB RUNS | dashboard-base WORK BASE | dashboard URL CA PASSWORD PID RUNS STREAMS SECONDS DEEP_PAGE_QUERY | bulk-write POSTGRES_URL ROWS RUNS | writer-cost-prepare DB DEVICES | writer-cost DB SECONDS CONCURRENCY (password in GITFLEET_STORE_PASSWORD)");
     return 2;
 }

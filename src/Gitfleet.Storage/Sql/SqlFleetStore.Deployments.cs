@@ -163,6 +163,13 @@ public abstract partial class SqlFleetStore
         (await QueryAsync<DeviceDeploymentRow>($"SELECT {DeviceDeploymentColumns} FROM device_deployments WHERE id = @id", new { id }, cancellationToken).ConfigureAwait(false))
             .Select(ToDeviceDeployment).FirstOrDefault();
 
+    /// <summary>
+    /// One status report: the fewest statements and index writes that give the same rows. A report that does not
+    /// change whether the row is finished (downloading, installing, rebooting) writes no <c>finished</c> column, so the
+    /// two indexes over it (by device, unfinished) are not rewritten; such a report leaves an in-progress deployment
+    /// in progress and its device with an unfinished deployment, so neither is queried; the updated row is built in
+    /// memory, not read back.
+    /// </summary>
     public Task<StatusChangeOutcome?> UpdateDeviceStatusAsync(string deviceDeploymentId, string status, string? substate, DateTimeOffset now, CancellationToken cancellationToken) =>
         GroupWriteAsync(async (connection, transaction) =>
         {
@@ -178,24 +185,40 @@ public abstract partial class SqlFleetStore
             var attempts = row.Status == DeviceDeploymentStatus.Pending && status != DeviceDeploymentStatus.Pending ? row.Attempts + 1 : row.Attempts;
             var newStatus = status == DeviceDeploymentStatus.Failure && attempts <= deployment.Retries ? DeviceDeploymentStatus.Pending : status;
             var finished = DeviceDeploymentStatus.IsFinished(newStatus);
+            var ms = Ms(now);
+            var finishedMs = finished ? ms : (long?)null;
+            var finishedChanges = row.Finished != (finished ? 1 : 0);
             await connection.ExecuteAsync(Command(
-                """
-                UPDATE device_deployments SET status = @newStatus, finished = @finishedFlag, attempts = @attempts, substate = @substate, updated_ms = @now,
-                    started_ms = COALESCE(started_ms, @now), finished_ms = @finishedMs
-                WHERE id = @deviceDeploymentId
-                """,
-                new
-                {
-                    newStatus, finishedFlag = finished ? 1 : 0, attempts, substate, now = Ms(now), finishedMs = finished ? Ms(now) : (long?)null, deviceDeploymentId,
-                }, transaction, cancellationToken)).ConfigureAwait(false);
-            var updatedDeployment = await AdvanceDeploymentStatusAsync(connection, transaction, row.DeploymentId, now, cancellationToken).ConfigureAwait(false);
-            var unfinished = await connection.ExecuteScalarAsync<long>(Command(
-                "SELECT COUNT(*) FROM device_deployments WHERE device_id = @DeviceId AND finished = 0", new { row.DeviceId }, transaction, cancellationToken)).ConfigureAwait(false);
-            var updated = await connection.QuerySingleAsync<DeviceDeploymentRow>(Command(
-                $"SELECT {DeviceDeploymentColumns} FROM device_deployments WHERE id = @deviceDeploymentId",
-                new { deviceDeploymentId }, transaction, cancellationToken)).ConfigureAwait(false);
-            return new StatusChangeOutcome(ToDeviceDeployment(updated), updatedDeployment, unfinished > 0);
+                finishedChanges ? UpdateStatusAndFinished : UpdateStatusOnly,
+                new { newStatus, finishedFlag = finished ? 1 : 0, attempts, substate, now = ms, finishedMs, deviceDeploymentId },
+                transaction, cancellationToken)).ConfigureAwait(false);
+            var updatedDeployment = deployment.Status == DeploymentStatus.InProgress && UnfinishedStatuses.Contains(newStatus)
+                ? deployment
+                : await AdvanceDeploymentStatusAsync(connection, transaction, row.DeploymentId, now, cancellationToken, deployment).ConfigureAwait(false);
+            var unfinished = !finished || await connection.ExecuteScalarAsync<long>(Command(
+                "SELECT COUNT(*) FROM device_deployments WHERE device_id = @DeviceId AND finished = 0", new { row.DeviceId }, transaction, cancellationToken)).ConfigureAwait(false) > 0;
+            row.Status = newStatus;
+            row.Finished = finished ? 1 : 0;
+            row.Attempts = attempts;
+            row.Substate = substate;
+            row.UpdatedMs = ms;
+            row.StartedMs ??= ms;
+            row.FinishedMs = finishedMs;
+            return new StatusChangeOutcome(ToDeviceDeployment(row), updatedDeployment, unfinished);
         });
+
+    private const string UpdateStatusAndFinished = """
+        UPDATE device_deployments SET status = @newStatus, finished = @finishedFlag, attempts = @attempts, substate = @substate, updated_ms = @now,
+            started_ms = COALESCE(started_ms, @now), finished_ms = @finishedMs
+        WHERE id = @deviceDeploymentId
+        """;
+
+    /// <summary>The same update where <c>finished</c> keeps its value: it is left out, so its indexes are not rewritten.</summary>
+    private const string UpdateStatusOnly = """
+        UPDATE device_deployments SET status = @newStatus, attempts = @attempts, substate = @substate, updated_ms = @now,
+            started_ms = COALESCE(started_ms, @now), finished_ms = @finishedMs
+        WHERE id = @deviceDeploymentId
+        """;
 
     public Task<IReadOnlyList<string>?> AbortDeploymentAsync(string deploymentId, DateTimeOffset now, CancellationToken cancellationToken) =>
         WriteAsync<IReadOnlyList<string>?>(async (connection, transaction) =>
@@ -274,12 +297,19 @@ public abstract partial class SqlFleetStore
     /// The status of a deployment after one of its devices changed: finished when no device is left unfinished,
     /// else in progress. Index seeks only, so a report from one of 200,000 devices costs no scan of the others.
     /// </summary>
-    private async Task<DeploymentRecord> AdvanceDeploymentStatusAsync(DbConnection connection, DbTransaction transaction, string deploymentId, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <param name="known">The deployment as read in this transaction, returned when its status does not change (no read back).</param>
+    private async Task<DeploymentRecord> AdvanceDeploymentStatusAsync(
+        DbConnection connection, DbTransaction transaction, string deploymentId, DateTimeOffset now, CancellationToken cancellationToken, DeploymentRecord? known = null)
     {
         var unfinished = await connection.ExecuteScalarAsync<long>(Command(
             $"SELECT COUNT(*) FROM (SELECT 1 FROM device_deployments WHERE deployment_id = @deploymentId AND status {InList("@statuses")} LIMIT 1) u",
             new { deploymentId, statuses = UnfinishedStatuses }, transaction, cancellationToken)).ConfigureAwait(false);
         var status = unfinished == 0 ? DeploymentStatus.Finished : DeploymentStatus.InProgress;
+        if (known is not null && known.Status == status)
+        {
+            return known;
+        }
+
         await connection.ExecuteAsync(Command(
             """
             UPDATE deployments SET status = @status,

@@ -403,20 +403,45 @@ public abstract partial class SqlFleetStore
             return false;
         }
 
-        if (replace)
+        // Only the rows that differ are written: an inventory after an update changes a few of its ~17 values, and
+        // every row rewritten costs its table page and two index entries (the value index's spread over the file).
+        // An attribute's updated time is therefore when its value last changed.
+        var wanted = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var attribute in attributes)
         {
-            await connection.ExecuteAsync(Command(
-                "DELETE FROM attributes WHERE device_id = @deviceId AND scope = @scope", new { deviceId, scope }, transaction, cancellationToken)).ConfigureAwait(false);
+            wanted[attribute.Key] = JsonMaps.AttributeValue(attribute.Value);
         }
 
-        // The engine's bulk path: one prepared statement bound by position for the ~17 attributes of an inventory PUT.
+        // By device only, the scope filtered here: with "AND scope = @scope" SQLite preferred the covering value index
+        // (scope, name, value_json, device_id) and scanned a whole scope of the fleet (10,000 page reads per save at 100,000 devices).
+        var stored = (await connection.QueryAsync<(string Scope, string Name, string ValueJson)>(Command(
+            "SELECT scope, name, value_json FROM attributes WHERE device_id = @deviceId",
+            new { deviceId }, transaction, cancellationToken)).ConfigureAwait(false))
+            .Where(r => r.Scope == scope).ToDictionary(r => r.Name, r => r.ValueJson, StringComparer.Ordinal);
+        if (replace)
+        {
+            var removed = stored.Keys.Where(name => !wanted.ContainsKey(name)).ToList();
+            if (removed.Count > 0)
+            {
+                await BulkAsync(connection, transaction, "DELETE FROM attributes WHERE device_id = @device AND scope = @scope AND name = @name",
+                    ["device", "scope", "name"], removed, (name, v) => (v[0], v[1], v[2]) = (deviceId, scope, name), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var changed = wanted.Where(a => !stored.TryGetValue(a.Key, out var json) || json != a.Value).ToList();
+        if (changed.Count == 0)
+        {
+            return true;
+        }
+
+        // The engine's bulk path: one prepared statement bound by position.
         await BulkAsync(connection, transaction,
             """
             INSERT INTO attributes (device_id, scope, name, value_json, updated_ms) VALUES (@device, @scope, @name, @value, @now)
             ON CONFLICT (device_id, scope, name) DO UPDATE SET value_json = excluded.value_json, updated_ms = excluded.updated_ms
             """,
-            ["device", "scope", "name", "value", "now"], attributes,
-            (a, v) => (v[0], v[1], v[2], v[3], v[4]) = (deviceId, scope, a.Key, Json(JsonMaps.AttributeValue(a.Value)), ms),
+            ["device", "scope", "name", "value", "now"], changed,
+            (a, v) => (v[0], v[1], v[2], v[3], v[4]) = (deviceId, scope, a.Key, Json(a.Value), ms),
             cancellationToken).ConfigureAwait(false);
         return true;
     }

@@ -106,7 +106,7 @@ public abstract partial class SqlFleetStore : IFleetStore
         var writer = Volatile.Read(ref group);
         if (writer is null)
         {
-            var created = new GroupCommitWriter(EnterWriterAsync, OpenAsync, BeginWriteAsync);
+            var created = new GroupCommitWriter(EnterWriterAsync, OpenGroupWriterAsync, BeginWriteAsync);
             writer = Interlocked.CompareExchange(ref group, created, null) ?? created;
             if (!ReferenceEquals(writer, created))
             {
@@ -116,6 +116,12 @@ public abstract partial class SqlFleetStore : IFleetStore
 
         return await writer.WriteAsync(work).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The group-commit writer's own connection, kept open while the writer runs (closed after a failed batch): an
+    /// engine may tune it for the many small writes (SQLite gives it a large page cache). By default a pooled one.
+    /// </summary>
+    protected virtual ValueTask<DbConnection> OpenGroupWriterAsync(CancellationToken cancellationToken) => OpenAsync(cancellationToken);
 
     /// <summary>Group commits so far and the writes they held.</summary>
     public (long Batches, long Writes) GroupCommits => group is { } writer ? (writer.Batches, writer.Writes) : (0, 0);

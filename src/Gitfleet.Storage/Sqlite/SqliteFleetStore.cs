@@ -63,6 +63,27 @@ public sealed class SqliteFleetStore : SqlFleetStore
         return connection;
     }
 
+    /// <summary>
+    /// The group-commit writer's page cache, in KiB (128 MiB): room for the pages a rollout wave writes at random over a
+    /// large fleet (device, device-deployment and attribute rows and their indexes). With SQLite's default 2 MB a
+    /// wave over 100,000 devices read most of those pages back from the OS on every write (7,700-14,700 preads/s).
+    /// </summary>
+    public const int GroupWriterCacheKiB = 131072;
+
+    /// <summary>
+    /// A connection of its own, not pooled (closing it frees its cache; a pooled one would lend the large cache to
+    /// reads), with the same settings as every other and a large page cache.
+    /// </summary>
+    protected override async ValueTask<DbConnection> OpenGroupWriterAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString());
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = FormattableString.Invariant($"PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{GroupWriterCacheKiB};");
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return connection;
+    }
+
     protected override ValueTask<IDisposable> EnterWriterAsync(CancellationToken cancellationToken) => writer.EnterAsync(cancellationToken);
 
     /// <summary>

@@ -218,6 +218,66 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_inventory_save_rewrites_only_the_attributes_that_changed()
+    {
+        var device = await fixture.AcceptedDeviceAsync("m1");
+        var t0 = StoreFixture.Now.AddMinutes(1);
+        await Store.SaveInventoryAsync(device.Id, [new("device_type", ["rpi4"]), new("kernel", ["6.1"]), new("old", ["1"]), new("ips", ["a", "b"])], replace: true, t0, None);
+
+        // A PUT: kernel unchanged, ips changed, old gone, uptime new; a repeated key keeps its last value.
+        var t1 = t0.AddMinutes(1);
+        (await Store.SaveInventoryAsync(device.Id,
+            [new("device_type", ["rpi4"]), new("kernel", ["6.1"]), new("ips", ["a", "c"]), new("uptime", ["1"]), new("uptime", ["2"])], replace: true, t1, None)).ShouldBeTrue();
+        var stored = (await Store.GetAttributesAsync([device.Id], None)).Where(a => a.Scope == "inventory").ToDictionary(a => a.Name);
+        string.Join(',', stored.Keys.Order(StringComparer.Ordinal)).ShouldBe("device_type,ips,kernel,uptime", "a PUT replaces: 'old' is gone");
+        (string.Join(',', stored["kernel"].Values), stored["kernel"].UpdatedAt).ShouldBe(("6.1", t0), "an unchanged value is not rewritten");
+        stored["device_type"].UpdatedAt.ShouldBe(StoreFixture.Now, "unchanged since the device was accepted");
+        (string.Join(',', stored["ips"].Values), stored["ips"].UpdatedAt).ShouldBe(("a,c", t1));
+        (string.Join(',', stored["uptime"].Values), stored["uptime"].UpdatedAt).ShouldBe(("2", t1), "a repeated key keeps its last value");
+        (await Store.GetDeviceAsync(device.Id, None))!.UpdatedAt.ShouldBe(t1, "the device's own update time follows every save that reached the store");
+
+        // A PATCH: merges, and likewise leaves unchanged values alone.
+        var t2 = t1.AddMinutes(1);
+        (await Store.SaveInventoryAsync(device.Id, [new("kernel", ["6.1"]), new("uptime", ["3"])], replace: false, t2, None)).ShouldBeTrue();
+        stored = (await Store.GetAttributesAsync([device.Id], None)).Where(a => a.Scope == "inventory").ToDictionary(a => a.Name);
+        string.Join(',', stored.Keys.Order(StringComparer.Ordinal)).ShouldBe("device_type,ips,kernel,uptime");
+        (stored["kernel"].UpdatedAt, string.Join(',', stored["uptime"].Values), stored["uptime"].UpdatedAt, stored["ips"].UpdatedAt).ShouldBe((t0, "3", t2, t1));
+    }
+
+    [Fact]
+    public async Task A_status_report_answers_exactly_the_rows_it_stored()
+    {
+        var a = await fixture.AcceptedDeviceAsync("m1");
+        var b = await fixture.AcceptedDeviceAsync("m2");
+        var deployment = StoreFixture.Deployment("r-1", [a.Id, b.Id], StoreFixture.Now, retries: 1);
+        await Store.CreateDeploymentAsync(deployment, None);
+        var rowA = deployment.Devices.Single(d => d.DeviceId == a.Id).Id;
+        var rowB = deployment.Devices.Single(d => d.DeviceId == b.Id).Id;
+        var reports = new (string Row, string Status, string? Substate)[]
+        {
+            (rowA, "downloading", "fetching"), (rowA, "installing", null), (rowA, "failure", null), (rowA, "downloading", null),
+            (rowB, "downloading", null), (rowA, "rebooting", "boot"), (rowA, "success", null), (rowB, "success", null), (rowB, "success", "again"),
+        };
+        var at = StoreFixture.Now;
+        foreach (var (row, status, substate) in reports)
+        {
+            at = at.AddSeconds(7);
+            var outcome = (await Store.UpdateDeviceStatusAsync(row, status, substate, at, None))!;
+            var storedRow = await Store.GetDeviceDeploymentByIdAsync(row, None);
+            outcome.Device.ShouldBe(storedRow, $"{status}: the answer is the row as stored");
+            var storedDeployment = (await Store.GetDeploymentAsync(deployment.Deployment.Id, None))!;
+            (outcome.Deployment.Id, outcome.Deployment.Status, outcome.Deployment.FinishedAt).ShouldBe((storedDeployment.Id, storedDeployment.Status, storedDeployment.FinishedAt), $"{status}: and its deployment as stored");
+            var deviceId = storedRow!.DeviceId;
+            outcome.DeviceStillHasUnfinished.ShouldBe(await Store.GetNextForDeviceAsync(deviceId, None) is not null, $"{status}");
+        }
+
+        var final = (await Store.GetDeploymentAsync(deployment.Deployment.Id, None))!;
+        (final.Status, final.FinishedAt).ShouldBe(("finished", StoreFixture.Now.AddSeconds(7 * 8)), "finished when the last device finished; a late report of a finished device does not move it");
+        (await Store.GetDeviceDeploymentByIdAsync(rowA, None))!.Attempts.ShouldBe(2);
+        (await Store.UpdateDeviceStatusAsync("unknown", "success", null, at, None)).ShouldBeNull();
+    }
+
+    [Fact]
     public async Task Point_reads_running_at_once_each_read_their_own_device()
     {
         var devices = new List<DeviceRecord>();
