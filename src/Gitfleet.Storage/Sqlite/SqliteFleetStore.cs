@@ -46,6 +46,9 @@ public sealed class SqliteFleetStore : SqlFleetStore
         return store;
     }
 
+    /// <summary>Every connection's own settings (the group writer's adds its page cache).</summary>
+    private const string ConnectionPragmas = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;";
+
     /// <summary>Physical connections (pooled ones are reused) whose per-connection settings are made already.</summary>
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<sqlite3, object> configured = [];
 
@@ -56,7 +59,7 @@ public sealed class SqliteFleetStore : SqlFleetStore
         if (connection.Handle is { } handle && configured.TryAdd(handle, this))
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;";
+            command.CommandText = ConnectionPragmas;
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -79,7 +82,7 @@ public sealed class SqliteFleetStore : SqlFleetStore
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString());
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = FormattableString.Invariant($"PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{GroupWriterCacheKiB};");
+        command.CommandText = ConnectionPragmas + FormattableString.Invariant($" PRAGMA cache_size = -{GroupWriterCacheKiB};");
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return connection;
     }
