@@ -8,6 +8,7 @@
 # authentication over TCP, a "gitfleet" database in byte order). Sets pgbin, pgport, pgpassword, pgdata; psql_ SQL runs
 # a statement on that database; stop_postgres stops it.
 pgbin=/usr/lib/postgresql/15/bin
+cluster_parts_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 start_postgres() {
@@ -78,34 +79,23 @@ leader_index() {
 }
 
 # start_haproxy DIR [PORT]: Debian's HAProxy in front of the replicas (TCP: TLS passes through; round robin; health
-# checks on /health/ready), on PORT or a free port; sets haproxy_port, haproxy_pid and haproxy_url.
+# checks on /health/ready: examples/haproxy/gitfleet.cfg), on PORT or a free port; sets haproxy_port, haproxy_pid and haproxy_url.
 haproxy_pid=""
 start_haproxy() {
-  local dir="$1" i
+  local dir="$1" i maxconn
   haproxy_port="${2:-$(free_port)}"
+  # HAProxy needs two file descriptors a connection and refuses to start when it cannot raise its limit that far:
+  # at most half of this shell's limit (20,000 here, under the documented 20,000 connections' 40,020).
+  maxconn=$(( $(ulimit -n) / 2 - 100 )); [ "$maxconn" -gt 20000 ] && maxconn=20000
   mkdir -p "$dir"
   {
-    cat <<HAPROXY
-global
-    maxconn 4000
-defaults
-    mode tcp
-    timeout connect 2s
-    timeout client 60s
-    timeout server 60s
-    option redispatch
-    retries 3
-frontend gitfleet
-    bind 127.0.0.1:$haproxy_port
-    default_backend replicas
-backend replicas
-    balance roundrobin
-    option httpchk GET /health/ready
-    http-check expect status 200
-    default-server check check-ssl verify none inter 1s fall 2 rise 1 on-marked-down shutdown-sessions
-HAPROXY
+    # The documented configuration (examples/haproxy/gitfleet.cfg), on this machine's port and replicas.
+    sed -e '/^#/d' -e '/^ *server /d' -e "s/^\( *\)bind :443\$/\1bind 127.0.0.1:$haproxy_port/" \
+      -e "s/^\( *\)maxconn 20000\$/\1maxconn $maxconn/" \
+      "$cluster_parts_root/examples/haproxy/gitfleet.cfg"
     for i in $(seq "${#replica_ports[@]}"); do echo "    server replica-$i 127.0.0.1:${replica_ports[$((i - 1))]}"; done
   } >"$dir/haproxy.cfg"
+  grep -q "bind 127.0.0.1:$haproxy_port\$" "$dir/haproxy.cfg" || { echo "examples/haproxy/gitfleet.cfg has no 'bind :443' line to replace" >&2; return 1; }
   haproxy -f "$dir/haproxy.cfg" -db >"$dir/haproxy.log" 2>&1 &
   haproxy_pid=$!
   haproxy_url="https://127.0.0.1:$haproxy_port"

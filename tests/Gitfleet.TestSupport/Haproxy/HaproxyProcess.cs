@@ -37,34 +37,49 @@ public sealed class HaproxyProcess : IDisposable
 
     public static string? Unavailable() => File.Exists(Binary) ? null : "HAProxy is not installed (scripts/prerequisites.sh installs haproxy)";
 
-    /// <summary>The configuration HAProxy runs with (also what docs/operations.md shows, with real addresses).</summary>
+    /// <summary>The documented configuration (docs/operations.md): the tests run this file, not a copy of it.</summary>
+    /// <summary>
+    /// HAProxy needs two file descriptors a connection and refuses to start when it cannot raise its limit that far;
+    /// the documented 20,000 connections need 40,020, more than this machine's 20,000, and a test needs few.
+    /// </summary>
+    public const int LocalMaxConnections = 4000;
+
+    public static string ExampleConfig => Path.Combine(DeviceSources.RepositoryRoot, "examples", "haproxy", "gitfleet.cfg");
+
+    /// <summary>
+    /// The configuration HAProxy runs with: <see cref="ExampleConfig"/> with its comments and example servers
+    /// dropped, at most <see cref="LocalMaxConnections"/> connections, the front end bound to 127.0.0.1:<paramref name="port"/>, <paramref name="backends"/> as the
+    /// servers, and the health check every <paramref name="checkInterval"/> marking a replica down at its first
+    /// failure (the documented 1 s and two failures would only make the tests wait longer).
+    /// </summary>
     public static string Configuration(int port, IReadOnlyList<(string Name, int Port)> backends, TimeSpan checkInterval)
     {
         ArgumentNullException.ThrowIfNull(backends);
         var interval = ((int)checkInterval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
-        var text = new StringBuilder($"""
-            global
-                maxconn 4000
+        var text = new StringBuilder();
+        foreach (var line in File.ReadLines(ExampleConfig))
+        {
+            var trimmed = line.TrimStart();
+            if (trimmed.StartsWith('#') || trimmed.StartsWith("server ", StringComparison.Ordinal))
+            {
+                continue;
+            }
 
-            defaults
-                mode tcp
-                timeout connect 2s
-                timeout client 60s
-                timeout server 60s
-                option redispatch
-                retries 3
+            text.Append(line.TrimEnd() switch
+            {
+                "    bind :443" => $"    bind 127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
+                "    maxconn 20000" => $"    maxconn {LocalMaxConnections.ToString(CultureInfo.InvariantCulture)}",
+                var other => other.Replace(" inter 1s fall 2 ", $" inter {interval} fall 1 ", StringComparison.Ordinal),
+            }).Append('\n');
+        }
 
-            frontend gitfleet
-                bind 127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}
-                default_backend replicas
+        var config = text.ToString();
+        if (!config.Contains($"bind 127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}", StringComparison.Ordinal)
+            || !config.Contains($" inter {interval} fall 1 ", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"{ExampleConfig} no longer has the 'bind :443' and 'inter 1s fall 2' lines the tests replace");
+        }
 
-            backend replicas
-                balance roundrobin
-                option httpchk GET /health/ready
-                http-check expect status 200
-                default-server check check-ssl verify none inter {interval} fall 1 rise 1 on-marked-down shutdown-sessions
-
-            """);
         foreach (var (name, backendPort) in backends)
         {
             text.Append(CultureInfo.InvariantCulture, $"    server {name} 127.0.0.1:{backendPort}\n");
