@@ -70,14 +70,14 @@ internal static class WriterCostBench
             while (!stop.IsCancellationRequested && (i = Interlocked.Increment(ref next)) < pending.Count)
             {
                 var (row, device, index) = pending[i];
-                foreach (var status in new[] { "downloading", "installing", "rebooting" })
+                foreach (var status in new[] { DeviceDeploymentState.Downloading, DeviceDeploymentState.Installing, DeviceDeploymentState.Rebooting })
                 {
                     await store.UpdateDeviceStatusAsync(row, status, null, DateTimeOffset.UtcNow, CancellationToken.None);
                     Interlocked.Increment(ref writes);
                 }
 
                 await store.SaveInventoryAsync(device, Inventory(index, "bench-os-2", 30), replace: true, DateTimeOffset.UtcNow, CancellationToken.None);
-                await store.UpdateDeviceStatusAsync(row, "success", null, DateTimeOffset.UtcNow, CancellationToken.None);
+                await store.UpdateDeviceStatusAsync(row, DeviceDeploymentState.Success, null, DateTimeOffset.UtcNow, CancellationToken.None);
                 Interlocked.Add(ref writes, 2);
             }
         })).ToArray();

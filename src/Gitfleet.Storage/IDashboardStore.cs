@@ -1,3 +1,4 @@
+using Gitfleet.Core.Rollouts;
 using Gitfleet.Storage.Model;
 
 namespace Gitfleet.Storage;

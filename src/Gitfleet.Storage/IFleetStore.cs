@@ -1,3 +1,4 @@
+using Gitfleet.Core.Rollouts;
 using Gitfleet.Storage.Model;
 
 namespace Gitfleet.Storage;
@@ -20,7 +21,7 @@ public interface IDeviceStore
 
     Task<Page<DeviceRecord>> ListDevicesAsync(DeviceQuery query, CancellationToken cancellationToken);
 
-    Task<long> CountDevicesAsync(string? status, CancellationToken cancellationToken);
+    Task<long> CountDevicesAsync(AuthStatus? status, CancellationToken cancellationToken);
 
     Task<IReadOnlyDictionary<string, long>> CountDevicesByStatusAsync(CancellationToken cancellationToken);
 
@@ -47,7 +48,7 @@ public interface IDeviceStore
     /// Sets one auth set's status (accepting one rejects the device's other accepted sets) and recomputes the
     /// device status. Returns the device after the change, or null when the device or auth set is unknown.
     /// </summary>
-    Task<DeviceRecord?> SetAuthSetStatusAsync(string deviceId, string authSetId, string status, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<DeviceRecord?> SetAuthSetStatusAsync(string deviceId, string authSetId, AuthStatus status, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>Deletes one auth set; the device goes when it was its last one. Returns the device's new status (null = gone), or false when unknown.</summary>
     Task<(bool Found, DeviceRecord? Device)> DeleteAuthSetAsync(string deviceId, string authSetId, DateTimeOffset now, CancellationToken cancellationToken);
@@ -202,7 +203,7 @@ public interface IDeploymentStore
     /// with retries left puts the device back to pending (a new attempt); leaving pending counts an attempt.
     /// Null when the row is unknown.
     /// </summary>
-    Task<StatusChangeOutcome?> UpdateDeviceStatusAsync(string deviceDeploymentId, string status, string? substate, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<StatusChangeOutcome?> UpdateDeviceStatusAsync(string deviceDeploymentId, DeviceDeploymentState status, string? substate, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>Aborts every unfinished device of a deployment; returns their device ids, or null when the deployment is unknown.</summary>
     Task<IReadOnlyList<string>?> AbortDeploymentAsync(string deploymentId, DateTimeOffset now, CancellationToken cancellationToken);

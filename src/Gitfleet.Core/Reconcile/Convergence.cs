@@ -64,7 +64,7 @@ public static class Convergence
             return ConvergenceState.Modified;
         }
 
-        if (facts.LastCheckIn is null || now - facts.LastCheckIn.Value > offlineTimeout)
+        if (RolloutRules.IsOffline(facts.LastCheckIn, now, offlineTimeout))
         {
             return ConvergenceState.Offline;
         }

@@ -115,7 +115,7 @@ public static partial class RolloutPlanner
             DeviceTime = time,
             WaveSizes = Enumerable.Range(0, input.Policy.Waves.Count).Select(w => WaveSize(input.Policy, w, total)).ToList(),
             CurrentWave = wave,
-            DoneInCurrentWave = devices.Take(size).Count(d => d.State is RolloutDeviceState.Succeeded or RolloutDeviceState.Aborted || (d.State == RolloutDeviceState.Failed && d.Attempts > input.Policy.Retries)),
+            DoneInCurrentWave = devices.Take(size).Count(d => RolloutRules.IsDone(d.State, d.Attempts, input.Policy.Retries)),
             InProgress = counts.Scheduled,
             SoakingSince = progress.WaveCompletedAt,
             Calendar = calendar,

@@ -58,17 +58,14 @@ public static partial class RolloutPlanner
         var now = input.Now;
         var devices = Order(input.Devices, input.Seed);
         var total = devices.Count;
-        bool IsOffline(RolloutDevice d) =>
-            d.LastCheckIn is null || now - d.LastCheckIn.Value > policy.OfflineTimeout;
-        bool IsDone(RolloutDevice d) =>
-            d.State is RolloutDeviceState.Succeeded or RolloutDeviceState.Aborted
-            || (d.State == RolloutDeviceState.Failed && d.Attempts > policy.Retries);
+        bool IsOffline(RolloutDevice d) => RolloutRules.IsOffline(d.LastCheckIn, now, policy.OfflineTimeout);
+        bool IsDone(RolloutDevice d) => RolloutRules.IsDone(d.State, d.Attempts, policy.Retries);
 
         var (timedOut, timeoutWake) = ApplyTimeouts(policy, devices, now);
-        var failedForGood = devices.Count(d => d.State == RolloutDeviceState.Failed && d.Attempts > policy.Retries);
+        var failedForGood = devices.Count(d => RolloutRules.FailedForGood(d.State, d.Attempts, policy.Retries));
         var counts = new RolloutCounts(
             total,
-            devices.Count(d => d.State == RolloutDeviceState.Waiting || (d.State == RolloutDeviceState.Failed && d.Attempts <= policy.Retries)),
+            devices.Count(d => RolloutRules.IsDue(d.State, d.Attempts, policy.Retries)),
             devices.Count(d => d.State == RolloutDeviceState.Scheduled),
             devices.Count(d => d.State == RolloutDeviceState.Succeeded),
             failedForGood,
@@ -187,9 +184,7 @@ public static partial class RolloutPlanner
         var timedOutKeys = timedOut.Count > 0 ? timedOut.Select(t => t.Key).ToHashSet(StringComparer.Ordinal) : null;
         foreach (var device in devices.Take(currentSize))
         {
-            var due = device.State == RolloutDeviceState.Waiting
-                || (device.State == RolloutDeviceState.Failed && device.Attempts <= policy.Retries);
-            if (!due)
+            if (!RolloutRules.IsDue(device.State, device.Attempts, policy.Retries))
             {
                 continue;
             }

@@ -3,7 +3,6 @@ using Gitfleet.Core.Facts;
 using Gitfleet.Server.Devices;
 using Gitfleet.Storage;
 using Gitfleet.Storage.Model;
-using Gitfleet.Storage.Sql;
 
 namespace Gitfleet.Server.Delivery;
 

@@ -218,7 +218,7 @@ internal sealed class DeploymentService(
         }
 
         var generation = devices.PendingGeneration(deviceId);
-        var outcome = await store.UpdateDeviceStatusAsync(view.Device.Id, status, substate, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var outcome = await store.UpdateDeviceStatusAsync(view.Device.Id, StatusNames.DeviceDeployment(status), substate, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (outcome?.Device is { FinishedAt: { } finished } row && DeviceDeploymentStatus.IsFinished(row.Status))
         {
             metrics.DeploymentFinished(outcome.Deployment.Kind, row.Status, finished - (row.StartedAt ?? row.CreatedAt));
@@ -271,7 +271,7 @@ internal sealed class DeploymentService(
 
     private async Task FinishAsync(DeviceDeploymentRecord row, string status, long generation, CancellationToken cancellationToken)
     {
-        var outcome = await store.UpdateDeviceStatusAsync(row.Id, status, null, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var outcome = await store.UpdateDeviceStatusAsync(row.Id, StatusNames.DeviceDeployment(status), null, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (outcome is { DeviceStillHasUnfinished: false })
         {
             devices.NothingPending(row.DeviceId, generation);

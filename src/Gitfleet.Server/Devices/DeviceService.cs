@@ -97,12 +97,12 @@ public sealed partial class DeviceService(IFleetStore store, DeviceRegistry regi
     /// <summary>Accepts, rejects or resets (pending) one auth set; the device's status follows its auth sets.</summary>
     public async Task<DeviceRecord> SetAuthSetStatusAsync(string deviceId, string authSetId, string status, CancellationToken cancellationToken)
     {
-        if (status is not (DeviceStatus.Accepted or DeviceStatus.Rejected or DeviceStatus.Pending))
+        if (!StatusNames.TryParse(status, out AuthStatus typed) || typed is not (AuthStatus.Accepted or AuthStatus.Rejected or AuthStatus.Pending))
         {
             throw DomainException.Invalid($"status must be accepted, rejected or pending, not '{status}'");
         }
 
-        var device = await store.SetAuthSetStatusAsync(deviceId, authSetId, status, time.GetUtcNow(), cancellationToken).ConfigureAwait(false)
+        var device = await store.SetAuthSetStatusAsync(deviceId, authSetId, typed, time.GetUtcNow(), cancellationToken).ConfigureAwait(false)
             ?? throw DomainException.NotFound($"auth set {authSetId} of device {deviceId} not found");
         return await RefreshAsync(device.Id).ConfigureAwait(false) ?? device;
     }

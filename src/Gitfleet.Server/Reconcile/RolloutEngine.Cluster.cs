@@ -1,6 +1,6 @@
 using Gitfleet.Core.Reconcile;
-using Gitfleet.Server.Api;
 using Gitfleet.Core.Rollouts;
+using Gitfleet.Server.Domain;
 
 namespace Gitfleet.Server.Reconcile;
 
@@ -77,11 +77,11 @@ internal sealed partial class RolloutEngine
     public async Task CheckControlAsync(string branch, RolloutControl control, CancellationToken cancellationToken)
     {
         await LoadAsync(cancellationToken).ConfigureAwait(false);
-        var runtime = branches.GetValueOrDefault(branch) ?? throw ApiException.NotFound($"branch '{branch}' is not reconciled by this server");
-        var target = runtime.Target ?? throw ApiException.Conflict($"branch '{branch}' has no rollout: no target has been applied");
+        var runtime = branches.GetValueOrDefault(branch) ?? throw DomainException.NotFound($"branch '{branch}' is not reconciled by this server");
+        var target = runtime.Target ?? throw DomainException.Conflict($"branch '{branch}' has no rollout: no target has been applied");
         if (control == RolloutControl.Resume && runtime.Record?.Progress.Aborted == true)
         {
-            throw ApiException.Conflict($"the rollout of {target.Commit.ShortSha} on '{branch}' was aborted; apply a new commit (or the same target again after a change) to start a new one");
+            throw DomainException.Conflict($"the rollout of {target.Commit.ShortSha} on '{branch}' was aborted; apply a new commit (or the same target again after a change) to start a new one");
         }
     }
 }

@@ -354,7 +354,7 @@ internal sealed partial class RolloutEngine(
         runtime.EvaluatedGeneration = target.Generation;
         Phase("evaluate", phase);
         PublishHolds(runtime, target);
-        var work = new RolloutWork(target, evaluations, rows, record.Progress, record.StartedAt, now, options.DriftGracePeriod, runtime.Memory);
+        var work = new RolloutWork(target, evaluations, rows, record.Progress, record.StartedAt, now, options.DriftGracePeriod, new RolloutMemoryView(runtime.Memory));
         var newRollout = record.RolloutGeneration != target.Generation;
         if (newRollout)
         {
@@ -368,7 +368,7 @@ internal sealed partial class RolloutEngine(
             var outcomes = await store.GetDevicePartsAsync(parts, cancellationToken).ConfigureAwait(false);
             var withLogs = outcomes.Where(o => o.HasLog && o.Status == DeviceDeploymentStatus.Failure).Select(o => o.DeviceDeploymentId).ToList();
             var logs = withLogs.Count == 0 ? new Dictionary<string, IReadOnlyList<DeploymentLogMessage>>() : await store.GetLogsAsync(withLogs, cancellationToken).ConfigureAwait(false);
-            work.ApplyOutcomes(outcomes, logs);
+            work.ApplyOutcomes(outcomes.Select(o => o.ToPartOutcome()).ToList(), logs.ToDictionary(kv => kv.Key, kv => kv.Value.ToLogLines(), StringComparer.Ordinal));
         }
 
         Phase("outcomes", phase);
@@ -391,17 +391,17 @@ internal sealed partial class RolloutEngine(
         Phase("decide", phase);
         if (decision.Schedule.Count > 0)
         {
-            var artifacts = new Dictionary<string, IReadOnlyList<ArtifactRecord>>(StringComparer.Ordinal);
+            var artifacts = new Dictionary<string, IReadOnlyList<ImageArtifact>>(StringComparer.Ordinal);
             foreach (var image in work.ImagesFor(decision.Schedule))
             {
-                artifacts[image] = await store.ListArtifactsAsync(image, includeGenerated: false, cancellationToken).ConfigureAwait(false);
+                artifacts[image] = (await store.ListArtifactsAsync(image, includeGenerated: false, cancellationToken).ConfigureAwait(false)).Select(a => a.ToImageArtifact()).ToList();
             }
 
             work.Schedule(decision.Schedule, artifacts);
             Phase("schedule", phase);
         }
 
-        var commit = work.ToCommit(target.Generation);
+        var commit = work.ToCommit(target, now);
         if (!commit.IsEmpty || newRollout || commit.Progress != record.Progress)
         {
             await store.CommitRolloutAsync(commit, cancellationToken).ConfigureAwait(false);
@@ -457,7 +457,7 @@ internal sealed partial class RolloutEngine(
 
                 break;
             case RolloutControl.Resume:
-                var failedForGood = work.Rows.Values.Count(r => r.State == RolloutDeviceState.Failed && r.Attempts > target.Policy.Retries);
+                var failedForGood = work.FailedForGood();
                 var (wave, outcomes) = RolloutPlanner.CurrentWaveOutcomes(work.ToInput(target.Commit.Sha));
                 work.Progress = work.Progress with
                 {

@@ -144,26 +144,9 @@ public static class DeploymentKinds
     public const string Os = "os";
     public const string Configuration = "configuration";
 
-    /// <summary>
-    /// The name of the configuration artifact a deployment carries: the configuration's checksum prefix and the
-    /// deployment's own suffix. A device reports the name of the last artifact it installed, and the Mender client
-    /// (like the server) answers "already-installed" to an artifact of that name: so every configuration
-    /// deployment, a drift correction or the re-send of an unchanged configuration included, needs a name the
-    /// device does not report already.
-    /// </summary>
-    public static string ConfigurationArtifactName(string checksum, string deploymentId)
-    {
-        ArgumentNullException.ThrowIfNull(checksum);
-        ArgumentNullException.ThrowIfNull(deploymentId);
-        var suffix = deploymentId.Replace("-", "", StringComparison.Ordinal);
-        return $"configuration-{checksum[..12]}-{suffix[^8..]}";
-    }
+    /// <summary>The name of the configuration artifact a deployment carries (<see cref="Gitfleet.Core.Rollouts.ConfigurationArtifactName"/>).</summary>
+    public static string ConfigurationArtifactName(string checksum, string deploymentId) => Gitfleet.Core.Rollouts.ConfigurationArtifactName.Of(checksum, deploymentId);
 
     /// <summary>Whether <paramref name="artifactName"/> is one of the configuration artifacts generated for <paramref name="checksum"/>.</summary>
-    public static bool IsConfigurationArtifactOf(string artifactName, string checksum)
-    {
-        ArgumentNullException.ThrowIfNull(artifactName);
-        ArgumentNullException.ThrowIfNull(checksum);
-        return checksum.Length >= 12 && artifactName.StartsWith($"configuration-{checksum[..12]}-", StringComparison.Ordinal);
-    }
+    public static bool IsConfigurationArtifactOf(string artifactName, string checksum) => Gitfleet.Core.Rollouts.ConfigurationArtifactName.IsOf(artifactName, checksum);
 }

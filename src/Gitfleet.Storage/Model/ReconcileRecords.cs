@@ -43,15 +43,6 @@ public sealed record BranchRecord
 /// <summary>The target of a branch's last rollout that completed with no failed device: what a revert goes back to.</summary>
 public sealed record GoodTarget(string Branch, long Generation, string CommitSha, Gitfleet.Core.Reconcile.BranchTarget Target);
 
-/// <summary>One device of a branch's rollout, with the deployments of its current attempt.</summary>
-public sealed record RolloutDeviceRecord(
-    string DeviceId,
-    RolloutDeviceState State,
-    int Attempts,
-    IReadOnlyList<string> Deployments,
-    string? LastError,
-    DateTimeOffset ChangedAt);
-
 /// <summary>A new target for a branch, stored as its applied target (it holds secret values).</summary>
 public sealed record NewBranchTarget(string Branch, CommitInfo Commit, string ContentHash, string Digest, Gitfleet.Core.Reconcile.BranchTarget Target, DateTimeOffset Now)
 {
@@ -64,12 +55,6 @@ public sealed record NewBranchTarget(string Branch, CommitInfo Commit, string Co
     /// </summary>
     public string? Json { get; init; }
 }
-
-/// <summary>One device's part of a deployment.</summary>
-public sealed record DevicePart(string DeploymentId, string DeviceId);
-
-/// <summary>A device's configured (desired) configuration, written with the deployment that carries it.</summary>
-public sealed record ConfiguredWrite(string DeviceId, IReadOnlyDictionary<string, string> Configuration, string DeploymentId);
 
 /// <summary>
 /// Everything one rollout decision changes, written in one transaction: new deployments (in order: an OS

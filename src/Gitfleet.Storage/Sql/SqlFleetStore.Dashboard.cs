@@ -1,4 +1,5 @@
 using Dapper;
+using Gitfleet.Core.Rollouts;
 using Gitfleet.Storage.Model;
 
 namespace Gitfleet.Storage.Sql;

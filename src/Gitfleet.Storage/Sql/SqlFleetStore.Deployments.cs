@@ -170,8 +170,10 @@ public abstract partial class SqlFleetStore
     /// in progress and its device with an unfinished deployment, so neither is queried; the updated row is built in
     /// memory, not read back.
     /// </summary>
-    public Task<StatusChangeOutcome?> UpdateDeviceStatusAsync(string deviceDeploymentId, string status, string? substate, DateTimeOffset now, CancellationToken cancellationToken) =>
-        GroupWriteAsync(async (connection, transaction) =>
+    public Task<StatusChangeOutcome?> UpdateDeviceStatusAsync(string deviceDeploymentId, DeviceDeploymentState typed, string? substate, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var status = StatusNames.Of(typed);
+        return GroupWriteAsync(async (connection, transaction) =>
         {
             var row = await connection.QuerySingleOrDefaultAsync<DeviceDeploymentRow>(Command(
                 $"SELECT {DeviceDeploymentColumns} FROM device_deployments WHERE id = @deviceDeploymentId",
@@ -206,6 +208,7 @@ public abstract partial class SqlFleetStore
             row.FinishedMs = finishedMs;
             return new StatusChangeOutcome(ToDeviceDeployment(row), updatedDeployment, unfinished);
         });
+    }
 
     private const string UpdateStatusAndFinished = """
         UPDATE device_deployments SET status = @newStatus, finished = @finishedFlag, attempts = @attempts, substate = @substate, updated_ms = @now,

@@ -38,10 +38,13 @@ public abstract partial class SqlFleetStore
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<long> CountDevicesAsync(string? status, CancellationToken cancellationToken) =>
-        await ReadAsync(connection => connection.ExecuteScalarAsync<long>(Command(
+    public async Task<long> CountDevicesAsync(AuthStatus? typed, CancellationToken cancellationToken)
+    {
+        var status = typed is { } known ? StatusNames.Of(known) : null;
+        return await ReadAsync(connection => connection.ExecuteScalarAsync<long>(Command(
             status is null ? "SELECT COUNT(*) FROM devices" : "SELECT COUNT(*) FROM devices WHERE status = @status",
             new { status }, null, cancellationToken)), cancellationToken).ConfigureAwait(false);
+    }
 
     public async Task<IReadOnlyDictionary<string, long>> CountDevicesByStatusAsync(CancellationToken cancellationToken)
     {
@@ -167,8 +170,10 @@ public abstract partial class SqlFleetStore
         }, cancellationToken);
     }
 
-    public Task<DeviceRecord?> SetAuthSetStatusAsync(string deviceId, string authSetId, string status, DateTimeOffset now, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, transaction) =>
+    public Task<DeviceRecord?> SetAuthSetStatusAsync(string deviceId, string authSetId, AuthStatus typed, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var status = StatusNames.Of(typed);
+        return WriteAsync(async (connection, transaction) =>
         {
             var changed = await connection.ExecuteAsync(Command(
                 "UPDATE auth_sets SET status = @status WHERE id = @authSetId AND device_id = @deviceId",
@@ -187,6 +192,7 @@ public abstract partial class SqlFleetStore
                 $"SELECT {DeviceColumns} FROM devices WHERE id = @deviceId", new { deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
             return device is null ? null : await AcceptAuthSetAsync(connection, transaction, ToDevice(device)!, authSetId, now, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
+    }
 
     /// <summary>
     /// Accepts one auth set (a device has one accepted key at a time: the others are rejected); the device is

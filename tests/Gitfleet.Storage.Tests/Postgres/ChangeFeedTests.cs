@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Gitfleet.Storage.Cluster;
+using Gitfleet.Storage.Model;
 using Gitfleet.Storage.Postgres;
 using Gitfleet.Storage.Tests.Sqlite;
 
@@ -72,7 +73,7 @@ public sealed class ChangeFeedTests : IAsyncLifetime
         await WaitForAsync(ChangeKinds.Device, device.Id, TimeSpan.FromSeconds(1));
         var started = DateTime.UtcNow;
         var authSet = (await Store.GetAuthSetsAsync([device.Id], None))[0];
-        await Store.SetAuthSetStatusAsync(device.Id, authSet.Id, "rejected", StoreFixture.Now, None);
+        await Store.SetAuthSetStatusAsync(device.Id, authSet.Id, AuthStatus.Rejected, StoreFixture.Now, None);
         var statusChange = await WaitForAsync(ChangeKinds.Device, device.Id, TimeSpan.FromSeconds(1));
         (DateTime.UtcNow - started).ShouldBeLessThan(TimeSpan.FromSeconds(1));
 
@@ -85,8 +86,8 @@ public sealed class ChangeFeedTests : IAsyncLifetime
         // A status report that finishes the deployment changes what the device has pending; one that does not, not.
         var row = (await Store.ListDeviceDeploymentsAsync(deployment.Deployment.Id, 1, 10, None)).Items[0];
         var before = received.Count;
-        await Store.UpdateDeviceStatusAsync(row.Id, "downloading", null, StoreFixture.Now, None);
-        await Store.UpdateDeviceStatusAsync(row.Id, "success", null, StoreFixture.Now, None);
+        await Store.UpdateDeviceStatusAsync(row.Id, DeviceDeploymentState.Downloading, null, StoreFixture.Now, None);
+        await Store.UpdateDeviceStatusAsync(row.Id, DeviceDeploymentState.Success, null, StoreFixture.Now, None);
         await WaitForAsync(ChangeKinds.Pending, device.Id, TimeSpan.FromSeconds(1));
         await Task.Delay(200);
         received.Count.ShouldBe(before + 1);

@@ -78,16 +78,16 @@ public sealed class DeltaStoreTests : IAsyncLifetime
         (await Store.DeltaFailedBeforeAsync(device.Id, "delta-1", row.Id, 0, None)).ShouldBeFalse("the same attempt may take its delta again");
 
         // The attempt fails and is retried: the retry (attempt 1) must not repeat the delta.
-        await Store.UpdateDeviceStatusAsync(row.Id, "downloading", null, StoreFixture.Now, None);
-        await Store.UpdateDeviceStatusAsync(row.Id, "failure", null, StoreFixture.Now, None);
+        await Store.UpdateDeviceStatusAsync(row.Id, DeviceDeploymentState.Downloading, null, StoreFixture.Now, None);
+        await Store.UpdateDeviceStatusAsync(row.Id, DeviceDeploymentState.Failure, null, StoreFixture.Now, None);
         (await Store.DeltaFailedBeforeAsync(device.Id, "delta-1", row.Id, 1, None)).ShouldBeTrue();
         (await Store.DeltaFailedBeforeAsync(device.Id, "delta-2", row.Id, 1, None)).ShouldBeFalse("another delta was never tried");
 
         // A later deployment (the rollout's retry) knows the earlier one failed with it.
         var second = StoreFixture.Deployment("img-2", [device.Id], StoreFixture.Now.AddMinutes(5));
         await Store.CreateDeploymentAsync(second, None);
-        await Store.UpdateDeviceStatusAsync(row.Id, "downloading", null, StoreFixture.Now, None);
-        await Store.UpdateDeviceStatusAsync(row.Id, "failure", null, StoreFixture.Now, None);
+        await Store.UpdateDeviceStatusAsync(row.Id, DeviceDeploymentState.Downloading, null, StoreFixture.Now, None);
+        await Store.UpdateDeviceStatusAsync(row.Id, DeviceDeploymentState.Failure, null, StoreFixture.Now, None);
         (await Store.DeltaFailedBeforeAsync(device.Id, "delta-1", second.Devices[0].Id, 0, None)).ShouldBeTrue();
     }
 }

@@ -211,7 +211,7 @@ public abstract class ReconcileStoreTests(StoreEngine engine) : IAsyncLifetime
         second.Devices[leaving.Id].ShouldBeSameAs(first.Devices[leaving.Id]);
 
         var row = (await Store.GetNextForDeviceAsync(device.Id, None))!.Device;
-        await Store.UpdateDeviceStatusAsync(row.Id, "success", null, later.AddMinutes(1), None);
+        await Store.UpdateDeviceStatusAsync(row.Id, DeviceDeploymentState.Success, null, later.AddMinutes(1), None);
         await Store.DecommissionDeviceAsync(leaving.Id, later.AddMinutes(1), None);
         var third = await Store.LoadObservedAsync(second, later.AddMinutes(1), null, None);
         third.Devices[device.Id].InFlight.ShouldBeEmpty();

@@ -50,12 +50,12 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
         var second = await Store.RecordAuthRequestAsync("ignored", "a2", identity, "key-2", StoreFixture.Now, None);
         second.Device.Id.ShouldBe("d1");
 
-        (await Store.SetAuthSetStatusAsync("d1", "a1", "accepted", StoreFixture.Now, None))!.Status.ShouldBe("accepted");
-        (await Store.SetAuthSetStatusAsync("d1", "a2", "accepted", StoreFixture.Now, None))!.Status.ShouldBe("accepted");
+        (await Store.SetAuthSetStatusAsync("d1", "a1", AuthStatus.Accepted, StoreFixture.Now, None))!.Status.ShouldBe("accepted");
+        (await Store.SetAuthSetStatusAsync("d1", "a2", AuthStatus.Accepted, StoreFixture.Now, None))!.Status.ShouldBe("accepted");
         var sets = await Store.GetAuthSetsAsync(["d1"], None);
         sets.Single(s => s.Id == "a1").Status.ShouldBe("rejected");
         sets.Single(s => s.Id == "a2").Status.ShouldBe("accepted");
-        (await Store.SetAuthSetStatusAsync("d1", "nope", "accepted", StoreFixture.Now, None)).ShouldBeNull();
+        (await Store.SetAuthSetStatusAsync("d1", "nope", AuthStatus.Accepted, StoreFixture.Now, None)).ShouldBeNull();
 
         (await Store.DeleteAuthSetAsync("d1", "a2", StoreFixture.Now, None)).Device!.Status.ShouldBe("rejected");
         (await Store.DeleteAuthSetAsync("d1", "a1", StoreFixture.Now, None)).ShouldBe((true, null));
@@ -84,11 +84,11 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
         await Store.CreateDeploymentAsync(configuration, None);
 
         (await Store.GetNextForDeviceAsync(device.Id, None))!.Deployment.Id.ShouldBe(os.Deployment.Id);
-        var outcome = await Store.UpdateDeviceStatusAsync(os.Devices[0].Id, "success", null, StoreFixture.Now, None);
+        var outcome = await Store.UpdateDeviceStatusAsync(os.Devices[0].Id, DeviceDeploymentState.Success, null, StoreFixture.Now, None);
         outcome!.DeviceStillHasUnfinished.ShouldBeTrue();
         outcome.Deployment.Status.ShouldBe("finished");
         (await Store.GetNextForDeviceAsync(device.Id, None))!.Deployment.Id.ShouldBe(configuration.Deployment.Id);
-        (await Store.UpdateDeviceStatusAsync(configuration.Devices[0].Id, "success", null, StoreFixture.Now, None))!.DeviceStillHasUnfinished.ShouldBeFalse();
+        (await Store.UpdateDeviceStatusAsync(configuration.Devices[0].Id, DeviceDeploymentState.Success, null, StoreFixture.Now, None))!.DeviceStillHasUnfinished.ShouldBeFalse();
         (await Store.GetNextForDeviceAsync(device.Id, None)).ShouldBeNull();
         (await Store.ListDeviceHistoryAsync(device.Id, None)).Select(h => h.Deployment.Id).ShouldBe([configuration.Deployment.Id, os.Deployment.Id]);
     }
@@ -101,12 +101,12 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
         var deployment = StoreFixture.Deployment("r-1", [a.Id, b.Id], StoreFixture.Now, retries: 1);
         (await Store.CreateDeploymentAsync(deployment, None)).Deployment.Status.ShouldBe("pending");
         var rowA = deployment.Devices.Single(d => d.DeviceId == a.Id).Id;
-        (await Store.UpdateDeviceStatusAsync(rowA, "downloading", null, StoreFixture.Now, None))!.Deployment.Status.ShouldBe("inprogress");
-        var retried = await Store.UpdateDeviceStatusAsync(rowA, "failure", null, StoreFixture.Now, None);
+        (await Store.UpdateDeviceStatusAsync(rowA, DeviceDeploymentState.Downloading, null, StoreFixture.Now, None))!.Deployment.Status.ShouldBe("inprogress");
+        var retried = await Store.UpdateDeviceStatusAsync(rowA, DeviceDeploymentState.Failure, null, StoreFixture.Now, None);
         retried!.Device.Status.ShouldBe("pending");
         retried.Device.Attempts.ShouldBe(1);
-        await Store.UpdateDeviceStatusAsync(rowA, "downloading", null, StoreFixture.Now, None);
-        (await Store.UpdateDeviceStatusAsync(rowA, "failure", null, StoreFixture.Now, None))!.Device.Status.ShouldBe("failure");
+        await Store.UpdateDeviceStatusAsync(rowA, DeviceDeploymentState.Downloading, null, StoreFixture.Now, None);
+        (await Store.UpdateDeviceStatusAsync(rowA, DeviceDeploymentState.Failure, null, StoreFixture.Now, None))!.Device.Status.ShouldBe("failure");
 
         var aborted = await Store.AbortDeploymentAsync(deployment.Deployment.Id, StoreFixture.Now, None);
         aborted.ShouldBe([b.Id]);
@@ -253,10 +253,11 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
         await Store.CreateDeploymentAsync(deployment, None);
         var rowA = deployment.Devices.Single(d => d.DeviceId == a.Id).Id;
         var rowB = deployment.Devices.Single(d => d.DeviceId == b.Id).Id;
-        var reports = new (string Row, string Status, string? Substate)[]
+        var reports = new (string Row, DeviceDeploymentState Status, string? Substate)[]
         {
-            (rowA, "downloading", "fetching"), (rowA, "installing", null), (rowA, "failure", null), (rowA, "downloading", null),
-            (rowB, "downloading", null), (rowA, "rebooting", "boot"), (rowA, "success", null), (rowB, "success", null), (rowB, "success", "again"),
+            (rowA, DeviceDeploymentState.Downloading, "fetching"), (rowA, DeviceDeploymentState.Installing, null), (rowA, DeviceDeploymentState.Failure, null),
+            (rowA, DeviceDeploymentState.Downloading, null), (rowB, DeviceDeploymentState.Downloading, null), (rowA, DeviceDeploymentState.Rebooting, "boot"),
+            (rowA, DeviceDeploymentState.Success, null), (rowB, DeviceDeploymentState.Success, null), (rowB, DeviceDeploymentState.Success, "again"),
         };
         var at = StoreFixture.Now;
         foreach (var (row, status, substate) in reports)
@@ -274,7 +275,7 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
         var final = (await Store.GetDeploymentAsync(deployment.Deployment.Id, None))!;
         (final.Status, final.FinishedAt).ShouldBe(("finished", StoreFixture.Now.AddSeconds(7 * 8)), "finished when the last device finished; a late report of a finished device does not move it");
         (await Store.GetDeviceDeploymentByIdAsync(rowA, None))!.Attempts.ShouldBe(2);
-        (await Store.UpdateDeviceStatusAsync("unknown", "success", null, at, None)).ShouldBeNull();
+        (await Store.UpdateDeviceStatusAsync("unknown", DeviceDeploymentState.Success, null, at, None)).ShouldBeNull();
     }
 
     [Fact]

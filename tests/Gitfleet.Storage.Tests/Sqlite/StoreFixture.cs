@@ -66,7 +66,7 @@ public sealed class StoreFixture(StoreEngine engine = StoreEngine.Sqlite) : IAsy
     {
         var identity = new Dictionary<string, string> { ["mac"] = mac };
         var outcome = await Store.RecordAuthRequestAsync(Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), identity, "key-" + mac, Now, CancellationToken.None);
-        var device = await Store.SetAuthSetStatusAsync(outcome.Device.Id, outcome.AuthSet.Id, "accepted", Now, CancellationToken.None);
+        var device = await Store.SetAuthSetStatusAsync(outcome.Device.Id, outcome.AuthSet.Id, AuthStatus.Accepted, Now, CancellationToken.None);
         if (deviceType is not null)
         {
             await Store.SaveInventoryAsync(outcome.Device.Id, [new("device_type", [deviceType]), new("artifact_name", ["release-1"])], replace: true, Now, CancellationToken.None);

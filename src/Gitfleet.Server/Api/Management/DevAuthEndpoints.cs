@@ -32,7 +32,7 @@ internal static class DevAuthEndpoints
             return await ListAsync(context, store, new DeviceQuery { Status = Status(body.Status), Ids = body.Id, Page = page, PerPage = perPage }, cancellationToken).ConfigureAwait(false);
         }).RequireRole(Roles.Viewer);
         app.MapGet(Base + "/devices/count", async (HttpContext context, IFleetStore store, CancellationToken cancellationToken) =>
-            Results.Ok(new CountShape(await store.CountDevicesAsync(Status(context.Request.Query["status"].ToString()), cancellationToken).ConfigureAwait(false))));
+            Results.Ok(new CountShape(await store.CountDevicesAsync(Typed(Status(context.Request.Query["status"].ToString())), cancellationToken).ConfigureAwait(false))));
         app.MapGet(Base + "/devices/{id}", async (string id, IFleetStore store, CancellationToken cancellationToken) =>
         {
             var device = await store.GetDeviceAsync(id, cancellationToken).ConfigureAwait(false) ?? throw ApiException.NotFound($"device {id} not found");
@@ -90,6 +90,9 @@ internal static class DevAuthEndpoints
         await devices.SetAuthSetStatusAsync(id, authId, body.Status ?? "", cancellationToken).ConfigureAwait(false);
         return Results.NoContent();
     }
+
+    /// <summary>A status <see cref="Status"/> accepted, typed for the store.</summary>
+    private static AuthStatus? Typed(string? status) => status is not null && StatusNames.TryParse(status, out AuthStatus typed) ? typed : null;
 
     private static string? Status(string? value)
     {

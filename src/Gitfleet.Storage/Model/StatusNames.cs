@@ -1,0 +1,103 @@
+using Gitfleet.Core.Facts;
+
+namespace Gitfleet.Storage.Model;
+
+/// <summary>A device's or an auth set's authentication status.</summary>
+public enum AuthStatus
+{
+    Pending,
+    Accepted,
+    Rejected,
+    Preauthorized,
+    NoAuth,
+}
+
+/// <summary>A device's status in one deployment (Mender's device deployment statuses).</summary>
+public enum DeviceDeploymentState
+{
+    Pending,
+    Downloading,
+    Installing,
+    Rebooting,
+    PauseBeforeInstalling,
+    PauseBeforeCommitting,
+    PauseBeforeRebooting,
+    Success,
+    Failure,
+    AlreadyInstalled,
+    NoArtifact,
+    Aborted,
+    Decommissioned,
+}
+
+/// <summary>
+/// The typed statuses <see cref="IFleetStore"/> takes, spelled as the store keeps them and the Mender APIs send them:
+/// the one place they are parsed and formatted. Formatting returns the shared constants
+/// (<see cref="DeviceStatus"/>, <see cref="DeviceDeploymentStatus"/>), so a status compared by reference stays the same instance.
+/// </summary>
+public static class StatusNames
+{
+    private static readonly AuthStatus[] AuthStatuses = Enum.GetValues<AuthStatus>();
+
+    private static readonly DeviceDeploymentState[] DeviceDeploymentStates = Enum.GetValues<DeviceDeploymentState>();
+
+    public static string Of(AuthStatus status) => status switch
+    {
+        AuthStatus.Pending => DeviceStatus.Pending,
+        AuthStatus.Accepted => DeviceStatus.Accepted,
+        AuthStatus.Rejected => DeviceStatus.Rejected,
+        AuthStatus.Preauthorized => DeviceStatus.Preauthorized,
+        AuthStatus.NoAuth => DeviceStatus.NoAuth,
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "not an auth status"),
+    };
+
+    public static string Of(DeviceDeploymentState status) => status switch
+    {
+        DeviceDeploymentState.Pending => DeviceDeploymentStatus.Pending,
+        DeviceDeploymentState.Downloading => DeviceDeploymentStatus.Downloading,
+        DeviceDeploymentState.Installing => DeviceDeploymentStatus.Installing,
+        DeviceDeploymentState.Rebooting => DeviceDeploymentStatus.Rebooting,
+        DeviceDeploymentState.PauseBeforeInstalling => DeviceDeploymentStatus.PauseBeforeInstalling,
+        DeviceDeploymentState.PauseBeforeCommitting => DeviceDeploymentStatus.PauseBeforeCommitting,
+        DeviceDeploymentState.PauseBeforeRebooting => DeviceDeploymentStatus.PauseBeforeRebooting,
+        DeviceDeploymentState.Success => DeviceDeploymentStatus.Success,
+        DeviceDeploymentState.Failure => DeviceDeploymentStatus.Failure,
+        DeviceDeploymentState.AlreadyInstalled => DeviceDeploymentStatus.AlreadyInstalled,
+        DeviceDeploymentState.NoArtifact => DeviceDeploymentStatus.NoArtifact,
+        DeviceDeploymentState.Aborted => DeviceDeploymentStatus.Aborted,
+        DeviceDeploymentState.Decommissioned => DeviceDeploymentStatus.Decommissioned,
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "not a device deployment status"),
+    };
+
+    public static bool TryParse(string? text, out AuthStatus status) => TryParse(text, AuthStatuses, out status);
+
+    public static bool TryParse(string? text, out DeviceDeploymentState status) => TryParse(text, DeviceDeploymentStates, out status);
+
+    /// <summary>A status the server itself spells (a constant of <see cref="DeviceDeploymentStatus"/>); an unknown one is a bug.</summary>
+    public static DeviceDeploymentState DeviceDeployment(string text) =>
+        TryParse(text, out DeviceDeploymentState status) ? status : throw new ArgumentOutOfRangeException(nameof(text), text, "not a device deployment status");
+
+    private static bool TryParse<T>(string? text, T[] values, out T status)
+        where T : struct, Enum
+    {
+        foreach (var value in values)
+        {
+            if (string.Equals(Name(value), text, StringComparison.Ordinal))
+            {
+                status = value;
+                return true;
+            }
+        }
+
+        status = default;
+        return false;
+    }
+
+    private static string Name<T>(T value)
+        where T : struct, Enum => value switch
+        {
+            AuthStatus auth => Of(auth),
+            DeviceDeploymentState deployment => Of(deployment),
+            _ => throw new ArgumentOutOfRangeException(nameof(value), value, "not a status"),
+        };
+}
