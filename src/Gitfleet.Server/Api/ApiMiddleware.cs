@@ -97,6 +97,7 @@ internal sealed partial class ApiMiddleware(
         DomainError.Forbidden => StatusCodes.Status403Forbidden,
         DomainError.Unsatisfiable => StatusCodes.Status422UnprocessableEntity,
         DomainError.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        DomainError.NotYet => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status400BadRequest,
     };
 

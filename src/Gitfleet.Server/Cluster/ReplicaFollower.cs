@@ -189,8 +189,10 @@ internal sealed partial class ReplicaFollower(
             {
                 await engine.ControlAsync(request.Branch, request.Control, cancellationToken).ConfigureAwait(false);
             }
-            catch (Api.ApiException e)
+            catch (Domain.DomainException e)
             {
+                // Refused on the leader (the follower checked the same rules, but the state may have moved since):
+                // logged, and the feed's other changes are still applied.
                 LogControlRefused(request.Branch, request.Control.ToString(), e.Message);
             }
         }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Gitfleet.Core.Reconcile;
-using Gitfleet.Server.Api;
+using Gitfleet.Server.Domain;
 using Gitfleet.Server.Reconcile;
 using Gitfleet.Storage.Cluster;
 
@@ -36,7 +36,7 @@ internal sealed class RolloutControls(RolloutEngine engine, Leadership leadershi
             await Task.Delay(25, cancellationToken).ConfigureAwait(false);
         }
 
-        throw new ApiException(503, $"the leader ({leadership.Leader ?? "none now"}) has not applied the {control.ToString().ToLowerInvariant()} within {Limit.TotalSeconds} s; it is queued: check the branch status");
+        throw DomainException.NotYet($"the leader ({leadership.Leader ?? "none now"}) has not applied the {control.ToString().ToLowerInvariant()} within {Limit.TotalSeconds} s; it is queued: check the branch status");
     }
 
     /// <summary>The change key: the branch, a slash, the control (branches may hold slashes: the last one splits).</summary>

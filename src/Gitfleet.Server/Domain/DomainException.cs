@@ -20,6 +20,9 @@ public enum DomainError
 
     /// <summary>The input is larger than the server accepts (413).</summary>
     TooLarge,
+
+    /// <summary>Accepted but not carried out yet, by a part that is busy or away; the caller may check again (503).</summary>
+    NotYet,
 }
 
 /// <summary>
@@ -61,4 +64,6 @@ public sealed class DomainException : Exception
     public static DomainException Unsatisfiable(string message) => new(DomainError.Unsatisfiable, message);
 
     public static DomainException TooLarge(string message) => new(DomainError.TooLarge, message);
+
+    public static DomainException NotYet(string message) => new(DomainError.NotYet, message);
 }

@@ -107,6 +107,48 @@ public sealed class ReplicaTests
     }
 
     [ClusterFact]
+    public async Task A_control_the_leader_refuses_leaves_it_following_the_feed()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        string? leader = null;
+        for (var i = 0; i < 100 && leader is null; i++)
+        {
+            leader = await LeaderAsync(cluster.Replicas);
+            await Task.Delay(100);
+        }
+
+        leader.ShouldNotBeNull();
+        var leading = cluster.Replicas.Single(r => r.Options().ReplicaName == leader);
+        var following = cluster.Replicas.Single(r => r != leading);
+
+        // What a follower publishes for an operator's pause, for a branch the leader does not reconcile (a follower
+        // checks first, so this is the race where the state moved between its check and the leader's).
+        await using (var connection = new Npgsql.NpgsqlConnection(cluster.Postgres.ConnectionString(cluster.Database)))
+        {
+            await connection.OpenAsync();
+            await using var publish = new Npgsql.NpgsqlCommand("SELECT gitfleet_change('control', 'no-such-branch/Pause')", connection);
+            await publish.ExecuteNonQueryAsync();
+        }
+
+        // The leader refuses it and goes on following the feed: a rejection through the follower reaches it.
+        using var device = await following.AcceptedDeviceAsync();
+        (await NextStatusAsync(leading, device.Token!)).ShouldBe(HttpStatusCode.NoContent);
+        using var admin = await following.AdminAsync();
+        var (deviceId, authSetId) = await TestServer.FindDeviceAsync(admin, device);
+        using (var reject = await admin.PutAsJsonAsync($"/api/management/v2/devauth/devices/{deviceId}/auth/{authSetId}/status", new { status = "rejected" }))
+        {
+            reject.StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        }
+
+        var clock = Stopwatch.StartNew();
+        while (await NextStatusAsync(leading, device.Token!) != HttpStatusCode.Unauthorized)
+        {
+            clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(10), "the leader stopped following the change feed after refusing a control");
+            await Task.Delay(50);
+        }
+    }
+
+    [ClusterFact]
     public async Task An_artifact_uploaded_through_one_replica_downloads_through_another_at_once()
     {
         await using var cluster = await TestCluster.StartAsync(2);
