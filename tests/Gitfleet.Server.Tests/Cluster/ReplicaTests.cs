@@ -43,6 +43,21 @@ public sealed class ReplicaTests
         return null;
     }
 
+    /// <summary>The leader and the follower of a two-replica cluster, once one leads (within 10 s).</summary>
+    private static async Task<(TestServer Leading, TestServer Following)> RolesAsync(TestCluster cluster)
+    {
+        string? leader = null;
+        for (var i = 0; i < 100 && leader is null; i++)
+        {
+            leader = await LeaderAsync(cluster.Replicas);
+            await Task.Delay(100);
+        }
+
+        leader.ShouldNotBeNull();
+        var leading = cluster.Replicas.Single(r => r.Options().ReplicaName == leader);
+        return (leading, cluster.Replicas.Single(r => r != leading));
+    }
+
     [ClusterFact]
     public async Task A_device_rejected_through_one_replica_is_refused_by_the_others_within_a_second()
     {
@@ -78,16 +93,7 @@ public sealed class ReplicaTests
     public async Task One_replica_leads_and_another_takes_over_when_it_stops()
     {
         await using var cluster = await TestCluster.StartAsync(2);
-        string? leader = null;
-        for (var i = 0; i < 100 && leader is null; i++)
-        {
-            leader = await LeaderAsync(cluster.Replicas);
-            await Task.Delay(100);
-        }
-
-        leader.ShouldNotBeNull();
-        var leading = cluster.Replicas.Single(r => r.Options().ReplicaName == leader);
-        var following = cluster.Replicas.Single(r => r != leading);
+        var (leading, following) = await RolesAsync(cluster);
         (await MetricsAsync(following)).ShouldContain("\ngitfleet_leader 0");
         using (var client = following.Anonymous())
         {
@@ -110,16 +116,7 @@ public sealed class ReplicaTests
     public async Task A_control_the_leader_refuses_leaves_it_following_the_feed()
     {
         await using var cluster = await TestCluster.StartAsync(2);
-        string? leader = null;
-        for (var i = 0; i < 100 && leader is null; i++)
-        {
-            leader = await LeaderAsync(cluster.Replicas);
-            await Task.Delay(100);
-        }
-
-        leader.ShouldNotBeNull();
-        var leading = cluster.Replicas.Single(r => r.Options().ReplicaName == leader);
-        var following = cluster.Replicas.Single(r => r != leading);
+        var (leading, following) = await RolesAsync(cluster);
 
         // What a follower publishes for an operator's pause, for a branch the leader does not reconcile (a follower
         // checks first, so this is the race where the state moved between its check and the leader's).
