@@ -72,6 +72,7 @@ public sealed class DeviceProvidesTests
         provides.Observe(c, "image-1"u8);
         ReferenceEquals(provides.RootfsVersion(a.ToString()), provides.RootfsVersion(b.ToString())).ShouldBeTrue("loaded values are shared");
         ReferenceEquals(provides.RootfsVersion(a.ToString()), provides.RootfsVersion(c.ToString())).ShouldBeTrue("observed values are shared too");
+        provides.Drain(100).ShouldHaveSingleItem().DeviceId.ShouldBe(c.ToString(), "a device seen the first time is written");
         provides.Observe(b, "image-2"u8);
         provides.RootfsVersion(a.ToString()).ShouldBe("image-1", "a shared value changes for its device only");
         provides.RootfsVersion(b.ToString()).ShouldBe("image-2");
