@@ -13,8 +13,9 @@
 # The shortcut (preparation): registering a million devices through the API (preauthorize + signed auth request)
 # runs at a few hundred a second, about an hour. Instead `load million-prepare` writes them straight into the store
 # by binary COPY, after the store's own migrations made the schema: per device the rows an accepted device has after
-# its auth request and first check-in (devices row 'accepted', the identity attribute, its own ECDSA P-256 key as the
-# accepted auth set, the rootfs-image.version it provides, a last check-in), with the change-feed triggers on.
+# its auth request, first inventory PUT and first check-in (devices row 'accepted', the identity attribute, an ECDSA
+# P-256 key as the accepted auth set, an inventory of 18 attributes as mender-client 3.4 and gitfleet-device report
+# them, the rootfs-image.version it provides, a last check-in), indexes built after the COPY.
 # Device tokens are minted with the cluster's token signing key, which the replicas share through the store
 # (cluster_secrets 'token-signing-key': the prepare step creates it, the replicas read it as they would a key an
 # earlier replica created), so they are exactly the tokens an auth request would get; the real auth request of a
