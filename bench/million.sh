@@ -13,15 +13,18 @@
 # The shortcut (preparation): registering a million devices through the API (preauthorize + signed auth request)
 # runs at a few hundred a second, about an hour. Instead `load million-prepare` writes them straight into the store
 # by binary COPY, after the store's own migrations made the schema: per device the rows an accepted device has after
-# its auth request and first check-in (devices row 'accepted', the identity attribute, its own ECDSA P-256 key as the
-# accepted auth set, the rootfs-image.version it provides, a last check-in), with the change-feed triggers on.
+# its auth request, first inventory PUT and first check-in (devices row 'accepted', the identity attribute, an ECDSA
+# P-256 key as the accepted auth set, an inventory of 18 attributes as mender-client 3.4 and gitfleet-device report
+# them, the rootfs-image.version it provides, a last check-in), indexes built after the COPY.
 # Device tokens are minted with the cluster's token signing key, which the replicas share through the store
 # (cluster_secrets 'token-signing-key': the prepare step creates it, the replicas read it as they would a key an
 # earlier replica created), so they are exactly the tokens an auth request would get; the real auth request of a
 # million devices is bench/storm.sh's subject, not this one's. The prepared PostgreSQL data dir, its password and the
 # tokens are kept in bench/work/million/DEVICES (git-ignored); later runs reuse them (the check-ins they made stay).
 # Usage: bench/million.sh [DEVICES=1000000] [REPLICAS=2] [DURATION=120]
-#   POLL_SECONDS=300 CONNECTIONS=128 WARMUP=30; PREPARE_ONLY=1 prepares (no measurement: run it outside the bench lock).
+#   POLL_SECONDS=300 CONNECTIONS=128 WARMUP=30; PREPARE_ONLY=1 prepares (no measurement: run it outside the bench lock);
+#   SERVER_DLL=PATH runs another build's gitfleet.dll as the replicas (side by side with main's, on the same data);
+#   GCDUMP=DIR writes each replica's managed heap by type after the run (dotnet-gcdump, ~/.dotnet/tools).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 devices="${1:-1000000}"; replicas="${2:-2}"; duration="${3:-120}"
@@ -53,7 +56,7 @@ fi
 [ "${PREPARE_ONLY:-0}" = 1 ] && exit 0
 echo "accepted devices in the store: $(psql_ "SELECT COUNT(*) FROM devices WHERE status = 'accepted'")"
 
-replicas_dir="$run"; gitfleet_dll="$root/.gitfleet/bin/gitfleet.dll"; replica_ports=()
+replicas_dir="$run"; gitfleet_dll="${SERVER_DLL:-$root/.gitfleet/bin/gitfleet.dll}"; replica_ports=()
 for i in $(seq "$replicas"); do replica_ports+=("$(free_port)"); done
 start=$SECONDS
 for i in $(seq "$replicas"); do
@@ -61,7 +64,7 @@ for i in $(seq "$replicas"); do
     start_replica "$i" --store "postgres://gitfleet@127.0.0.1:$pgport/gitfleet" --artifacts-dir "$run/shared"
 done
 wait_replicas_ready 900
-echo "$replicas replicas ready in $((SECONDS - start)) s (each loads the fleet into memory)"
+echo "$replicas replicas ready in $((SECONDS - start)) s (each loads the fleet into memory; server $gitfleet_dll)"
 for i in $(seq "$replicas"); do echo "  replica-$i after start: RSS $(rss_mib "${replica_pids[$((i - 1))]}") MiB, CPU $(cpu_s "${replica_pids[$((i - 1))]}") s"; done
 start_haproxy "$run"
 postmaster=$(head -1 "$pgdata/postmaster.pid")
@@ -88,6 +91,18 @@ for i in $(seq "$replicas"); do
   role=$(replica_ready "$i" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("role",""))' 2>/dev/null || true)
   [ -n "$gc" ] && echo "  replica-$i (${role:-role unknown}) /metrics: $gc"
 done
+if [ -n "${GCDUMP:-}" ]; then
+  # GCDUMP=DIR: each replica's managed heap by type after the run (dotnet-gcdump; it forces a full collection first,
+  # so this comes after every figure above): the bytes each structure holds per device.
+  gcdump="$(command -v dotnet-gcdump || echo "$HOME/.dotnet/tools/dotnet-gcdump")"
+  mkdir -p "$GCDUMP"
+  for i in $(seq "$replicas"); do
+    role=$(replica_ready "$i" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("role",""))' 2>/dev/null || true)
+    file="$GCDUMP/replica-$i-${role:-unknown}.gcdump"
+    "$gcdump" collect -p "${replica_pids[$((i - 1))]}" -o "$file" >/dev/null && "$gcdump" report "$file" | head -40 >"$file.txt"
+    echo "  replica-$i (${role:-role unknown}) heap by type after a full collection: $file.txt"
+  done
+fi
 verdict() { python3 -c "import sys; print('met' if $1 else 'MISSED')"; }
 worst_peak=0; for i in $(seq "$replicas"); do p=$(value "replica${i}_peak_mib"); [ "${p:-0}" -gt "$worst_peak" ] && worst_peak=$p; done
 echo "targets (issue 12): RSS <= 1024 MiB per replica: largest peak $worst_peak MiB, $(verdict "$worst_peak <= 1024"); p99 < 50 ms: $(value p99) ms, $(verdict "$(value p99) < 50"); rate $(value rate)/s of $rate/s asked; errors $(value errors)"

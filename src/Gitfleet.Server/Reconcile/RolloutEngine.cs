@@ -196,7 +196,9 @@ internal sealed partial class RolloutEngine(
         try
         {
             var phase = Stopwatch.StartNew();
-            var facts = await ObserveAsync(cancellationToken).ConfigureAwait(false);
+            var facts = branches.Values.Any(b => b.Target is not null && b.Record is not null)
+                ? await ObserveAsync(cancellationToken).ConfigureAwait(false)
+                : await ForgetObservedAsync(cancellationToken).ConfigureAwait(false);
             Phase("observe", phase);
             var targets = branches.Values.Select(b => b.Target).OfType<TargetIndex>().ToList();
             if (targets.Count > 0)
@@ -335,6 +337,20 @@ internal sealed partial class RolloutEngine(
         Phase("flush", clock);
         observed = await store.LoadObservedAsync(observed, time.GetUtcNow(), registry.LastCheckIn, cancellationToken).ConfigureAwait(false);
         return observed.Devices;
+    }
+
+    /// <summary>
+    /// No branch has a target, so nothing compares facts: check-ins are still flushed, but no device is read and the
+    /// observed state is let go (a million devices' facts are about 250 MB; docs/benchmarks.md). The first decision
+    /// with a target reads every device again, as after a restart.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, DeviceFacts>> ForgetObservedAsync(CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        await flusher.FlushAsync(cancellationToken).ConfigureAwait(false);
+        Phase("flush", clock);
+        observed = null;
+        return ObservedState.Empty.Devices;
     }
 
     private async Task ReconcileBranchAsync(BranchRuntime runtime, IReadOnlyDictionary<string, DeviceFacts> facts, Action<RolloutWork>? operation, CancellationToken cancellationToken)

@@ -113,14 +113,19 @@ public abstract partial class SqlFleetStore
                     : null;
                 var inFlight = Flights(half.Flights.GetValueOrDefault(row.Id), flights, known.Flights);
                 var attributes = row.Image is null && row.DeltaFormats is null ? DeviceFacts.EmptyMap : AttributeMap(row.Image, row.DeltaFormats, known.Images);
-                devices[row.Id] = known.Devices.TryGetValue(row.Id, out var before)
-                    && before.Status == row.Status && before.DeviceType == row.DeviceType
+                var seen = known.Devices.TryGetValue(row.Id, out var before);
+
+                // A known device keeps its id instance: the key and its facts' id are one string, never the row's
+                // fresh copy beside the previous facts' (96 bytes a device after every full read).
+                var id = seen ? before!.Id : row.Id;
+                devices[id] = seen
+                    && before!.Status == row.Status && before.DeviceType == row.DeviceType
                     && before.ArtifactName == row.ArtifactName && ReferenceEquals(before.Attributes, attributes)
                     && ReferenceEquals(before.ReportedConfiguration, reported) && ReferenceEquals(before.InFlight, inFlight)
                     ? before
                     : new DeviceFacts
                     {
-                        Id = row.Id,
+                        Id = id,
                         Status = row.Status,
                         DeviceType = row.DeviceType,
                         ArtifactName = row.ArtifactName,

@@ -62,6 +62,39 @@ public sealed class DeviceProvidesTests
         changed.DeviceId.ShouldBe(id.ToString());
     }
 
+    [Fact]
+    public void Devices_with_the_same_value_share_it_and_each_keeps_its_own()
+    {
+        var provides = new DeviceProvides();
+        var (a, b, c) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        provides.Load(a.ToString(), new string("image-1".AsSpan()));
+        provides.Load(b.ToString(), new string("image-1".AsSpan()));
+        provides.Observe(c, "image-1"u8);
+        ReferenceEquals(provides.RootfsVersion(a.ToString()), provides.RootfsVersion(b.ToString())).ShouldBeTrue("loaded values are shared");
+        ReferenceEquals(provides.RootfsVersion(a.ToString()), provides.RootfsVersion(c.ToString())).ShouldBeTrue("observed values are shared too");
+        provides.Drain(100).ShouldHaveSingleItem().DeviceId.ShouldBe(c.ToString(), "a device seen the first time is written");
+        provides.Observe(b, "image-2"u8);
+        provides.RootfsVersion(a.ToString()).ShouldBe("image-1", "a shared value changes for its device only");
+        provides.RootfsVersion(b.ToString()).ShouldBe("image-2");
+        provides.Drain(100).ShouldHaveSingleItem().DeviceId.ShouldBe(b.ToString());
+    }
+
+    [Fact]
+    public void Values_past_the_shared_limit_are_still_kept_and_compared()
+    {
+        var provides = new DeviceProvides();
+        var ids = Enumerable.Range(0, DeviceProvides.MaxShared + 10).Select(_ => Guid.NewGuid()).ToList();
+        foreach (var (id, i) in ids.Select((id, i) => (id, i)))
+        {
+            provides.Observe(id, System.Text.Encoding.UTF8.GetBytes($"own-{i}"));
+        }
+
+        provides.Drain(int.MaxValue).Count.ShouldBe(ids.Count);
+        provides.Observe(ids[^1], System.Text.Encoding.UTF8.GetBytes($"own-{ids.Count - 1}"));
+        provides.Drain(100).ShouldBeEmpty("an unshared value is compared like a shared one");
+        provides.RootfsVersion(ids[^1].ToString()).ShouldBe($"own-{ids.Count - 1}");
+    }
+
     private static async Task<DeviceFacts> Facts(ReconcileHarness fleet, string id) =>
         FactsDocument.Parse(await fleet.Admin.GetByteArrayAsync("/api/management/v1/gitfleet/facts")).Devices.Single(d => d.Id == id);
 }

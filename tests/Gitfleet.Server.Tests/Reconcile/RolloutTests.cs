@@ -160,6 +160,33 @@ public sealed class RolloutTests : IAsyncLifetime
         resume.StatusCode.ShouldBe(HttpStatusCode.Conflict);
     }
 
+    [Fact]
+    public async Task Decisions_before_any_target_keep_no_state_that_stops_the_first_target_reaching_every_device()
+    {
+        // With no target the engine reads and keeps no observed state; the first decision with one reads every device.
+        var devices = await DevicesAsync(3);
+        foreach (var device in devices)
+        {
+            (await device.CheckInAsync()).ShouldBeNull("nothing to do before a target");
+        }
+
+        await fleet.RunAsync();
+        await fleet.RunAsync();
+        await fleet.UploadImageAsync("image-2");
+        fleet.WriteFleet(new Dictionary<string, IEnumerable<FleetDevice>> { ["production"] = devices }, "image-2");
+        fleet.Repository.Git("branch", "-f", "production", fleet.Repository.Commit("image-2 for production"));
+        await fleet.ReconcileAsync("production");
+        for (var i = 0; i < 10 && (await fleet.StatusAsync("production")).Rollout!.Phase != RolloutPhase.Completed; i++)
+        {
+            await ConvergeOfferedAsync(devices);
+            await fleet.RunAsync();
+        }
+
+        var status = await fleet.StatusAsync("production");
+        status.Rollout!.Phase.ShouldBe(RolloutPhase.Completed);
+        status.Devices.Converged.ShouldBe(3);
+    }
+
     private async Task<List<FleetDevice>> DevicesAsync(int count)
     {
         var devices = new List<FleetDevice>();
