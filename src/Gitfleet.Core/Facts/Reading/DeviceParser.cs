@@ -106,11 +106,12 @@ internal sealed class DeviceParser(FactsProjection projection)
             return null;
         }
 
-        var list = new List<InFlightDeployment>();
         if (!cursor.Open((byte)'[', (byte)']', "'['"))
         {
-            return list;
+            return null; // Most devices have nothing in flight: the shared empty list, not one each.
         }
+
+        var list = new List<InFlightDeployment>();
 
         do
         {
