@@ -4,10 +4,11 @@
 # keeping everything and keeping what a plan keeps; prints MB of JSON per second of wall time and per CPU second.
 # Target: >= 500 MB per CPU second on one core.
 # With BASELINE=path/to/an/older/Gitfleet.Bench.dll, each configuration also runs with that build (alternating).
-# Usage: [BASELINE=DLL] bench/facts-read.sh [DEVICES=200000] [RUNS=3]
+# PROJECTION=plan (default: what a plan keeps), all (everything) or both.
+# Usage: [BASELINE=DLL] [PROJECTION=plan] bench/facts-read.sh [DEVICES=200000] [RUNS=3]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-devices="${1:-200000}"; runs="${2:-3}"
+devices="${1:-200000}"; runs="${2:-3}"; projection="${PROJECTION:-plan}"; [ "$projection" = both ] && projection=""
 facts="$root/bench/work/plan-v2-$devices/fleet-facts.json"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 [ -f "$facts" ] || { echo "no $facts: run bench/plan.sh $devices first (it generates the fleet and its facts)" >&2; exit 2; }
@@ -19,9 +20,9 @@ for cores in 1 all; do
     dll="$bench"; [ "$build" = baseline ] && dll="$BASELINE"
     echo "== $build build, $cores core(s)"
     if [ "$cores" = 1 ]; then
-      DOTNET_PROCESSOR_COUNT=1 taskset -c 0 dotnet "$dll" parse-facts "$facts" "$runs"
+      DOTNET_PROCESSOR_COUNT=1 taskset -c 0 dotnet "$dll" parse-facts "$facts" "$runs" $projection
     else
-      dotnet "$dll" parse-facts "$facts" "$runs"
+      dotnet "$dll" parse-facts "$facts" "$runs" $projection
     fi
   done
 done

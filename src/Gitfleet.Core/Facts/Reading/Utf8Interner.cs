@@ -18,8 +18,13 @@ internal sealed class Utf8Interner
     private int count;
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public string Intern(ReadOnlySpan<byte> utf8)
+    public string Intern(ReadOnlySpan<byte> utf8) => Intern(utf8, out _);
+
+    /// <param name="added">True when the text was not in the table (a new instance, unlike any earlier one).</param>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public string Intern(ReadOnlySpan<byte> utf8, out bool added)
     {
+        added = true;
         if (utf8.Length > MaxLength)
         {
             return Encoding.UTF8.GetString(utf8);
@@ -44,6 +49,7 @@ internal sealed class Utf8Interner
 
             if (entry.Hash == hash && (entry.Utf8 is null ? Ascii.Equals(utf8, entry.Text) : utf8.SequenceEqual(entry.Utf8)))
             {
+                added = false;
                 return entry.Text;
             }
         }
