@@ -15,11 +15,18 @@ internal static class Measure
     /// keeps; prints MB/s of JSON per second of wall time and per second of CPU. Run under `taskset -c 0` with
     /// DOTNET_PROCESSOR_COUNT=1 for one core.
     /// </summary>
-    public static async Task<int> ParseFactsAsync(string file, int runs)
+    /// <param name="only">"plan" or "all" to read with one projection only (for profiles).</param>
+    public static async Task<int> ParseFactsAsync(string file, int runs, string? only = null)
     {
         var bytes = new FileInfo(file).Length;
-        var plan = new FactsProjection { Attributes = new HashSet<string> { DeviceFacts.RootfsImageVersionAttribute }, Identity = new HashSet<string>(), ConfiguredConfiguration = false };
-        foreach (var (name, projection) in new[] { ("everything", FactsProjection.All), ("what a plan keeps", plan) })
+        var plan = new FactsProjection
+        {
+            Attributes = new HashSet<string> { DeviceFacts.RootfsImageVersionAttribute, Core.Delivery.DeltaSupport.FormatsAttribute },
+            Identity = new HashSet<string>(),
+            ConfiguredConfiguration = false,
+        };
+        var projections = new[] { ("everything", "all", FactsProjection.All), ("what a plan keeps", "plan", plan) };
+        foreach (var (name, _, projection) in projections.Where(p => only is null || p.Item2 == only))
         {
             var results = new List<(double Wall, double Cpu, long Heap)>();
             for (var run = 0; run < runs; run++)
@@ -27,15 +34,17 @@ internal static class Measure
                 GC.Collect();
                 var before = GC.GetTotalMemory(true);
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var (allocated, collections) = (GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0));
                 var wall = Stopwatch.StartNew();
                 await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
                 var document = await FactsDocument.ReadAsync(stream, projection, CancellationToken.None);
                 wall.Stop();
                 var used = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+                var (allocatedMiB, gcs) = ((GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1048576, GC.CollectionCount(0) - collections);
                 var heap = GC.GetTotalMemory(true) - before;
                 GC.KeepAlive(document);
                 results.Add((wall.Elapsed.TotalSeconds, used, heap));
-                Console.WriteLine($"  {name}, run {run + 1}: {document.Devices.Count} devices, {bytes / 1048576} MiB in {wall.Elapsed.TotalSeconds:F2} s ({bytes / 1e6 / wall.Elapsed.TotalSeconds:F0} MB/s), {used:F2} s CPU ({bytes / 1e6 / used:F0} MB/s per CPU second), heap {heap / 1048576} MiB");
+                Console.WriteLine($"  {name}, run {run + 1}: {document.Devices.Count} devices, {bytes / 1048576} MiB in {wall.Elapsed.TotalSeconds:F2} s ({bytes / 1e6 / wall.Elapsed.TotalSeconds:F0} MB/s), {used:F2} s CPU ({bytes / 1e6 / used:F0} MB/s per CPU second), heap {heap / 1048576} MiB, allocated {allocatedMiB} MiB, {gcs} GCs");
             }
 
             var median = results.OrderBy(r => r.Wall).ElementAt(results.Count / 2);

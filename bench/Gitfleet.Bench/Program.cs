@@ -5,6 +5,7 @@ return args switch
 {
     ["generate-fleet", var directory, var devices, var hostVars] => FleetGenerator.Generate(directory, int.Parse(devices, System.Globalization.CultureInfo.InvariantCulture), int.Parse(hostVars, System.Globalization.CultureInfo.InvariantCulture)),
     ["parse-facts", var file, var runs] => await Measure.ParseFactsAsync(file, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
+    ["parse-facts", var file, var runs, var only] => await Measure.ParseFactsAsync(file, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture), only),
     ["plan", var repository, var file, var branch, var runs] => await Measure.PlanAsync(repository, file, branch, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
     ["load", .. var rest] => await Gitfleet.Bench.Load.LoadCommands.RunAsync(rest),
     ["reconcile", var work, var baseCommit, var changeCommit, var runs] => await ReconcileBench.RunAsync(work, baseCommit, changeCommit, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
@@ -33,6 +34,6 @@ static async Task<int> EnsureBaseAsync(string work, string baseCommit)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Gitfleet.Bench generate-fleet DIR DEVICES HOST_VARS_FILES | parse-facts FILE RUNS | plan REPO FACTS BRANCH RUNS | load ... | reconcile WORK BASE CHANGE RUNS | observe DB RUNS | facts DB RUNS | dashboard-base WORK BASE | dashboard URL CA PASSWORD PID RUNS STREAMS SECONDS DEEP_PAGE_QUERY | bulk-write POSTGRES_URL ROWS RUNS | writer-cost-prepare DB DEVICES | writer-cost DB SECONDS CONCURRENCY (password in GITFLEET_STORE_PASSWORD)");
+    Console.Error.WriteLine("usage: Gitfleet.Bench generate-fleet DIR DEVICES HOST_VARS_FILES | parse-facts FILE RUNS [all|plan] | plan REPO FACTS BRANCH RUNS | load ... | reconcile WORK BASE CHANGE RUNS | observe DB RUNS | facts DB RUNS | dashboard-base WORK BASE | dashboard URL CA PASSWORD PID RUNS STREAMS SECONDS DEEP_PAGE_QUERY | bulk-write POSTGRES_URL ROWS RUNS | writer-cost-prepare DB DEVICES | writer-cost DB SECONDS CONCURRENCY (password in GITFLEET_STORE_PASSWORD)");
     return 2;
 }

@@ -51,7 +51,25 @@ public sealed class CompactStringMap : IReadOnlyDictionary<string, string>
         }
     }
 
+    /// <summary>A map of distinct keys, taking the arrays as they are (the keys array may be shared by maps with the same keys).</summary>
+    internal CompactStringMap(string[] distinctKeys, string[] values)
+    {
+        keys = distinctKeys;
+        this.values = values;
+        if (keys.Length > LinearLimit)
+        {
+            index = new Dictionary<string, int>(keys.Length, StringComparer.Ordinal);
+            for (var i = 0; i < keys.Length; i++)
+            {
+                index[keys[i]] = i;
+            }
+        }
+    }
+
     public static readonly CompactStringMap Empty = new([]);
+
+    /// <summary>The keys, in order (not to be changed: maps with the same keys share the array).</summary>
+    internal string[] KeyArray => keys;
 
     public int Count => keys.Length;
 

@@ -15,8 +15,9 @@ public sealed record DesiredState(string? Image, RenderedConfiguration? Configur
 /// rendered over the device's variables, <c>configuration.parameters</c> (which win) and the <c>gitfleet</c>
 /// object (device_id, device_type, branch, image, commit), plus <c>expected_os_image</c> and
 /// <c>subscribed_branch</c>. A template is rendered once per distinct input: the values of the variables it reads
-/// (<see cref="TemplateReferenceScanner.Inputs"/>), the device type, image and branch, and the device's id or host
-/// name only when it reads them.
+/// (<see cref="TemplateReferenceScanner.Inputs"/>), the device type, image and branch; one that reads the device's
+/// id or host name only as text is rendered once per such input with stand-ins and the device's own put in
+/// (<see cref="IdentitySubstitution"/>), any other use of them is rendered per device.
 /// </summary>
 public sealed class DesiredStateBuilder
 {
@@ -27,6 +28,7 @@ public sealed class DesiredStateBuilder
     private readonly Func<string, string?> secrets;
     private readonly ConcurrentDictionary<string, Lazy<string?>> secretValues = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TemplateInputs> inputs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> substitutable = new(StringComparer.Ordinal);
 
     // Renders by input: first by the instances a device's variables are (most devices share them), then by value.
     private readonly ConcurrentDictionary<(MergedVariables, YamlMap?, string, string, string, string), object> byInstance = new();
@@ -78,18 +80,24 @@ public sealed class DesiredStateBuilder
 
         var parameters = configuration.GetValueOrDefault("parameters") as YamlMap;
         var reads = inputs.GetOrAdd(template.Source, TemplateReferenceScanner.Inputs);
+        var (deviceId, host) = (member.DeviceId ?? member.Key, member.HostName ?? member.Key);
         object rendered;
-        var instance = (member.Variables, parameters, template.Name, deviceType, image, branch);
-        if (reads.PerDevice)
+        if (!reads.PerDevice)
         {
-            rendered = Render(template, reads, member, parameters, deviceType, image, branch);
+            rendered = Shared(template, reads, member.Variables, parameters, deviceType, image, branch, () => Render(template, reads, member.Variables, parameters, deviceType, image, branch, deviceId, host).Result);
         }
-        else if (!byInstance.TryGetValue(instance, out rendered!))
+        else if (substitutable.GetOrAdd(template.Source, source => IdentitySubstitution.Applies(source, reads))
+            && Shared(template, reads, member.Variables, parameters, deviceType, image, branch, () => (object?)IdentitySubstitution.Prepare(
+                (id, name) => Render(template, reads, member.Variables, parameters, deviceType, image, branch, id, name)) ?? Missing) is IdentitySubstitution substitution
+            && substitution.For(deviceId, host) is { } substituted)
         {
-            var input = new RenderInput(template.Name, deviceType, image, branch, [.. reads.Variables.Order(StringComparer.Ordinal).Select(name => Input(member.Variables, parameters, name))]);
-            rendered = byValue.GetOrAdd(input, _ => Render(template, reads, member, parameters, deviceType, image, branch));
-            byInstance.TryAdd(instance, rendered);
+            rendered = substituted;
         }
+        else
+        {
+            rendered = Render(template, reads, member.Variables, parameters, deviceType, image, branch, deviceId, host).Result;
+        }
+
         if (rendered is string error)
         {
             return Problem(image, true, PlanProblemCodes.RenderFailed, error);
@@ -118,6 +126,24 @@ public sealed class DesiredStateBuilder
         return null;
     }
 
+    /// <summary>
+    /// What <paramref name="make"/> gives for the template's input (the values of the variables it reads, the device
+    /// type, image and branch), made once per distinct input: looked up first by the instances (most devices share
+    /// them), then by value.
+    /// </summary>
+    private object Shared(ConfigurationTemplate template, TemplateInputs reads, MergedVariables variables, YamlMap? parameters, string deviceType, string image, string branch, Func<object> make)
+    {
+        var instance = (variables, parameters, template.Name, deviceType, image, branch);
+        if (!byInstance.TryGetValue(instance, out var shared))
+        {
+            var input = new RenderInput(template.Name, deviceType, image, branch, [.. reads.Variables.Order(StringComparer.Ordinal).Select(name => Input(variables, parameters, name))]);
+            shared = byValue.GetOrAdd(input, _ => make());
+            byInstance.TryAdd(instance, shared);
+        }
+
+        return shared;
+    }
+
     private static bool HasConfiguration(FleetMember member) =>
         member.Variables[ReservedVariables.Configuration] is YamlMap;
 
@@ -130,14 +156,15 @@ public sealed class DesiredStateBuilder
     private static DesiredState Problem(string? image, bool managesConfiguration, string code, string message) =>
         new(image, null, managesConfiguration, [new PlanProblem(code, message)]);
 
-    /// <summary>Returns a <see cref="RenderedConfiguration"/>, or an error message.</summary>
-    private object Render(ConfigurationTemplate template, TemplateInputs reads, FleetMember member, YamlMap? parameters, string deviceType, string image, string branch)
+    /// <summary>Returns a <see cref="RenderedConfiguration"/> (and the secret values it holds), or an error message.</summary>
+    private (object Result, IReadOnlyCollection<string> Secrets) Render(
+        ConfigurationTemplate template, TemplateInputs reads, MergedVariables variables, YamlMap? parameters, string deviceType, string image, string branch, string deviceId, string host)
     {
         // The template's context: what it reads (everything when that cannot be told), parameters winning.
         Dictionary<string, object?> context;
         if (reads.Everything)
         {
-            context = new Dictionary<string, object?>(member.Variables.Values, StringComparer.Ordinal);
+            context = new Dictionary<string, object?>(variables.Values, StringComparer.Ordinal);
             foreach (var (key, value) in parameters ?? (IEnumerable<KeyValuePair<string, object?>>)[])
             {
                 context[key] = value;
@@ -148,7 +175,7 @@ public sealed class DesiredStateBuilder
             context = new Dictionary<string, object?>(reads.Variables.Count + 1, StringComparer.Ordinal);
             foreach (var name in reads.Variables)
             {
-                if (Input(member.Variables, parameters, name) is var value && !ReferenceEquals(value, Missing))
+                if (Input(variables, parameters, name) is var value && !ReferenceEquals(value, Missing))
                 {
                     context[name] = value;
                 }
@@ -157,8 +184,8 @@ public sealed class DesiredStateBuilder
 
         context["gitfleet"] = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
-            ["device_id"] = member.DeviceId ?? member.Key,
-            ["host"] = member.HostName ?? member.Key,
+            ["device_id"] = deviceId,
+            ["host"] = host,
             ["device_type"] = deviceType,
             ["branch"] = branch,
             ["image"] = image,
@@ -173,24 +200,24 @@ public sealed class DesiredStateBuilder
         }
         catch (TemplateSyntaxException e)
         {
-            return $"template '{template.Name}' does not compile: {e.Message}";
+            return ($"template '{template.Name}' does not compile: {e.Message}", []);
         }
 #pragma warning disable CA1031 // Handlebars throws several exception types for bad input; all become a device problem.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            return $"template '{template.Name}' failed: {e.Message}";
+            return ($"template '{template.Name}' failed: {e.Message}", []);
         }
 
         if (scope.MissingSecrets.Count > 0)
         {
-            return $"template '{template.Name}' needs environment variable{(scope.MissingSecrets.Count > 1 ? "s" : "")} {string.Join(", ", scope.MissingSecrets)}, which {(scope.MissingSecrets.Count > 1 ? "are" : "is")} not set";
+            return ($"template '{template.Name}' needs environment variable{(scope.MissingSecrets.Count > 1 ? "s" : "")} {string.Join(", ", scope.MissingSecrets)}, which {(scope.MissingSecrets.Count > 1 ? "are" : "is")} not set", []);
         }
 
         var values = ConfigurationFlattener.Flatten(text, out var error);
         if (values is null)
         {
-            return $"template '{template.Name}': {error}";
+            return ($"template '{template.Name}': {error}", []);
         }
 
         values[ReservedVariables.ExpectedOsImageKey] = image;
@@ -207,7 +234,7 @@ public sealed class DesiredStateBuilder
             }
         }
 
-        return new RenderedConfiguration(values, secretKeys);
+        return (new RenderedConfiguration(values, secretKeys), scope.SecretValues);
     }
 }
 

@@ -81,6 +81,33 @@ public sealed class FactsReaderTests
         device.Attributes.ShouldBe(new Dictionary<string, string> { ["n"] = "12.5", ["t"] = "true", ["f"] = "false", ["z"] = "" }, ignoreOrder: true);
     }
 
+    [Fact]
+    public void Maps_keep_their_own_values_and_equal_maps_and_texts_are_one_instance()
+    {
+        // A unique value in each configuration (its map is new, its keys array shared), texts repeated in and out
+        // of ASCII, raw and escaped, and a key twice (the last value wins).
+        var devices = Enumerable.Range(0, 60).Select(i =>
+            $$$"""{"id":"d{{{i}}}","in_flight":[],"reported_configuration":{"site":"s{{{i % 3}}}","url":"https://x/{{{i}}}","name":"café{{{i % 2}}}","escaped":"caf\u00e9{{{i % 2}}}"},"tags":{"a":"1","a":"{{{i % 2}}}"},"identity":{"mac":"m{{{i % 2}}}"}}""");
+        var json = Encoding.UTF8.GetBytes($$"""{"schema":"gitfleet.facts/v1","devices":[{{string.Join(",", devices)}}]}""");
+
+        var read = FactsDocument.Parse(json).Devices;
+
+        for (var i = 0; i < read.Count; i++)
+        {
+            read[i].ReportedConfiguration.ShouldBe(
+                new Dictionary<string, string> { ["site"] = $"s{i % 3}", ["url"] = $"https://x/{i}", ["name"] = $"café{i % 2}", ["escaped"] = $"café{i % 2}" });
+            read[i].Tags.ShouldBe(new Dictionary<string, string> { ["a"] = $"{i % 2}" });
+            read[i].InFlight.ShouldBeEmpty();
+        }
+
+        read[4].Identity.ShouldBeSameAs(read[2].Identity); // the first map with a value never seen before is not remembered
+        read[2].Identity.ShouldNotBeSameAs(read[0].Identity);
+        read[3].Identity.ShouldNotBeSameAs(read[2].Identity);
+        read[2].ReportedConfiguration!["name"].ShouldBeSameAs(read[0].ReportedConfiguration!["name"]);
+        read[2].ReportedConfiguration!["escaped"].ShouldBeSameAs(read[0].ReportedConfiguration!["name"]);
+        read[3].ReportedConfiguration!["site"].ShouldBeSameAs(read[0].ReportedConfiguration!["site"]);
+    }
+
     [Theory]
     [InlineData("{\"schema\":\"gitfleet.facts/v1\",\n\"devices\": [\n  {\"id\":\"a\"},\n  {\"id\":\"b\", \"status\": }\n]}", "line 4, position 24: expected a value, found '}'")]
     [InlineData("{\"schema\":\"gitfleet.facts/v1\",\"devices\":[{\"id\":\"a\"},{\"id\":\"b\",\"status\":7}]}", "at byte 71: \"status\" must be a string")]

@@ -28,7 +28,8 @@ internal sealed class DeviceBatch : IDisposable
 
     public int Length { get; private set; }
 
-    public List<DeviceSegment> Segments { get; } = [];
+    /// <summary>The devices in the batch; sized for devices of about 1.5 KB, so the list rarely grows.</summary>
+    public List<DeviceSegment> Segments { get; } = new(TargetBytes / 1536);
 
     public bool IsFull => Length >= TargetBytes;
 

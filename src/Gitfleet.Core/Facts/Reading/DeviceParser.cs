@@ -20,6 +20,9 @@ internal sealed class DeviceParser(FactsProjection projection)
     // With interned strings, two maps are equal when their entries are the same instances: hashing references is enough.
     private readonly Dictionary<int, CompactStringMap> maps = [];
 
+    // The keys of maps, by the instances they are: maps with the same keys (a device's configuration) share one array.
+    private readonly Dictionary<int, string[]> keySets = [];
+
     /// <summary>Parses the device objects of a batch, in order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public DeviceFacts[] Parse(DeviceBatch batch)
@@ -106,11 +109,12 @@ internal sealed class DeviceParser(FactsProjection projection)
             return null;
         }
 
-        var list = new List<InFlightDeployment>();
         if (!cursor.Open((byte)'[', (byte)']', "'['"))
         {
-            return list;
+            return null; // Most devices have nothing in flight: the shared empty list, not one each.
         }
+
+        var list = new List<InFlightDeployment>();
 
         do
         {
@@ -182,6 +186,7 @@ internal sealed class DeviceParser(FactsProjection projection)
         }
 
         scratch.Clear();
+        var fresh = false; // a value seen for the first time: the map cannot be one seen before
         if (cursor.Open((byte)'{', (byte)'}', "'{'"))
         {
             do
@@ -196,11 +201,15 @@ internal sealed class DeviceParser(FactsProjection projection)
                 {
                     case JsonTokenType.String:
                         var content = cursor.String(out var escapedValue);
-                        text = !keeps ? "" : escapedValue ? strings.Intern(JsonCursor.Unescape(content)) : strings.Intern(content);
+                        var added = false;
+                        text = !keeps ? "" : escapedValue ? strings.Intern(JsonCursor.Unescape(content), out added) : strings.Intern(content, out added);
+                        fresh |= added;
                         break;
                     case JsonTokenType.Number:
                         var number = cursor.Number();
-                        text = keeps ? strings.Intern(number) : "";
+                        var addedNumber = false;
+                        text = keeps ? strings.Intern(number, out addedNumber) : "";
+                        fresh |= addedNumber;
                         break;
                     case JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null:
                         text = cursor.Literal() switch
@@ -222,15 +231,24 @@ internal sealed class DeviceParser(FactsProjection projection)
             while (cursor.Next((byte)'}'));
         }
 
-        return Shared(scratch);
+        return Shared(scratch, fresh);
     }
 
+    /// <summary>
+    /// The map of these entries: an earlier instance when one has the same entries. A map with a value never seen
+    /// before (a device's own URL) is new and is not remembered either, so unique maps do not fill the table.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private CompactStringMap Shared(List<KeyValuePair<string, string>> entries)
+    private CompactStringMap Shared(List<KeyValuePair<string, string>> entries, bool fresh)
     {
         if (entries.Count == 0)
         {
             return CompactStringMap.Empty;
+        }
+
+        if (fresh)
+        {
+            return WithSharedKeys(entries);
         }
 
         var hash = new HashCode();
@@ -246,9 +264,60 @@ internal sealed class DeviceParser(FactsProjection projection)
             return known;
         }
 
-        var map = new CompactStringMap(entries);
+        var map = WithSharedKeys(entries);
         maps[code] = map;
         return map;
+    }
+
+    /// <summary>A new map whose keys array is the one of earlier maps with the same keys, when there is one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private CompactStringMap WithSharedKeys(List<KeyValuePair<string, string>> entries)
+    {
+        var hash = new HashCode();
+        foreach (var (key, _) in entries)
+        {
+            hash.Add(RuntimeHelpers.GetHashCode(key));
+        }
+
+        var code = hash.ToHashCode();
+        if (keySets.TryGetValue(code, out var keys) && SameKeys(keys, entries))
+        {
+            var values = new string[keys.Length];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = entries[i].Value;
+            }
+
+            return new CompactStringMap(keys, values);
+        }
+
+        var map = new CompactStringMap(entries);
+        if (map.Count == entries.Count && keySets.Count < MaxKeySets)
+        {
+            keySets[code] = map.KeyArray; // distinct keys only: a map with a key twice keeps the last value
+        }
+
+        return map;
+    }
+
+    private const int MaxKeySets = 4096;
+
+    private static bool SameKeys(string[] keys, List<KeyValuePair<string, string>> entries)
+    {
+        if (keys.Length != entries.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < keys.Length; i++)
+        {
+            if (!ReferenceEquals(keys[i], entries[i].Key))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private string? ReadString(ref JsonCursor cursor, bool pooled, string what)

@@ -32,9 +32,15 @@ internal ref struct JsonCursor
     public readonly int Position => pos;
 
     /// <summary>The next significant byte (after whitespace and comments), without taking it; 0 at the end.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte Peek()
     {
+        // Facts are usually written without whitespace: the byte at the cursor is the one, without a call.
+        if (pos < json.Length && json[pos] is > (byte)' ' and not (byte)'/')
+        {
+            return json[pos];
+        }
+
         SkipWhitespace();
         return pos < json.Length ? json[pos] : (byte)0;
     }

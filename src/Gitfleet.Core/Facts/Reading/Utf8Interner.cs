@@ -5,7 +5,9 @@ namespace Gitfleet.Core.Facts.Reading;
 /// <summary>
 /// Turns UTF-8 bytes into strings, one instance per distinct text: a facts document repeats the same keys,
 /// statuses, device types, images and configuration values on every device, so most lookups hit and allocate
-/// nothing (no transcoding either: the table is keyed by the bytes). Not thread-safe; one per reader thread.
+/// nothing (no transcoding either: the table is keyed by the bytes, and ASCII texts, nearly all of them, compare
+/// with the string itself, so a new text costs one string, not a copy of its bytes too). Not thread-safe; one per
+/// reader thread.
 /// </summary>
 internal sealed class Utf8Interner
 {
@@ -16,8 +18,13 @@ internal sealed class Utf8Interner
     private int count;
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public string Intern(ReadOnlySpan<byte> utf8)
+    public string Intern(ReadOnlySpan<byte> utf8) => Intern(utf8, out _);
+
+    /// <param name="added">True when the text was not in the table (a new instance, unlike any earlier one).</param>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public string Intern(ReadOnlySpan<byte> utf8, out bool added)
     {
+        added = true;
         if (utf8.Length > MaxLength)
         {
             return Encoding.UTF8.GetString(utf8);
@@ -31,7 +38,7 @@ internal sealed class Utf8Interner
             if (entry.Text is null)
             {
                 var text = Encoding.UTF8.GetString(utf8);
-                entry = new Entry(hash, utf8.ToArray(), text);
+                entry = new Entry(hash, Ascii.IsValid(utf8) ? null : utf8.ToArray(), text);
                 if (++count * 2 > entries.Length)
                 {
                     Grow();
@@ -40,8 +47,9 @@ internal sealed class Utf8Interner
                 return text;
             }
 
-            if (entry.Hash == hash && utf8.SequenceEqual(entry.Utf8))
+            if (entry.Hash == hash && (entry.Utf8 is null ? Ascii.Equals(utf8, entry.Text) : utf8.SequenceEqual(entry.Utf8)))
             {
+                added = false;
                 return entry.Text;
             }
         }
@@ -90,5 +98,6 @@ internal sealed class Utf8Interner
         }
     }
 
-    private readonly record struct Entry(int Hash, byte[] Utf8, string Text);
+    /// <summary>An entry; <paramref name="Utf8"/> is kept only when the text is not ASCII (ASCII compares with the string itself).</summary>
+    private readonly record struct Entry(int Hash, byte[]? Utf8, string Text);
 }
