@@ -72,6 +72,13 @@ public sealed class PostgresFleetStore : SqlFleetStore, IClusterStore
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 
+    /// <summary>
+    /// The group-commit writer's connection: its calls run synchronously on the writer's own thread, so a batch's
+    /// round trips never wait for a thread-pool thread (see <see cref="SynchronousConnection"/>).
+    /// </summary>
+    protected override ValueTask<DbConnection> OpenGroupWriterAsync(CancellationToken cancellationToken) =>
+        ValueTask.FromResult<DbConnection>(new SynchronousConnection(dataSource.OpenConnection()));
+
     protected override ValueTask<IDisposable> EnterWriterAsync(CancellationToken cancellationToken) => writer.EnterAsync(cancellationToken);
 
     protected override Task BeginWriteAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
