@@ -19,6 +19,9 @@ internal sealed class SynchronousConnection(DbConnection inner) : DbConnection
 {
     public DbConnection Inner => inner;
 
+    /// <summary>The provider's own connection, for calls the wrapper does not pass on (COPY, batches).</summary>
+    public static DbConnection Unwrap(DbConnection connection) => connection is SynchronousConnection synchronous ? synchronous.Inner : connection;
+
     [AllowNull]
     public override string ConnectionString
     {
