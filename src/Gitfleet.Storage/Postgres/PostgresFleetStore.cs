@@ -20,12 +20,14 @@ public sealed class PostgresFleetStore : SqlFleetStore, IClusterStore
     public const long WriteLockKey = 0x6769746672656574; // "gitfreet": any fixed 64-bit number of our own
 
     private readonly NpgsqlDataSource dataSource;
+    private readonly NpgsqlDataSource writerSource;
     private readonly WriterQueue writer = new();
 
     private PostgresFleetStore(PostgresLocation location)
     {
         Location = location;
         dataSource = new NpgsqlDataSourceBuilder(location.ConnectionString()).Build();
+        writerSource = new NpgsqlDataSourceBuilder(location.ConnectionString(b => b.Pooling = false)).Build();
         Changes = new PostgresChangeFeed(location, dataSource);
     }
 
@@ -72,6 +74,17 @@ public sealed class PostgresFleetStore : SqlFleetStore, IClusterStore
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 
+    /// <summary>
+    /// The group-commit writer's connection: its calls run synchronously on the writer's own thread, so a batch's
+    /// round trips never wait for a thread-pool thread (see <see cref="SynchronousConnection"/>). A connection of its
+    /// own, opened and used only synchronously: its socket stays in blocking mode, so a reply wakes the writer's thread
+    /// directly; a pooled connection's socket, once used asynchronously, is non-blocking for good, and each reply to a
+    /// synchronous call first wakes .NET's socket-event thread, which then wakes the writer (a third wake-up per round
+    /// trip, each about 0.1-0.3 ms on a saturated 2-core machine).
+    /// </summary>
+    protected override ValueTask<DbConnection> OpenGroupWriterAsync(CancellationToken cancellationToken) =>
+        ValueTask.FromResult<DbConnection>(new SynchronousConnection(writerSource.OpenConnection()));
+
     protected override ValueTask<IDisposable> EnterWriterAsync(CancellationToken cancellationToken) => writer.EnterAsync(cancellationToken);
 
     protected override Task BeginWriteAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
@@ -111,7 +124,18 @@ public sealed class PostgresFleetStore : SqlFleetStore, IClusterStore
         ArgumentNullException.ThrowIfNull(rows);
         return rows.Count < BulkCopyMinimumRows
             ? await base.BulkInsertAsync(connection, transaction, table, rows, bind, cancellationToken).ConfigureAwait(false)
-            : await PostgresBulkCopy.InsertAsync((NpgsqlConnection)connection, table, rows, bind, cancellationToken).ConfigureAwait(false);
+            : await PostgresBulkCopy.InsertAsync((NpgsqlConnection)SynchronousConnection.Unwrap(connection), table, rows, bind, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A statement per row, all rows in one round trip (<see cref="PostgresStatementBatch"/>).</summary>
+    protected override Task<int> BulkAsync<T>(
+        DbConnection connection, DbTransaction transaction, string sql, IReadOnlyList<string> names, IEnumerable<T> rows, Action<T, object?[]> bind, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(bind);
+        return PostgresStatementBatch.ExecuteAsync(connection, transaction, sql, names, rows, bind, cancellationToken);
     }
 
     private static readonly Action<DbParameter> Jsonb = p => ((NpgsqlParameter)p).NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb;
@@ -175,6 +199,7 @@ public sealed class PostgresFleetStore : SqlFleetStore, IClusterStore
     {
         await CloseGroupWriterAsync().ConfigureAwait(false);
         await dataSource.DisposeAsync().ConfigureAwait(false);
+        await writerSource.DisposeAsync().ConfigureAwait(false);
         writer.Dispose();
     }
 }

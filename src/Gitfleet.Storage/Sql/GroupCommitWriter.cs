@@ -1,5 +1,5 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
-using System.Threading.Channels;
 
 namespace Gitfleet.Storage.Sql;
 
@@ -14,6 +14,15 @@ namespace Gitfleet.Storage.Sql;
 /// batch fails. Engine-agnostic: an engine supplies its connections and its writer rule through the store,
 /// and SAVEPOINT / RELEASE / ROLLBACK TO are the same SQL in SQLite and PostgreSQL. Right after BEGIN the engine's
 /// <c>begin</c> hook runs (PostgreSQL takes its cluster-wide write lock there, as for every other write transaction).
+/// <para>
+/// The writer is a thread of its own, not work on the thread pool: it runs each batch's statements one after the
+/// other and nothing else, so between two statements it never waits for a pool thread behind request work (on
+/// PostgreSQL, whose every statement is a round trip, those waits made a storm's first contact three times slower
+/// than on SQLite; bench/results/2026-12-07-pg-writer.md). The work it runs is async code: given a connection whose
+/// calls complete synchronously (<see cref="SynchronousConnection"/>; Microsoft.Data.Sqlite's are anyway), it runs to
+/// its end on this thread; work that does go asynchronous is waited for (and counted in <see cref="Waits"/>).
+/// Callers' tasks complete on the thread pool (their continuations never run on the writer's thread).
+/// </para>
 /// </summary>
 internal sealed class GroupCommitWriter : IAsyncDisposable
 {
@@ -21,12 +30,12 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
 
     private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(1);
 
-    private readonly Channel<IWrite> queue = Channel.CreateUnbounded<IWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly BlockingCollection<IWrite> queue = new(new ConcurrentQueue<IWrite>());
     private readonly Func<CancellationToken, ValueTask<IDisposable>> enterWriter;
     private readonly Func<CancellationToken, ValueTask<DbConnection>> open;
     private readonly Func<DbConnection, DbTransaction, CancellationToken, Task> begin;
     private readonly CancellationTokenSource stopping = new();
-    private readonly Task loop;
+    private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DbConnection? connection;
     private Savepoints? savepoints;
 
@@ -38,16 +47,24 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         this.enterWriter = enterWriter;
         this.open = open;
         this.begin = begin;
-        loop = Task.Run(RunAsync);
+        WriterThread = new Thread(Run) { IsBackground = true, Name = "Gitfleet group commit" };
+        WriterThread.Start();
     }
+
+    /// <summary>The writer's thread (ends once the writer is disposed and the queue drained).</summary>
+    public Thread WriterThread { get; }
 
     /// <summary>Batches committed so far and the writes they held (for metrics and the bench).</summary>
     public long Batches => Interlocked.Read(ref batches);
 
     public long Writes => Interlocked.Read(ref writes);
 
+    /// <summary>Writes whose work did not complete synchronously, so the writer's thread blocked until it did.</summary>
+    public long Waits => Interlocked.Read(ref waits);
+
     private long batches;
     private long writes;
+    private long waits;
 
     /// <summary>
     /// Queues <paramref name="work"/>; completes with its result once the batch holding it committed. Once queued,
@@ -56,7 +73,11 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work)
     {
         var write = new Write<T>(work);
-        if (!queue.Writer.TryWrite(write))
+        try
+        {
+            queue.Add(write);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
         {
             throw new ObjectDisposedException(nameof(GroupCommitWriter), "the store is closed");
         }
@@ -64,76 +85,96 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         return write.Completion.Task;
     }
 
+    /// <summary>Commits what was queued, stops the thread and closes the connection.</summary>
     public async ValueTask DisposeAsync()
     {
-        queue.Writer.TryComplete();
+        queue.CompleteAdding();
         try
         {
-            await loop.ConfigureAwait(false);
+            await stopped.Task.ConfigureAwait(false);
         }
         finally
         {
             await stopping.CancelAsync().ConfigureAwait(false);
             stopping.Dispose();
-            await CloseAsync().ConfigureAwait(false);
+            queue.Dispose();
         }
     }
 
-    private async Task RunAsync()
+    private void Run()
     {
-        var batch = new List<IWrite>(MaxBatch);
-        var reader = queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        try
         {
-            while (batch.Count < MaxBatch && reader.TryRead(out var write))
+            var batch = new List<IWrite>(MaxBatch);
+            while (queue.TryTake(out var first, Timeout.Infinite))
             {
-                batch.Add(write);
-            }
-
-            if (batch.Count < MaxBatch)
-            {
-                // A short linger lets writes that arrive together share the commit.
-                await Task.Delay(Linger).ConfigureAwait(false);
-                while (batch.Count < MaxBatch && reader.TryRead(out var write))
+                batch.Add(first);
+                Drain(batch);
+                if (batch.Count < MaxBatch)
                 {
-                    batch.Add(write);
+                    // A short linger lets writes that arrive together share the commit.
+                    Thread.Sleep(Linger);
+                    Drain(batch);
                 }
+
+                Commit(batch);
+                batch.Clear();
             }
 
-            await CommitAsync(batch).ConfigureAwait(false);
-            batch.Clear();
+            Close();
+            stopped.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            stopped.TrySetException(e);
         }
     }
 
-    private async Task CommitAsync(List<IWrite> batch)
+    private void Drain(List<IWrite> batch)
+    {
+        while (batch.Count < MaxBatch && queue.TryTake(out var write))
+        {
+            batch.Add(write);
+        }
+    }
+
+    private void Commit(List<IWrite> batch)
     {
         var done = new List<IWrite>(batch.Count);
         try
         {
-            using var writer = await enterWriter(stopping.Token).ConfigureAwait(false);
-            connection ??= await open(stopping.Token).ConfigureAwait(false);
-            await using var transaction = await connection.BeginTransactionAsync(stopping.Token).ConfigureAwait(false);
-            await begin(connection, transaction, stopping.Token).ConfigureAwait(false);
+            using var writer = Wait(enterWriter(stopping.Token));
+            connection ??= Wait(open(stopping.Token));
+            using var transaction = connection.BeginTransaction();
+            Wait(begin(connection, transaction, stopping.Token));
             savepoints ??= new Savepoints(connection);
             savepoints.Join(transaction);
+            // The savepoint of a write that succeeded stays open until the next write's (one statement pair, one
+            // round trip) or the commit: every statement is a round trip on PostgreSQL, and each costs the serial
+            // writer two wake-ups on a busy machine.
+            var savepointOpen = false;
             foreach (var write in batch)
             {
-                await savepoints.Begin.ExecuteNonQueryAsync().ConfigureAwait(false);
+                (savepointOpen ? savepoints.ReleaseAndBegin : savepoints.Begin).ExecuteNonQuery();
+                savepointOpen = true;
                 try
                 {
-                    await write.RunAsync(connection, transaction).ConfigureAwait(false);
-                    await savepoints.Release.ExecuteNonQueryAsync().ConfigureAwait(false);
+                    if (!write.Run(connection, transaction))
+                    {
+                        Interlocked.Increment(ref waits);
+                    }
+
                     done.Add(write);
                 }
                 catch (Exception e)
                 {
-                    await savepoints.RollBack.ExecuteNonQueryAsync().ConfigureAwait(false);
-                    await savepoints.Release.ExecuteNonQueryAsync().ConfigureAwait(false);
+                    savepoints.RollBack.ExecuteNonQuery();
+                    savepointOpen = false;
                     write.Fail(e);
                 }
             }
 
-            await transaction.CommitAsync(stopping.Token).ConfigureAwait(false);
+            transaction.Commit(); // releases the last savepoint too
             Interlocked.Increment(ref batches);
             Interlocked.Add(ref writes, done.Count);
         }
@@ -145,7 +186,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
                 write.Fail(e);
             }
 
-            await CloseAsync().ConfigureAwait(false);
+            Close();
             return;
         }
 
@@ -155,20 +196,18 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Drops the connection (after a failed batch, or at the end) and the statements prepared on it.</summary>
-    private async Task CloseAsync()
-    {
-        if (savepoints is not null)
-        {
-            await savepoints.DisposeAsync().ConfigureAwait(false);
-            savepoints = null;
-        }
+    /// <summary>Blocks this thread (the writer's own) until <paramref name="task"/> is done.</summary>
+    private static T Wait<T>(ValueTask<T> task) => task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
 
-        if (connection is not null)
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            connection = null;
-        }
+    private static void Wait(Task task) => task.GetAwaiter().GetResult();
+
+    /// <summary>Drops the connection (after a failed batch, or at the end) and the statements prepared on it.</summary>
+    private void Close()
+    {
+        savepoints?.Dispose();
+        savepoints = null;
+        connection?.Dispose();
+        connection = null;
     }
 
     /// <summary>
@@ -176,27 +215,29 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     /// statement once and reuses it, where a new command per write was prepared again every time (two or three
     /// per write, 11 % of a storm's CPU in a profile).
     /// </summary>
-    private sealed class Savepoints(DbConnection connection) : IAsyncDisposable
+    private sealed class Savepoints(DbConnection connection) : IDisposable
     {
         public DbCommand Begin { get; } = Command(connection, "SAVEPOINT w");
 
-        public DbCommand Release { get; } = Command(connection, "RELEASE w");
+        /// <summary>Ends the previous write's savepoint and starts the next write's, in one command.</summary>
+        public DbCommand ReleaseAndBegin { get; } = Command(connection, "RELEASE w; SAVEPOINT w");
 
-        public DbCommand RollBack { get; } = Command(connection, "ROLLBACK TO w");
+        /// <summary>Undoes a failed write and ends its savepoint, in one command.</summary>
+        public DbCommand RollBack { get; } = Command(connection, "ROLLBACK TO w; RELEASE w");
 
         /// <summary>Runs the statements in <paramref name="transaction"/> (each batch's own).</summary>
         public void Join(DbTransaction transaction)
         {
             Begin.Transaction = transaction;
-            Release.Transaction = transaction;
+            ReleaseAndBegin.Transaction = transaction;
             RollBack.Transaction = transaction;
         }
 
-        public async ValueTask DisposeAsync()
+        public void Dispose()
         {
-            await Begin.DisposeAsync().ConfigureAwait(false);
-            await Release.DisposeAsync().ConfigureAwait(false);
-            await RollBack.DisposeAsync().ConfigureAwait(false);
+            Begin.Dispose();
+            ReleaseAndBegin.Dispose();
+            RollBack.Dispose();
         }
 
         private static DbCommand Command(DbConnection connection, string sql)
@@ -209,7 +250,8 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
 
     private interface IWrite
     {
-        Task RunAsync(DbConnection connection, DbTransaction transaction);
+        /// <summary>Runs the work to its end; false when it did not complete synchronously (the thread waited).</summary>
+        bool Run(DbConnection connection, DbTransaction transaction);
 
         void Complete();
 
@@ -222,7 +264,13 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
 
         public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public async Task RunAsync(DbConnection connection, DbTransaction transaction) => result = await work(connection, transaction).ConfigureAwait(false);
+        public bool Run(DbConnection connection, DbTransaction transaction)
+        {
+            var task = work(connection, transaction);
+            var synchronous = task.IsCompleted;
+            result = task.GetAwaiter().GetResult();
+            return synchronous;
+        }
 
         public void Complete() => Completion.TrySetResult(result);
 

@@ -123,8 +123,8 @@ public abstract partial class SqlFleetStore : IFleetStore
     /// </summary>
     protected virtual ValueTask<DbConnection> OpenGroupWriterAsync(CancellationToken cancellationToken) => OpenAsync(cancellationToken);
 
-    /// <summary>Group commits so far and the writes they held.</summary>
-    public (long Batches, long Writes) GroupCommits => group is { } writer ? (writer.Batches, writer.Writes) : (0, 0);
+    /// <summary>Group commits so far, the writes they held, and the writes the writer had to wait for (not synchronous).</summary>
+    public (long Batches, long Writes, long Waits) GroupCommits => group is { } writer ? (writer.Batches, writer.Writes, writer.Waits) : (0, 0, 0);
 
     /// <summary>Commits what the group-commit writer holds and stops it (engines call this first when they close).</summary>
     protected async ValueTask CloseGroupWriterAsync()

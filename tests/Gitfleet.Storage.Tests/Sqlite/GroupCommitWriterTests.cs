@@ -14,9 +14,10 @@ namespace Gitfleet.Storage.Tests.Sqlite;
 public sealed class GroupCommitWriterTests
 {
     [Theory]
-    [InlineData(StoreEngine.Sqlite)]
-    [InlineData(StoreEngine.Postgres)]
-    public async Task A_failing_write_fails_alone_and_the_rest_of_its_batch_commits(StoreEngine engine)
+    [InlineData(StoreEngine.Sqlite, false)]
+    [InlineData(StoreEngine.Postgres, false)]
+    [InlineData(StoreEngine.Postgres, true)] // as PostgresFleetStore runs it: synchronous calls on the writer's thread
+    public async Task A_failing_write_fails_alone_and_the_rest_of_its_batch_commits(StoreEngine engine, bool synchronous)
     {
         await using var database = await Database.CreateAsync(engine);
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -28,7 +29,7 @@ public sealed class GroupCommitWriterTests
                 await gate.Task;
                 return new Nothing();
             },
-            async cancellationToken => await database.OpenAsync(cancellationToken),
+            async cancellationToken => synchronous ? new SynchronousConnection(await database.OpenAsync(cancellationToken)) : await database.OpenAsync(cancellationToken),
             (_, _, _) => Task.CompletedTask);
 
         // The first write takes the writer and waits there, so the next five queue up and form the second batch.
@@ -57,6 +58,46 @@ public sealed class GroupCommitWriterTests
         await using var reader = await database.OpenAsync(CancellationToken.None);
         (await reader.QueryAsync<long>("SELECT k FROM t ORDER BY k")).ShouldBe([0L, 1, 2, 3, 5]);
         (writer.Batches, writer.Writes).ShouldBe((2L, 4L));
+        if (synchronous || engine == StoreEngine.Sqlite)
+        {
+            writer.Waits.ShouldBe(0);
+        }
+    }
+
+    [Theory]
+    [InlineData(StoreEngine.Sqlite)]
+    [InlineData(StoreEngine.Postgres)]
+    public async Task Disposing_commits_what_was_queued_and_ends_the_writers_thread(StoreEngine engine)
+    {
+        await using var database = await Database.CreateAsync(engine);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writer = new GroupCommitWriter(
+            async _ =>
+            {
+                await gate.Task;
+                return new Nothing();
+            },
+            async cancellationToken => new SynchronousConnection(await database.OpenAsync(cancellationToken)),
+            (_, _, _) => Task.CompletedTask);
+        var threads = new System.Collections.Concurrent.ConcurrentBag<int>();
+        var writes = Enumerable.Range(0, 20).Select(k => writer.WriteAsync(async (c, t) =>
+        {
+            threads.Add(Environment.CurrentManagedThreadId);
+            return await Insert(c, t, k);
+        })).ToList();
+
+        var disposing = writer.DisposeAsync().AsTask();
+        await Should.ThrowAsync<ObjectDisposedException>(async () => await writer.WriteAsync((c, t) => Insert(c, t, 99)));
+        disposing.IsCompleted.ShouldBeFalse("the writer still holds queued writes");
+        gate.SetResult();
+        await disposing;
+
+        (await Task.WhenAll(writes)).ShouldAllBe(n => n == 1);
+        writer.WriterThread.Join(TimeSpan.FromSeconds(10)).ShouldBeTrue("the writer's thread ended");
+        threads.Distinct().ShouldBe([writer.WriterThread.ManagedThreadId]);
+        await using var reader = await database.OpenAsync(CancellationToken.None);
+        (await reader.QueryAsync<long>("SELECT COUNT(*) FROM t")).ShouldBe([20L]);
+        await Should.ThrowAsync<ObjectDisposedException>(async () => await writer.WriteAsync((c, t) => Insert(c, t, 100)));
     }
 
     private static Task<int> Insert(DbConnection connection, DbTransaction transaction, long key) =>
