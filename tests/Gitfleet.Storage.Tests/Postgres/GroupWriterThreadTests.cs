@@ -30,9 +30,9 @@ public sealed class GroupWriterThreadTests : IAsyncLifetime
         await store.SaveCheckInsAsync([new(device.Id, StoreFixture.Now.AddMinutes(1))], None);
         await store.SaveProvidedAsync([new(device.Id, "rootfs-image.version", "img-1")], StoreFixture.Now, None);
         await store.SetReportedAsync(device.Id, new Dictionary<string, string> { ["ntp"] = "pool" }, StoreFixture.Now, None);
-        await store.UpdateDeviceStatusAsync(row.Id, "downloading", null, StoreFixture.Now, None);
+        await store.UpdateDeviceStatusAsync(row.Id, DeviceDeploymentState.Downloading, null, StoreFixture.Now, None);
         await store.SaveLogAsync(row.Id, [new DeploymentLogMessage("error", "disk full", null)], StoreFixture.Now, None);
-        var finished = await store.UpdateDeviceStatusAsync(row.Id, "failure", null, StoreFixture.Now, None); // asks "= ANY(@statuses)"
+        var finished = await store.UpdateDeviceStatusAsync(row.Id, DeviceDeploymentState.Failure, null, StoreFixture.Now, None); // asks "= ANY(@statuses)"
 
         finished!.Deployment.Status.ShouldBe(DeploymentStatus.Finished);
         (await store.GetDeviceAsync(device.Id, None))!.DeviceType.ShouldBe("rpi5");
