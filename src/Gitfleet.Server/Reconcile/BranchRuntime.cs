@@ -6,11 +6,14 @@ namespace Gitfleet.Server.Reconcile;
 
 /// <summary>
 /// What the engine keeps in memory for one branch between decisions. Changed only under the engine's lock;
-/// <see cref="Status"/> is an immutable snapshot swapped atomically, so status reads never wait for a decision.
+/// <see cref="Status"/> is an immutable snapshot swapped atomically, so status reads never wait for a decision. A
+/// status read before any status was built builds the first one outside that lock (<see cref="PublishFirst"/>), so
+/// the conditions' transition times it records take a lock of their own.
 /// </summary>
 internal sealed class BranchRuntime(string branch) : IBranchStatusSource
 {
     private readonly Dictionary<string, (bool Status, DateTimeOffset Since)> transitions = new(StringComparer.Ordinal);
+    private readonly Lock transitionsLock = new();
     private volatile BranchStatus? status;
 
     public string Branch { get; } = branch;
@@ -67,12 +70,33 @@ internal sealed class BranchRuntime(string branch) : IBranchStatusSource
     /// <summary>When a condition last changed its status (Flux's lastTransitionTime).</summary>
     public DateTimeOffset TransitionTime(string type, bool value, DateTimeOffset now)
     {
-        if (transitions.TryGetValue(type, out var known) && known.Status == value)
+        lock (transitionsLock)
         {
-            return known.Since;
+            if (transitions.TryGetValue(type, out var known) && known.Status == value)
+            {
+                return known.Since;
+            }
+
+            transitions[type] = (value, now);
+            return now;
+        }
+    }
+
+    /// <summary>
+    /// The status, building the first one with <paramref name="build"/> when there is none yet. A reader outside the
+    /// engine's lock never replaces a status the engine set meanwhile: the first one stored wins.
+    /// </summary>
+    public BranchStatus PublishFirst(Func<BranchRuntime, BranchStatus> build)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        if (status is { } current)
+        {
+            return current;
         }
 
-        transitions[type] = (value, now);
-        return now;
+        var built = build(this);
+#pragma warning disable CS0420 // Interlocked on a volatile field is atomic and ordered.
+        return Interlocked.CompareExchange(ref status, built, null) ?? built;
+#pragma warning restore CS0420
     }
 }

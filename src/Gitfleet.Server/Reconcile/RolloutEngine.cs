@@ -486,16 +486,12 @@ internal sealed partial class RolloutEngine(
         }
     }
 
-    private BranchStatus StatusOf(BranchRuntime runtime)
-    {
-        if (runtime.Status is { } status)
-        {
-            return status;
-        }
-
-        Publish(runtime);
-        return runtime.Status!;
-    }
+    /// <summary>
+    /// The branch's status; before its first decision, one built from its record. Runs outside the engine's lock (status
+    /// reads never wait for a decision), so the first status is only stored when none was stored meanwhile.
+    /// </summary>
+    private BranchStatus StatusOf(BranchRuntime runtime) =>
+        runtime.PublishFirst(r => BranchStatusBuilder.Build(r, null, null, time.GetUtcNow()));
 
     /// <summary>A status from the branch's record alone (before its first decision, or after an observation).</summary>
     private void Publish(BranchRuntime runtime)
