@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Gitfleet.Core.Facts;
 
 namespace Gitfleet.Storage.Model;
@@ -37,9 +38,12 @@ public enum DeviceDeploymentState
 /// </summary>
 public static class StatusNames
 {
-    private static readonly AuthStatus[] AuthStatuses = Enum.GetValues<AuthStatus>();
+    // By name, built from the formatting below (one spelling of each): a device's status report parses without a scan.
+    private static readonly FrozenDictionary<string, AuthStatus> AuthStatuses =
+        Enum.GetValues<AuthStatus>().ToFrozenDictionary(status => Of(status), StringComparer.Ordinal);
 
-    private static readonly DeviceDeploymentState[] DeviceDeploymentStates = Enum.GetValues<DeviceDeploymentState>();
+    private static readonly FrozenDictionary<string, DeviceDeploymentState> DeviceDeploymentStates =
+        Enum.GetValues<DeviceDeploymentState>().ToFrozenDictionary(status => Of(status), StringComparer.Ordinal);
 
     public static string Of(AuthStatus status) => status switch
     {
@@ -69,35 +73,11 @@ public static class StatusNames
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, "not a device deployment status"),
     };
 
-    public static bool TryParse(string? text, out AuthStatus status) => TryParse(text, AuthStatuses, out status);
+    public static bool TryParse(string? text, out AuthStatus status) => AuthStatuses.TryGetValue(text ?? "", out status);
 
-    public static bool TryParse(string? text, out DeviceDeploymentState status) => TryParse(text, DeviceDeploymentStates, out status);
+    public static bool TryParse(string? text, out DeviceDeploymentState status) => DeviceDeploymentStates.TryGetValue(text ?? "", out status);
 
     /// <summary>A status the server itself spells (a constant of <see cref="DeviceDeploymentStatus"/>); an unknown one is a bug.</summary>
     public static DeviceDeploymentState DeviceDeployment(string text) =>
         TryParse(text, out DeviceDeploymentState status) ? status : throw new ArgumentOutOfRangeException(nameof(text), text, "not a device deployment status");
-
-    private static bool TryParse<T>(string? text, T[] values, out T status)
-        where T : struct, Enum
-    {
-        foreach (var value in values)
-        {
-            if (string.Equals(Name(value), text, StringComparison.Ordinal))
-            {
-                status = value;
-                return true;
-            }
-        }
-
-        status = default;
-        return false;
-    }
-
-    private static string Name<T>(T value)
-        where T : struct, Enum => value switch
-        {
-            AuthStatus auth => Of(auth),
-            DeviceDeploymentState deployment => Of(deployment),
-            _ => throw new ArgumentOutOfRangeException(nameof(value), value, "not a status"),
-        };
 }
