@@ -157,6 +157,13 @@ public interface IArtifactStore
 
     /// <summary>Deletes an artifact no unfinished deployment uses: Deleted, NotFound or InUse.</summary>
     Task<ArtifactDeleteOutcome> DeleteArtifactAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes up to <paramref name="limit"/> generated (configuration) artifacts that no deployment can need again:
+    /// generated before <paramref name="before"/>, and every deployment of their name finished before it (or none
+    /// exists). Returns the deleted records, oldest first, so the caller removes their files.
+    /// </summary>
+    Task<IReadOnlyList<ArtifactRecord>> DeleteSpentGeneratedArtifactsAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken);
 }
 
 public enum ArtifactDeleteOutcome

@@ -118,6 +118,33 @@ internal sealed class ArtifactService(
         }
     }
 
+    /// <summary>
+    /// Removes the generated configuration artifacts (records, then files) that no deployment can need again: each
+    /// belongs to one configuration deployment, and one that finished more than a download link's lifetime ago
+    /// has no device left to fetch it. A deployment of 200,000 devices with per-device templates generates tens of
+    /// thousands of them, so without this the data directory only grows. Returns how many were removed.
+    /// </summary>
+    public async Task<int> RemoveSpentConfigurationArtifactsAsync(CancellationToken cancellationToken)
+    {
+        const int page = 500;
+        var before = time.GetUtcNow() - options.DownloadLinkLifetime;
+        var removed = 0;
+        while (true)
+        {
+            var spent = await store.DeleteSpentGeneratedArtifactsAsync(before, page, cancellationToken).ConfigureAwait(false);
+            foreach (var artifact in spent)
+            {
+                File.Delete(data.ArtifactPath(artifact.FileName));
+            }
+
+            removed += spent.Count;
+            if (spent.Count < page)
+            {
+                return removed;
+            }
+        }
+    }
+
     /// <summary>Check-ins look up installed images in memory (<see cref="Delivery.ImageArtifacts"/>): here and on every replica, read again.</summary>
     private async Task ArtifactsChangedAsync(string id, CancellationToken cancellationToken)
     {

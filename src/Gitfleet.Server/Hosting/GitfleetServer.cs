@@ -206,6 +206,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton<AdmissionController>();
             builder.Services.AddSingleton<RolloutEngine>();
             builder.Services.AddHostedService<RolloutService>();
+            builder.Services.AddHostedService<SpentArtifactSweeper>();
             builder.Services.AddSingleton<GitWatcher>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<GitWatcher>());
             builder.Services.AddOpenApi();

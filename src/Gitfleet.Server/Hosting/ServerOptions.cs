@@ -26,6 +26,12 @@ public sealed record ServerOptions
 
     public TimeSpan DownloadLinkLifetime { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How often the leader removes generated configuration artifacts whose deployments finished more than
+    /// <see cref="DownloadLinkLifetime"/> ago (<see cref="Artifacts.SpentArtifactSweeper"/>).
+    /// </summary>
+    public TimeSpan ArtifactSweepInterval { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How often in-memory check-in times are written to the store.</summary>
     public TimeSpan CheckInFlushInterval { get; init; } = TimeSpan.FromSeconds(10);
 

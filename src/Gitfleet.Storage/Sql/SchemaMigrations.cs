@@ -312,5 +312,9 @@ public static class SchemaMigrations
             DROP INDEX ix_devices_group;
             CREATE INDEX ix_rollout_devices_failed ON rollout_devices (device_id) WHERE last_error IS NOT NULL;
             """),
+        new(11, "generated configuration artifacts are removed once their deployment finished: the sweep's two indexes", """
+            CREATE INDEX ix_artifacts_generated ON artifacts (created_ms) WHERE generated = 1;
+            CREATE INDEX ix_deployments_artifact_name ON deployments (artifact_name);
+            """),
     ];
 }

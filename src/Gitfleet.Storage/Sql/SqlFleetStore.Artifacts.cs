@@ -79,6 +79,33 @@ public abstract partial class SqlFleetStore
             return deleted == 0 ? ArtifactDeleteOutcome.NotFound : ArtifactDeleteOutcome.Deleted;
         }, cancellationToken);
 
+    public Task<IReadOnlyList<ArtifactRecord>> DeleteSpentGeneratedArtifactsAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        return WriteAsync(async (connection, transaction) =>
+        {
+            // One transaction decides and deletes: a deployment that is unfinished (or finished since `before`) keeps
+            // its artifact. A device fetches a generated artifact only while its deployment is unfinished, and a
+            // download link outlives that by at most its lifetime, which the caller puts into `before`. The partial
+            // index ix_artifacts_generated and ix_deployments_artifact_name make it a range scan and a probe per artifact.
+            var spent = (await connection.QueryAsync<ArtifactRow>(Command(
+                $"""
+                SELECT {ArtifactColumns} FROM artifacts a
+                WHERE a.generated = 1 AND a.created_ms < @before
+                  AND NOT EXISTS (SELECT 1 FROM deployments d
+                                  WHERE d.artifact_name = a.name AND (d.finished_ms IS NULL OR d.finished_ms >= @before))
+                ORDER BY a.created_ms, a.id
+                LIMIT @limit
+                """, new { before = Ms(before), limit }, transaction, cancellationToken)).ConfigureAwait(false)).ToList();
+            foreach (var row in spent)
+            {
+                await connection.ExecuteAsync(Command("DELETE FROM artifacts WHERE id = @Id", new { row.Id }, transaction, cancellationToken)).ConfigureAwait(false);
+            }
+
+            return (IReadOnlyList<ArtifactRecord>)spent.Select(ToArtifact).ToList();
+        }, cancellationToken);
+    }
+
     private static ArtifactRecord ToArtifact(ArtifactRow row) => new()
     {
         Id = row.Id,

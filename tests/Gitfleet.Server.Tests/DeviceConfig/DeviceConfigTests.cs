@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Gitfleet.Core.Facts;
 using Gitfleet.Server.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gitfleet.Server.Tests.DeviceConfig;
 
@@ -48,6 +49,47 @@ public sealed class DeviceConfigTests(TestServer server) : IClassFixture<TestSer
         var after = await admin.GetFromJsonAsync<JsonElement>(url);
         after.GetProperty("reported").GetProperty("timezone").GetString().ShouldBe("Europe/Zurich");
         after.GetProperty("deployment_id").GetString().ShouldBe(deploymentId);
+    }
+
+    [Fact]
+    public async Task A_generated_artifact_is_removed_a_link_lifetime_after_its_deployment_finished_and_made_again_when_needed()
+    {
+        using var admin = await server.AdminAsync();
+        using var device = await server.AcceptedDeviceAsync();
+        var url = $"/api/management/v1/deviceconfig/configurations/device/{device.Id}";
+        (await admin.PutAsJsonAsync(url, Kiosk)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        var artifacts = server.Server.Services.GetRequiredService<Gitfleet.Server.Artifacts.ArtifactService>();
+        server.Time.Advance(TimeSpan.FromHours(2));
+        await artifacts.RemoveSpentConfigurationArtifactsAsync(CancellationToken.None); // what this class's other tests left
+        var directory = Path.Combine(server.Server.DataDirectory, "artifacts");
+        var before = Directory.GetFiles(directory, "*.mender").ToHashSet(StringComparer.Ordinal);
+
+        async Task<(string Deployment, string File)> DeployAsync()
+        {
+            using var deploy = await admin.PostAsJsonAsync(url + "/deploy", new { retries = 0 });
+            deploy.StatusCode.ShouldBe(HttpStatusCode.OK);
+            var id = (await deploy.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("deployment_id").GetString()!;
+            (await (await device.NextAsync()).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString().ShouldBe(id);
+            return (id, Directory.GetFiles(directory, "*.mender").Single(f => !before.Contains(f)));
+        }
+
+        var (first, file) = await DeployAsync();
+        server.Time.Advance(TimeSpan.FromHours(2));
+        (await artifacts.RemoveSpentConfigurationArtifactsAsync(CancellationToken.None)).ShouldBe(0, "its deployment is unfinished: the device may still fetch it");
+        File.Exists(file).ShouldBeTrue();
+
+        (await device.ReportAsync(first, "success")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        server.Time.Advance(TimeSpan.FromMinutes(30));
+        (await artifacts.RemoveSpentConfigurationArtifactsAsync(CancellationToken.None)).ShouldBe(0, "a download link handed out before it finished may still be valid");
+        server.Time.Advance(TimeSpan.FromMinutes(31));
+        (await artifacts.RemoveSpentConfigurationArtifactsAsync(CancellationToken.None)).ShouldBe(1);
+        File.Exists(file).ShouldBeFalse();
+        (await admin.GetFromJsonAsync<JsonElement>($"/api/management/v1/deployments/deployments/{first}")).GetProperty("status").GetString().ShouldBe("finished", "the deployment's record stays");
+
+        var (second, again) = await DeployAsync();
+        second.ShouldNotBe(first);
+        File.Exists(again).ShouldBeTrue("a new deployment generates its own artifact");
+        (await device.ReportAsync(second, "success")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
     }
 
     [Fact]

@@ -75,6 +75,54 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Generated_artifacts_are_deleted_only_once_every_deployment_of_their_name_finished_before_the_cutoff()
+    {
+        var device = await fixture.AcceptedDeviceAsync("m1");
+        var at = StoreFixture.Now;
+        async Task<(NewDeployment Deployment, ArtifactRecord Artifact)> ConfigurationAsync(string name, bool generated = true)
+        {
+            var deployment = StoreFixture.Deployment(name, [device.Id], at, kind: "configuration");
+            await Store.CreateDeploymentAsync(deployment, None);
+            var artifact = new ArtifactRecord
+            {
+                Id = Guid.NewGuid().ToString(), Name = name, DeviceTypes = ["rpi4"], Size = 10, FileName = name + ".mender", Generated = generated, CreatedAt = at,
+                Metadata = new Gitfleet.Artifacts.ArtifactInfo { Name = name, DeviceTypesCompatible = ["rpi4"] },
+            };
+            (await Store.InsertArtifactAsync(artifact, None)).ShouldBeNull();
+            return (deployment, artifact);
+        }
+
+        var finishedEarly = await ConfigurationAsync("configuration-early");
+        var finishedLate = await ConfigurationAsync("configuration-late");
+        var unfinished = await ConfigurationAsync("configuration-unfinished");
+        var uploaded = await ConfigurationAsync("uploaded-finished", generated: false);
+        var orphan = new ArtifactRecord
+        {
+            Id = Guid.NewGuid().ToString(), Name = "configuration-orphan", DeviceTypes = ["rpi4"], Size = 10, FileName = "orphan.mender", Generated = true, CreatedAt = at.AddMinutes(1),
+            Metadata = new Gitfleet.Artifacts.ArtifactInfo { Name = "configuration-orphan", DeviceTypesCompatible = ["rpi4"] },
+        };
+        (await Store.InsertArtifactAsync(orphan, None)).ShouldBeNull();
+        var fresh = orphan with { Id = Guid.NewGuid().ToString(), Name = "configuration-fresh", FileName = "fresh.mender", CreatedAt = at.AddHours(2) };
+        (await Store.InsertArtifactAsync(fresh, None)).ShouldBeNull();
+        await Store.UpdateDeviceStatusAsync(finishedEarly.Deployment.Devices[0].Id, DeviceDeploymentState.Success, null, at.AddMinutes(10), None);
+        await Store.UpdateDeviceStatusAsync(uploaded.Deployment.Devices[0].Id, DeviceDeploymentState.Success, null, at.AddMinutes(10), None);
+        await Store.UpdateDeviceStatusAsync(finishedLate.Deployment.Devices[0].Id, DeviceDeploymentState.Failure, null, at.AddMinutes(90), None);
+
+        var cutoff = at.AddHours(1);
+        var deleted = await Store.DeleteSpentGeneratedArtifactsAsync(cutoff, 1, None);
+        deleted.Select(a => a.Id).ShouldBe([finishedEarly.Artifact.Id], ignoreOrder: false, customMessage: "one per call at a limit of one, oldest first");
+        (await Store.DeleteSpentGeneratedArtifactsAsync(cutoff, 10, None)).Select(a => a.Name).ShouldBe(["configuration-orphan"], ignoreOrder: false, customMessage: "no deployment of its name at all");
+        (await Store.DeleteSpentGeneratedArtifactsAsync(cutoff, 10, None)).ShouldBeEmpty();
+        (await Store.ListArtifactsAsync(null, includeGenerated: true, None)).Select(a => a.Name).Order(StringComparer.Ordinal).ShouldBe(
+            ["configuration-fresh", "configuration-late", "configuration-unfinished", "uploaded-finished"],
+            ignoreOrder: false, customMessage: "kept: generated after the cutoff, finished after it, unfinished, and an uploaded artifact");
+
+        (await Store.DeleteSpentGeneratedArtifactsAsync(at.AddHours(3), 10, None)).Select(a => a.Name).Order(StringComparer.Ordinal).ShouldBe(
+            ["configuration-fresh", "configuration-late"]);
+        (await Store.GetArtifactAsync(unfinished.Artifact.Id, None)).ShouldNotBeNull("its deployment is still unfinished");
+    }
+
+    [Fact]
     public async Task A_device_gets_its_deployments_first_in_first_out()
     {
         var device = await fixture.AcceptedDeviceAsync("m1");
