@@ -38,6 +38,9 @@ public interface IDeviceStore
     /// <summary>The device with this identity and its auth set with this key (a read); null when the identity is unknown.</summary>
     Task<AuthSetLookup?> FindAuthSetAsync(IReadOnlyDictionary<string, string> identity, string publicKey, CancellationToken cancellationToken);
 
+    /// <summary>Every accepted device's identity key and accepted key (a server answering known devices' auth requests from memory loads them at start).</summary>
+    IAsyncEnumerable<AcceptedKeyRow> StreamAcceptedKeysAsync(CancellationToken cancellationToken);
+
     /// <summary>The devices whose canonical identity key (<see cref="Gitfleet.Core.Facts.DeviceIdentity.Key"/>) is one of <paramref name="identityKeys"/>.</summary>
     Task<IReadOnlyList<DeviceRecord>> FindByIdentityKeysAsync(IReadOnlyCollection<string> identityKeys, CancellationToken cancellationToken);
 

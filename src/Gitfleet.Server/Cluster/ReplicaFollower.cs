@@ -11,7 +11,7 @@ namespace Gitfleet.Server.Cluster;
 /// <summary>
 /// Keeps this replica's memory views current with what other replicas commit: follows the store's change feed
 /// from the position read before the views were loaded, and re-reads from the store what each change names
-/// (a device's status, whether it has something pending, an access token, a branch, the artifacts). Changes that ask the leader
+/// (a device's status, whether it has something pending, which inventory digests and accepted keys to forget, an access token, a branch, the artifacts). Changes that ask the leader
 /// to act (a new target, a webhook received by a follower) wake the leader's engine or watcher. The leader also
 /// prunes old changes now and then.
 /// </summary>
@@ -90,7 +90,14 @@ internal sealed partial class ReplicaFollower(
         }
     }
 
+    /// <summary>Applies a batch, then tells the device service's freshness that memory holds every change through it.</summary>
     private async Task ApplyAsync(ChangeBatch batch, CancellationToken cancellationToken)
+    {
+        await ApplyChangesAsync(batch, cancellationToken).ConfigureAwait(false);
+        views.Freshness.MarkApplied(batch.Through);
+    }
+
+    private async Task ApplyChangesAsync(ChangeBatch batch, CancellationToken cancellationToken)
     {
         if (batch.Reset)
         {
@@ -106,6 +113,16 @@ internal sealed partial class ReplicaFollower(
         if (byKind.TryGetValue(ChangeKinds.Device, out var devices))
         {
             await views.Devices.ChangedElsewhereAsync(devices, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (byKind.TryGetValue(ChangeKinds.AuthSet, out var authSets))
+        {
+            views.Devices.AuthSetsChangedElsewhere(authSets);
+        }
+
+        if (byKind.TryGetValue(ChangeKinds.Inventory, out var inventories))
+        {
+            await views.Devices.InventoryChangedElsewhereAsync(inventories, cancellationToken).ConfigureAwait(false);
         }
 
         if (byKind.TryGetValue(ChangeKinds.Pending, out var pending))

@@ -10,9 +10,17 @@ namespace Gitfleet.Server.Cluster;
 /// owner), active access tokens and their roles, revoked login sessions.
 /// <see cref="Position"/> is the feed position read before the first load, so no change can fall between the two.
 /// </summary>
-internal sealed class ReplicaViews(IFleetStore store, DeviceService devices, AccessTokenRegistry accessTokens, TokenRevocations revocations, TimeProvider time)
+internal sealed class ReplicaViews(IFleetStore store, DeviceService devices, StoreFreshness freshness, AccessTokenRegistry accessTokens, TokenRevocations revocations, TimeProvider time)
 {
-    public long Position { get; set; }
+    /// <summary>The feed position the views were loaded at (memory holds every change through it).</summary>
+    public long Position
+    {
+        get => freshness.Applied;
+        set => freshness.MarkApplied(value);
+    }
+
+    /// <summary>How far the views have taken in the change feed (the follower marks each batch it applied).</summary>
+    public StoreFreshness Freshness => freshness;
 
     /// <summary>True once the views were loaded (readiness).</summary>
     public bool Loaded { get; private set; }

@@ -69,6 +69,15 @@ public sealed class DeviceRegistry
         }
     }
 
+    /// <summary>Every inventory digest forgotten (a replica that missed changes for good): the next PUTs are compared with the store.</summary>
+    public void ForgetInventoryDigests()
+    {
+        foreach (var (_, entry) in devices)
+        {
+            Volatile.Write(ref entry.InventoryDigest, 0);
+        }
+    }
+
     public bool IsAccepted(Guid deviceId) => devices.TryGetValue(deviceId, out var entry) && ReferenceEquals(entry.Status, DeviceStatus.Accepted);
 
     public string? StatusOf(string deviceId) =>

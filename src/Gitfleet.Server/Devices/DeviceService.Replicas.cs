@@ -12,18 +12,35 @@ public sealed partial class DeviceService
     /// <summary>Above this many devices, one query for every device with unfinished work beats a query per device.</summary>
     private const int BulkThreshold = 200;
 
-    /// <summary>True when other processes write the same store (PostgreSQL replicas): memory then never vouches for stored content.</summary>
+    /// <summary>
+    /// True when other processes write the same store (PostgreSQL replicas): memory then vouches for stored content
+    /// (an inventory digest, an accepted key) only once <see cref="Freshness"/> says it holds every change committed
+    /// before the request.
+    /// </summary>
     private bool Shared { get; } = store is IClusterStore;
 
-    /// <summary>Loads what the hot path serves from memory: every device's status and last check-in, the inventory digests (one process only) and who has work pending.</summary>
+    private StoreFreshness Freshness { get; } = freshness ?? new StoreFreshness(null);
+
+    /// <summary>The accepted devices' keys (served from memory on a shared store).</summary>
+    private readonly AcceptedKeys acceptedKeys = new();
+
+    /// <summary>Loads what the hot path serves from memory: every device's status and last check-in, the inventory digests, who has work pending, and on a shared store the accepted keys.</summary>
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
         await foreach (var row in store.StreamDeviceStatusesAsync(cancellationToken).ConfigureAwait(false))
         {
             registry.Set(row.Id, row.Status, row.LastCheckIn);
-            if (!Shared && row.InventoryDigest is { } digest)
+            if (row.InventoryDigest is { } digest)
             {
                 registry.SetInventoryDigest(row.Id, digest);
+            }
+        }
+
+        if (Shared)
+        {
+            await foreach (var row in store.StreamAcceptedKeysAsync(cancellationToken).ConfigureAwait(false))
+            {
+                acceptedKeys.Add(row.DeviceId, row.IdentityKey, row.PublicKey);
             }
         }
 
@@ -41,6 +58,39 @@ public sealed partial class DeviceService
         {
             cancellationToken.ThrowIfCancellationRequested();
             await RefreshAsync(deviceId).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The stored inventory of these devices changed (through another replica, or this one): the digests held are
+    /// forgotten under each device's lock (a write of this replica sets its digest under that lock after its
+    /// commit, so a later change's drop always comes after it), and the next PUT is compared with the store.
+    /// </summary>
+    public async Task InventoryChangedElsewhereAsync(IReadOnlyList<string> deviceIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deviceIds);
+        foreach (var deviceId in deviceIds)
+        {
+            var stripe = Stripe(deviceId);
+            await stripe.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                registry.SetInventoryDigest(deviceId, 0);
+            }
+            finally
+            {
+                stripe.Release();
+            }
+        }
+    }
+
+    /// <summary>Auth sets of these devices changed elsewhere (a key accepted, rejected, added or deleted): their accepted keys are asked from the store again.</summary>
+    public void AuthSetsChangedElsewhere(IReadOnlyList<string> deviceIds)
+    {
+        ArgumentNullException.ThrowIfNull(deviceIds);
+        foreach (var deviceId in deviceIds)
+        {
+            acceptedKeys.Forget(deviceId);
         }
     }
 
@@ -87,6 +137,9 @@ public sealed partial class DeviceService
     /// <summary>Changes were missed for good (pruned while this replica was away): every device's status and pending work again, and devices gone removed.</summary>
     public async Task ReloadAsync(CancellationToken cancellationToken)
     {
+        // What memory vouches for is forgotten: asked from the store until written or loaded again.
+        acceptedKeys.Clear();
+        registry.ForgetInventoryDigests();
         var known = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var row in store.StreamDeviceStatusesAsync(cancellationToken).ConfigureAwait(false))
         {

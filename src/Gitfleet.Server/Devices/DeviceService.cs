@@ -21,8 +21,8 @@ public enum AuthRequestResult
     Refused,
 }
 
-/// <summary>An auth request's outcome, with the device and the auth set's status.</summary>
-public sealed record AuthRequestAnswer(AuthRequestResult Result, DeviceRecord? Device, string? AuthSetStatus);
+/// <summary>An auth request's outcome, with the device's id (null for a bad signature) and the auth set's status.</summary>
+public sealed record AuthRequestAnswer(AuthRequestResult Result, string? DeviceId, string? AuthSetStatus);
 
 /// <summary>
 /// The one owner of device state. Every change of a device's auth state, inventory, tags, group, check-ins and
@@ -31,17 +31,19 @@ public sealed record AuthRequestAnswer(AuthRequestResult Result, DeviceRecord? D
 /// place. Endpoints, the admission controller, the deployment service and the rollout engine call this service
 /// and never write the registry themselves, so a rejected or decommissioned device loses access on its very next
 /// request, whichever path changed it. Changes that other replicas commit arrive here too, through the change feed
-/// (DeviceService.Replicas.cs).
+/// (DeviceService.Replicas.cs); <paramref name="freshness"/> says when memory may answer for a store that other
+/// replicas write too.
 /// </summary>
-public sealed partial class DeviceService(IFleetStore store, DeviceRegistry registry, DeviceProvides provides, TimeProvider time)
+public sealed partial class DeviceService(IFleetStore store, DeviceRegistry registry, DeviceProvides provides, TimeProvider time, StoreFreshness? freshness = null)
 {
     /// <summary>Striped locks: the memory of one device is brought up to date by one caller at a time.</summary>
     private readonly SemaphoreSlim[] stripes = [.. Enumerable.Range(0, 1024).Select(_ => new SemaphoreSlim(1, 1))];
 
     /// <summary>
     /// A device's signed auth request. The signature is checked first (on the request's own thread, so many run
-    /// on every core at once); a pair the store knows as accepted is answered from a read, anything else is one
-    /// write (a new device or auth set becomes pending; a preauthorized one becomes accepted).
+    /// on every core at once); a pair known as accepted is answered from memory (on a shared store, once memory is
+    /// current: <see cref="AcceptedFromMemoryAsync"/>) or else from a read; anything else is one write (a new
+    /// device or auth set becomes pending; a preauthorized one becomes accepted).
     /// </summary>
     /// <param name="mayWrite">
     /// Asked before a request that would write (a new device, or a new key for a known one; its argument says
@@ -58,13 +60,20 @@ public sealed partial class DeviceService(IFleetStore store, DeviceRegistry regi
             return new AuthRequestAnswer(AuthRequestResult.BadSignature, null, null);
         }
 
+        var identityKey = DeviceIdentity.Key(identity);
+        if (await AcceptedFromMemoryAsync(identityKey, key.Pem, cancellationToken).ConfigureAwait(false) is { } acceptedId)
+        {
+            return new AuthRequestAnswer(AuthRequestResult.Accepted, acceptedId.ToString(), DeviceStatus.Accepted);
+        }
+
+        var generation = acceptedKeys.Generation;
         var known = await store.FindAuthSetAsync(identity, key.Pem, cancellationToken).ConfigureAwait(false);
         AuthRequestOutcome outcome;
         if (known is not { AuthSet.Status: DeviceStatus.Accepted, Device.Status: DeviceStatus.Accepted })
         {
             if (known?.AuthSet is null && mayWrite?.Invoke(known is null) == false)
             {
-                return new AuthRequestAnswer(AuthRequestResult.Refused, known?.Device, null);
+                return new AuthRequestAnswer(AuthRequestResult.Refused, known?.Device.Id, null);
             }
 
             outcome = await store.RecordAuthRequestAsync(Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), identity, key.Pem, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
@@ -78,10 +87,33 @@ public sealed partial class DeviceService(IFleetStore store, DeviceRegistry regi
             {
                 await RefreshAsync(known.Device.Id).ConfigureAwait(false);
             }
+
+            if (Shared)
+            {
+                // What the store said when read; dropped again by any change of the device since the read began.
+                acceptedKeys.AddUnlessChanged(known.Device.Id, identityKey, key.Pem, generation);
+            }
         }
 
         var accepted = outcome.AuthSet.Status == DeviceStatus.Accepted && outcome.Device.Status == DeviceStatus.Accepted;
-        return new AuthRequestAnswer(accepted ? AuthRequestResult.Accepted : AuthRequestResult.NotAccepted, outcome.Device, outcome.AuthSet.Status);
+        return new AuthRequestAnswer(accepted ? AuthRequestResult.Accepted : AuthRequestResult.NotAccepted, outcome.Device.Id, outcome.AuthSet.Status);
+    }
+
+    /// <summary>
+    /// On a shared store: the device, when this identity is accepted with this key as far as memory knows and memory
+    /// holds every change committed before this request (a rejection through another replica included); else null,
+    /// and the store is asked. Looked up again after the freshness check, since a change may have landed meanwhile.
+    /// Alone on a store (SQLite), the store's read is an in-process prepared read, and memory is not asked.
+    /// </summary>
+    private async ValueTask<Guid?> AcceptedFromMemoryAsync(string identityKey, string publicKeyPem, CancellationToken cancellationToken)
+    {
+        if (!Shared || acceptedKeys.Find(identityKey, publicKeyPem) is not { } candidate || !registry.IsAccepted(candidate)
+            || !await Freshness.IsCurrentAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        return acceptedKeys.Find(identityKey, publicKeyPem) is { } id && id == candidate && registry.IsAccepted(id) ? id : null;
     }
 
     /// <summary>A device an operator (or git) declares with its identity and key: accepted on its first auth request.</summary>
@@ -135,17 +167,23 @@ public sealed partial class DeviceService(IFleetStore store, DeviceRegistry regi
     /// A PUT of the inventory the store holds already (a device reconnecting after a restart sends what it sent
     /// before) is recognised by its digest in memory and writes nothing. The device's lock is held from the check
     /// to the memory update, so the digest in memory is always the stored inventory's. On a store shared by
-    /// replicas another replica may have stored a newer inventory, so memory is not asked; the store's own digest
-    /// check (one read) still writes nothing for an unchanged inventory.
+    /// replicas, memory vouches for the digest only once it holds every change committed before this request
+    /// (<see cref="StoreFreshness"/>): an inventory another replica stored changes the stored digest, whose change
+    /// drops the digest here (<see cref="InventoryChangedElsewhereAsync"/>), so a stale equal digest never skips a
+    /// real change; otherwise the store's own digest check (one read) still writes nothing for an unchanged inventory.
     /// </remarks>
     public async Task SaveInventoryAsync(string deviceId, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> attributes, bool replace, CancellationToken cancellationToken)
     {
         var digest = replace ? InventoryDigest.Of(attributes) : 0;
+        var unchanged = replace && digest != 0 && registry.InventoryDigest(deviceId) == digest;
+
+        // Asked before the device's lock: one head read serves every request waiting for it.
+        var current = !Shared || (unchanged && await Freshness.IsCurrentAsync(cancellationToken).ConfigureAwait(false));
         var stripe = Stripe(deviceId);
         await stripe.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (replace && digest != 0 && !Shared && registry.InventoryDigest(deviceId) == digest)
+            if (replace && digest != 0 && current && registry.InventoryDigest(deviceId) == digest)
             {
                 return;
             }
@@ -161,10 +199,9 @@ public sealed partial class DeviceService(IFleetStore store, DeviceRegistry regi
                 throw DomainException.NotFound("device not found");
             }
 
-            if (!Shared)
-            {
-                registry.SetInventoryDigest(deviceId, digest);
-            }
+            // The store holds this digest now (written or found equal under this lock); a change another replica
+            // commits later drops it through the feed, which waits for this lock.
+            registry.SetInventoryDigest(deviceId, digest);
         }
         finally
         {
@@ -227,6 +264,7 @@ public sealed partial class DeviceService(IFleetStore store, DeviceRegistry regi
         await stripe.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
+            acceptedKeys.Forget(deviceId);
             var device = await store.GetDeviceAsync(deviceId, CancellationToken.None).ConfigureAwait(false);
             if (device is null)
             {

@@ -114,8 +114,9 @@ public sealed class GitfleetServer : IAsyncDisposable
                 provides.Load(value.DeviceId, value.Value);
             }
 
-            var devices = new DeviceService(store, registry, provides, time);
-            var views = new ReplicaViews(store, devices, accessTokens, revocations, time);
+            var freshness = new StoreFreshness(cluster?.Changes);
+            var devices = new DeviceService(store, registry, provides, time, freshness);
+            var views = new ReplicaViews(store, devices, freshness, accessTokens, revocations, time);
             if (cluster is not null)
             {
                 // Read before loading: a change committed during the load is applied again after it (idempotent).

@@ -12,6 +12,15 @@ public static class ChangeKinds
     /// <summary>A device's authorization status changed, or it was added or removed (key: device id).</summary>
     public const string Device = "device";
 
+    /// <summary>
+    /// A device's stored inventory digest changed (an inventory PUT or PATCH; key: device id): replicas forget the
+    /// digest they hold, so an unchanged-looking PUT is compared with the store again.
+    /// </summary>
+    public const string Inventory = "inventory";
+
+    /// <summary>One of a device's auth sets was added, removed or changed status (key: device id): replicas drop the accepted key they hold.</summary>
+    public const string AuthSet = "authset";
+
     /// <summary>A device got an unfinished deployment, or one of its deployments finished (key: device id).</summary>
     public const string Pending = "pending";
 
@@ -43,7 +52,14 @@ public static class ChangeKinds
 /// <summary>What a replica receives from the feed.</summary>
 /// <param name="Changes">The changes, in commit order.</param>
 /// <param name="Reset">True when changes were missed for good (pruned while this replica was away): reload every view.</param>
-public sealed record ChangeBatch(IReadOnlyList<Change> Changes, bool Reset);
+public sealed record ChangeBatch(IReadOnlyList<Change> Changes, bool Reset)
+{
+    /// <summary>
+    /// The feed position once this batch is applied: the last change's number, or for a reset the position read
+    /// before it. A replica that applied a batch holds every change up to here (changes are numbered in commit order).
+    /// </summary>
+    public long Through { get; init; }
+}
 
 /// <summary>
 /// Committed changes, in commit order, to every replica: a durable change table (catch-up after a missed

@@ -84,5 +84,8 @@ public sealed record Page<T>(IReadOnlyList<T> Items, long Total);
 /// <summary>A device found by its identity, and its auth set with the key asked about (null when it has none with that key).</summary>
 public sealed record AuthSetLookup(DeviceRecord Device, AuthSetRecord? AuthSet);
 
+/// <summary>An accepted device, its canonical identity key and the public key (PEM) of its accepted auth set.</summary>
+public sealed record AcceptedKeyRow(string DeviceId, string IdentityKey, string PublicKey);
+
 /// <summary>What a device's auth request produced.</summary>
 public sealed record AuthRequestOutcome(DeviceRecord Device, AuthSetRecord AuthSet, bool Created);

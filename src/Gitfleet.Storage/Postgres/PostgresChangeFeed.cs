@@ -87,7 +87,7 @@ internal sealed class PostgresChangeFeed(PostgresLocation location, NpgsqlDataSo
         {
             // Changes this replica never saw are gone: it reloads every view, from a position read before the reload.
             var current = await CurrentAsync(connection, cancellationToken).ConfigureAwait(false);
-            await onBatch(new ChangeBatch([], Reset: true), cancellationToken).ConfigureAwait(false);
+            await onBatch(new ChangeBatch([], Reset: true) { Through = current }, cancellationToken).ConfigureAwait(false);
             position = current;
         }
 
@@ -101,13 +101,19 @@ internal sealed class PostgresChangeFeed(PostgresLocation location, NpgsqlDataSo
                 return position;
             }
 
-            await onBatch(new ChangeBatch(rows.Select(r => new Change(r.Seq, r.Kind, r.Key)).ToList(), Reset: false), cancellationToken).ConfigureAwait(false);
+            await onBatch(new ChangeBatch(rows.Select(r => new Change(r.Seq, r.Kind, r.Key)).ToList(), Reset: false) { Through = rows[^1].Seq }, cancellationToken).ConfigureAwait(false);
             position = rows[^1].Seq;
         }
     }
 
+    /// <summary>
+    /// The newest change's number, or the last pruned one when the leader pruned every change (a quiet hour): a
+    /// replica that starts then follows from there, and is not told to reload again and again.
+    /// </summary>
     private static Task<long> CurrentAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-        connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COALESCE(MAX(seq), 0) FROM change_log", cancellationToken: cancellationToken));
+        connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT GREATEST(COALESCE(MAX(seq), 0), (SELECT pruned_through FROM change_log_state WHERE id = 1)) FROM change_log",
+            cancellationToken: cancellationToken));
 
     public async Task PublishAsync(string kind, string key, CancellationToken cancellationToken)
     {

@@ -121,5 +121,17 @@ public static class PostgresMigrations
             -- takeover: token + 1) waits for them; one that changes only the expiry (a renewal) does not.
             CREATE UNIQUE INDEX ix_leader_lease_term ON leader_lease (name, token);
             """),
+        new(1004, "change feed: inventory digests and auth sets, so replicas may serve them from memory", """
+            -- A replica answers an unchanged inventory PUT and a known device's auth request from memory once it has
+            -- applied every change up to the feed's head; these are the changes that make what it holds stale. Only a
+            -- digest that differs writes a change (a reconnecting device's unchanged PUT stores nothing at all).
+            CREATE TRIGGER devices_inventory_changed AFTER UPDATE OF inventory_hash ON devices
+                FOR EACH ROW WHEN (OLD.inventory_hash IS DISTINCT FROM NEW.inventory_hash) EXECUTE FUNCTION gitfleet_row_changed('inventory', 'id');
+            CREATE TRIGGER auth_sets_inserted_or_deleted AFTER INSERT OR DELETE ON auth_sets
+                FOR EACH ROW EXECUTE FUNCTION gitfleet_row_changed('authset', 'device_id');
+            CREATE TRIGGER auth_sets_status_changed AFTER UPDATE OF status, pubkey, device_id ON auth_sets
+                FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.pubkey IS DISTINCT FROM NEW.pubkey OR OLD.device_id IS DISTINCT FROM NEW.device_id)
+                EXECUTE FUNCTION gitfleet_row_changed('authset', 'device_id');
+            """),
     ];
 }

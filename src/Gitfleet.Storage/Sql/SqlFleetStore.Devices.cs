@@ -252,6 +252,13 @@ public abstract partial class SqlFleetStore
         StreamAsync<StatusRow>("SELECT id, status, last_checkin_ms, inventory_hash FROM devices", null, cancellationToken)
             .Select(r => new DeviceStatusRow(r.Id, r.Status, FromMs(r.LastCheckinMs)) { InventoryDigest = InventoryDigest.Parse(r.InventoryHash) });
 
+    public IAsyncEnumerable<AcceptedKeyRow> StreamAcceptedKeysAsync(CancellationToken cancellationToken) =>
+        StreamAsync<AcceptedKeyColumns>(
+            $"""
+            SELECT d.id AS Id, d.identity_key AS IdentityKey, a.pubkey AS Pubkey FROM devices d JOIN auth_sets a ON a.device_id = d.id
+            WHERE d.status = '{DeviceStatus.Accepted}' AND a.status = '{DeviceStatus.Accepted}'
+            """, null, cancellationToken).Select(r => new AcceptedKeyRow(r.Id, r.IdentityKey, r.Pubkey));
+
     public IAsyncEnumerable<DeviceRecord> StreamDevicesAsync(CancellationToken cancellationToken) =>
         StreamAsync<DeviceRow>($"SELECT {DeviceColumns} FROM devices ORDER BY id", null, cancellationToken).Select(r => ToDevice(r)!);
 
@@ -626,6 +633,13 @@ public abstract partial class SqlFleetStore
         public long CreatedMs { get; set; }
         public long UpdatedMs { get; set; }
         public long? LastCheckinMs { get; set; }
+    }
+
+    private sealed class AcceptedKeyColumns
+    {
+        public string Id { get; set; } = "";
+        public string IdentityKey { get; set; } = "";
+        public string Pubkey { get; set; } = "";
     }
 
     private sealed class StatusRow

@@ -16,7 +16,8 @@ public sealed class SimulatedDevice : IDisposable
     private readonly AsymmetricAlgorithm? key;
     private readonly OpensslEd25519Key? ed25519;
 
-    public SimulatedDevice(HttpClient http, bool ecdsa = false, bool ed25519 = false)
+    /// <param name="mac">The identity (a new random one when null): the same identity with another key is a device's second auth set.</param>
+    public SimulatedDevice(HttpClient http, bool ecdsa = false, bool ed25519 = false, string? mac = null)
     {
         Http = http;
         if (ed25519)
@@ -29,7 +30,7 @@ public sealed class SimulatedDevice : IDisposable
             key = ecdsa ? ECDsa.Create(ECCurve.NamedCurves.nistP256) : RSA.Create(2048);
         }
 
-        Mac = "02:" + string.Join(':', RandomNumberGenerator.GetBytes(5).Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+        Mac = mac ?? "02:" + string.Join(':', RandomNumberGenerator.GetBytes(5).Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     public HttpClient Http { get; }
@@ -45,15 +46,19 @@ public sealed class SimulatedDevice : IDisposable
     public string IdData => JsonSerializer.Serialize(new Dictionary<string, string> { ["mac"] = Mac });
 
     /// <summary>POSTs a signed auth request (as mender-client does: body + newline, signature over the raw bytes).</summary>
-    public async Task<HttpResponseMessage> RequestAuthAsync(Func<byte[], byte[]>? tamper = null)
+    public Task<HttpResponseMessage> RequestAuthAsync(Func<byte[], byte[]>? tamper = null) => RequestAuthAsync(Http, tamper);
+
+    /// <summary>The signed auth request through another client (another replica of a cluster).</summary>
+    public async Task<HttpResponseMessage> RequestAuthAsync(HttpClient http, Func<byte[], byte[]>? tamper = null)
     {
+        ArgumentNullException.ThrowIfNull(http);
         var body = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { id_data = IdData, tenant_token = "", pubkey = PublicKeyPem }) + "\n");
         var signature = Sign(body);
         var sent = tamper?.Invoke(body) ?? body;
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/devices/v1/authentication/auth_requests") { Content = new ByteArrayContent(sent) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.Add("X-MEN-Signature", Convert.ToBase64String(signature));
-        return await Http.SendAsync(request).ConfigureAwait(false);
+        return await http.SendAsync(request).ConfigureAwait(false);
     }
 
     public async Task<string> AuthenticateAsync()
@@ -64,8 +69,12 @@ public sealed class SimulatedDevice : IDisposable
         return Token;
     }
 
-    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? json = null, string? token = null)
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? json = null, string? token = null) => SendAsync(Http, method, path, json, token);
+
+    /// <summary>A request with the device's token through another client (another replica of a cluster).</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string path, object? json = null, string? token = null)
     {
+        ArgumentNullException.ThrowIfNull(http);
         using var request = new HttpRequestMessage(method, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? Token);
         if (json is not null)
@@ -73,7 +82,7 @@ public sealed class SimulatedDevice : IDisposable
             request.Content = JsonContent.Create(json);
         }
 
-        return await Http.SendAsync(request).ConfigureAwait(false);
+        return await http.SendAsync(request).ConfigureAwait(false);
     }
 
     /// <summary>The v2 check-in as mender-client 3.4 sends it.</summary>

@@ -12,6 +12,7 @@ public sealed class ChangeFeedTests : IAsyncLifetime
     private static readonly CancellationToken None = CancellationToken.None;
     private readonly StoreFixture fixture = new(StoreEngine.Postgres);
     private readonly ConcurrentQueue<Change> received = new();
+    private readonly ConcurrentQueue<(long Last, long Through)> batches = new();
     private readonly CancellationTokenSource stop = new();
     private PostgresFleetStore follower = null!;
     private Task following = Task.CompletedTask;
@@ -35,6 +36,11 @@ public sealed class ChangeFeedTests : IAsyncLifetime
             foreach (var change in batch.Changes)
             {
                 received.Enqueue(change);
+            }
+
+            if (batch.Changes.Count > 0)
+            {
+                batches.Enqueue((batch.Changes[^1].Seq, batch.Through));
             }
 
             return Task.CompletedTask;
@@ -94,6 +100,50 @@ public sealed class ChangeFeedTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_changed_inventory_digest_and_a_changed_auth_set_reach_the_other_replica_and_an_unchanged_inventory_writes_no_change()
+    {
+        var device = await fixture.AcceptedDeviceAsync("m1", deviceType: null);
+        await WaitForAsync(ChangeKinds.AuthSet, device.Id, TimeSpan.FromSeconds(1));
+        List<KeyValuePair<string, IReadOnlyList<string>>> inventory = [new("device_type", ["rpi4"]), new("ip", ["10.0.0.1"])];
+        await Store.SaveInventoryAsync(device.Id, inventory, replace: true, StoreFixture.Now, None);
+        var changed = await WaitForAsync(ChangeKinds.Inventory, device.Id, TimeSpan.FromSeconds(1));
+
+        // The same inventory again stores nothing and tells nobody; a PATCH (no digest) and another PUT do.
+        await Store.SaveInventoryAsync(device.Id, inventory, replace: true, StoreFixture.Now, None);
+        await Store.SaveInventoryAsync(device.Id, [new("ip", ["10.0.0.2"])], replace: false, StoreFixture.Now, None);
+        await Store.SaveInventoryAsync(device.Id, inventory, replace: true, StoreFixture.Now, None);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(2);
+        while (received.Count(c => c.Kind == ChangeKinds.Inventory) < 3 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        await Task.Delay(200);
+        received.Count(c => c.Kind == ChangeKinds.Inventory && c.Key == device.Id).ShouldBe(3, "first PUT, PATCH, PUT again; not the unchanged PUT");
+        received.Where(c => c.Kind == ChangeKinds.Inventory).Min(c => c.Seq).ShouldBe(changed.Seq);
+
+        // A second key accepted: the first one is rejected, the device stays accepted (no device change), the auth sets change.
+        var identity = new Dictionary<string, string> { ["mac"] = "m1" };
+        var second = await Store.RecordAuthRequestAsync(Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), identity, "key-m1-second", StoreFixture.Now, None);
+        var before = received.Count(c => c.Kind == ChangeKinds.AuthSet);
+        var devicesBefore = received.Count(c => c.Kind == ChangeKinds.Device);
+        await Store.SetAuthSetStatusAsync(device.Id, second.AuthSet.Id, AuthStatus.Accepted, StoreFixture.Now, None);
+        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(1);
+        while (received.Count(c => c.Kind == ChangeKinds.AuthSet) == before)
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "no auth set change within a second");
+            await Task.Delay(10);
+        }
+
+        await Task.Delay(200);
+        received.Count(c => c.Kind == ChangeKinds.Device).ShouldBe(devicesBefore, "the device's status did not change");
+
+        // Every batch says the position it brings a replica to: its last change.
+        batches.ShouldNotBeEmpty();
+        batches.ShouldAllBe(b => b.Through == b.Last);
+    }
+
+    [Fact]
     public async Task Changes_made_while_the_follower_was_disconnected_arrive_after_it_reconnects()
     {
         var device = await fixture.AcceptedDeviceAsync("m1");
@@ -119,7 +169,9 @@ public sealed class ChangeFeedTests : IAsyncLifetime
         var position = await follower.Changes.PositionAsync(None);
         await fixture.AcceptedDeviceAsync("m1");
         await Task.Delay(50);
+        var newest = await Store.Changes.PositionAsync(None);
         (await Store.Changes.PruneAsync(TimeSpan.Zero, None)).ShouldBeGreaterThan(0);
+        (await Store.Changes.PositionAsync(None)).ShouldBe(newest, "every change pruned: the position stays where the changes ended");
         var reset = new TaskCompletionSource<ChangeBatch>();
         using var again = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var follow = follower.Changes.FollowAsync(position, (batch, _) =>
@@ -127,7 +179,9 @@ public sealed class ChangeFeedTests : IAsyncLifetime
             reset.TrySetResult(batch);
             return Task.CompletedTask;
         }, _ => { }, again.Token);
-        (await reset.Task.WaitAsync(TimeSpan.FromSeconds(5))).Reset.ShouldBeTrue();
+        var resetBatch = await reset.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        resetBatch.Reset.ShouldBeTrue();
+        resetBatch.Through.ShouldBe(await follower.Changes.PositionAsync(None), "a reset brings the follower to the position read before it");
         await again.CancelAsync();
         await follow;
     }

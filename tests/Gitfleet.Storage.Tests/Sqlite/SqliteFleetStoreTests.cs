@@ -246,6 +246,28 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_accepted_keys_stream_holds_each_accepted_device_with_its_accepted_key_only()
+    {
+        var plain = await fixture.AcceptedDeviceAsync("m1");
+        var rekeyed = await fixture.AcceptedDeviceAsync("m2");
+        var pending = await Store.RecordAuthRequestAsync(Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), new Dictionary<string, string> { ["mac"] = "p1" }, "key-p1", StoreFixture.Now, None);
+        var second = await Store.RecordAuthRequestAsync(Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), new Dictionary<string, string> { ["mac"] = "m2" }, "key-m2-second", StoreFixture.Now, None);
+        await Store.SetAuthSetStatusAsync(rekeyed.Id, second.AuthSet.Id, AuthStatus.Accepted, StoreFixture.Now, None);
+
+        var keys = await Store.StreamAcceptedKeysAsync(None).ToListAsync();
+        keys.OrderBy(k => k.PublicKey, StringComparer.Ordinal).ShouldBe(
+        [
+            new AcceptedKeyRow(plain.Id, plain.IdentityKey, "key-m1"),
+            new AcceptedKeyRow(rekeyed.Id, rekeyed.IdentityKey, "key-m2-second"),
+        ]);
+        keys.ShouldNotContain(k => k.DeviceId == pending.Device.Id);
+
+        var plainSet = (await Store.GetAuthSetsAsync([plain.Id], None))[0];
+        await Store.SetAuthSetStatusAsync(plain.Id, plainSet.Id, AuthStatus.Rejected, StoreFixture.Now, None);
+        (await Store.StreamAcceptedKeysAsync(None).Select(k => k.DeviceId).ToListAsync()).ShouldBe([rekeyed.Id]);
+    }
+
+    [Fact]
     public async Task An_inventory_known_to_differ_is_replaced_without_a_read_and_its_digest_stored()
     {
         var device = await fixture.AcceptedDeviceAsync("m1");

@@ -57,7 +57,7 @@ internal static class DeviceAuthEndpoints
             createsDevice => (refusal = throttle.TryAcquire(address, DeviceIdentity.Key(identity), createsDevice)) is null, cancellationToken).ConfigureAwait(false);
         return answer.Result switch
         {
-            AuthRequestResult.Accepted => Results.Text(tokens.IssueDevice(answer.Device!.Id, options.DeviceTokenLifetime), "application/jwt", Encoding.ASCII),
+            AuthRequestResult.Accepted => Results.Text(tokens.IssueDevice(answer.DeviceId!, options.DeviceTokenLifetime), "application/jwt", Encoding.ASCII),
             AuthRequestResult.BadSignature => throw ApiException.Unauthorized("signature verification failed"),
             AuthRequestResult.Refused => throw ApiException.TooManyRequests(refusal!),
             _ => throw ApiException.Unauthorized($"the device's authentication set is {answer.AuthSetStatus}; an operator must accept it"),
