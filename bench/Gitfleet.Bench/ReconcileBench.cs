@@ -122,20 +122,26 @@ internal static class ReconcileBench
     {
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var gc = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+        var allocated = GC.GetTotalAllocatedBytes();
         Console.Error.WriteLine(FormattableString.Invariant(
-            $"    {part} {phase}: {elapsed.TotalMilliseconds:F0} ms ({(cpu - phaseCpu).TotalMilliseconds:F0} ms CPU; GC {gc.Item1 - phaseGc.Item1}/{gc.Item2 - phaseGc.Item2}/{gc.Item3 - phaseGc.Item3}, paused {(gc.Item4 - phaseGc.Item4).TotalMilliseconds:F0} ms)"));
+            $"    {part} {phase}: {elapsed.TotalMilliseconds:F0} ms (at monotonic {Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency:F3} s; {(cpu - phaseCpu).TotalMilliseconds:F0} ms CPU; GC {gc.Item1 - phaseGc.Item1}/{gc.Item2 - phaseGc.Item2}/{gc.Item3 - phaseGc.Item3}, paused {(gc.Item4 - phaseGc.Item4).TotalMilliseconds:F0} ms; allocated {(allocated - phaseAllocated) / 1048576} MiB, heap {GC.GetTotalMemory(false) / 1048576} MiB)"));
         phaseCpu = cpu;
+        phaseAllocated = allocated;
         phaseGc = gc;
     }
 
     /// <summary>Collections of each generation and the total GC pause at the last phase printed.</summary>
     private static (int, int, int, TimeSpan) phaseGc;
 
+    /// <summary>Bytes allocated by the process at the last phase printed.</summary>
+    private static long phaseAllocated;
+
     private static async Task<Measured> MeasureAsync(Func<Task> action)
     {
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         phaseCpu = cpu;
         phaseGc = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+        phaseAllocated = GC.GetTotalAllocatedBytes();
         var clock = Stopwatch.StartNew();
         await action();
         return new Measured(clock.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);

@@ -138,7 +138,13 @@ public sealed class GitfleetServer : IAsyncDisposable
                 (certificate, certificatePath) = ServerCertificate.Load(options, data, time);
             }
 
-            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = data.Root, EnvironmentName = "Production" });
+            // No configuration files are reloaded on change: the server reads none, and the watcher the host would put on
+            // its content root (the data directory, recursively) was told of every write to the database and its log,
+            // about 5 % of a large rollout decision's write in its own thread alone (docs/benchmarks.md, issue 13).
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+            {
+                ContentRootPath = data.Root, EnvironmentName = "Production", Args = ["--hostBuilder:reloadConfigOnChange=false"],
+            });
             builder.Logging.ClearProviders();
             if (options.ConsoleLogging)
             {

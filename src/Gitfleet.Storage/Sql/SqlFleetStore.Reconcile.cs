@@ -134,6 +134,7 @@ public abstract partial class SqlFleetStore
     public Task CommitRolloutAsync(RolloutCommit commit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(commit);
+        var bulk = commit.Devices.Count + commit.Deployments.Sum(d => d.Devices.Count) > 10_000;
         return WriteAsync(async (connection, transaction) =>
         {
             var now = Ms(commit.Now);
@@ -150,7 +151,6 @@ public abstract partial class SqlFleetStore
                 return text;
             }
 
-            var bulk = commit.Devices.Count + commit.Deployments.Sum(d => d.Devices.Count) > 10_000;
             if (bulk)
             {
                 await BulkWriteAsync(connection, transaction, starting: true, cancellationToken).ConfigureAwait(false);
@@ -202,7 +202,7 @@ public abstract partial class SqlFleetStore
             }
 
             return 0;
-        }, cancellationToken);
+        }, bulk ? BulkFinishedAsync : null, cancellationToken);
     }
 
     public async Task<IReadOnlyList<DevicePartOutcome>> GetDevicePartsAsync(IReadOnlyCollection<DevicePart> parts, CancellationToken cancellationToken)

@@ -33,6 +33,13 @@ public abstract partial class SqlFleetStore : IFleetStore
     protected virtual Task BulkWriteAsync(DbConnection connection, DbTransaction transaction, bool starting, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
+    /// Called on the connection of such a transaction once it committed (<paramref name="committed"/>) or rolled back,
+    /// before the connection goes back to the pool: an engine undoes what <see cref="BulkWriteAsync"/> set that
+    /// must outlive the commit, and may start work the commit left for later.
+    /// </summary>
+    protected virtual Task BulkFinishedAsync(DbConnection connection, bool committed) => Task.CompletedTask;
+
+    /// <summary>
     /// Migrations only this engine has (triggers, engine-only tables), applied after <see cref="SchemaMigrations.All"/>
     /// and recorded in the same table; their versions are 1000 and up so they never collide with shared ones.
     /// </summary>
@@ -143,7 +150,11 @@ public abstract partial class SqlFleetStore : IFleetStore
     /// <see cref="Cluster.LeaderFence"/> scope (the leader's rollout engine and git watcher), the transaction first
     /// proves the fence is current, so a paused former leader can never commit a decision.
     /// </summary>
-    protected async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    protected Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        WriteAsync(work, finished: null, cancellationToken);
+
+    /// <param name="finished">Runs on the transaction's connection after the commit (true) or the failure (false).</param>
+    protected async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, Func<DbConnection, bool, Task>? finished, CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var observe = new WriteTiming(WriteObserver, started);
@@ -156,8 +167,23 @@ public abstract partial class SqlFleetStore : IFleetStore
             await CheckFenceAsync(connection, transaction, fence, cancellationToken).ConfigureAwait(false);
         }
 
-        var result = await work(connection, transaction).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        T result;
+        try
+        {
+            result = await work(connection, transaction).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch when (finished is not null)
+        {
+            await finished(connection, false).ConfigureAwait(false);
+            throw;
+        }
+
+        if (finished is not null)
+        {
+            await finished(connection, true).ConfigureAwait(false);
+        }
+
         return result;
     }
 
