@@ -120,12 +120,12 @@ internal sealed partial class ReplicaFollower(
 
         if (byKind.TryGetValue(ChangeKinds.AccessToken, out var tokens))
         {
-            await views.RefreshAccessTokensAsync(tokens, cancellationToken).ConfigureAwait(false);
+            await views.AccessTokens.ChangedElsewhereAsync(tokens, cancellationToken).ConfigureAwait(false);
         }
 
         if (byKind.ContainsKey(ChangeKinds.RevokedToken))
         {
-            await views.RefreshRevocationsAsync(cancellationToken).ConfigureAwait(false);
+            await views.AccessTokens.RevokedElsewhereAsync(cancellationToken).ConfigureAwait(false);
         }
 
         if (byKind.ContainsKey(ChangeKinds.Target) || byKind.ContainsKey(ChangeKinds.Branch))
