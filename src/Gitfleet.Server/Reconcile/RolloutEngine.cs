@@ -370,7 +370,7 @@ internal sealed partial class RolloutEngine(
         runtime.EvaluatedGeneration = target.Generation;
         Phase("evaluate", phase);
         PublishHolds(runtime, target);
-        var work = new RolloutWork(target, evaluations, rows, record.Progress, record.StartedAt, now, options.DriftGracePeriod, new RolloutMemoryView(runtime.Memory));
+        var work = new RolloutWork(target, evaluations, rows, record.Progress, record.StartedAt, now, options.DriftGracePeriod, runtime.Memory);
         var newRollout = record.RolloutGeneration != target.Generation;
         if (newRollout)
         {
