@@ -145,8 +145,7 @@ internal sealed partial class ReplicaFollower(
         {
             foreach (var branch in statuses)
             {
-                if (await cluster.GetBranchStatusAsync(branch, cancellationToken).ConfigureAwait(false) is { } json
-                    && JsonSerializer.Deserialize(json, ReconcileJson.Context.BranchStatus) is { } status)
+                if (await cluster.GetBranchStatusAsync(branch, cancellationToken).ConfigureAwait(false) is { } status)
                 {
                     engine.AdoptStatus(status);
                 }
