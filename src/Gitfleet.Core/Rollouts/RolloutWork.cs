@@ -23,7 +23,7 @@ public sealed partial class RolloutWork : IRolloutDeviceView
     private readonly TimeSpan gracePeriod;
     private readonly HashSet<string> changed = new(StringComparer.Ordinal);
     private readonly HashSet<DevicePart> aborts = [];
-    private readonly IRolloutMemory memory;
+    private readonly RolloutMemory memory;
     private readonly Func<Guid>? newId;
     private DeploymentBatch? batch;
     private Dictionary<string, long>? prices;
@@ -41,7 +41,7 @@ public sealed partial class RolloutWork : IRolloutDeviceView
         DateTimeOffset? startedAt,
         DateTimeOffset now,
         TimeSpan gracePeriod,
-        IRolloutMemory memory,
+        RolloutMemory memory,
         Func<Guid>? newId = null)
     {
         ArgumentNullException.ThrowIfNull(target);

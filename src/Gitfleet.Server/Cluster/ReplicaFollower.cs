@@ -137,12 +137,12 @@ internal sealed partial class ReplicaFollower(
 
         if (byKind.TryGetValue(ChangeKinds.AccessToken, out var tokens))
         {
-            await views.RefreshAccessTokensAsync(tokens, cancellationToken).ConfigureAwait(false);
+            await views.AccessTokens.ChangedElsewhereAsync(tokens, cancellationToken).ConfigureAwait(false);
         }
 
         if (byKind.ContainsKey(ChangeKinds.RevokedToken))
         {
-            await views.RefreshRevocationsAsync(cancellationToken).ConfigureAwait(false);
+            await views.AccessTokens.RevokedElsewhereAsync(cancellationToken).ConfigureAwait(false);
         }
 
         if (byKind.ContainsKey(ChangeKinds.Target) || byKind.ContainsKey(ChangeKinds.Branch))
@@ -162,8 +162,7 @@ internal sealed partial class ReplicaFollower(
         {
             foreach (var branch in statuses)
             {
-                if (await cluster.GetBranchStatusAsync(branch, cancellationToken).ConfigureAwait(false) is { } json
-                    && JsonSerializer.Deserialize(json, ReconcileJson.Context.BranchStatus) is { } status)
+                if (await cluster.GetBranchStatusAsync(branch, cancellationToken).ConfigureAwait(false) is { } status)
                 {
                     engine.AdoptStatus(status);
                 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Gitfleet.Core.Reconcile;
 using Gitfleet.Server.Reconcile;
 using Gitfleet.Storage.Cluster;
@@ -32,7 +31,7 @@ internal sealed partial class StatusPublisher(IClusterStore cluster, RolloutEngi
                     {
                         if (!stored.TryGetValue(status.Branch, out var known) || !ReferenceEquals(known, status))
                         {
-                            await cluster.SaveBranchStatusAsync(status.Branch, JsonSerializer.Serialize(status, ReconcileJson.Context.BranchStatus), work.Token).ConfigureAwait(false);
+                            await cluster.SaveBranchStatusAsync(status, work.Token).ConfigureAwait(false);
                             stored[status.Branch] = status;
                         }
                     }

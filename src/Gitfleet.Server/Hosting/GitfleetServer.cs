@@ -116,7 +116,8 @@ public sealed class GitfleetServer : IAsyncDisposable
 
             var freshness = new StoreFreshness(cluster?.Changes);
             var devices = new DeviceService(store, registry, provides, time, freshness);
-            var views = new ReplicaViews(store, devices, freshness, accessTokens, revocations, time);
+            var accessTokenService = new AccessTokenService(store, accessTokens, revocations, tokens, time);
+            var views = new ReplicaViews(devices, freshness, accessTokenService);
             if (cluster is not null)
             {
                 // Read before loading: a change committed during the load is applied again after it (idempotent).
@@ -202,7 +203,7 @@ public sealed class GitfleetServer : IAsyncDisposable
             builder.Services.AddSingleton<DownloadLinks>();
             builder.Services.AddSingleton<ArtifactService>();
             builder.Services.AddSingleton(devices);
-            builder.Services.AddSingleton<AccessTokenService>();
+            builder.Services.AddSingleton(accessTokenService);
             builder.Services.AddSingleton<DeploymentService>();
             builder.Services.AddDelivery();
             builder.Services.AddSingleton<InstallHolds>();

@@ -147,7 +147,7 @@ internal sealed class FleetGauges
                 budget.Set(Math.Max(1, threshold.Of(total)) / (double)total, b);
             }
 
-            if (RolloutBreakdown.Of(view) is { } breakdown)
+            if (view.Breakdown is { } breakdown)
             {
                 foreach (var w in breakdown.Waves)
                 {

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using Gitfleet.Core.Reconcile;
 using Gitfleet.Core.Rollouts;
 using Gitfleet.Storage.Model;
@@ -87,10 +84,8 @@ internal sealed partial class RolloutEngine
             Policy = RolloutPolicyDocument.From(policy),
             RevertOf = new TargetRevert(target.Commit.Sha, reason),
         };
-        var json = JsonSerializer.Serialize(revert, ReconcileJson.Context.BranchTarget);
-        var digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
         var record = await store.SaveRevertTargetAsync(
-            new NewBranchTarget(runtime.Branch, revert.Commit, revert.ContentHash, digest, revert, now) { LastSeenCommit = runtime.Record?.LastSeenCommit ?? target.Commit.Sha, Json = json },
+            new NewBranchTarget(runtime.Branch, SerializedTarget.Of(revert), now) { LastSeenCommit = runtime.Record?.LastSeenCommit ?? target.Commit.Sha },
             target.Commit.Sha, cancellationToken).ConfigureAwait(false);
         runtime.Target = new TargetIndex(revert, record.TargetGeneration);
         runtime.Record = record;

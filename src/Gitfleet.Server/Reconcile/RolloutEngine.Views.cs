@@ -14,7 +14,11 @@ internal sealed record RolloutView(
     TargetIndex? Target,
     BranchRecord? Record,
     IReadOnlyDictionary<string, RolloutDeviceRecord>? Rows,
-    RolloutDecision? Decision);
+    RolloutDecision? Decision)
+{
+    /// <summary>The rollout's devices per wave and failures by reason (computed once per decision), or null before a rollout.</summary>
+    public RolloutBreakdown? Breakdown => Target is { } target && Rows is { } rows ? RolloutBreakdown.Of(target, rows) : null;
+}
 
 internal sealed partial class RolloutEngine
 {

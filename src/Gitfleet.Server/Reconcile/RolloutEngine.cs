@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using Gitfleet.Core.Facts;
 using Gitfleet.Core.Fleet;
 using Gitfleet.Core.Reconcile;
@@ -146,15 +143,14 @@ internal sealed partial class RolloutEngine(
     {
         ArgumentNullException.ThrowIfNull(target);
         var validated = TargetValidator.Validate(target, branch, registry.StatusOf);
-        var json = JsonSerializer.Serialize(validated, ReconcileJson.Context.BranchTarget);
-        var digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
+        var serialized = SerializedTarget.Of(validated);
         await LoadAsync(cancellationToken).ConfigureAwait(false);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var runtime = branches.GetOrAdd(branch, b => new BranchRuntime(b));
             var applied = runtime.Record;
-            if (applied?.AppliedCommit?.Sha == validated.Commit.Sha && applied.ContentHash == validated.ContentHash && applied.TargetDigest == digest)
+            if (applied?.AppliedCommit?.Sha == validated.Commit.Sha && applied.ContentHash == validated.ContentHash && applied.TargetDigest == serialized.Digest)
             {
                 LogUnchanged(branch, validated.Commit.ShortSha);
                 return new SubmitResult(branch, validated.Commit.Sha, Unchanged: true);
@@ -168,7 +164,7 @@ internal sealed partial class RolloutEngine(
             }
 
             var record = await store.SaveTargetAsync(
-                new NewBranchTarget(branch, validated.Commit, validated.ContentHash, digest, validated, time.GetUtcNow()) { Json = json }, cancellationToken).ConfigureAwait(false);
+                new NewBranchTarget(branch, serialized, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
             if (runtime.Target is { } current && applied?.RolloutGeneration == current.Generation)
             {
                 runtime.PreviousTarget = current;
@@ -370,7 +366,7 @@ internal sealed partial class RolloutEngine(
         runtime.EvaluatedGeneration = target.Generation;
         Phase("evaluate", phase);
         PublishHolds(runtime, target);
-        var work = new RolloutWork(target, evaluations, rows, record.Progress, record.StartedAt, now, options.DriftGracePeriod, new RolloutMemoryView(runtime.Memory));
+        var work = new RolloutWork(target, evaluations, rows, record.Progress, record.StartedAt, now, options.DriftGracePeriod, runtime.Memory);
         var newRollout = record.RolloutGeneration != target.Generation;
         if (newRollout)
         {

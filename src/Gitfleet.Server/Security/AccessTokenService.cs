@@ -7,9 +7,10 @@ namespace Gitfleet.Server.Security;
 /// <summary>
 /// The one owner of personal access tokens and revoked login sessions: the store is written first, then the
 /// in-memory registries the request path checks, so a revoked token is refused on its very next use. Endpoints
-/// never write the registries.
+/// and the replica views never write the registries (what other replicas commit arrives through
+/// AccessTokenService.Replicas.cs).
 /// </summary>
-public sealed class AccessTokenService(IFleetStore store, AccessTokenRegistry registry, TokenRevocations revocations, TokenService tokens, TimeProvider time)
+public sealed partial class AccessTokenService(IFleetStore store, AccessTokenRegistry registry, TokenRevocations revocations, TokenService tokens, TimeProvider time)
 {
     /// <summary>Creates a token for <paramref name="userId"/> with <paramref name="role"/>; returns the signed token (shown once).</summary>
     public async Task<string> CreateAsync(string userId, string name, TimeSpan lifetime, string role, CancellationToken cancellationToken)

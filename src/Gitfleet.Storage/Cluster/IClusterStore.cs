@@ -19,10 +19,10 @@ public interface IClusterStore
     Task<string> GetOrAddSecretAsync(string name, Func<string> create, CancellationToken cancellationToken);
 
     /// <summary>Stores the leader's status of a branch (a leader write: fenced like the leader's other writes).</summary>
-    Task SaveBranchStatusAsync(string branch, string statusJson, CancellationToken cancellationToken);
+    Task SaveBranchStatusAsync(Gitfleet.Core.Reconcile.BranchStatus status, CancellationToken cancellationToken);
 
     /// <summary>The leader's last stored status of a branch, or null.</summary>
-    Task<string?> GetBranchStatusAsync(string branch, CancellationToken cancellationToken);
+    Task<Gitfleet.Core.Reconcile.BranchStatus?> GetBranchStatusAsync(string branch, CancellationToken cancellationToken);
 
     /// <summary>True when the database answers now (readiness).</summary>
     Task<bool> PingAsync(CancellationToken cancellationToken);

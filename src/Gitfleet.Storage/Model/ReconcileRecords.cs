@@ -43,17 +43,21 @@ public sealed record BranchRecord
 /// <summary>The target of a branch's last rollout that completed with no failed device: what a revert goes back to.</summary>
 public sealed record GoodTarget(string Branch, long Generation, string CommitSha, Gitfleet.Core.Reconcile.BranchTarget Target);
 
-/// <summary>A new target for a branch, stored as its applied target (it holds secret values).</summary>
-public sealed record NewBranchTarget(string Branch, CommitInfo Commit, string ContentHash, string Digest, Gitfleet.Core.Reconcile.BranchTarget Target, DateTimeOffset Now)
+/// <summary>
+/// A new target for a branch, stored as its applied target (it holds secret values). The target comes serialised
+/// once, by the core (<see cref="Gitfleet.Core.Reconcile.SerializedTarget"/>): the store writes that document and
+/// records its digest, so the digest the engine compares is always that of the document stored.
+/// </summary>
+public sealed record NewBranchTarget(string Branch, Gitfleet.Core.Reconcile.SerializedTarget Target, DateTimeOffset Now)
 {
     /// <summary>The newest commit seen on the branch when it differs from the target's (a revert target: the reverted commit).</summary>
     public string? LastSeenCommit { get; init; }
 
-    /// <summary>
-    /// <see cref="Target"/> serialised as the store keeps it (ReconcileJson), when the caller has it already (it hashed
-    /// it for <see cref="Digest"/>): at 200,000 devices that is tens of megabytes not serialised a second time.
-    /// </summary>
-    public string? Json { get; init; }
+    public CommitInfo Commit => Target.Target.Commit;
+
+    public string ContentHash => Target.Target.ContentHash;
+
+    public string Digest => Target.Digest;
 }
 
 /// <summary>

@@ -1,5 +1,7 @@
 using System.Data.Common;
+using System.Text.Json;
 using Dapper;
+using Gitfleet.Core.Reconcile;
 using Gitfleet.Storage.Cluster;
 using Gitfleet.Storage.Sql;
 using Npgsql;
@@ -170,15 +172,20 @@ public sealed class PostgresFleetStore : SqlFleetStore, IClusterStore
             ?? throw new InvalidOperationException($"the shared secret '{name}' vanished");
     }
 
-    public Task SaveBranchStatusAsync(string branch, string statusJson, CancellationToken cancellationToken) =>
-        WriteAsync((connection, transaction) => connection.ExecuteAsync(Command(
+    public Task SaveBranchStatusAsync(BranchStatus status, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        var statusJson = JsonSerializer.Serialize(status, ReconcileJson.Context.BranchStatus);
+        return WriteAsync((connection, transaction) => connection.ExecuteAsync(Command(
             """
             INSERT INTO branch_status (branch, status_json, updated_at) VALUES (@branch, @statusJson, now())
             ON CONFLICT (branch) DO UPDATE SET status_json = excluded.status_json, updated_at = excluded.updated_at
-            """, new { branch, statusJson }, transaction, cancellationToken)), cancellationToken);
+            """, new { branch = status.Branch, statusJson }, transaction, cancellationToken)), cancellationToken);
+    }
 
-    public async Task<string?> GetBranchStatusAsync(string branch, CancellationToken cancellationToken) =>
-        (await QueryAsync<string>("SELECT status_json FROM branch_status WHERE branch = @branch", new { branch }, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+    public async Task<BranchStatus?> GetBranchStatusAsync(string branch, CancellationToken cancellationToken) =>
+        (await QueryAsync<string>("SELECT status_json FROM branch_status WHERE branch = @branch", new { branch }, cancellationToken).ConfigureAwait(false))
+            .Select(json => JsonSerializer.Deserialize(json, ReconcileJson.Context.BranchStatus)).FirstOrDefault();
 
     public async Task<bool> PingAsync(CancellationToken cancellationToken)
     {

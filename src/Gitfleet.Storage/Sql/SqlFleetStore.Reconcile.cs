@@ -57,7 +57,7 @@ public abstract partial class SqlFleetStore
             """
             INSERT INTO reconcile_targets (branch, generation, target_json) VALUES (@Branch, @generation, @Json)
             ON CONFLICT (branch) DO UPDATE SET generation = excluded.generation, target_json = excluded.target_json
-            """, new { target.Branch, generation = branch.TargetGeneration, Json = target.Json ?? TargetJson(target.Target) }, transaction, cancellationToken)).ConfigureAwait(false);
+            """, new { target.Branch, generation = branch.TargetGeneration, target.Target.Json }, transaction, cancellationToken)).ConfigureAwait(false);
         return branch;
     }
 

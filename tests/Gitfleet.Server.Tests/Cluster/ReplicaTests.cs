@@ -90,6 +90,59 @@ public sealed class ReplicaTests
     }
 
     [ClusterFact]
+    public async Task A_token_revoked_or_a_session_ended_through_one_replica_is_refused_by_the_others_on_its_next_use()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var (a, b) = (cluster.Replicas[0], cluster.Replicas[1]);
+        using var admin = await a.AdminAsync();
+        string token;
+        using (var created = await admin.PostAsJsonAsync("/api/management/v1/useradm/settings/tokens", new { name = "ci", expires_in = 3600 }))
+        {
+            created.StatusCode.ShouldBe(HttpStatusCode.OK);
+            token = await created.Content.ReadAsStringAsync();
+        }
+
+        var session = await a.LoginAsync();
+        var id = (await admin.GetFromJsonAsync<JsonElement>("/api/management/v1/useradm/settings/tokens"))
+            .EnumerateArray().Single(t => t.GetProperty("name").GetString() == "ci").GetProperty("id").GetString();
+        var clock = Stopwatch.StartNew();
+        while (await MeStatusAsync(b, token) != HttpStatusCode.OK)
+        {
+            clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(1), "a token created through one replica did not reach the other");
+            await Task.Delay(20);
+        }
+
+        (await MeStatusAsync(b, session)).ShouldBe(HttpStatusCode.OK);
+        (await admin.DeleteAsync($"/api/management/v1/useradm/settings/tokens/{id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        using (var ended = a.Anonymous())
+        {
+            ended.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", session);
+            (await ended.PostAsync("/api/management/v1/useradm/auth/logout", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        }
+
+        clock.Restart();
+        foreach (var refused in new[] { token, session })
+        {
+            while (await MeStatusAsync(b, refused) != HttpStatusCode.Unauthorized)
+            {
+                clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(1), "the revocation reached the other replica too late");
+                await Task.Delay(20);
+            }
+        }
+
+        (await MeStatusAsync(a, token)).ShouldBe(HttpStatusCode.Unauthorized, "refused at once where it was revoked");
+        (await MeStatusAsync(a, session)).ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    private static async Task<HttpStatusCode> MeStatusAsync(TestServer replica, string token)
+    {
+        using var client = replica.Anonymous();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await client.GetAsync("/api/management/v1/useradm/users/me");
+        return response.StatusCode;
+    }
+
+    [ClusterFact]
     public async Task One_replica_leads_and_another_takes_over_when_it_stops()
     {
         await using var cluster = await TestCluster.StartAsync(2);

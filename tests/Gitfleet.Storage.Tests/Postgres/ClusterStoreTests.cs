@@ -62,6 +62,35 @@ public sealed class ClusterStoreTests
     }
 
     [Fact]
+    public async Task A_branch_status_the_leader_stores_reads_back_typed_on_another_replica()
+    {
+        var fixture = new StoreFixture(StoreEngine.Postgres);
+        await fixture.InitializeAsync();
+        try
+        {
+            var leader = (PostgresFleetStore)fixture.Store;
+            await using var follower = await fixture.OpenPostgresAsync();
+            (await follower.GetBranchStatusAsync("main", None)).ShouldBeNull();
+            var status = new Gitfleet.Core.Reconcile.BranchStatus
+            {
+                Branch = "main",
+                LastSeenCommit = "abc123",
+                AppliedCommit = new Gitfleet.Core.Repository.CommitInfo("abc123", "Ann <ann@example.com>", "Image 2", StoreFixture.Now),
+            };
+            await leader.SaveBranchStatusAsync(status, None);
+            var read = (await follower.GetBranchStatusAsync("main", None)).ShouldNotBeNull();
+            (read.Branch, read.LastSeenCommit, read.AppliedCommit).ShouldBe((status.Branch, status.LastSeenCommit, status.AppliedCommit));
+
+            await leader.SaveBranchStatusAsync(status with { LastSeenCommit = "def456" }, None);
+            (await follower.GetBranchStatusAsync("main", None))!.LastSeenCommit.ShouldBe("def456", "the newest status replaces the last");
+        }
+        finally
+        {
+            await fixture.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task The_store_url_takes_its_password_from_outside_and_never_shows_it()
     {
         var location = PostgresLocation.Parse("postgres://fleet:in-url-secret@db1:5433,db2/gitfleet?sslmode=require&target_session_attrs=read-write", "from-env-secret");

@@ -1,4 +1,5 @@
 using Gitfleet.Core.Facts;
+using Gitfleet.Core.Reconcile;
 using Gitfleet.Core.Repository;
 using Gitfleet.Core.Rollouts;
 using Gitfleet.Storage.Model;
@@ -25,7 +26,7 @@ public abstract class ReconcileStoreTests(StoreEngine engine) : IAsyncLifetime
     public async Task Targets_get_a_new_generation_and_observations_keep_the_applied_commit()
     {
         var commit = new CommitInfo("abc123", "Ann <ann@example.com>", "Image 2", StoreFixture.Now);
-        var first = await Store.SaveTargetAsync(new NewBranchTarget("main", commit, "hash-1", "digest-1", Target("main", commit), StoreFixture.Now), None);
+        var first = await Store.SaveTargetAsync(new NewBranchTarget("main", SerializedTarget.Of(Target("main", commit)), StoreFixture.Now), None);
         first.TargetGeneration.ShouldBe(1);
         first.AppliedCommit.ShouldBe(commit);
         first.LastSeenCommit.ShouldBe("abc123");
@@ -36,7 +37,7 @@ public abstract class ReconcileStoreTests(StoreEngine engine) : IAsyncLifetime
         observed.Errors.ShouldHaveSingleItem().ShouldContain("yaml-syntax");
         observed.AppliedCommit!.Sha.ShouldBe("abc123", "a broken commit never replaces the applied one");
 
-        var second = await Store.SaveTargetAsync(new NewBranchTarget("main", commit with { Sha = "fff000" }, "hash-2", "digest-2", Target("main", commit with { Sha = "fff000" }), StoreFixture.Now), None);
+        var second = await Store.SaveTargetAsync(new NewBranchTarget("main", SerializedTarget.Of(Target("main", commit with { Sha = "fff000" })), StoreFixture.Now), None);
         second.TargetGeneration.ShouldBe(2);
         second.Errors.ShouldBeEmpty();
         (await Store.GetTargetAsync("main", None))!.Commit.Sha.ShouldBe("fff000");
@@ -45,19 +46,19 @@ public abstract class ReconcileStoreTests(StoreEngine engine) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_target_given_with_its_json_is_stored_as_that_json_and_not_serialised_again()
+    public async Task A_target_is_stored_as_the_document_its_digest_was_computed_over()
     {
         var commit = new CommitInfo("abc123", "Ann <ann@example.com>", "Image 2", StoreFixture.Now);
-        var target = Target("main", commit);
-        var json = System.Text.Json.JsonSerializer.Serialize(target, Gitfleet.Core.Reconcile.ReconcileJson.Context.BranchTarget);
-        await Store.SaveTargetAsync(new NewBranchTarget("main", commit, "hash-1", "digest-1", target, StoreFixture.Now) { Json = json }, None);
-        var stored = (await Store.GetTargetAsync("main", None))!;
-        System.Text.Json.JsonSerializer.Serialize(stored, Gitfleet.Core.Reconcile.ReconcileJson.Context.BranchTarget).ShouldBe(json);
+        var serialized = SerializedTarget.Of(Target("main", commit) with { ContentHash = "content-1" });
+        var branch = await Store.SaveTargetAsync(new NewBranchTarget("main", serialized, StoreFixture.Now), None);
+        branch.TargetDigest.ShouldBe(serialized.Digest);
+        branch.ContentHash.ShouldBe("content-1");
+        SerializedTarget.Of((await Store.GetTargetAsync("main", None))!).Json.ShouldBe(serialized.Json, "the stored document reads back as the one hashed");
 
-        // The store writes the text it is given (the engine hashes exactly that text for the target's digest).
-        var given = System.Text.Json.JsonSerializer.Serialize(target with { Commit = commit with { Subject = "as hashed" } }, Gitfleet.Core.Reconcile.ReconcileJson.Context.BranchTarget);
-        await Store.SaveTargetAsync(new NewBranchTarget("main", commit, "hash-2", "digest-2", target, StoreFixture.Now) { Json = given }, None);
-        (await Store.GetTargetAsync("main", None))!.Commit.Subject.ShouldBe("as hashed");
+        var changed = SerializedTarget.Of(serialized.Target with { Commit = commit with { Subject = "amended" } });
+        changed.Digest.ShouldNotBe(serialized.Digest);
+        (await Store.SaveTargetAsync(new NewBranchTarget("main", changed, StoreFixture.Now), None)).TargetDigest.ShouldBe(changed.Digest);
+        (await Store.GetTargetAsync("main", None))!.Commit.Subject.ShouldBe("amended");
     }
 
     [Fact]

@@ -50,7 +50,7 @@ internal static class RolloutWorkFixture
     public static RolloutDeviceRecord Row(string id, RolloutDeviceState state, int attempts = 1, string? error = null, params string[] deployments) =>
         new(id, state, attempts, deployments, error, Now.AddMinutes(-10));
 
-    public static RolloutWork Work(TargetIndex target, IEnumerable<DeviceFacts> facts, IEnumerable<RolloutDeviceRecord> rows, IRolloutMemory? memory = null, TimeSpan? grace = null) =>
+    public static RolloutWork Work(TargetIndex target, IEnumerable<DeviceFacts> facts, IEnumerable<RolloutDeviceRecord> rows, RolloutMemory? memory = null, TimeSpan? grace = null) =>
         new(
             target,
             DeviceEvaluation.EvaluateAll(target, facts.ToDictionary(f => f.Id, StringComparer.Ordinal)),
@@ -59,7 +59,7 @@ internal static class RolloutWorkFixture
             Now.AddHours(-1),
             Now,
             grace ?? TimeSpan.FromSeconds(30),
-            memory ?? new TestRolloutMemory(),
+            memory ?? new RolloutMemory(),
             SequentialIds());
 
     /// <summary>Ids 00000000-0000-0000-0000-000000000001, ...02, ... in order: deterministic deployment ids.</summary>
@@ -71,58 +71,4 @@ internal static class RolloutWorkFixture
 
     public static PartOutcome Outcome(string deploymentId, string deviceId, PartResult result, DeploymentKind kind = DeploymentKind.Os, string artifact = "img-2") =>
         new(deploymentId, deviceId, "dd-" + deploymentId + "-" + deviceId, result, kind, artifact);
-}
-
-/// <summary>
-/// The engine's rollout memory as plain dictionaries (the server's <c>RolloutMemory</c> is the engine's; this one is
-/// the same contract for steps tested without a server).
-/// </summary>
-internal sealed class TestRolloutMemory : IRolloutMemory
-{
-    public Dictionary<string, (UpdatePhase Phase, DateTimeOffset Since)> Phases { get; } = new(StringComparer.Ordinal);
-
-    public Dictionary<string, (DateTimeOffset At, long? Download)> Starts { get; } = new(StringComparer.Ordinal);
-
-    public Dictionary<string, string?> Bases { get; } = new(StringComparer.Ordinal);
-
-    public long Version { get; private set; }
-
-    public void Started(string deviceId, DateTimeOffset at, long? download = null)
-    {
-        Starts[deviceId] = (at, download);
-        Phases.Remove(deviceId);
-    }
-
-    public DateTimeOffset? StartOf(string deviceId) => Starts.TryGetValue(deviceId, out var s) ? s.At : null;
-
-    public long? DownloadOf(string deviceId) => Starts.TryGetValue(deviceId, out var s) ? s.Download : null;
-
-    public DateTimeOffset Observe(string deviceId, UpdatePhase phase, DateTimeOffset now)
-    {
-        if (Phases.TryGetValue(deviceId, out var known) && known.Phase == phase)
-        {
-            return known.Since;
-        }
-
-        Phases[deviceId] = (phase, now);
-        Version++;
-        return now;
-    }
-
-    public (UpdatePhase Phase, DateTimeOffset? Since) PhaseOf(string deviceId) =>
-        Phases.TryGetValue(deviceId, out var known) ? (known.Phase, known.Since) : (UpdatePhase.Pending, null);
-
-    public void Finished(string deviceId) => Phases.Remove(deviceId);
-
-    public void NoteBase(string deviceId, string? image) => Bases.TryAdd(deviceId, image);
-
-    public bool TryBase(string deviceId, out string? image) => Bases.TryGetValue(deviceId, out image);
-
-    public void Clear()
-    {
-        Phases.Clear();
-        Starts.Clear();
-        Bases.Clear();
-        Version++;
-    }
 }

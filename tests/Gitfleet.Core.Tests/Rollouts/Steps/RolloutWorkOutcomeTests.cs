@@ -94,7 +94,7 @@ public sealed class RolloutWorkOutcomeTests
     [Fact]
     public void A_failure_of_a_device_held_paused_is_an_interruption_offered_again_without_counting_an_attempt()
     {
-        var memory = new TestRolloutMemory();
+        var memory = new RolloutMemory();
         memory.Observe("d1", UpdatePhase.Paused, Now.AddMinutes(-5));
         var work = Work(Target(Wants("d1")), [Device("d1")], [Row("d1", RolloutDeviceState.Scheduled, 2, null, "dep-1")], memory);
 
@@ -123,7 +123,7 @@ public sealed class RolloutWorkOutcomeTests
     [Fact]
     public void A_timed_out_device_fails_with_the_reason_and_its_parts_in_flight_are_aborted()
     {
-        var memory = new TestRolloutMemory();
+        var memory = new RolloutMemory();
         var work = Work(Target(Wants("d1"), Wants("d2")), [Device("d1", "img-1", null, Flight("dep-1")), Device("d2")],
             [Row("d1", RolloutDeviceState.Scheduled, deployments: "dep-1"), Row("d2", RolloutDeviceState.Waiting, 0)], memory);
         work.TrackPhases().ShouldBeTrue("d1 reports downloading for the first time");
@@ -142,7 +142,7 @@ public sealed class RolloutWorkOutcomeTests
     [Fact]
     public void Phases_are_tracked_by_the_furthest_part_and_only_a_change_counts()
     {
-        var memory = new TestRolloutMemory();
+        var memory = new RolloutMemory();
         var facts = Device("d1", "img-1", null, Flight("dep-1", "installing"), Flight("dep-2", "pause_before_committing"));
         Work(Target(Wants("d1")), [facts], [Row("d1", RolloutDeviceState.Scheduled, deployments: ["dep-1", "dep-2"])], memory).TrackPhases().ShouldBeTrue();
         memory.PhaseOf("d1").Phase.ShouldBe(UpdatePhase.Installing);

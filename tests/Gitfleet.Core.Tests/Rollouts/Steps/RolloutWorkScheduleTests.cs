@@ -27,7 +27,7 @@ public sealed class RolloutWorkScheduleTests
             "gone" => Device("other"),
             _ => Device("d1"),
         };
-        var memory = new TestRolloutMemory();
+        var memory = new RolloutMemory();
         var work = Work(Target(Wants("d1")), [facts], [Row("d1", RolloutDeviceState.Failed, 1, "OS image img-2 failed: disk full")], memory);
 
         work.ImagesFor(["d1"]).ShouldBe(kind is "behind" or "behind-no-artifact" ? new[] { "img-2" } : []);
@@ -88,7 +88,7 @@ public sealed class RolloutWorkScheduleTests
     [Fact]
     public void The_planners_input_carries_windows_phases_failure_kinds_and_start_times()
     {
-        var memory = new TestRolloutMemory();
+        var memory = new RolloutMemory();
         memory.Started("d1", Now.AddMinutes(-4));
         memory.Observe("d1", UpdatePhase.Installing, Now.AddMinutes(-3));
         var target = Target(Wants("d1") with { Windows = ["night"] }, Wants("d2"));
@@ -109,7 +109,7 @@ public sealed class RolloutWorkScheduleTests
     [Fact]
     public void With_a_byte_budget_a_started_device_costs_what_its_start_was_priced_at_and_a_due_one_its_catalog_price()
     {
-        var memory = new TestRolloutMemory();
+        var memory = new RolloutMemory();
         memory.Started("started", Now.AddMinutes(-1), 123);
         var costs = new TransferCosts(TransferEstimatorTests.Catalog);
         var work = Work(Target(Wants("started"), Wants("due"), Wants("current", "img-2")), [Device("started"), Device("due"), Device("current", "img-2")],
@@ -129,14 +129,14 @@ public sealed class RolloutWorkScheduleTests
     [Fact]
     public void Transfer_devices_note_the_image_each_device_ran_before_its_update()
     {
-        var memory = new TestRolloutMemory();
+        var memory = new RolloutMemory();
         var before = Work(Target(Wants("d1")), [Device("d1")], [Row("d1", RolloutDeviceState.Scheduled)], memory).NoteTransferDevices();
         before.ShouldHaveSingleItem().Device.ShouldBe(new TransferDevice("d1", "pi4", "img-1", "img-2", false));
 
         var after = Work(Target(Wants("d1")), [Device("d1", "img-2")], [Row("d1", RolloutDeviceState.Succeeded)], memory).NoteTransferDevices();
         after.ShouldHaveSingleItem().Device.From.ShouldBe("img-1", "a finished device runs the target; its base is remembered");
 
-        Work(Target(Wants("d2")), [Device("d2", "img-2")], [Row("d2", RolloutDeviceState.Succeeded)], new TestRolloutMemory()).NoteTransferDevices()
+        Work(Target(Wants("d2")), [Device("d2", "img-2")], [Row("d2", RolloutDeviceState.Succeeded)], new RolloutMemory()).NoteTransferDevices()
             .ShouldBeEmpty("finished before this server saw it: not known to have moved an image");
     }
 }

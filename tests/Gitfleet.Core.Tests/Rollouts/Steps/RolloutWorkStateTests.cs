@@ -9,7 +9,7 @@ public sealed class RolloutWorkStateTests
     [Fact]
     public void A_new_commit_starts_over_and_enrols_the_devices_that_need_a_change_and_the_forced_ones()
     {
-        var memory = new TestRolloutMemory();
+        var memory = new RolloutMemory();
         memory.Started("old", Now.AddDays(-1));
         var target = Target(Policy, ["img-2"], Wants("behind"), Wants("current"), Wants("installing"), Wants("gone"));
         var work = Work(target, [Device("behind"), Device("current", "img-2"), Device("installing", "img-1", null, Flight("dep-9"))], [Row("old", RolloutDeviceState.Failed)], memory);

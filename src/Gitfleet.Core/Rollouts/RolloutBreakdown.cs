@@ -1,24 +1,22 @@
 using System.Runtime.CompilerServices;
-using Gitfleet.Core.Rollouts;
-using Gitfleet.Storage.Model;
 
-namespace Gitfleet.Server.Reconcile;
+namespace Gitfleet.Core.Rollouts;
 
 /// <summary>One wave of a rollout: its devices by state and when they last changed.</summary>
-internal sealed record WaveSummary(int Number, int CumulativeSize, int Devices, int Waiting, int InProgress, int Succeeded, int Failed, int Aborted, DateTimeOffset? LastChange)
+public sealed record WaveSummary(int Number, int CumulativeSize, int Devices, int Waiting, int InProgress, int Succeeded, int Failed, int Aborted, DateTimeOffset? LastChange)
 {
     public bool Done => Waiting == 0 && InProgress == 0;
 }
 
 /// <summary>Devices that failed for the same reason.</summary>
-internal sealed record FailureGroup(string Class, string Reason, int Count, IReadOnlyList<string> Devices);
+public sealed record FailureGroup(string Class, string Reason, int Count, IReadOnlyList<string> Devices);
 
 /// <summary>
 /// A rollout's devices per wave and its failures grouped by reason, from one decision's snapshot. Computed once
 /// per decision and shared by every reader (metrics scrapes, dashboard pages); the wave order (a hash per
 /// device) is kept while the rollout's devices stay the same.
 /// </summary>
-internal sealed class RolloutBreakdown
+public sealed class RolloutBreakdown
 {
     public const int DevicesPerGroup = 50;
 
@@ -34,14 +32,11 @@ internal sealed class RolloutBreakdown
     /// <summary>The wave (1-based) of a rollout device, or 0 when it is not one.</summary>
     public required Func<string, int> WaveOf { get; init; }
 
-    public static RolloutBreakdown? Of(RolloutView view)
+    /// <summary>The breakdown of one decision's rollout devices (<paramref name="rows"/>, an immutable snapshot: computed once per snapshot).</summary>
+    public static RolloutBreakdown Of(TargetIndex target, IReadOnlyDictionary<string, RolloutDeviceRecord> rows)
     {
-        ArgumentNullException.ThrowIfNull(view);
-        if (view.Target is not { } target || view.Rows is not { } rows)
-        {
-            return null;
-        }
-
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(rows);
         return Cache.GetValue(rows, r => Build(target, r));
     }
 

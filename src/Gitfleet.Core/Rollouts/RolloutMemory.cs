@@ -1,16 +1,15 @@
-using Gitfleet.Core.Rollouts;
-
-namespace Gitfleet.Server.Reconcile;
+namespace Gitfleet.Core.Rollouts;
 
 /// <summary>
-/// What the engine remembers about a branch's rollout between decisions without storing it: when each scheduled
+/// What the engine remembers about a branch's rollout between decisions without storing it (it keeps one per branch
+/// and hands it to <see cref="RolloutWork"/>, which reads and changes it): when each scheduled
 /// device entered the phase it reports (phase timeouts count from there), and when each device last started
 /// (pacing counts starts per minute; forecasts measure how long devices take) and at what download size (the byte
 /// budget counts it for the hour after the start), and the image each OS device ran before (the status's bytes over the air). After a restart both start again
 /// from what the store has (a scheduled device's start is its row's change time; its phase is timed from the first
 /// decision that sees it): a timeout can come up to a restart's duration late, never early.
 /// </summary>
-internal sealed class RolloutMemory
+public sealed class RolloutMemory
 {
     private readonly Dictionary<string, (UpdatePhase Phase, DateTimeOffset Since)> phases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> starts = new(StringComparer.Ordinal);
