@@ -53,7 +53,7 @@ for store in $stores; do
         start_postgres "$pgwork/pg"; export GITFLEET_STORE_PASSWORD="$pgpassword"
         if [ -n "${PG_STATEMENTS:-}" ]; then
           # Where the PostgreSQL backends' time goes: pg_stat_statements (it costs a little itself: profile, do not time).
-          printf "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track = all\ntrack_io_timing = on\n" >>"$pgdata/postgresql.conf"
+          printf "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track = all\npg_stat_statements.track_planning = on\ntrack_io_timing = on\n" >>"$pgdata/postgresql.conf"
           as_postgres "$pgbin/pg_ctl" -D "$pgdata" -w restart >/dev/null
           psql_ "CREATE EXTENSION pg_stat_statements"
         fi
@@ -99,8 +99,8 @@ for n in $counts; do
             dotnet "$bench_dll" load storm --server "https://127.0.0.1:$port" --ca "$data/tls/server.crt" --requests "$dir/requests.txt" \
               --connections "$connections" --handshakes "$handshakes" --server-pid "$server_pid" --since-ms "$since" | grep -v '^result' || true
             if [ "$store" = postgres ] && [ -n "${PG_STATEMENTS:-}" ]; then
-              echo "PostgreSQL during this storm, per device: WAL $(psql_ "SELECT round(wal_bytes / $n) || ' bytes, ' || round(wal_records::numeric / $n, 1) || ' records, ' || round(wal_fpi::numeric / $n, 2) || ' full pages' FROM pg_stat_wal"); statements by execution time (ms per device, calls per device, ms per call, rows per call):"
-              psql_ "SELECT round((s.total_exec_time / $n)::numeric, 3) || ' | ' || round(s.calls::numeric / $n, 2) || ' | ' || round(s.mean_exec_time::numeric, 3) || ' | ' || round(s.rows::numeric / greatest(s.calls, 1), 1) || ' | ' || left(regexp_replace(s.query, '\s+', ' ', 'g'), 150) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'storm' ORDER BY s.total_exec_time DESC LIMIT 14"
+              echo "PostgreSQL during this storm, per device: WAL $(psql_ "SELECT round(wal_bytes / $n) || ' bytes, ' || round(wal_records::numeric / $n, 1) || ' records, ' || round(wal_fpi::numeric / $n, 2) || ' full pages' FROM pg_stat_wal"); statements by execution time (ms per device, calls per device, ms per call, planning ms per device, rows per call):"
+              psql_ "SELECT round((s.total_exec_time / $n)::numeric, 3) || ' | ' || round(s.calls::numeric / $n, 2) || ' | ' || round(s.mean_exec_time::numeric, 3) || ' | ' || round((s.total_plan_time / $n)::numeric, 3) || ' | ' || round(s.rows::numeric / greatest(s.calls, 1), 1) || ' | ' || left(regexp_replace(s.query, '\s+', ' ', 'g'), 150) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'storm' ORDER BY s.total_exec_time DESC LIMIT 14"
             fi
           done
           stop_server
