@@ -138,13 +138,6 @@ public sealed class PostgresFleetStore : SqlFleetStore, IClusterStore
         return PostgresStatementBatch.ExecuteAsync(connection, transaction, sql, names, rows, bind, cancellationToken);
     }
 
-    /// <summary>An inventory or tags write in one statement (<see cref="PostgresScopeWrite"/>).</summary>
-    private protected override Task<bool> WriteScopeAsync(DbConnection connection, DbTransaction transaction, ScopeWrite write, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(write);
-        return PostgresScopeWrite.ExecuteAsync(connection, transaction, write, cancellationToken);
-    }
-
     private static readonly Action<DbParameter> Jsonb = p => ((NpgsqlParameter)p).NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb;
     private static readonly Action<DbParameter> JsonbArray = p => ((NpgsqlParameter)p).NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Jsonb;
 

@@ -72,10 +72,8 @@ public abstract partial class SqlFleetStore
         var identityKey = DeviceIdentity.Key(identity);
         return GroupWriteAsync(async (connection, transaction) =>
         {
-            // The device and its auth set of this key in one query (one round trip of the writer's, where two were).
-            var found = await FindAuthSetAsync(connection, transaction, identityKey, publicKey, cancellationToken).ConfigureAwait(false);
-            var device = found?.Device;
-            if (found is null || device is null)
+            var device = await FindByIdentityKeyAsync(connection, transaction, identityKey, cancellationToken).ConfigureAwait(false);
+            if (device is null)
             {
                 await InsertDeviceAsync(connection, transaction, deviceId, DeviceStatus.Pending, identity, identityKey, now, cancellationToken).ConfigureAwait(false);
                 var created = new AuthSetRecord(authSetId, deviceId, publicKey, DeviceStatus.Pending, now);
@@ -84,17 +82,19 @@ public abstract partial class SqlFleetStore
                 return new AuthRequestOutcome(fresh!, created, Created: true);
             }
 
-            var existing = found.AuthSet;
+            var existing = await connection.QuerySingleOrDefaultAsync<AuthSetRow>(Command(
+                "SELECT id, device_id, pubkey, status, created_ms FROM auth_sets WHERE device_id = @id AND pubkey = @publicKey",
+                new { id = device.Id, publicKey }, transaction, cancellationToken)).ConfigureAwait(false);
             if (existing is not null && existing.Status == DeviceStatus.Preauthorized)
             {
                 // Declared beforehand (by an operator or in git): the first request with this key accepts it.
                 var accepted = await AcceptAuthSetAsync(connection, transaction, device, existing.Id, now, cancellationToken).ConfigureAwait(false);
-                return new AuthRequestOutcome(accepted, existing with { Status = DeviceStatus.Accepted }, Created: false);
+                return new AuthRequestOutcome(accepted, ToAuthSet(existing) with { Status = DeviceStatus.Accepted }, Created: false);
             }
 
             if (existing is not null)
             {
-                return new AuthRequestOutcome(device, existing, Created: false);
+                return new AuthRequestOutcome(device, ToAuthSet(existing), Created: false);
             }
 
             var added = new AuthSetRecord(authSetId, device.Id, publicKey, DeviceStatus.Pending, now);
@@ -117,33 +117,14 @@ public abstract partial class SqlFleetStore
         ArgumentNullException.ThrowIfNull(publicKey);
         var identityKey = DeviceIdentity.Key(identity);
         AuthSetLookup? found = null;
-        await ReadPreparedAsync(FindAuthSetSql, [("@publicKey", publicKey), ("@identityKey", identityKey)], row => found ??= AuthSetLookupFrom(row), cancellationToken).ConfigureAwait(false);
+        await ReadPreparedAsync(FindAuthSetSql, [("@publicKey", publicKey), ("@identityKey", identityKey)], row =>
+        {
+            // One row per device (an identity is unique); with no auth set of that key the LEFT JOIN's columns are NULL.
+            found ??= new AuthSetLookup(DeviceFrom(row, 0), row.IsNull(10) ? null
+                : new AuthSetRecord(row.GetString(10), row.GetString(11), row.GetString(12), row.GetString(13), FromMs(row.GetInt64(14))));
+        }, cancellationToken).ConfigureAwait(false);
         return found;
     }
-
-    /// <summary>The same lookup inside a write's transaction, its statement prepared (on the writer's connection, once).</summary>
-    private static async Task<AuthSetLookup?> FindAuthSetAsync(DbConnection connection, DbTransaction transaction, string identityKey, string publicKey, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = FindAuthSetSql;
-        foreach (var (name, value) in new[] { ("@publicKey", publicKey), ("@identityKey", identityKey) })
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value;
-            command.Parameters.Add(parameter);
-        }
-
-        await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? AuthSetLookupFrom(new DataReaderRow { Reader = reader }) : null;
-    }
-
-    /// <summary>One row per device (an identity is unique); with no auth set of that key the LEFT JOIN's columns are NULL.</summary>
-    private static AuthSetLookup AuthSetLookupFrom(IRow row) =>
-        new(DeviceFrom(row, 0), row.IsNull(10) ? null
-            : new AuthSetRecord(row.GetString(10), row.GetString(11), row.GetString(12), row.GetString(13), FromMs(row.GetInt64(14))));
 
     /// <summary>A device from the <see cref="DeviceColumns"/> of a row, starting at <paramref name="at"/>.</summary>
     private static DeviceRecord DeviceFrom(IRow row, int at) => new()
@@ -222,16 +203,13 @@ public abstract partial class SqlFleetStore
     /// </summary>
     private static async Task<DeviceRecord> AcceptAuthSetAsync(DbConnection connection, DbTransaction transaction, DeviceRecord device, string authSetId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        // Both statements in one command: one round trip on PostgreSQL (where each is one of the serial writer's), the
-        // same two statements on SQLite.
         var deviceId = device.Id;
+        await connection.ExecuteAsync(Command(
+            "UPDATE auth_sets SET status = CASE WHEN id = @authSetId THEN 'accepted' ELSE 'rejected' END WHERE device_id = @deviceId AND (id = @authSetId OR status = 'accepted')",
+            new { authSetId, deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
         var ms = Ms(now);
         await connection.ExecuteAsync(Command(
-            """
-            UPDATE auth_sets SET status = CASE WHEN id = @authSetId THEN 'accepted' ELSE 'rejected' END WHERE device_id = @deviceId AND (id = @authSetId OR status = 'accepted');
-            UPDATE devices SET status = @status, updated_ms = @ms WHERE id = @deviceId
-            """,
-            new { authSetId, deviceId, status = DeviceStatus.Accepted, ms }, transaction, cancellationToken)).ConfigureAwait(false);
+            "UPDATE devices SET status = @status, updated_ms = @ms WHERE id = @deviceId", new { status = DeviceStatus.Accepted, ms, deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
         return device with { Status = DeviceStatus.Accepted, UpdatedAt = FromMs(ms) };
     }
 
@@ -394,50 +372,38 @@ public abstract partial class SqlFleetStore
         await QueryAsync<string>("SELECT DISTINCT group_name FROM devices WHERE group_name IS NOT NULL ORDER BY group_name", null, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Replaces (PUT) or merges (PATCH) one scope of a device's attributes; false when the device is unknown.</summary>
-    private Task<bool> SaveScopeAsync(
+    private async Task<bool> SaveScopeAsync(
         DbConnection connection, DbTransaction transaction, string deviceId, string scope, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> attributes,
         bool replace, string? inventoryHash, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        string? deviceType = null, artifactName = null;
-        if (scope == AttributeScope.Inventory)
-        {
-            var type = attributes.LastOrDefault(a => a.Key == "device_type").Value;
-            var artifact = attributes.LastOrDefault(a => a.Key == "artifact_name").Value;
-            deviceType = type is null ? null : AttributeText.Flatten(type);
-            artifactName = artifact is null ? null : AttributeText.Flatten(artifact);
-        }
-
-        var wanted = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var attribute in attributes)
-        {
-            wanted[attribute.Key] = JsonMaps.AttributeValue(attribute.Value);
-        }
-
-        return WriteScopeAsync(connection, transaction, new ScopeWrite(deviceId, scope, wanted, replace, inventoryHash, deviceType, artifactName, Ms(now)), cancellationToken);
-    }
-
-    /// <summary>
-    /// Writes <paramref name="write"/> in the writer's transaction: the device's row, then only the attribute rows that
-    /// differ; false when the device is unknown (nothing written). Portable SQL, a statement per step; an engine whose
-    /// every statement is a round trip (PostgreSQL) does it in one.
-    /// </summary>
-    private protected virtual async Task<bool> WriteScopeAsync(DbConnection connection, DbTransaction transaction, ScopeWrite write, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(write);
-        var (deviceId, scope, ms) = (write.DeviceId, write.Scope, write.Ms);
-
         // The device's row first: the rows it changes say whether the device exists (nothing else is written then),
         // so no query asks that beforehand (one statement fewer per inventory PUT of a storm).
-        var found = write.IsInventory
-            ? await connection.ExecuteAsync(Command(
+        var ms = Ms(now);
+        int found;
+        if (scope == AttributeScope.Inventory)
+        {
+            var deviceType = attributes.LastOrDefault(a => a.Key == "device_type").Value;
+            var artifactName = attributes.LastOrDefault(a => a.Key == "artifact_name").Value;
+            found = await connection.ExecuteAsync(Command(
                 """
                 UPDATE devices SET device_type = COALESCE(@deviceType, device_type), artifact_name = COALESCE(@artifactName, artifact_name),
                     inventory_hash = @inventoryHash, updated_ms = @now WHERE id = @deviceId
                 """,
-                new { deviceType = write.DeviceType, artifactName = write.ArtifactName, inventoryHash = write.InventoryHash, now = ms, deviceId },
-                transaction, cancellationToken)).ConfigureAwait(false)
-            : await connection.ExecuteAsync(Command(
+                new
+                {
+                    deviceType = deviceType is null ? null : AttributeText.Flatten(deviceType),
+                    artifactName = artifactName is null ? null : AttributeText.Flatten(artifactName),
+                    inventoryHash,
+                    now = ms,
+                    deviceId,
+                }, transaction, cancellationToken)).ConfigureAwait(false);
+        }
+        else
+        {
+            found = await connection.ExecuteAsync(Command(
                 "UPDATE devices SET updated_ms = @now WHERE id = @deviceId", new { now = ms, deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
+        }
+
         if (found == 0)
         {
             return false;
@@ -446,15 +412,21 @@ public abstract partial class SqlFleetStore
         // Only the rows that differ are written: an inventory after an update changes a few of its ~17 values, and
         // every row rewritten costs its table page and two index entries (the value index's spread over the file).
         // An attribute's updated time is therefore when its value last changed.
+        var wanted = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var attribute in attributes)
+        {
+            wanted[attribute.Key] = JsonMaps.AttributeValue(attribute.Value);
+        }
+
         // By device only, the scope filtered here: with "AND scope = @scope" SQLite preferred the covering value index
         // (scope, name, value_json, device_id) and scanned a whole scope of the fleet (10,000 page reads per save at 100,000 devices).
         var stored = (await connection.QueryAsync<(string Scope, string Name, string ValueJson)>(Command(
             "SELECT scope, name, value_json FROM attributes WHERE device_id = @deviceId",
             new { deviceId }, transaction, cancellationToken)).ConfigureAwait(false))
             .Where(r => r.Scope == scope).ToDictionary(r => r.Name, r => r.ValueJson, StringComparer.Ordinal);
-        if (write.Replace)
+        if (replace)
         {
-            var removed = stored.Keys.Where(name => !write.Wanted.ContainsKey(name)).ToList();
+            var removed = stored.Keys.Where(name => !wanted.ContainsKey(name)).ToList();
             if (removed.Count > 0)
             {
                 await BulkAsync(connection, transaction, "DELETE FROM attributes WHERE device_id = @device AND scope = @scope AND name = @name",
@@ -462,7 +434,7 @@ public abstract partial class SqlFleetStore
             }
         }
 
-        var changed = write.Wanted.Where(a => !stored.TryGetValue(a.Key, out var json) || json != a.Value).ToList();
+        var changed = wanted.Where(a => !stored.TryGetValue(a.Key, out var json) || json != a.Value).ToList();
         if (changed.Count == 0)
         {
             return true;
