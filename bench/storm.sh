@@ -20,6 +20,8 @@
 # Prepared devices are kept in bench/work/storm/KEYS-N (signing a million requests takes a while); each run starts
 # from a copy of the prepared database.
 # STORES="sqlite postgres" runs every storm on each store in turn (issue 12: PostgreSQL within 2x of SQLite).
+# PG_STATEMENTS=1 loads pg_stat_statements into that PostgreSQL and prints, after each storm on it, the WAL written and
+# the statements that took the backends' time, per device (a profile: the extension's own cost makes it no timing run).
 # PostgreSQL 15 is started here as the test harness starts it (durable settings, a temp dir), the same devices are
 # preauthorized once into a seed database, and each run starts from a copy of it (CREATE DATABASE ... TEMPLATE).
 set -euo pipefail
@@ -49,6 +51,12 @@ for store in $stores; do
         [ -x "$pgbin/initdb" ] || { echo "$pgbin/initdb is missing (scripts/prerequisites.sh installs postgresql)" >&2; exit 1; }
         pgwork="$(mktemp -d /tmp/gitfleet-storm-pg-XXXXXX)"; chmod 755 "$pgwork"
         start_postgres "$pgwork/pg"; export GITFLEET_STORE_PASSWORD="$pgpassword"
+        if [ -n "${PG_STATEMENTS:-}" ]; then
+          # Where the PostgreSQL backends' time goes: pg_stat_statements (it costs a little itself: profile, do not time).
+          printf "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track = all\npg_stat_statements.track_planning = on\ntrack_io_timing = on\n" >>"$pgdata/postgresql.conf"
+          as_postgres "$pgbin/pg_ctl" -D "$pgdata" -w restart >/dev/null
+          psql_ "CREATE EXTENSION pg_stat_statements"
+        fi
       fi ;;
     *) echo "STORES holds sqlite and/or postgres, not '$store'" >&2; exit 1 ;;
   esac
@@ -83,12 +91,17 @@ for n in $counts; do
           fi
           for storm in "first contact" "restart"; do
             if [ "$storm" = restart ]; then stop_server; fi
+            if [ "$store" = postgres ] && [ -n "${PG_STATEMENTS:-}" ]; then psql_ "SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')" >/dev/null; fi
             since=$(date +%s%3N)
             start_server "$data" "$port"
             ready=$(( $(date +%s%3N) - since ))
             echo "== $n devices, $k keys, $storm, store $store${BASELINE:+, $build build (round $round)} (server ready after $ready ms, load average $(cut -d' ' -f1 /proc/loadavg))"
             dotnet "$bench_dll" load storm --server "https://127.0.0.1:$port" --ca "$data/tls/server.crt" --requests "$dir/requests.txt" \
               --connections "$connections" --handshakes "$handshakes" --server-pid "$server_pid" --since-ms "$since" | grep -v '^result' || true
+            if [ "$store" = postgres ] && [ -n "${PG_STATEMENTS:-}" ]; then
+              echo "PostgreSQL during this storm, per device: WAL $(psql_ "SELECT round(wal_bytes / $n) || ' bytes, ' || round(wal_records::numeric / $n, 1) || ' records, ' || round(wal_fpi::numeric / $n, 2) || ' full pages' FROM pg_stat_wal"); statements by execution time (ms per device, calls per device, ms per call, planning ms per device, rows per call):"
+              psql_ "SELECT round((s.total_exec_time / $n)::numeric, 3) || ' | ' || round(s.calls::numeric / $n, 2) || ' | ' || round(s.mean_exec_time::numeric, 3) || ' | ' || round((s.total_plan_time / $n)::numeric, 3) || ' | ' || round(s.rows::numeric / greatest(s.calls, 1), 1) || ' | ' || left(regexp_replace(s.query, '\s+', ' ', 'g'), 150) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'storm' ORDER BY s.total_exec_time DESC LIMIT 14"
+            fi
           done
           stop_server
         done
