@@ -72,7 +72,7 @@ public abstract partial class SqlFleetStore
         var identityKey = DeviceIdentity.Key(identity);
         return GroupWriteAsync(async (connection, transaction) =>
         {
-            var device = await FindByIdentityKeyAsync(connection, transaction, identityKey, cancellationToken).ConfigureAwait(false);
+            var (device, existing) = await FindDeviceAndAuthSetAsync(connection, transaction, identityKey, publicKey, cancellationToken).ConfigureAwait(false);
             if (device is null)
             {
                 await InsertDeviceAsync(connection, transaction, deviceId, DeviceStatus.Pending, identity, identityKey, now, cancellationToken).ConfigureAwait(false);
@@ -82,9 +82,6 @@ public abstract partial class SqlFleetStore
                 return new AuthRequestOutcome(fresh!, created, Created: true);
             }
 
-            var existing = await connection.QuerySingleOrDefaultAsync<AuthSetRow>(Command(
-                "SELECT id, device_id, pubkey, status, created_ms FROM auth_sets WHERE device_id = @id AND pubkey = @publicKey",
-                new { id = device.Id, publicKey }, transaction, cancellationToken)).ConfigureAwait(false);
             if (existing is not null && existing.Status == DeviceStatus.Preauthorized)
             {
                 // Declared beforehand (by an operator or in git): the first request with this key accepts it.
@@ -102,6 +99,27 @@ public abstract partial class SqlFleetStore
             var updated = await RefreshDeviceStatusAsync(connection, transaction, device.Id, now, cancellationToken).ConfigureAwait(false);
             return new AuthRequestOutcome(updated!, added, Created: true);
         });
+    }
+
+    /// <summary>
+    /// The device of an identity and its auth set of a key: two statements sent together, one round trip to a shared
+    /// store where the group-commit writer waits for each (on PostgreSQL every round trip is two wake-ups on a busy
+    /// machine: the writer's and its backend's; SQLite runs both in-process as before).
+    /// </summary>
+    private static readonly string DeviceAndAuthSetSql =
+        $"""
+        SELECT {DeviceColumns} FROM devices WHERE identity_key = @identityKey;
+        SELECT id, device_id, pubkey, status, created_ms FROM auth_sets
+        WHERE device_id = (SELECT id FROM devices WHERE identity_key = @identityKey) AND pubkey = @publicKey
+        """;
+
+    private static async Task<(DeviceRecord? Device, AuthSetRow? AuthSet)> FindDeviceAndAuthSetAsync(
+        DbConnection connection, DbTransaction transaction, string identityKey, string publicKey, CancellationToken cancellationToken)
+    {
+        using var results = await connection.QueryMultipleAsync(Command(DeviceAndAuthSetSql, new { identityKey, publicKey }, transaction, cancellationToken)).ConfigureAwait(false);
+        var device = ToDevice(await results.ReadSingleOrDefaultAsync<DeviceRow>().ConfigureAwait(false));
+        var authSet = await results.ReadSingleOrDefaultAsync<AuthSetRow>().ConfigureAwait(false);
+        return (device, authSet);
     }
 
     /// <summary>Every auth request of a known device asks this: the text is built once, and the statement prepared once.</summary>
@@ -198,18 +216,20 @@ public abstract partial class SqlFleetStore
     /// Accepts one auth set (a device has one accepted key at a time: the others are rejected); the device is
     /// accepted with it. A device with an accepted auth set is accepted whatever its other sets are (the order in
     /// <see cref="RefreshDeviceStatusAsync"/>), so its status is set without reading its auth sets back, and the
-    /// record is <paramref name="device"/> (read in this transaction) with the new status: two statements, where a
-    /// refresh took four (a preauthorized device's first auth request runs this, once per device of a storm).
+    /// record is <paramref name="device"/> (read in this transaction) with the new status: two statements sent
+    /// together, where a refresh took four round trips (a preauthorized device's first auth request runs this, once
+    /// per device of a storm).
     /// </summary>
     private static async Task<DeviceRecord> AcceptAuthSetAsync(DbConnection connection, DbTransaction transaction, DeviceRecord device, string authSetId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var deviceId = device.Id;
-        await connection.ExecuteAsync(Command(
-            "UPDATE auth_sets SET status = CASE WHEN id = @authSetId THEN 'accepted' ELSE 'rejected' END WHERE device_id = @deviceId AND (id = @authSetId OR status = 'accepted')",
-            new { authSetId, deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
         var ms = Ms(now);
         await connection.ExecuteAsync(Command(
-            "UPDATE devices SET status = @status, updated_ms = @ms WHERE id = @deviceId", new { status = DeviceStatus.Accepted, ms, deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
+            """
+            UPDATE auth_sets SET status = CASE WHEN id = @authSetId THEN 'accepted' ELSE 'rejected' END WHERE device_id = @deviceId AND (id = @authSetId OR status = 'accepted');
+            UPDATE devices SET status = @status, updated_ms = @ms WHERE id = @deviceId
+            """,
+            new { authSetId, deviceId, status = DeviceStatus.Accepted, ms }, transaction, cancellationToken)).ConfigureAwait(false);
         return device with { Status = DeviceStatus.Accepted, UpdatedAt = FromMs(ms) };
     }
 
@@ -383,37 +403,33 @@ public abstract partial class SqlFleetStore
         DbConnection connection, DbTransaction transaction, string deviceId, string scope, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> attributes,
         bool replace, string? inventoryHash, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        // The device's row first: the rows it changes say whether the device exists (nothing else is written then),
-        // so no query asks that beforehand (one statement fewer per inventory PUT of a storm).
+        // The device's row first, with the device's stored attributes in the same round trip: the row it returns
+        // says whether the device exists (nothing else is written then), so no query asks that beforehand (one
+        // statement fewer per inventory PUT of a storm, and one round trip where there were two).
         var ms = Ms(now);
-        int found;
+        string update;
+        object parameters;
         if (scope == AttributeScope.Inventory)
         {
             var deviceType = attributes.LastOrDefault(a => a.Key == "device_type").Value;
             var artifactName = attributes.LastOrDefault(a => a.Key == "artifact_name").Value;
-            found = await connection.ExecuteAsync(Command(
-                """
+            update = """
                 UPDATE devices SET device_type = COALESCE(@deviceType, device_type), artifact_name = COALESCE(@artifactName, artifact_name),
-                    inventory_hash = @inventoryHash, updated_ms = @now WHERE id = @deviceId
-                """,
-                new
-                {
-                    deviceType = deviceType is null ? null : AttributeText.Flatten(deviceType),
-                    artifactName = artifactName is null ? null : AttributeText.Flatten(artifactName),
-                    inventoryHash,
-                    now = ms,
-                    deviceId,
-                }, transaction, cancellationToken)).ConfigureAwait(false);
+                    inventory_hash = @inventoryHash, updated_ms = @now WHERE id = @deviceId RETURNING id
+                """;
+            parameters = new
+            {
+                deviceType = deviceType is null ? null : AttributeText.Flatten(deviceType),
+                artifactName = artifactName is null ? null : AttributeText.Flatten(artifactName),
+                inventoryHash,
+                now = ms,
+                deviceId,
+            };
         }
         else
         {
-            found = await connection.ExecuteAsync(Command(
-                "UPDATE devices SET updated_ms = @now WHERE id = @deviceId", new { now = ms, deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
-        }
-
-        if (found == 0)
-        {
-            return false;
+            update = "UPDATE devices SET updated_ms = @now WHERE id = @deviceId RETURNING id";
+            parameters = new { now = ms, deviceId };
         }
 
         // Only the rows that differ are written: an inventory after an update changes a few of its ~17 values, and
@@ -427,10 +443,19 @@ public abstract partial class SqlFleetStore
 
         // By device only, the scope filtered here: with "AND scope = @scope" SQLite preferred the covering value index
         // (scope, name, value_json, device_id) and scanned a whole scope of the fleet (10,000 page reads per save at 100,000 devices).
-        var stored = (await connection.QueryAsync<(string Scope, string Name, string ValueJson)>(Command(
-            "SELECT scope, name, value_json FROM attributes WHERE device_id = @deviceId",
-            new { deviceId }, transaction, cancellationToken)).ConfigureAwait(false))
-            .Where(r => r.Scope == scope).ToDictionary(r => r.Name, r => r.ValueJson, StringComparer.Ordinal);
+        Dictionary<string, string> stored;
+        using (var results = await connection.QueryMultipleAsync(Command(
+            update + ";\nSELECT scope, name, value_json FROM attributes WHERE device_id = @deviceId", parameters, transaction, cancellationToken)).ConfigureAwait(false))
+        {
+            if ((await results.ReadAsync<string>().ConfigureAwait(false)).FirstOrDefault() is null)
+            {
+                return false;
+            }
+
+            stored = (await results.ReadAsync<(string Scope, string Name, string ValueJson)>().ConfigureAwait(false))
+                .Where(r => r.Scope == scope).ToDictionary(r => r.Name, r => r.ValueJson, StringComparer.Ordinal);
+        }
+
         if (replace)
         {
             var removed = stored.Keys.Where(name => !wanted.ContainsKey(name)).ToList();
