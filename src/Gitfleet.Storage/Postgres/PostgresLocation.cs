@@ -17,6 +17,7 @@ public sealed class PostgresLocation
         ["connect_timeout"] = "Timeout",
         ["pool_size"] = "Maximum Pool Size",
         ["target_session_attrs"] = "Target Session Attributes",
+        ["max_auto_prepare"] = "Max Auto Prepare",
     };
 
     private PostgresLocation(NpgsqlConnectionStringBuilder builder, string display)

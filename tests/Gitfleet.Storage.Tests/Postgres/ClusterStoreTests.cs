@@ -99,6 +99,9 @@ public sealed class ClusterStoreTests
         location.Database.ShouldBe("gitfleet");
         location.Builder.Password.ShouldBe("from-env-secret");
         PostgresLocation.Parse("postgres://fleet:in-url-secret@db1/gitfleet", null).Builder.Password.ShouldBe("in-url-secret");
+        location.Builder.MaxAutoPrepare.ShouldBe(128, "repeated statements are prepared by default");
+        PostgresLocation.Parse("postgres://fleet@db1/gitfleet?max_auto_prepare=0", null).Builder.MaxAutoPrepare.ShouldBe(0);
+        Should.Throw<FormatException>(() => PostgresLocation.Parse("postgres://fleet@db1/gitfleet?max_auto_prepare=many", null)).Message.ShouldContain("max_auto_prepare");
 
         Should.Throw<FormatException>(() => PostgresLocation.Parse("postgres://db1", null)).Message.ShouldContain("DATABASE");
         var unknown = Should.Throw<FormatException>(() => PostgresLocation.Parse("postgres://u:p4ss@db1/x?password=p4ss", null));
