@@ -129,20 +129,39 @@ internal sealed class ArtifactService(
         const int page = 500;
         var before = time.GetUtcNow() - options.DownloadLinkLifetime;
         var removed = 0;
+        var kept = new List<string>();
         while (true)
         {
             var spent = await store.DeleteSpentGeneratedArtifactsAsync(before, page, cancellationToken).ConfigureAwait(false);
             foreach (var artifact in spent)
             {
-                File.Delete(data.ArtifactPath(artifact.FileName));
+                // The record is gone: a file that cannot be deleted now is named below (for an operator to remove), and
+                // the sweep goes on with the others rather than leaving a whole page of files behind.
+                var path = data.ArtifactPath(artifact.FileName);
+                try
+                {
+                    File.Delete(path);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    kept.Add(path);
+                }
             }
 
             removed += spent.Count;
             if (spent.Count < page)
             {
-                return removed;
+                break;
             }
         }
+
+        if (kept.Count > 0)
+        {
+            throw new IOException(FormattableString.Invariant(
+                $"{removed} spent generated artifacts were removed from the store, but {kept.Count} of their files could not be deleted: {string.Join(", ", kept.Take(5))}{(kept.Count > 5 ? ", …" : "")}"));
+        }
+
+        return removed;
     }
 
     /// <summary>Check-ins look up installed images in memory (<see cref="Delivery.ImageArtifacts"/>): here and on every replica, read again.</summary>

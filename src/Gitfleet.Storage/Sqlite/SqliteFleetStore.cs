@@ -273,10 +273,17 @@ public sealed class SqliteFleetStore : SqlFleetStore
     protected override async Task BulkFinishedAsync(DbConnection connection, bool committed)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        await using (var command = connection.CreateCommand())
+        try
         {
+            await using var command = connection.CreateCommand();
             command.CommandText = FormattableString.Invariant($"PRAGMA wal_autocheckpoint = {AutoCheckpointPages};");
             await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (SqliteException) when (connection is SqliteConnection sqlite)
+        {
+            // The write's outcome stands (committed or not, the caller learns that, not this): the connection is
+            // closed instead of pooled, so no later write runs on it without automatic checkpoints.
+            SqliteConnection.ClearPool(sqlite);
         }
 
         if (committed)

@@ -90,6 +90,17 @@ public sealed class DeviceConfigTests(TestServer server) : IClassFixture<TestSer
         second.ShouldNotBe(first);
         File.Exists(again).ShouldBeTrue("a new deployment generates its own artifact");
         (await device.ReportAsync(second, "success")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        // A file that cannot be deleted (here a directory in its place, with something in it) is named, not hidden.
+        File.Delete(again);
+        Directory.CreateDirectory(again);
+        await File.WriteAllTextAsync(Path.Combine(again, "kept"), "x");
+        server.Time.Advance(TimeSpan.FromMinutes(61));
+        var error = await Should.ThrowAsync<IOException>(() => artifacts.RemoveSpentConfigurationArtifactsAsync(CancellationToken.None));
+        error.Message.ShouldContain("1 spent generated artifacts were removed from the store, but 1 of their files could not be deleted");
+        error.Message.ShouldContain(again);
+        (await artifacts.RemoveSpentConfigurationArtifactsAsync(CancellationToken.None)).ShouldBe(0, "the record went with the first sweep");
+        Directory.Delete(again, recursive: true);
     }
 
     [Fact]
