@@ -49,7 +49,7 @@ internal static class BlobBatchReader
         var texts = new BlobText[shas.Count];
         var result = await ProcessRunner.RunStreamingAsync(
             "git",
-            ["-C", gitDirectory, "cat-file", "--batch"],
+            ["-C", gitDirectory, "cat-file", "--batch", "--buffer"],
             async (stdout, ct) =>
             {
                 var reader = new AnswerReader(stdout);
