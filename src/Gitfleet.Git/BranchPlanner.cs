@@ -57,13 +57,20 @@ public sealed class BranchPlanner(FleetRepository repository)
     public async Task<BranchContext> PrepareAsync(string branch, FleetRevision revision, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(revision);
-        var branches = (await Repository.ListBranchesAsync(cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+        // The branch names and the trees of the stages are independent git reads: side by side, not one by one.
+        var listing = Repository.ListBranchesAsync(cancellationToken);
+        var resolving = Repository.TryResolveTreeAsync(branch, cancellationToken);
+        var branches = (await listing.ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+        var candidates = PlanningFacts.StageCandidates(revision).Where(b => b != branch && branches.Contains(b)).Order(StringComparer.Ordinal).ToList();
+        var trees = await Task.WhenAll(candidates.Select(c => Repository.TryResolveTreeAsync(c, cancellationToken))).ConfigureAwait(false);
+        var plannedTree = await resolving.ConfigureAwait(false);
         var others = new List<OtherStage>();
-        var plannedTree = await Repository.TryResolveTreeAsync(branch, cancellationToken).ConfigureAwait(false);
-        foreach (var other in PlanningFacts.StageCandidates(revision).Where(b => b != branch && branches.Contains(b)).Order(StringComparer.Ordinal))
+        for (var i = 0; i < candidates.Count; i++)
         {
+            var other = candidates[i];
+
             // After a promotion the stages usually hold the same tree: its claims are this revision's.
-            if (plannedTree is not null && await Repository.TryResolveTreeAsync(other, cancellationToken).ConfigureAwait(false) == plannedTree)
+            if (plannedTree is not null && trees[i] == plannedTree)
             {
                 others.Add(new OtherStage(other, revision));
                 continue;

@@ -15,8 +15,6 @@ public sealed class FleetRepository
     /// <summary>Text files larger than this are not loaded (a fleet file is never that big).</summary>
     public const int MaxFileBytes = 8 * 1024 * 1024;
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     private FleetRepository(string source, string gitDirectory, bool isMirror)
     {
         Source = source;
@@ -186,14 +184,16 @@ public sealed class FleetRepository
             throw new GitCommandException($"'{reference}' is not a branch, tag or commit of {Source} ({hint})");
         }
 
-        var commit = await ReadCommitAsync(sha, cancellationToken).ConfigureAwait(false);
-        var tree = await GitCli.RunAsync(GitDirectory, ["ls-tree", "-r", "-z", "--full-tree", "-l", sha], cancellationToken).ConfigureAwait(false);
-        var blobs = new List<(string Path, string Sha, long Size)>();
-        var unreadable = new Dictionary<string, string>(StringComparer.Ordinal);
+        // The commit's details and its tree are independent reads: one git process each, side by side. The tree
+        // without sizes (-l would open every object once more): the blobs' sizes come with their contents.
+        var reading = ReadCommitAsync(sha, cancellationToken);
+        var tree = await GitCli.RunAsync(GitDirectory, ["ls-tree", "-r", "-z", "--full-tree", sha], cancellationToken).ConfigureAwait(false);
+        var commit = await reading.ConfigureAwait(false);
+        var blobs = new List<(string Path, string Sha)>();
         var links = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var entry in tree.Split('\0', StringSplitOptions.RemoveEmptyEntries))
         {
-            // "<mode> <type> <sha> <size>\t<path>"
+            // "<mode> <type> <sha>\t<path>"
             var tab = entry.IndexOf('\t', StringComparison.Ordinal);
             var fields = entry[..tab].Split(' ', StringSplitOptions.RemoveEmptyEntries);
             var path = entry[(tab + 1)..];
@@ -208,129 +208,27 @@ public sealed class FleetRepository
                 continue;
             }
 
-            var size = long.Parse(fields[3], CultureInfo.InvariantCulture);
-            if (size > MaxFileBytes)
-            {
-                unreadable[path] = $"file is {size} bytes; fleet files are limited to {MaxFileBytes} bytes";
-                continue;
-            }
-
-            blobs.Add((path, fields[2], size));
+            blobs.Add((path, fields[2]));
         }
 
-        var files = await ReadBlobsAsync(blobs, unreadable, cancellationToken).ConfigureAwait(false);
-        return new RepositorySnapshot(reference, commit, files) { UnreadableFiles = unreadable, Links = links };
-    }
-
-    private async Task<Dictionary<string, string>> ReadBlobsAsync(List<(string Path, string Sha, long Size)> blobs, Dictionary<string, string> unreadable, CancellationToken cancellationToken)
-    {
+        var texts = blobs.Count == 0
+            ? []
+            : await BlobBatchReader.ReadAsync(GitDirectory, blobs.Select(b => b.Sha).Distinct(StringComparer.Ordinal).ToList(), MaxFileBytes, cancellationToken).ConfigureAwait(false);
         var files = new Dictionary<string, string>(blobs.Count, StringComparer.Ordinal);
-        if (blobs.Count == 0)
+        var unreadable = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (path, blob) in blobs)
         {
-            return files;
-        }
-
-        var result = await ProcessRunner.RunStreamingAsync(
-            "git",
-            ["-C", GitDirectory, "cat-file", "--batch"],
-            async (stdout, ct) =>
+            var text = texts[blob];
+            if (text.Text is not null)
             {
-                var reader = new BatchReader(stdout);
-                foreach (var (path, _, _) in blobs)
-                {
-                    var content = await reader.ReadObjectAsync(ct).ConfigureAwait(false);
-                    try
-                    {
-                        var text = StrictUtf8.GetString(content);
-                        files[path] = text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
-                    }
-                    catch (DecoderFallbackException)
-                    {
-                        unreadable[path] = "file is not UTF-8 text";
-                    }
-                }
-            },
-            environment: GitCli.Environment,
-            writeStdin: async (stdin, ct) =>
-            {
-                var request = new StringBuilder();
-                foreach (var (_, sha, _) in blobs)
-                {
-                    request.Append(sha).Append('\n');
-                }
-
-                await stdin.WriteAsync(Encoding.ASCII.GetBytes(request.ToString()), ct).ConfigureAwait(false);
-            },
-            cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (!result.Succeeded)
-        {
-            throw new GitCommandException($"git cat-file failed: {result.StandardError.Trim()}");
-        }
-
-        return files;
-    }
-
-    /// <summary>Reads git cat-file --batch output: "&lt;sha&gt; &lt;type&gt; &lt;size&gt;\n&lt;content&gt;\n".</summary>
-    private sealed class BatchReader(Stream stream)
-    {
-        private readonly byte[] buffer = new byte[64 * 1024];
-        private int start;
-        private int end;
-
-        public async Task<byte[]> ReadObjectAsync(CancellationToken cancellationToken)
-        {
-            var header = await ReadLineAsync(cancellationToken).ConfigureAwait(false);
-            var fields = header.Split(' ');
-            if (fields.Length != 3 || fields[1] != "blob")
-            {
-                throw new GitCommandException($"unexpected git cat-file answer: {header}");
+                files[path] = text.Text;
             }
-
-            var size = int.Parse(fields[2], CultureInfo.InvariantCulture);
-            var content = new byte[size];
-            var read = 0;
-            while (read < size)
+            else
             {
-                if (start == end && !await FillAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    throw new GitCommandException("git cat-file ended early");
-                }
-
-                var count = Math.Min(size - read, end - start);
-                Buffer.BlockCopy(buffer, start, content, read, count);
-                start += count;
-                read += count;
-            }
-
-            await ReadLineAsync(cancellationToken).ConfigureAwait(false); // the newline after the content
-            return content;
-        }
-
-        private async Task<string> ReadLineAsync(CancellationToken cancellationToken)
-        {
-            var line = new List<byte>();
-            while (true)
-            {
-                if (start == end && !await FillAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    throw new GitCommandException("git cat-file ended early");
-                }
-
-                var b = buffer[start++];
-                if (b == (byte)'\n')
-                {
-                    return Encoding.ASCII.GetString([.. line]);
-                }
-
-                line.Add(b);
+                unreadable[path] = text.Problem!;
             }
         }
 
-        private async Task<bool> FillAsync(CancellationToken cancellationToken)
-        {
-            start = 0;
-            end = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            return end > 0;
-        }
+        return new RepositorySnapshot(reference, commit, files) { UnreadableFiles = unreadable, Links = links };
     }
 }

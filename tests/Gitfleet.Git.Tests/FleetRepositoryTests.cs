@@ -123,6 +123,43 @@ public sealed class FleetRepositoryTests : IDisposable
     }
 
     [Fact]
+    public async Task Many_files_with_shared_contents_are_read_over_several_processes_in_tree_order()
+    {
+        // 1,200 files, a third of them sharing one content: enough objects for more than one git process.
+        for (var i = 0; i < 1200; i++)
+        {
+            repo.Write($"host_vars/{i:D4}.yml", i % 3 == 0 ? "shared: true\n" : $"n: {i}\n");
+        }
+
+        repo.Write("host_vars/bom.yml", "\uFEFFbom: true\n");
+        repo.Commit("Many hosts");
+        var repository = await FleetRepository.OpenAsync(repo.Path, cache.Path, default);
+        var snapshot = await repository.ReadSnapshotAsync("main", default);
+        snapshot.Files.Count.ShouldBe(1203);
+        snapshot.Files.Keys.ShouldBe(snapshot.Files.Keys.Order(StringComparer.Ordinal), "git's tree order, whatever process read a file");
+        snapshot.Files["host_vars/0999.yml"].ShouldBe("shared: true\n");
+        snapshot.Files["host_vars/1000.yml"].ShouldBe("n: 1000\n");
+        snapshot.Files["host_vars/0001.yml"].ShouldBe("n: 1\n");
+        snapshot.Files["host_vars/bom.yml"].ShouldBe("bom: true\n");
+        snapshot.UnreadableFiles.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Files_over_the_size_limit_are_reported_not_kept()
+    {
+        Directory.CreateDirectory(Path.Combine(repo.Path, "host_vars"));
+        var size = FleetRepository.MaxFileBytes + 1;
+        File.WriteAllText(Path.Combine(repo.Path, "host_vars", "big.yml"), "x: " + new string('y', size - 4) + "\n");
+        repo.Write("host_vars/small.yml", "x: 1\n");
+        repo.Commit("Big");
+        var repository = await FleetRepository.OpenAsync(repo.Path, cache.Path, default);
+        var snapshot = await repository.ReadSnapshotAsync("main", default);
+        snapshot.UnreadableFiles["host_vars/big.yml"].ShouldBe($"file is {size} bytes; fleet files are limited to {FleetRepository.MaxFileBytes} bytes");
+        snapshot.Files.ContainsKey("host_vars/big.yml").ShouldBeFalse();
+        snapshot.Files["host_vars/small.yml"].ShouldBe("x: 1\n", "the object after the big one is read whole");
+    }
+
+    [Fact]
     public void Credentials_never_appear_in_messages() =>
         GitCli.RedactUrls("fatal: could not read from https://user:s3cr3t@git.example.com/fleet.git")
             .ShouldBe("fatal: could not read from https://***@git.example.com/fleet.git");

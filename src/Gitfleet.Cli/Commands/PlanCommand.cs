@@ -62,8 +62,8 @@ internal static class PlanCommand
             var source = parse.GetValue(repo)!;
             var branchName = parse.GetValue(branch)!;
             var access = await RepositoryAccess.OpenAsync(console, source, parse.GetValue(cacheDir), cancellationToken).ConfigureAwait(false);
-            var revision = await access.LoadValidAsync(branchName, cancellationToken).ConfigureAwait(false);
-            timer.Mark("read and validate branch");
+            var revision = await access.LoadValidAsync(branchName, cancellationToken, timer.Mark).ConfigureAwait(false);
+            timer.Mark("parse and validate branch");
             var context = await PrepareAsync(access, branchName, revision, cancellationToken).ConfigureAwait(false);
             timer.Mark("read other stage branches");
             var document = factsPath is not null
@@ -75,6 +75,7 @@ internal static class PlanCommand
             var now = DateTimeOffset.UtcNow;
             var policy = revision.Settings.PolicyFor(branchName);
             var schedule = ScheduleOf(planned, policy, now, perDevice);
+            timer.Mark("schedule");
             var (transfer, transferWarnings) = Transfer(plan, document, revision);
             timer.Mark("estimate bytes");
 

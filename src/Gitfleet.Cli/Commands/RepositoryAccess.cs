@@ -50,9 +50,12 @@ internal sealed class RepositoryAccess
         FleetLoader.Load(snapshot, new FleetLoadOptions { KnownBranches = Branches.ToHashSet(StringComparer.Ordinal) });
 
     /// <summary>Loads a ref and fails with the repository's errors when it does not validate.</summary>
-    public async Task<FleetRevision> LoadValidAsync(string reference, CancellationToken cancellationToken)
+    /// <param name="onRead">Called once the files are read from git, before they are parsed (for timings).</param>
+    public async Task<FleetRevision> LoadValidAsync(string reference, CancellationToken cancellationToken, Action<string>? onRead = null)
     {
-        var result = Load(await ReadAsync(reference, cancellationToken).ConfigureAwait(false));
+        var snapshot = await ReadAsync(reference, cancellationToken).ConfigureAwait(false);
+        onRead?.Invoke("read branch from git");
+        var result = Load(snapshot);
         if (result.Revision is null)
         {
             var errors = result.Errors.ToList();
