@@ -7,6 +7,7 @@
 # Usage: bench/checkins.sh [COUNTS="10000 100000"] [RUNS=3] [DURATION=20] [CONNECTIONS=64]
 # STORES="sqlite postgres" runs the same on each store in turn (PostgreSQL 15 started here, in a temp dir, as the
 # test harness starts it; its devices are registered anew), for a side-by-side comparison. Default: sqlite.
+# SERVER_ENV="NAME=VALUE ..." starts the server with that environment (a runtime setting tried side by side).
 # LAYOUT=shared (default: server and generator on both cores) | split (server on CPU 0, generator on CPU 1).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -31,6 +32,7 @@ if [ "$store" = postgres ]; then
 elif [ "$store" != sqlite ]; then
   echo "STORES holds sqlite and/or postgres, not '$store'" >&2; exit 1
 fi
+read -r -a server_env <<<"${SERVER_ENV:-}"   # a runtime setting tried side by side (e.g. DOTNET_GCgen0size=0x4000000)
 start_server "$work/data" "$port" "$server_cpus"
 echo "store $store: check-ins: layout $layout, $connections connections, $runs runs of ${duration} s (after 8 s warm-up) per device count"
 for n in $counts; do

@@ -11,6 +11,7 @@ return args switch
     ["reconcile", var work, var baseCommit, var changeCommit, var runs] => await ReconcileBench.RunAsync(work, baseCommit, changeCommit, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
     ["observe", var database, var runs] => await ObserveBench.RunAsync(database, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
     ["facts", var database, var runs] => await ObserveBench.FactsAsync(database, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
+    ["facts", var database, var runs, var repository, var commit] => await ObserveBench.FactsAsync(database, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture), repository, commit),
     ["dashboard-base", var work, var baseCommit] => await EnsureBaseAsync(work, baseCommit),
     ["dashboard", var url, var ca, var password, var pid, var runs, var streams, var seconds, var deepPage] => await DashboardBench.RunAsync(
         new Uri(url), ca, password, int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture), int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture),
@@ -34,6 +35,6 @@ static async Task<int> EnsureBaseAsync(string work, string baseCommit)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Gitfleet.Bench generate-fleet DIR DEVICES HOST_VARS_FILES | parse-facts FILE RUNS [all|plan] | plan REPO FACTS BRANCH RUNS | load ... | reconcile WORK BASE CHANGE RUNS | observe DB RUNS | facts DB RUNS | dashboard-base WORK BASE | dashboard URL CA PASSWORD PID RUNS STREAMS SECONDS DEEP_PAGE_QUERY | bulk-write POSTGRES_URL ROWS RUNS | writer-cost-prepare DB DEVICES | writer-cost DB SECONDS CONCURRENCY (password in GITFLEET_STORE_PASSWORD)");
+    Console.Error.WriteLine("usage: Gitfleet.Bench generate-fleet DIR DEVICES HOST_VARS_FILES | parse-facts FILE RUNS [all|plan] | plan REPO FACTS BRANCH RUNS | load ... | reconcile WORK BASE CHANGE RUNS | observe DB RUNS | facts DB RUNS [REPO COMMIT] | dashboard-base WORK BASE | dashboard URL CA PASSWORD PID RUNS STREAMS SECONDS DEEP_PAGE_QUERY | bulk-write POSTGRES_URL ROWS RUNS | writer-cost-prepare DB DEVICES | writer-cost DB SECONDS CONCURRENCY (password in GITFLEET_STORE_PASSWORD)");
     return 2;
 }

@@ -20,37 +20,49 @@ public abstract partial class SqlFleetStore
         var deployments = await ReadUnfinishedDeploymentsAsync(cancellationToken).ConfigureAwait(false);
         var maps = new FactsMaps();
         var attributePool = new StringPool(); // Names and values repeat across pages.
+        // Collections reused from page to page (cleared, their capacity kept): built anew, every page's tables of
+        // 20,000 entries went to the large object heap and brought full collections with them. The page's device ids
+        // are read once, by the devices query; the other queries look their rows' ids up (nothing added, so they may
+        // run at once) and skip rows of a device that is not in the page (added since the devices query).
+        var ids = new StringPool();
+        var devices = new List<ObservedRow>(FactsPageSize);
+        var attributes = new Dictionary<string, DeviceMaps>(FactsPageSize, StringComparer.Ordinal);
+        var configurations = new Dictionary<string, FactsConfiguration>(FactsPageSize, StringComparer.Ordinal);
         var after = "";
         while (true)
         {
-            var devices = await ReadFactsDevicesAsync(after, cancellationToken).ConfigureAwait(false);
+            ids.Clear();
+            devices.Clear();
+            await ReadFactsDevicesAsync(after, ids, devices, cancellationToken).ConfigureAwait(false);
             if (devices.Count == 0)
             {
                 yield break;
             }
 
             var last = devices[^1].Id;
-            var attributes = Task.Run(() => ReadFactsAttributesAsync(after, last, attributeFilter, filterParameters, attributePool, cancellationToken), cancellationToken);
-            var configurations = Task.Run(() => ReadFactsConfigurationsAsync(after, last, withConfigured, cancellationToken), cancellationToken);
+            attributes.Clear();
+            configurations.Clear();
+            var attributesRead = Task.Run(() => ReadFactsAttributesAsync(after, last, attributeFilter, filterParameters, ids, attributePool, maps, attributes, cancellationToken), cancellationToken);
+            var configurationsRead = Task.Run(() => ReadFactsConfigurationsAsync(after, last, withConfigured, ids, configurations, cancellationToken), cancellationToken);
             var inFlight = Task.Run(
                 () => ReadInFlightRowsAsync("finished = 0 AND device_id > @after AND device_id <= @last", [("@after", after), ("@last", last)], deployments, cancellationToken),
                 cancellationToken);
-            await Task.WhenAll(attributes, configurations, inFlight).ConfigureAwait(false);
-            await maps.ReadUnseenAsync(this, configurations.Result, cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(attributesRead, configurationsRead, inFlight).ConfigureAwait(false);
+            await maps.ReadUnseenAsync(this, configurations, cancellationToken).ConfigureAwait(false);
             var page = new List<DeviceFacts>(devices.Count);
             foreach (var device in devices)
             {
-                var scopes = attributes.Result.GetValueOrDefault(device.Id);
-                var configuration = configurations.Result.GetValueOrDefault(device.Id);
+                var scopes = attributes.GetValueOrDefault(device.Id, DeviceMaps.Empty);
+                var configuration = configurations.GetValueOrDefault(device.Id);
                 page.Add(new DeviceFacts
                 {
                     Id = device.Id,
                     Status = device.Status,
                     DeviceType = device.DeviceType,
                     ArtifactName = device.ArtifactName,
-                    Identity = maps.Map(scopes?.Identity, share: false),
-                    Tags = maps.Map(scopes?.Tags),
-                    Attributes = maps.Map(scopes?.Inventory),
+                    Identity = scopes.Identity,
+                    Tags = scopes.Tags,
+                    Attributes = scopes.Inventory,
                     ReportedConfiguration = maps.Reported(device.Id, configuration),
                     ConfiguredConfiguration = maps.Configuration(configuration.Configured),
                     LastCheckIn = lastCheckIn?.Invoke(device.Id) ?? FromMs(device.LastCheckInMs),
@@ -63,14 +75,14 @@ public abstract partial class SqlFleetStore
         }
     }
 
-    private async Task<List<ObservedRow>> ReadFactsDevicesAsync(string after, CancellationToken cancellationToken)
+    /// <summary>A page of devices after <paramref name="after"/> into <paramref name="devices"/>, their ids into <paramref name="ids"/>.</summary>
+    private Task ReadFactsDevicesAsync(string after, StringPool ids, List<ObservedRow> devices, CancellationToken cancellationToken)
     {
         var pool = new StringPool();
-        var devices = new List<ObservedRow>(FactsPageSize);
-        await ReadAllAsync(
+        return ReadAllAsync(
             "SELECT id, status, device_type, artifact_name, last_checkin_ms FROM devices WHERE id > @after ORDER BY id LIMIT @limit",
             [("@after", after), ("@limit", FactsPageSize)], row => devices.Add(new ObservedRow(
-                row.GetString(0),
+                row.GetPooled(0, ids),
                 row.GetPooled(1, pool),
                 row.IsNull(2) ? null : row.GetPooled(2, pool),
                 row.IsNull(3) ? null : row.GetPooled(3, pool),
@@ -78,8 +90,7 @@ public abstract partial class SqlFleetStore
                 null,
                 null,
                 false,
-                null)), cancellationToken).ConfigureAwait(false);
-        return devices;
+                null)), cancellationToken);
     }
 
     /// <summary>
@@ -126,21 +137,41 @@ public abstract partial class SqlFleetStore
             """, parameters);
     }
 
-    /// <summary>Identity, inventory (provides as a fallback) and tags of the devices in (after, last], by device.</summary>
-    private async Task<Dictionary<string, DeviceScopes>> ReadFactsAttributesAsync(
-        string after, string last, string filter, List<(string Name, object Value)> filterParameters, StringPool pool, CancellationToken cancellationToken)
+    /// <summary>
+    /// Identity, inventory (provides as a fallback) and tags of the devices in (after, last] as their maps, by device,
+    /// into <paramref name="result"/>. A device's rows come together (in device order): they are gathered in three
+    /// lists reused for every device, and made maps when the next device's rows begin.
+    /// </summary>
+    private async Task ReadFactsAttributesAsync(
+        string after, string last, string filter, List<(string Name, object Value)> filterParameters, StringPool ids, StringPool pool, FactsMaps maps,
+        Dictionary<string, DeviceMaps> result, CancellationToken cancellationToken)
     {
-        var result = new Dictionary<string, DeviceScopes>(StringComparer.Ordinal);
-        DeviceScopes? scopes = null;
+        string? deviceId = null;
+        List<KeyValuePair<string, string>> identity = [], inventory = [], tags = [];
+        void Finish()
+        {
+            if (deviceId is not null)
+            {
+                result[deviceId] = new DeviceMaps(maps.Map(identity, share: false), maps.Map(tags), maps.Map(inventory));
+                identity.Clear();
+                inventory.Clear();
+                tags.Clear();
+            }
+        }
+
         await ReadAllAsync(
             $"SELECT device_id, scope, name, value_json FROM attributes WHERE device_id > @after AND device_id <= @last{filter} ORDER BY device_id, scope, name",
             [("@after", after), ("@last", last), .. filterParameters], row =>
             {
-                var deviceId = row.GetPooled(0, pool);
-                if (scopes is null || !ReferenceEquals(scopes.DeviceId, deviceId))
+                if (deviceId is null || !row.Is(0, deviceId))
                 {
-                    scopes = new DeviceScopes(deviceId);
-                    result[deviceId] = scopes;
+                    Finish();
+                    deviceId = row.GetKnown(0, ids);
+                }
+
+                if (deviceId is null)
+                {
+                    return; // Not a device of this page: added after the page's devices were read.
                 }
 
                 var name = row.GetPooled(2, pool);
@@ -148,57 +179,71 @@ public abstract partial class SqlFleetStore
                 switch (row.GetPooled(1, pool))
                 {
                     case AttributeScope.Identity:
-                        scopes.Identity.Add(new(name, value));
+                        identity.Add(new(name, value));
                         break;
                     case AttributeScope.Inventory:
-                        scopes.Inventory.Add(new(name, value));
+                        inventory.Add(new(name, value));
                         break;
                     case AttributeScope.Provides:
                         // Rows come in scope order: what the device reports itself (inventory) wins.
-                        if (!scopes.Inventory.Any(kv => kv.Key == name))
+                        if (!Contains(inventory, name))
                         {
-                            scopes.Inventory.Add(new(name, value));
+                            inventory.Add(new(name, value));
                         }
 
                         break;
                     case AttributeScope.Tags:
-                        scopes.Tags.Add(new(name, value));
+                        tags.Add(new(name, value));
                         break;
                 }
             }, cancellationToken).ConfigureAwait(false);
-        return result;
+        Finish();
+    }
+
+    private static bool Contains(List<KeyValuePair<string, string>> entries, string name)
+    {
+        foreach (var entry in entries)
+        {
+            if (entry.Key == name)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
-    /// Configurations of the devices in (after, last]: the reported one's checksum (its JSON only when no checksum
-    /// is stored) and, when asked for, the configured JSON. Distinct reported maps are read once, by checksum.
+    /// Configurations of the devices in (after, last] into <paramref name="result"/>: the reported one's checksum (its
+    /// JSON only when no checksum is stored) and, when asked for, the configured JSON. Distinct reported maps are read
+    /// once, by checksum.
     /// </summary>
-    private async Task<Dictionary<string, FactsConfiguration>> ReadFactsConfigurationsAsync(string after, string last, bool withConfigured, CancellationToken cancellationToken)
+    private Task ReadFactsConfigurationsAsync(
+        string after, string last, bool withConfigured, StringPool ids, Dictionary<string, FactsConfiguration> result, CancellationToken cancellationToken)
     {
         var pool = new StringPool();
-        var result = new Dictionary<string, FactsConfiguration>(StringComparer.Ordinal);
-        await ReadAllAsync(
+        return ReadAllAsync(
             $"""
             SELECT device_id, reported_checksum, CASE WHEN reported_checksum IS NULL THEN reported_json END, {(withConfigured ? "configured_json" : "NULL")}
             FROM configurations WHERE device_id > @after AND device_id <= @last
             """,
-            [("@after", after), ("@last", last)], row => result[row.GetString(0)] = new FactsConfiguration(
-                row.IsNull(1) ? null : row.GetPooled(1, pool), row.IsNull(2) ? null : row.GetString(2), row.IsNull(3) ? null : row.GetString(3)),
-            cancellationToken).ConfigureAwait(false);
-        return result;
+            [("@after", after), ("@last", last)], row =>
+            {
+                if (row.GetKnown(0, ids) is { } deviceId)
+                {
+                    result[deviceId] = new FactsConfiguration(
+                        row.IsNull(1) ? null : row.GetPooled(1, pool), row.IsNull(2) ? null : row.GetString(2), row.IsNull(3) ? null : row.GetString(3));
+                }
+            },
+            cancellationToken);
     }
 
     private readonly record struct FactsConfiguration(string? ReportedChecksum, string? ReportedJson, string? Configured);
 
-    private sealed class DeviceScopes(string deviceId)
+    /// <summary>A device's identity, tags and inventory as the maps its facts hold.</summary>
+    private readonly record struct DeviceMaps(IReadOnlyDictionary<string, string> Identity, IReadOnlyDictionary<string, string> Tags, IReadOnlyDictionary<string, string> Inventory)
     {
-        public string DeviceId { get; } = deviceId;
-
-        public List<KeyValuePair<string, string>> Identity { get; } = [];
-
-        public List<KeyValuePair<string, string>> Inventory { get; } = [];
-
-        public List<KeyValuePair<string, string>> Tags { get; } = [];
+        public static readonly DeviceMaps Empty = new(DeviceFacts.EmptyMap, DeviceFacts.EmptyMap, DeviceFacts.EmptyMap);
     }
 
     /// <summary>
@@ -212,9 +257,9 @@ public abstract partial class SqlFleetStore
         private readonly StringPool pool = new();
 
         /// <param name="share">False for maps that are unique per device (identity): not worth a lookup.</param>
-        public IReadOnlyDictionary<string, string> Map(List<KeyValuePair<string, string>>? entries, bool share = true)
+        public IReadOnlyDictionary<string, string> Map(List<KeyValuePair<string, string>> entries, bool share = true)
         {
-            if (entries is null || entries.Count == 0)
+            if (entries.Count == 0)
             {
                 return DeviceFacts.EmptyMap;
             }
@@ -227,7 +272,7 @@ public abstract partial class SqlFleetStore
             if (!byContent.TryGetValue(entries, out var map))
             {
                 map = new CompactStringMap(entries);
-                byContent[entries] = map;
+                byContent[[.. entries]] = map; // A copy: the reader reuses its lists.
             }
 
             return map;

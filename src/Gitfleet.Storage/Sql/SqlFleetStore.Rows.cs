@@ -16,6 +16,12 @@ public abstract partial class SqlFleetStore
         /// <summary>The text as one instance per distinct value in <paramref name="pool"/>.</summary>
         string GetPooled(int ordinal, StringPool pool);
 
+        /// <summary>Whether the text is <paramref name="text"/> (compared without making a string where the engine can).</summary>
+        bool Is(int ordinal, string text);
+
+        /// <summary>The pooled instance of the text, or null when <paramref name="pool"/> does not hold it (nothing is added).</summary>
+        string? GetKnown(int ordinal, StringPool pool);
+
         /// <summary>An attribute value (JSON text) as its flat text (see <see cref="JsonMaps.AttributeText"/>), pooled.</summary>
         string GetPooledAttribute(int ordinal, StringPool pool);
     }
@@ -53,6 +59,10 @@ public abstract partial class SqlFleetStore
         public string GetString(int ordinal) => Reader.GetString(ordinal);
 
         public string GetPooled(int ordinal, StringPool pool) => pool.Intern(Reader.GetString(ordinal));
+
+        public string? GetKnown(int ordinal, StringPool pool) => pool.Find(Reader.GetString(ordinal));
+
+        public bool Is(int ordinal, string text) => Reader.GetString(ordinal) == text;
 
         public string GetPooledAttribute(int ordinal, StringPool pool) => pool.Intern(JsonMaps.AttributeText(Reader.GetString(ordinal)));
     }

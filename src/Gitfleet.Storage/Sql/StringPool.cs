@@ -52,6 +52,31 @@ internal sealed class StringPool
         return Intern(chars[..Encoding.UTF8.GetChars(utf8, chars)]);
     }
 
+    /// <summary>
+    /// The pooled instance of <paramref name="value"/>, or null when it is not in the pool: nothing is added, so
+    /// several threads may look up at once while nobody interns.
+    /// </summary>
+    public string? Find(string value) => strings.GetValueOrDefault(value);
+
+    /// <inheritdoc cref="Find(string)"/>
+    public string? Find(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length > 512)
+        {
+            return Find(Encoding.UTF8.GetString(utf8));
+        }
+
+        Span<char> chars = stackalloc char[utf8.Length];
+        return lookup.TryGetValue(chars[..Encoding.UTF8.GetChars(utf8, chars)], out var pooled) ? pooled : null;
+    }
+
+    /// <summary>Forgets every string (the instances handed out stay valid); the pool keeps its capacity for the next use.</summary>
+    public void Clear()
+    {
+        strings.Clear();
+        lists.Clear();
+    }
+
     /// <summary>A comma-separated list, split once per distinct text.</summary>
     public string[] Split(string text)
     {

@@ -216,6 +216,14 @@ public sealed class SqliteFleetStore : SqlFleetStore
 
         public string GetPooled(int ordinal, StringPool pool) => pool.Intern(raw.sqlite3_column_blob(statement, ordinal));
 
+        public string? GetKnown(int ordinal, StringPool pool) => pool.Find(raw.sqlite3_column_blob(statement, ordinal));
+
+        public bool Is(int ordinal, string text)
+        {
+            var utf8 = raw.sqlite3_column_blob(statement, ordinal);
+            return System.Text.Ascii.Equals(utf8, text) || (!System.Text.Ascii.IsValid(utf8) && System.Text.Encoding.UTF8.GetString(utf8) == text);
+        }
+
         public string GetPooledAttribute(int ordinal, StringPool pool)
         {
             var json = raw.sqlite3_column_blob(statement, ordinal);

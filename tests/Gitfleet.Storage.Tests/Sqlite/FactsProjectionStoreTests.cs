@@ -2,10 +2,14 @@ using Gitfleet.Core.Facts;
 
 namespace Gitfleet.Storage.Tests.Sqlite;
 
+public sealed class FactsProjectionStoreTestsOnSqlite() : FactsProjectionStoreTests(StoreEngine.Sqlite);
+
+public sealed class FactsProjectionStoreTestsOnPostgres() : FactsProjectionStoreTests(StoreEngine.Postgres);
+
 /// <summary>The store's facts read with a projection (the git watcher's plans): only what the plan reads, the same values.</summary>
-public sealed class FactsProjectionStoreTests : IAsyncLifetime
+public abstract class FactsProjectionStoreTests(StoreEngine engine) : IAsyncLifetime
 {
-    private readonly StoreFixture fixture = new();
+    private readonly StoreFixture fixture = new(engine);
     private static readonly CancellationToken None = CancellationToken.None;
 
     public Task InitializeAsync() => fixture.InitializeAsync();
@@ -51,6 +55,47 @@ public sealed class FactsProjectionStoreTests : IAsyncLifetime
         var identities = await ReadAsync(projection with { Identity = new HashSet<string>(StringComparer.Ordinal) { "mac" }, Attributes = null });
         identities[reporting.Id].Identity["mac"].ShouldBe("m1");
         identities[reporting.Id].Attributes.Keys.ShouldContain("uptime_seconds", "no attribute list keeps every attribute");
+    }
+
+    [Fact]
+    public async Task Each_device_gets_its_own_attributes_and_devices_with_equal_ones_share_one_map()
+    {
+        // The reader gathers a device's rows in lists it reuses for the next device: what one device holds must not
+        // leak into the next, nor change when a later device's rows are read.
+        var store = fixture.Store;
+        var first = await fixture.AcceptedDeviceAsync("m1");
+        var twin = await fixture.AcceptedDeviceAsync("m2");
+        var other = await fixture.AcceptedDeviceAsync("m3");
+        var bare = await fixture.AcceptedDeviceAsync("m4");
+        foreach (var device in new[] { first, twin })
+        {
+            await store.SaveInventoryAsync(device.Id, [Attribute("site", "lyon"), Attribute("zone", "a")], replace: false, StoreFixture.Now, None);
+            await store.SaveTagsAsync(device.Id, [Attribute("ring", "canary")], replace: true, StoreFixture.Now, None);
+        }
+
+        await store.SaveInventoryAsync(other.Id, [Attribute("site", "oslo")], replace: false, StoreFixture.Now, None);
+        await store.SaveProvidedAsync([new(bare.Id, "rootfs-image.version", "img-2")], StoreFixture.Now, None);
+
+        var facts = await ReadAsync(new FactsProjection
+        {
+            Attributes = new HashSet<string>(StringComparer.Ordinal) { "site", "zone", "rootfs-image.version" },
+            Identity = new HashSet<string>(StringComparer.Ordinal) { "mac" },
+            ConfiguredConfiguration = false,
+        });
+
+        string Text(IReadOnlyDictionary<string, string> map) => string.Join(",", map.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"));
+        Text(facts[first.Id].Attributes).ShouldBe("site=lyon,zone=a");
+        Text(facts[twin.Id].Attributes).ShouldBe("site=lyon,zone=a");
+        facts[twin.Id].Attributes.ShouldBeSameAs(facts[first.Id].Attributes, "equal inventories are one map");
+        facts[twin.Id].Tags.ShouldBeSameAs(facts[first.Id].Tags);
+        Text(facts[first.Id].Tags).ShouldBe("ring=canary");
+        Text(facts[other.Id].Attributes).ShouldBe("site=oslo");
+        facts[other.Id].Tags.ShouldBeEmpty();
+        Text(facts[bare.Id].Attributes).ShouldBe("rootfs-image.version=img-2");
+        facts[bare.Id].Tags.ShouldBeEmpty();
+        Text(facts[first.Id].Identity).ShouldBe("mac=m1");
+        Text(facts[twin.Id].Identity).ShouldBe("mac=m2");
+        Text(facts[bare.Id].Identity).ShouldBe("mac=m4");
     }
 
     private static KeyValuePair<string, IReadOnlyList<string>> Attribute(string name, string value) => new(name, [value]);
