@@ -23,7 +23,7 @@ public interface IDeviceStore
 
     Task<long> CountDevicesAsync(AuthStatus? status, CancellationToken cancellationToken);
 
-    Task<IReadOnlyDictionary<string, long>> CountDevicesByStatusAsync(CancellationToken cancellationToken);
+    Task<IReadOnlyDictionary<AuthStatus, long>> CountDevicesByStatusAsync(CancellationToken cancellationToken);
 
     Task<IReadOnlyList<AuthSetRecord>> GetAuthSetsAsync(IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken);
 

@@ -92,9 +92,9 @@ internal sealed class DeploymentService(
 
         var device = await store.GetDeviceAsync(deviceId, cancellationToken).ConfigureAwait(false)
             ?? throw DomainException.NotFound($"device {deviceId} not found");
-        if (device.Status != DeviceStatus.Accepted)
+        if (device.Status != AuthStatus.Accepted)
         {
-            throw DomainException.Conflict($"device {deviceId} is {device.Status}, not accepted");
+            throw DomainException.Conflict($"device {deviceId} is {StatusNames.Of(device.Status)}, not accepted");
         }
 
         if (device.DeviceType is not { Length: > 0 } deviceType)
@@ -330,8 +330,8 @@ internal sealed class DeploymentService(
         }
 
         var query = command.Group is { } group
-            ? new DeviceQuery { Group = group, Status = DeviceStatus.Accepted }
-            : new DeviceQuery { Status = DeviceStatus.Accepted };
+            ? new DeviceQuery { Group = group, Status = AuthStatus.Accepted }
+            : new DeviceQuery { Status = AuthStatus.Accepted };
         var devices = await ListAllAsync(query, cancellationToken).ConfigureAwait(false);
         return devices.Count > 0 ? devices
             : throw DomainException.Invalid(command.Group is null ? "there are no accepted devices" : $"no accepted devices in group '{command.Group}'");

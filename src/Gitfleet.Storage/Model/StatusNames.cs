@@ -77,6 +77,20 @@ public static class StatusNames
 
     public static bool TryParse(string? text, out DeviceDeploymentState status) => DeviceDeploymentStates.TryGetValue(text ?? "", out status);
 
+    /// <summary>
+    /// An auth status as the store keeps it. A value no version of Gitfleet writes (a hand-edited or foreign database) is
+    /// an error that names it, never a silent default: a device read as "pending" by mistake would lose or gain access.
+    /// </summary>
+    public static AuthStatus StoredAuth(string text) =>
+        TryParse(text, out AuthStatus status) ? status : throw Unknown("auth", text, AuthStatuses.Keys);
+
+    /// <summary>A device deployment status as the store keeps it; an unknown one is an error that names it (see <see cref="StoredAuth"/>).</summary>
+    public static DeviceDeploymentState StoredDeviceDeployment(string text) =>
+        TryParse(text, out DeviceDeploymentState status) ? status : throw Unknown("device deployment", text, DeviceDeploymentStates.Keys);
+
+    private static InvalidDataException Unknown(string kind, string? text, IEnumerable<string> known) =>
+        new($"the store holds {kind} status '{text}', which Gitfleet does not know (expected one of: {string.Join(", ", known.Order(StringComparer.Ordinal))})");
+
     /// <summary>A status the server itself spells (a constant of <see cref="DeviceDeploymentStatus"/>); an unknown one is a bug.</summary>
     public static DeviceDeploymentState DeviceDeployment(string text) =>
         TryParse(text, out DeviceDeploymentState status) ? status : throw new ArgumentOutOfRangeException(nameof(text), text, "not a device deployment status");

@@ -62,6 +62,22 @@ public sealed class StoreFixture(StoreEngine engine = StoreEngine.Sqlite) : IAsy
         directory.Dispose();
     }
 
+    /// <summary>Runs SQL on the store's database behind its back: what a hand edit or another program would do.</summary>
+    public async Task ExecuteBehindTheStoreAsync(string sql)
+    {
+        if (engine == StoreEngine.Postgres)
+        {
+            await Postgres.ExecuteAsync(sql, DatabaseName);
+            return;
+        }
+
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
     public async Task<DeviceRecord> AcceptedDeviceAsync(string mac, string? deviceType = "rpi4")
     {
         var identity = new Dictionary<string, string> { ["mac"] = mac };

@@ -12,10 +12,10 @@ internal static class MenderShapes
     public static DevAuthDevice DevAuth(DeviceRecord device, IEnumerable<AuthSetRecord> authSets) => new(
         device.Id,
         device.Identity,
-        device.Status,
+        StatusNames.Of(device.Status),
         device.CreatedAt,
         device.UpdatedAt,
-        authSets.Select(a => new AuthSetShape(a.Id, a.PublicKey, device.Identity, a.Status, a.CreatedAt)).ToList(),
+        authSets.Select(a => new AuthSetShape(a.Id, a.PublicKey, device.Identity, StatusNames.Of(a.Status), a.CreatedAt)).ToList(),
         Decommissioning: false);
 
     public static InventoryDevice Inventory(DeviceRecord device, IEnumerable<AttributeRecord> attributes, DateTimeOffset? lastCheckIn)
@@ -25,7 +25,7 @@ internal static class MenderShapes
         var reported = all.Where(a => a.Scope == AttributeScope.Inventory).Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
         var list = all.Where(a => a.Scope != AttributeScope.Provides || !reported.Contains(a.Name))
             .Select(a => new InventoryAttribute(a.Name, Value(a.Values), a.Scope == AttributeScope.Provides ? AttributeScope.Inventory : a.Scope)).ToList();
-        list.Add(new InventoryAttribute("status", JsonSerializer.SerializeToElement(device.Status), AttributeScope.Identity));
+        list.Add(new InventoryAttribute("status", JsonSerializer.SerializeToElement(StatusNames.Of(device.Status)), AttributeScope.Identity));
         list.Add(new InventoryAttribute("created_ts", JsonSerializer.SerializeToElement(device.CreatedAt), AttributeScope.System));
         list.Add(new InventoryAttribute("updated_ts", JsonSerializer.SerializeToElement(device.UpdatedAt), AttributeScope.System));
         if (device.Group is { } group)
