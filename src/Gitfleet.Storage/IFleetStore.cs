@@ -194,7 +194,7 @@ public interface IDeploymentStore
     Task<IReadOnlyDictionary<string, long>> GetStatisticsAsync(string deploymentId, CancellationToken cancellationToken);
 
     /// <summary>Deployment counts per status (for metrics).</summary>
-    Task<IReadOnlyDictionary<string, long>> CountDeploymentsByStatusAsync(CancellationToken cancellationToken);
+    Task<IReadOnlyDictionary<DeploymentState, long>> CountDeploymentsByStatusAsync(CancellationToken cancellationToken);
 
     Task<Page<DeviceDeploymentRecord>> ListDeviceDeploymentsAsync(string deploymentId, int page, int perPage, CancellationToken cancellationToken);
 

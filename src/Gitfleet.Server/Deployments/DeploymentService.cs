@@ -66,7 +66,7 @@ internal sealed class DeploymentService(
             Name = command.Name,
             ArtifactName = command.ArtifactName,
             Kind = DeploymentKinds.Os,
-            Status = DeploymentStatus.Pending,
+            Status = DeploymentState.Pending,
             CreatedAt = now,
             DeviceCount = rows.Count,
             Retries = command.Retries,
@@ -119,7 +119,7 @@ internal sealed class DeploymentService(
             Name = $"configuration for {deviceId}",
             ArtifactName = artifactName,
             Kind = DeploymentKinds.Configuration,
-            Status = DeploymentStatus.Pending,
+            Status = DeploymentState.Pending,
             CreatedAt = now,
             DeviceCount = 1,
             Retries = retries,
@@ -247,7 +247,7 @@ internal sealed class DeploymentService(
     {
         var deployment = await store.GetDeploymentAsync(deploymentId, cancellationToken).ConfigureAwait(false)
             ?? throw DomainException.NotFound($"deployment {deploymentId} not found");
-        if (deployment.Status == DeploymentStatus.Finished)
+        if (deployment.Status == DeploymentState.Finished)
         {
             throw DomainException.Unsatisfiable($"deployment {deploymentId} already finished");
         }

@@ -148,7 +148,7 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
         (await Store.GetNextForDeviceAsync(device.Id, None))!.Deployment.Id.ShouldBe(os.Deployment.Id);
         var outcome = await Store.UpdateDeviceStatusAsync(os.Devices[0].Id, DeviceDeploymentState.Success, null, StoreFixture.Now, None);
         outcome!.DeviceStillHasUnfinished.ShouldBeTrue();
-        outcome.Deployment.Status.ShouldBe("finished");
+        outcome.Deployment.Status.ShouldBe(DeploymentState.Finished);
         (await Store.GetNextForDeviceAsync(device.Id, None))!.Deployment.Id.ShouldBe(configuration.Deployment.Id);
         (await Store.UpdateDeviceStatusAsync(configuration.Devices[0].Id, DeviceDeploymentState.Success, null, StoreFixture.Now, None))!.DeviceStillHasUnfinished.ShouldBeFalse();
         (await Store.GetNextForDeviceAsync(device.Id, None)).ShouldBeNull();
@@ -161,9 +161,9 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
         var a = await fixture.AcceptedDeviceAsync("m1");
         var b = await fixture.AcceptedDeviceAsync("m2");
         var deployment = StoreFixture.Deployment("r-1", [a.Id, b.Id], StoreFixture.Now, retries: 1);
-        (await Store.CreateDeploymentAsync(deployment, None)).Deployment.Status.ShouldBe("pending");
+        (await Store.CreateDeploymentAsync(deployment, None)).Deployment.Status.ShouldBe(DeploymentState.Pending);
         var rowA = deployment.Devices.Single(d => d.DeviceId == a.Id).Id;
-        (await Store.UpdateDeviceStatusAsync(rowA, DeviceDeploymentState.Downloading, null, StoreFixture.Now, None))!.Deployment.Status.ShouldBe("inprogress");
+        (await Store.UpdateDeviceStatusAsync(rowA, DeviceDeploymentState.Downloading, null, StoreFixture.Now, None))!.Deployment.Status.ShouldBe(DeploymentState.InProgress);
         var retried = await Store.UpdateDeviceStatusAsync(rowA, DeviceDeploymentState.Failure, null, StoreFixture.Now, None);
         retried!.Device.Status.ShouldBe("pending");
         retried.Device.Attempts.ShouldBe(1);
@@ -173,7 +173,7 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
         var aborted = await Store.AbortDeploymentAsync(deployment.Deployment.Id, StoreFixture.Now, None);
         aborted.ShouldBe([b.Id]);
         var stored = await Store.GetDeploymentAsync(deployment.Deployment.Id, None);
-        stored!.Status.ShouldBe("finished");
+        stored!.Status.ShouldBe(DeploymentState.Finished);
         stored.FinishedAt.ShouldBe(StoreFixture.Now);
         stored.Trace!.Commit.ShouldBe("abc");
         var statistics = await Store.GetStatisticsAsync(deployment.Deployment.Id, None);
@@ -215,7 +215,7 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
         (await Store.GetDeviceAsync(device.Id, None)).ShouldBeNull();
         (await Store.GetConfigurationAsync(device.Id, None)).ShouldBeNull();
         (await Store.GetAttributesAsync([device.Id], None)).ShouldBeEmpty();
-        (await Store.GetDeploymentAsync(deployment.Deployment.Id, None))!.Status.ShouldBe("finished");
+        (await Store.GetDeploymentAsync(deployment.Deployment.Id, None))!.Status.ShouldBe(DeploymentState.Finished);
         (await Store.GetStatisticsAsync(deployment.Deployment.Id, None))["decommissioned"].ShouldBe(1);
         (await Store.DecommissionDeviceAsync(device.Id, StoreFixture.Now, None)).ShouldBeFalse();
     }
@@ -357,7 +357,7 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
         }
 
         var final = (await Store.GetDeploymentAsync(deployment.Deployment.Id, None))!;
-        (final.Status, final.FinishedAt).ShouldBe(("finished", StoreFixture.Now.AddSeconds(7 * 8)), "finished when the last device finished; a late report of a finished device does not move it");
+        (final.Status, final.FinishedAt).ShouldBe((DeploymentState.Finished, StoreFixture.Now.AddSeconds(7 * 8)), "finished when the last device finished; a late report of a finished device does not move it");
         (await Store.GetDeviceDeploymentByIdAsync(rowA, None))!.Attempts.ShouldBe(2);
         (await Store.UpdateDeviceStatusAsync("unknown", DeviceDeploymentState.Success, null, at, None)).ShouldBeNull();
     }

@@ -100,7 +100,7 @@ public sealed class StoreFixture(StoreEngine engine = StoreEngine.Sqlite) : IAsy
         }).ToList();
         return new NewDeployment(new DeploymentRecord
         {
-            Id = id, Name = "deploy " + artifact, ArtifactName = artifact, Kind = kind, Status = "pending", CreatedAt = created,
+            Id = id, Name = "deploy " + artifact, ArtifactName = artifact, Kind = kind, Status = DeploymentState.Pending, CreatedAt = created,
             DeviceCount = rows.Count, Retries = retries, IdempotencyKey = key, Trace = new DeploymentTrace("main", "abc", null, null),
         }, rows);
     }

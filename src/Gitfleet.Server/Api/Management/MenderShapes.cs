@@ -77,7 +77,7 @@ internal static class MenderShapes
         deployment.ArtifactName,
         deployment.CreatedAt,
         deployment.FinishedAt,
-        deployment.Status,
+        StatusNames.Of(deployment.Status),
         deployment.DeviceCount,
         artifactIds ?? (deployment.ArtifactId is { } id ? [id] : []),
         deployment.Group is { } group ? [group] : null,
