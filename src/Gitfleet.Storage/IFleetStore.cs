@@ -191,7 +191,7 @@ public interface IDeploymentStore
     Task<Page<DeploymentRecord>> ListDeploymentsAsync(DeploymentQuery query, CancellationToken cancellationToken);
 
     /// <summary>Device-deployment counts per status.</summary>
-    Task<IReadOnlyDictionary<string, long>> GetStatisticsAsync(string deploymentId, CancellationToken cancellationToken);
+    Task<IReadOnlyDictionary<DeviceDeploymentState, long>> GetStatisticsAsync(string deploymentId, CancellationToken cancellationToken);
 
     /// <summary>Deployment counts per status (for metrics).</summary>
     Task<IReadOnlyDictionary<DeploymentState, long>> CountDeploymentsByStatusAsync(CancellationToken cancellationToken);

@@ -108,11 +108,11 @@ public abstract partial class SqlFleetStore
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyDictionary<string, long>> GetStatisticsAsync(string deploymentId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<DeviceDeploymentState, long>> GetStatisticsAsync(string deploymentId, CancellationToken cancellationToken)
     {
         var rows = await QueryAsync<(string Status, long Count)>(
             "SELECT status, COUNT(*) FROM device_deployments WHERE deployment_id = @deploymentId GROUP BY status", new { deploymentId }, cancellationToken).ConfigureAwait(false);
-        return rows.ToDictionary(r => r.Status, r => r.Count, StringComparer.Ordinal);
+        return rows.ToDictionary(r => StatusNames.StoredDeviceDeployment(r.Status), r => r.Count);
     }
 
     public async Task<IReadOnlyDictionary<DeploymentState, long>> CountDeploymentsByStatusAsync(CancellationToken cancellationToken)

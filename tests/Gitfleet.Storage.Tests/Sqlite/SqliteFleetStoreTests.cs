@@ -177,8 +177,8 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
         stored.FinishedAt.ShouldBe(StoreFixture.Now);
         stored.Trace!.Commit.ShouldBe("abc");
         var statistics = await Store.GetStatisticsAsync(deployment.Deployment.Id, None);
-        statistics["failure"].ShouldBe(1);
-        statistics["aborted"].ShouldBe(1);
+        statistics[DeviceDeploymentState.Failure].ShouldBe(1);
+        statistics[DeviceDeploymentState.Aborted].ShouldBe(1);
         (await Store.AbortDeploymentAsync("unknown", StoreFixture.Now, None)).ShouldBeNull();
     }
 
@@ -216,7 +216,7 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
         (await Store.GetConfigurationAsync(device.Id, None)).ShouldBeNull();
         (await Store.GetAttributesAsync([device.Id], None)).ShouldBeEmpty();
         (await Store.GetDeploymentAsync(deployment.Deployment.Id, None))!.Status.ShouldBe(DeploymentState.Finished);
-        (await Store.GetStatisticsAsync(deployment.Deployment.Id, None))["decommissioned"].ShouldBe(1);
+        (await Store.GetStatisticsAsync(deployment.Deployment.Id, None))[DeviceDeploymentState.Decommissioned].ShouldBe(1);
         (await Store.DecommissionDeviceAsync(device.Id, StoreFixture.Now, None)).ShouldBeFalse();
     }
 

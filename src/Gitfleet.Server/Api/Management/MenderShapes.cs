@@ -71,7 +71,7 @@ internal static class MenderShapes
             artifact.CreatedAt);
     }
 
-    public static DeploymentShape Deployment(DeploymentRecord deployment, IReadOnlyDictionary<string, long>? statistics = null, IReadOnlyList<string>? artifactIds = null) => new(
+    public static DeploymentShape Deployment(DeploymentRecord deployment, IReadOnlyDictionary<DeviceDeploymentState, long>? statistics = null, IReadOnlyList<string>? artifactIds = null) => new(
         deployment.Id,
         deployment.Name,
         deployment.ArtifactName,
@@ -88,12 +88,12 @@ internal static class MenderShapes
         deployment.ConfigurationChecksum,
         statistics is null ? null : new DeploymentStatistics(Statistics(statistics)));
 
-    public static Dictionary<string, long> Statistics(IReadOnlyDictionary<string, long> counts)
+    public static Dictionary<string, long> Statistics(IReadOnlyDictionary<DeviceDeploymentState, long> counts)
     {
         var all = DeviceDeploymentStatus.All.ToDictionary(s => s, _ => 0L, StringComparer.Ordinal);
         foreach (var (status, count) in counts)
         {
-            all[status] = count;
+            all[StatusNames.Of(status)] = count;
         }
 
         return all;
