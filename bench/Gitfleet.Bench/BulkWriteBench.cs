@@ -50,7 +50,7 @@ internal static class BulkWriteBench
         var deployment = new NewDeployment(
             new DeploymentRecord
             {
-                Id = deploymentId, Name = "bulk " + run, ArtifactName = "release-2", Kind = "os", Status = "pending", CreatedAt = now,
+                Id = deploymentId, Name = "bulk " + run, ArtifactName = "release-2", Kind = "os", Status = DeploymentState.Pending, CreatedAt = now,
                 DeviceCount = devices, Trace = new DeploymentTrace("bulk-" + run, "abc", null, null),
             },
             ids.Select(d => new DeviceDeploymentRecord { Id = Guid.NewGuid().ToString(), DeploymentId = deploymentId, DeviceId = d, Status = "pending", CreatedAt = now, DeviceType = "pi4" }).ToList());

@@ -42,7 +42,7 @@ internal static class WriterCostBench
             }).ToList();
             await store.CreateDeploymentAsync(new NewDeployment(new DeploymentRecord
             {
-                Id = id, Name = "bench " + type, ArtifactName = "bench-os-2", Kind = "os", Status = DeploymentStatus.Pending, CreatedAt = now, DeviceCount = rows.Count, Retries = 1,
+                Id = id, Name = "bench " + type, ArtifactName = "bench-os-2", Kind = "os", Status = DeploymentState.Pending, CreatedAt = now, DeviceCount = rows.Count, Retries = 1,
             }, rows), CancellationToken.None);
         }
 

@@ -23,7 +23,7 @@ public interface IDeviceStore
 
     Task<long> CountDevicesAsync(AuthStatus? status, CancellationToken cancellationToken);
 
-    Task<IReadOnlyDictionary<string, long>> CountDevicesByStatusAsync(CancellationToken cancellationToken);
+    Task<IReadOnlyDictionary<AuthStatus, long>> CountDevicesByStatusAsync(CancellationToken cancellationToken);
 
     Task<IReadOnlyList<AuthSetRecord>> GetAuthSetsAsync(IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken);
 
@@ -191,10 +191,10 @@ public interface IDeploymentStore
     Task<Page<DeploymentRecord>> ListDeploymentsAsync(DeploymentQuery query, CancellationToken cancellationToken);
 
     /// <summary>Device-deployment counts per status.</summary>
-    Task<IReadOnlyDictionary<string, long>> GetStatisticsAsync(string deploymentId, CancellationToken cancellationToken);
+    Task<IReadOnlyDictionary<DeviceDeploymentState, long>> GetStatisticsAsync(string deploymentId, CancellationToken cancellationToken);
 
     /// <summary>Deployment counts per status (for metrics).</summary>
-    Task<IReadOnlyDictionary<string, long>> CountDeploymentsByStatusAsync(CancellationToken cancellationToken);
+    Task<IReadOnlyDictionary<DeploymentState, long>> CountDeploymentsByStatusAsync(CancellationToken cancellationToken);
 
     Task<Page<DeviceDeploymentRecord>> ListDeviceDeploymentsAsync(string deploymentId, int page, int perPage, CancellationToken cancellationToken);
 

@@ -44,6 +44,24 @@ public sealed class StatusNamesTests
         StatusNames.TryParse(text, out DeviceDeploymentState _).ShouldBeFalse();
     }
 
+    [Theory]
+    [InlineData(DeploymentState.Pending, "pending")]
+    [InlineData(DeploymentState.InProgress, "inprogress")]
+    [InlineData(DeploymentState.Finished, "finished")]
+    public void A_deployment_status_is_spelled_as_mender_spells_it_and_read_back(DeploymentState status, string text)
+    {
+        StatusNames.Of(status).ShouldBe(text);
+        StatusNames.StoredDeployment(text).ShouldBe(status);
+    }
+
+    [Fact]
+    public void A_stored_status_nobody_spells_is_an_error_that_names_it()
+    {
+        Should.Throw<InvalidDataException>(() => StatusNames.StoredAuth("Accepted")).Message.ShouldContain("auth status 'Accepted'");
+        Should.Throw<InvalidDataException>(() => StatusNames.StoredDeployment("done")).Message.ShouldContain("expected one of: finished, inprogress, pending");
+        Should.Throw<InvalidDataException>(() => StatusNames.StoredDeviceDeployment("paused")).Message.ShouldContain("device deployment status 'paused'");
+    }
+
     [Fact]
     public void A_device_deployment_status_the_server_does_not_know_is_refused() =>
         Should.Throw<ArgumentOutOfRangeException>(() => StatusNames.DeviceDeployment("paused"));

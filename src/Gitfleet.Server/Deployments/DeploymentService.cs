@@ -66,7 +66,7 @@ internal sealed class DeploymentService(
             Name = command.Name,
             ArtifactName = command.ArtifactName,
             Kind = DeploymentKinds.Os,
-            Status = DeploymentStatus.Pending,
+            Status = DeploymentState.Pending,
             CreatedAt = now,
             DeviceCount = rows.Count,
             Retries = command.Retries,
@@ -92,9 +92,9 @@ internal sealed class DeploymentService(
 
         var device = await store.GetDeviceAsync(deviceId, cancellationToken).ConfigureAwait(false)
             ?? throw DomainException.NotFound($"device {deviceId} not found");
-        if (device.Status != DeviceStatus.Accepted)
+        if (device.Status != AuthStatus.Accepted)
         {
-            throw DomainException.Conflict($"device {deviceId} is {device.Status}, not accepted");
+            throw DomainException.Conflict($"device {deviceId} is {StatusNames.Of(device.Status)}, not accepted");
         }
 
         if (device.DeviceType is not { Length: > 0 } deviceType)
@@ -119,7 +119,7 @@ internal sealed class DeploymentService(
             Name = $"configuration for {deviceId}",
             ArtifactName = artifactName,
             Kind = DeploymentKinds.Configuration,
-            Status = DeploymentStatus.Pending,
+            Status = DeploymentState.Pending,
             CreatedAt = now,
             DeviceCount = 1,
             Retries = retries,
@@ -247,7 +247,7 @@ internal sealed class DeploymentService(
     {
         var deployment = await store.GetDeploymentAsync(deploymentId, cancellationToken).ConfigureAwait(false)
             ?? throw DomainException.NotFound($"deployment {deploymentId} not found");
-        if (deployment.Status == DeploymentStatus.Finished)
+        if (deployment.Status == DeploymentState.Finished)
         {
             throw DomainException.Unsatisfiable($"deployment {deploymentId} already finished");
         }
@@ -330,8 +330,8 @@ internal sealed class DeploymentService(
         }
 
         var query = command.Group is { } group
-            ? new DeviceQuery { Group = group, Status = DeviceStatus.Accepted }
-            : new DeviceQuery { Status = DeviceStatus.Accepted };
+            ? new DeviceQuery { Group = group, Status = AuthStatus.Accepted }
+            : new DeviceQuery { Status = AuthStatus.Accepted };
         var devices = await ListAllAsync(query, cancellationToken).ConfigureAwait(false);
         return devices.Count > 0 ? devices
             : throw DomainException.Invalid(command.Group is null ? "there are no accepted devices" : $"no accepted devices in group '{command.Group}'");

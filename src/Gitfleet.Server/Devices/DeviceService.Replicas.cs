@@ -1,4 +1,5 @@
 using Gitfleet.Storage.Cluster;
+using Gitfleet.Storage.Model;
 
 namespace Gitfleet.Server.Devices;
 
@@ -29,7 +30,7 @@ public sealed partial class DeviceService
     {
         await foreach (var row in store.StreamDeviceStatusesAsync(cancellationToken).ConfigureAwait(false))
         {
-            registry.Set(row.Id, row.Status, row.LastCheckIn);
+            registry.Set(row.Id, StatusNames.Of(row.Status), row.LastCheckIn);
             if (row.InventoryDigest is { } digest)
             {
                 registry.SetInventoryDigest(row.Id, digest);
@@ -143,7 +144,7 @@ public sealed partial class DeviceService
         var known = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var row in store.StreamDeviceStatusesAsync(cancellationToken).ConfigureAwait(false))
         {
-            registry.Set(row.Id, row.Status);
+            registry.Set(row.Id, StatusNames.Of(row.Status));
             known.Add(row.Id);
         }
 

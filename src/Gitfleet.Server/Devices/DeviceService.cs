@@ -69,7 +69,7 @@ public sealed partial class DeviceService(IFleetStore store, DeviceRegistry regi
         var generation = acceptedKeys.Generation;
         var known = await store.FindAuthSetAsync(identity, key.Pem, cancellationToken).ConfigureAwait(false);
         AuthRequestOutcome outcome;
-        if (known is not { AuthSet.Status: DeviceStatus.Accepted, Device.Status: DeviceStatus.Accepted })
+        if (known is not { AuthSet.Status: AuthStatus.Accepted, Device.Status: AuthStatus.Accepted })
         {
             if (known?.AuthSet is null && mayWrite?.Invoke(known is null) == false)
             {
@@ -95,8 +95,8 @@ public sealed partial class DeviceService(IFleetStore store, DeviceRegistry regi
             }
         }
 
-        var accepted = outcome.AuthSet.Status == DeviceStatus.Accepted && outcome.Device.Status == DeviceStatus.Accepted;
-        return new AuthRequestAnswer(accepted ? AuthRequestResult.Accepted : AuthRequestResult.NotAccepted, outcome.Device.Id, outcome.AuthSet.Status);
+        var accepted = outcome.AuthSet.Status == AuthStatus.Accepted && outcome.Device.Status == AuthStatus.Accepted;
+        return new AuthRequestAnswer(accepted ? AuthRequestResult.Accepted : AuthRequestResult.NotAccepted, outcome.Device.Id, StatusNames.Of(outcome.AuthSet.Status));
     }
 
     /// <summary>
@@ -273,7 +273,7 @@ public sealed partial class DeviceService(IFleetStore store, DeviceRegistry regi
             }
             else
             {
-                registry.Set(device.Id, device.Status);
+                registry.Set(device.Id, StatusNames.Of(device.Status));
             }
 
             return device;

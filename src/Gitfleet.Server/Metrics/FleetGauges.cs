@@ -2,6 +2,7 @@ using Gitfleet.Core.Rollouts;
 using Gitfleet.Server.Devices;
 using Gitfleet.Server.Reconcile;
 using Gitfleet.Storage;
+using Gitfleet.Storage.Model;
 using Prometheus;
 
 namespace Gitfleet.Server.Metrics;
@@ -86,7 +87,7 @@ internal sealed class FleetGauges
         {
             foreach (var (status, count) in await store.CountDeploymentsByStatusAsync(cancellationToken).ConfigureAwait(false))
             {
-                deployments.Set(count, status);
+                deployments.Set(count, StatusNames.Of(status));
             }
         }
         catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)

@@ -43,7 +43,7 @@ internal sealed partial class AdmissionController(IFleetStore store, DeviceServi
         var pending = new List<DeviceRecord>();
         for (var page = 1; ; page++)
         {
-            var batch = await store.ListDevicesAsync(new DeviceQuery { Status = DeviceStatus.Pending, Page = page, PerPage = 500 }, cancellationToken).ConfigureAwait(false);
+            var batch = await store.ListDevicesAsync(new DeviceQuery { Status = AuthStatus.Pending, Page = page, PerPage = 500 }, cancellationToken).ConfigureAwait(false);
             pending.AddRange(batch.Items);
             if (batch.Items.Count < 500)
             {
@@ -59,7 +59,7 @@ internal sealed partial class AdmissionController(IFleetStore store, DeviceServi
         var authSets = (await store.GetAuthSetsAsync(pending.Select(d => d.Id).ToList(), cancellationToken).ConfigureAwait(false)).ToLookup(a => a.DeviceId);
         foreach (var device in pending)
         {
-            var sets = authSets[device.Id].Where(a => a.Status == DeviceStatus.Pending).OrderByDescending(a => a.CreatedAt).ToList();
+            var sets = authSets[device.Id].Where(a => a.Status == AuthStatus.Pending).OrderByDescending(a => a.CreatedAt).ToList();
             var match = admissions.FirstOrDefault(a => Contains(device.Identity, a.Declared.Identity));
             var authSet = match is null
                 ? (autoAccept.Contains(device.Id) ? sets.FirstOrDefault() : null)

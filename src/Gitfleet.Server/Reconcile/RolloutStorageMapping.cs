@@ -58,7 +58,7 @@ internal static class RolloutStorageMapping
             Name = planned.Name,
             ArtifactName = planned.ArtifactName,
             Kind = planned.Kind == DeploymentKind.Configuration ? DeploymentKinds.Configuration : DeploymentKinds.Os,
-            Status = DeploymentStatus.Pending,
+            Status = DeploymentState.Pending,
             CreatedAt = now,
             DeviceCount = planned.Devices.Count,
             Trace = trace,

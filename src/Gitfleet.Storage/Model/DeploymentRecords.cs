@@ -14,8 +14,8 @@ public sealed record DeploymentRecord
     /// <summary>"os" or "configuration".</summary>
     public required string Kind { get; init; }
 
-    /// <summary>pending (no device started), inprogress, finished.</summary>
-    public required string Status { get; init; }
+    /// <summary>Pending (no device started), in progress, finished (spelled by <see cref="StatusNames"/>).</summary>
+    public required DeploymentState Status { get; init; }
 
     public required DateTimeOffset CreatedAt { get; init; }
 
@@ -79,7 +79,7 @@ public sealed record DeviceDeploymentView(DeviceDeploymentRecord Device, Deploym
 
 public sealed record DeploymentQuery
 {
-    public string? Status { get; init; }
+    public DeploymentState? Status { get; init; }
 
     /// <summary>Substring of the name or artifact name.</summary>
     public string? Search { get; init; }

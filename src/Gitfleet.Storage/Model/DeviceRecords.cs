@@ -5,8 +5,8 @@ public sealed record DeviceRecord
 {
     public required string Id { get; init; }
 
-    /// <summary>accepted, pending, rejected, preauthorized (see <see cref="Gitfleet.Core.Facts.DeviceStatus"/>).</summary>
-    public required string Status { get; init; }
+    /// <summary>Accepted, pending, rejected, preauthorized (spelled by <see cref="StatusNames"/>).</summary>
+    public required AuthStatus Status { get; init; }
 
     public required IReadOnlyDictionary<string, string> Identity { get; init; }
 
@@ -27,7 +27,7 @@ public sealed record DeviceRecord
 }
 
 /// <summary>One identity + public key pair a device presented (Mender's "auth set").</summary>
-public sealed record AuthSetRecord(string Id, string DeviceId, string PublicKey, string Status, DateTimeOffset CreatedAt);
+public sealed record AuthSetRecord(string Id, string DeviceId, string PublicKey, AuthStatus Status, DateTimeOffset CreatedAt);
 
 /// <summary>An inventory attribute: one value, or several for a list (a repeated name).</summary>
 public sealed record AttributeRecord(string DeviceId, string Scope, string Name, IReadOnlyList<string> Values, DateTimeOffset UpdatedAt)
@@ -37,7 +37,7 @@ public sealed record AttributeRecord(string DeviceId, string Scope, string Name,
 }
 
 /// <summary>A device's status and last check-in, as the in-memory registry loads it at start.</summary>
-public sealed record DeviceStatusRow(string Id, string Status, DateTimeOffset? LastCheckIn)
+public sealed record DeviceStatusRow(string Id, AuthStatus Status, DateTimeOffset? LastCheckIn)
 {
     /// <summary>The digest of the inventory last PUT (<see cref="Gitfleet.Core.Facts.InventoryDigest"/>), when known.</summary>
     public ulong? InventoryDigest { get; init; }
@@ -60,7 +60,7 @@ public static class AttributeScope
 /// <summary>Paging and filters for device lists. Page numbers start at 1.</summary>
 public sealed record DeviceQuery
 {
-    public string? Status { get; init; }
+    public AuthStatus? Status { get; init; }
 
     public IReadOnlyList<string>? Ids { get; init; }
 

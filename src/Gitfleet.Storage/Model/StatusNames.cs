@@ -31,6 +31,14 @@ public enum DeviceDeploymentState
     Decommissioned,
 }
 
+/// <summary>A deployment's status: no device started it yet, some device did, every device finished (Mender's deployment statuses).</summary>
+public enum DeploymentState
+{
+    Pending,
+    InProgress,
+    Finished,
+}
+
 /// <summary>
 /// The typed statuses <see cref="IFleetStore"/> takes, spelled as the store keeps them and the Mender APIs send them:
 /// the one place they are parsed and formatted. Formatting returns the shared constants
@@ -44,6 +52,9 @@ public static class StatusNames
 
     private static readonly FrozenDictionary<string, DeviceDeploymentState> DeviceDeploymentStates =
         Enum.GetValues<DeviceDeploymentState>().ToFrozenDictionary(status => Of(status), StringComparer.Ordinal);
+
+    private static readonly FrozenDictionary<string, DeploymentState> DeploymentStates =
+        Enum.GetValues<DeploymentState>().ToFrozenDictionary(status => Of(status), StringComparer.Ordinal);
 
     public static string Of(AuthStatus status) => status switch
     {
@@ -73,9 +84,37 @@ public static class StatusNames
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, "not a device deployment status"),
     };
 
+    public static string Of(DeploymentState status) => status switch
+    {
+        DeploymentState.Pending => DeploymentStatus.Pending,
+        DeploymentState.InProgress => DeploymentStatus.InProgress,
+        DeploymentState.Finished => DeploymentStatus.Finished,
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "not a deployment status"),
+    };
+
+    public static bool TryParse(string? text, out DeploymentState status) => DeploymentStates.TryGetValue(text ?? "", out status);
+
     public static bool TryParse(string? text, out AuthStatus status) => AuthStatuses.TryGetValue(text ?? "", out status);
 
     public static bool TryParse(string? text, out DeviceDeploymentState status) => DeviceDeploymentStates.TryGetValue(text ?? "", out status);
+
+    /// <summary>
+    /// An auth status as the store keeps it. A value no version of Gitfleet writes (a hand-edited or foreign database) is
+    /// an error that names it, never a silent default: a device read as "pending" by mistake would lose or gain access.
+    /// </summary>
+    public static AuthStatus StoredAuth(string text) =>
+        TryParse(text, out AuthStatus status) ? status : throw Unknown("auth", text, AuthStatuses.Keys);
+
+    /// <summary>A device deployment status as the store keeps it; an unknown one is an error that names it (see <see cref="StoredAuth"/>).</summary>
+    public static DeviceDeploymentState StoredDeviceDeployment(string text) =>
+        TryParse(text, out DeviceDeploymentState status) ? status : throw Unknown("device deployment", text, DeviceDeploymentStates.Keys);
+
+    /// <summary>A deployment status as the store keeps it; an unknown one is an error that names it (see <see cref="StoredAuth"/>).</summary>
+    public static DeploymentState StoredDeployment(string text) =>
+        TryParse(text, out DeploymentState status) ? status : throw Unknown("deployment", text, DeploymentStates.Keys);
+
+    private static InvalidDataException Unknown(string kind, string? text, IEnumerable<string> known) =>
+        new($"the store holds {kind} status '{text}', which Gitfleet does not know (expected one of: {string.Join(", ", known.Order(StringComparer.Ordinal))})");
 
     /// <summary>A status the server itself spells (a constant of <see cref="DeviceDeploymentStatus"/>); an unknown one is a bug.</summary>
     public static DeviceDeploymentState DeviceDeployment(string text) =>

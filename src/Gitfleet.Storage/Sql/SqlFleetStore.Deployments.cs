@@ -43,7 +43,7 @@ public abstract partial class SqlFleetStore
                     """,
                     new
                     {
-                        d.Id, d.Name, d.ArtifactName, d.Kind, d.Status, created = Ms(d.CreatedAt), finished = d.FinishedAt is { } f ? Ms(f) : (long?)null,
+                        d.Id, d.Name, d.ArtifactName, d.Kind, Status = StatusNames.Of(d.Status), created = Ms(d.CreatedAt), finished = d.FinishedAt is { } f ? Ms(f) : (long?)null,
                         d.DeviceCount, d.Retries, d.Group, branch = d.Trace?.Branch, commit = d.Trace?.Commit, author = d.Trace?.Author,
                         subject = d.Trace?.Subject, d.IdempotencyKey, d.ArtifactId, ConfigurationJson = Json(d.Configuration is null ? null : JsonMaps.Serialize(d.Configuration)), d.ConfigurationChecksum, seq,
                         secretKeys = d.SecretKeys is null ? null : JsonMaps.SerializeList(d.SecretKeys),
@@ -94,7 +94,7 @@ public abstract partial class SqlFleetStore
         var clause = where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where);
         var parameters = new
         {
-            query.Status,
+            Status = query.Status is { } wanted ? StatusNames.Of(wanted) : null,
             pattern = "%" + query.Search + "%",
             limit = query.PerPage,
             offset = (long)(Math.Max(query.Page, 1) - 1) * query.PerPage,
@@ -108,17 +108,17 @@ public abstract partial class SqlFleetStore
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyDictionary<string, long>> GetStatisticsAsync(string deploymentId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<DeviceDeploymentState, long>> GetStatisticsAsync(string deploymentId, CancellationToken cancellationToken)
     {
         var rows = await QueryAsync<(string Status, long Count)>(
             "SELECT status, COUNT(*) FROM device_deployments WHERE deployment_id = @deploymentId GROUP BY status", new { deploymentId }, cancellationToken).ConfigureAwait(false);
-        return rows.ToDictionary(r => r.Status, r => r.Count, StringComparer.Ordinal);
+        return rows.ToDictionary(r => StatusNames.StoredDeviceDeployment(r.Status), r => r.Count);
     }
 
-    public async Task<IReadOnlyDictionary<string, long>> CountDeploymentsByStatusAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<DeploymentState, long>> CountDeploymentsByStatusAsync(CancellationToken cancellationToken)
     {
         var rows = await QueryAsync<(string Status, long Count)>("SELECT status, COUNT(*) FROM deployments GROUP BY status", null, cancellationToken).ConfigureAwait(false);
-        return rows.ToDictionary(r => r.Status, r => r.Count, StringComparer.Ordinal);
+        return rows.ToDictionary(r => StatusNames.StoredDeployment(r.Status), r => r.Count);
     }
 
     public Task<Page<DeviceDeploymentRecord>> ListDeviceDeploymentsAsync(string deploymentId, int page, int perPage, CancellationToken cancellationToken) =>
@@ -194,7 +194,7 @@ public abstract partial class SqlFleetStore
                 finishedChanges ? UpdateStatusAndFinished : UpdateStatusOnly,
                 new { newStatus, finishedFlag = finished ? 1 : 0, attempts, substate, now = ms, finishedMs, deviceDeploymentId },
                 transaction, cancellationToken)).ConfigureAwait(false);
-            var updatedDeployment = deployment.Status == DeploymentStatus.InProgress && UnfinishedStatuses.Contains(newStatus)
+            var updatedDeployment = deployment.Status == DeploymentState.InProgress && UnfinishedStatuses.Contains(newStatus)
                 ? deployment
                 : await AdvanceDeploymentStatusAsync(connection, transaction, row.DeploymentId, now, cancellationToken, deployment).ConfigureAwait(false);
             var unfinished = !finished || await connection.ExecuteScalarAsync<long>(Command(
@@ -307,7 +307,7 @@ public abstract partial class SqlFleetStore
         var unfinished = await connection.ExecuteScalarAsync<long>(Command(
             $"SELECT COUNT(*) FROM (SELECT 1 FROM device_deployments WHERE deployment_id = @deploymentId AND status {InList("@statuses")} LIMIT 1) u",
             new { deploymentId, statuses = UnfinishedStatuses }, transaction, cancellationToken)).ConfigureAwait(false);
-        var status = unfinished == 0 ? DeploymentStatus.Finished : DeploymentStatus.InProgress;
+        var status = unfinished == 0 ? DeploymentState.Finished : DeploymentState.InProgress;
         if (known is not null && known.Status == status)
         {
             return known;
@@ -318,7 +318,7 @@ public abstract partial class SqlFleetStore
             UPDATE deployments SET status = @status,
                 finished_ms = CASE WHEN @status = 'finished' THEN COALESCE(finished_ms, @now) ELSE NULL END
             WHERE id = @deploymentId AND status <> @status
-            """, new { status, now = Ms(now), deploymentId }, transaction, cancellationToken)).ConfigureAwait(false);
+            """, new { status = StatusNames.Of(status), now = Ms(now), deploymentId }, transaction, cancellationToken)).ConfigureAwait(false);
         return (await GetDeploymentAsync(connection, transaction, deploymentId, cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -332,15 +332,15 @@ public abstract partial class SqlFleetStore
             SELECT COUNT(*), COALESCE(SUM(finished), 0), COALESCE(SUM(CASE WHEN status = 'pending' AND attempts = 0 THEN 1 ELSE 0 END), 0)
             FROM device_deployments WHERE deployment_id = @deploymentId
             """, new { deploymentId }, transaction, cancellationToken)).ConfigureAwait(false);
-        var status = counts.Finished == counts.Total ? DeploymentStatus.Finished
-            : counts.Untouched == counts.Total ? DeploymentStatus.Pending
-            : DeploymentStatus.InProgress;
+        var status = counts.Finished == counts.Total ? DeploymentState.Finished
+            : counts.Untouched == counts.Total ? DeploymentState.Pending
+            : DeploymentState.InProgress;
         await connection.ExecuteAsync(Command(
             """
             UPDATE deployments SET status = @status,
                 finished_ms = CASE WHEN @status = 'finished' THEN COALESCE(finished_ms, @now) ELSE NULL END
             WHERE id = @deploymentId
-            """, new { status, now = Ms(now), deploymentId }, transaction, cancellationToken)).ConfigureAwait(false);
+            """, new { status = StatusNames.Of(status), now = Ms(now), deploymentId }, transaction, cancellationToken)).ConfigureAwait(false);
         return (await GetDeploymentAsync(connection, transaction, deploymentId, cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -380,7 +380,7 @@ public abstract partial class SqlFleetStore
         Name = row.Name,
         ArtifactName = row.ArtifactName,
         Kind = row.Kind,
-        Status = row.Status,
+        Status = StatusNames.StoredDeployment(row.Status),
         CreatedAt = FromMs(row.CreatedMs),
         FinishedAt = FromMs(row.FinishedMs),
         DeviceCount = (int)row.DeviceCount,

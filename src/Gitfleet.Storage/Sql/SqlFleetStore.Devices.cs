@@ -46,10 +46,10 @@ public abstract partial class SqlFleetStore
             new { status }, null, cancellationToken)), cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyDictionary<string, long>> CountDevicesByStatusAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<AuthStatus, long>> CountDevicesByStatusAsync(CancellationToken cancellationToken)
     {
         var rows = await QueryAsync<(string Status, long Count)>("SELECT status, COUNT(*) FROM devices GROUP BY status", null, cancellationToken).ConfigureAwait(false);
-        return rows.ToDictionary(r => r.Status, r => r.Count, StringComparer.Ordinal);
+        return rows.ToDictionary(r => StatusNames.StoredAuth(r.Status), r => r.Count);
     }
 
     public async Task<IReadOnlyList<AuthSetRecord>> GetAuthSetsAsync(IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken)
@@ -75,8 +75,8 @@ public abstract partial class SqlFleetStore
             var (device, existing) = await FindDeviceAndAuthSetAsync(connection, transaction, identityKey, publicKey, cancellationToken).ConfigureAwait(false);
             if (device is null)
             {
-                await InsertDeviceAsync(connection, transaction, deviceId, DeviceStatus.Pending, identity, identityKey, now, cancellationToken).ConfigureAwait(false);
-                var created = new AuthSetRecord(authSetId, deviceId, publicKey, DeviceStatus.Pending, now);
+                await InsertDeviceAsync(connection, transaction, deviceId, AuthStatus.Pending, identity, identityKey, now, cancellationToken).ConfigureAwait(false);
+                var created = new AuthSetRecord(authSetId, deviceId, publicKey, AuthStatus.Pending, now);
                 await InsertAuthSetAsync(connection, transaction, created, cancellationToken).ConfigureAwait(false);
                 var fresh = await FindByIdentityKeyAsync(connection, transaction, identityKey, cancellationToken).ConfigureAwait(false);
                 return new AuthRequestOutcome(fresh!, created, Created: true);
@@ -86,7 +86,7 @@ public abstract partial class SqlFleetStore
             {
                 // Declared beforehand (by an operator or in git): the first request with this key accepts it.
                 var accepted = await AcceptAuthSetAsync(connection, transaction, device, existing.Id, now, cancellationToken).ConfigureAwait(false);
-                return new AuthRequestOutcome(accepted, ToAuthSet(existing) with { Status = DeviceStatus.Accepted }, Created: false);
+                return new AuthRequestOutcome(accepted, ToAuthSet(existing) with { Status = AuthStatus.Accepted }, Created: false);
             }
 
             if (existing is not null)
@@ -94,7 +94,7 @@ public abstract partial class SqlFleetStore
                 return new AuthRequestOutcome(device, ToAuthSet(existing), Created: false);
             }
 
-            var added = new AuthSetRecord(authSetId, device.Id, publicKey, DeviceStatus.Pending, now);
+            var added = new AuthSetRecord(authSetId, device.Id, publicKey, AuthStatus.Pending, now);
             await InsertAuthSetAsync(connection, transaction, added, cancellationToken).ConfigureAwait(false);
             var updated = await RefreshDeviceStatusAsync(connection, transaction, device.Id, now, cancellationToken).ConfigureAwait(false);
             return new AuthRequestOutcome(updated!, added, Created: true);
@@ -139,7 +139,7 @@ public abstract partial class SqlFleetStore
         {
             // One row per device (an identity is unique); with no auth set of that key the LEFT JOIN's columns are NULL.
             found ??= new AuthSetLookup(DeviceFrom(row, 0), row.IsNull(10) ? null
-                : new AuthSetRecord(row.GetString(10), row.GetString(11), row.GetString(12), row.GetString(13), FromMs(row.GetInt64(14))));
+                : new AuthSetRecord(row.GetString(10), row.GetString(11), row.GetString(12), StatusNames.StoredAuth(row.GetString(13)), FromMs(row.GetInt64(14))));
         }, cancellationToken).ConfigureAwait(false);
         return found;
     }
@@ -148,7 +148,7 @@ public abstract partial class SqlFleetStore
     private static DeviceRecord DeviceFrom(IRow row, int at) => new()
     {
         Id = row.GetString(at),
-        Status = row.GetString(at + 1),
+        Status = StatusNames.StoredAuth(row.GetString(at + 1)),
         Identity = JsonMaps.Deserialize(row.GetString(at + 2)),
         IdentityKey = row.GetString(at + 3),
         DeviceType = row.IsNull(at + 4) ? null : row.GetString(at + 4),
@@ -182,8 +182,8 @@ public abstract partial class SqlFleetStore
                 return null;
             }
 
-            await InsertDeviceAsync(connection, transaction, deviceId, DeviceStatus.Preauthorized, identity, identityKey, now, cancellationToken).ConfigureAwait(false);
-            await InsertAuthSetAsync(connection, transaction, new AuthSetRecord(authSetId, deviceId, publicKey, DeviceStatus.Preauthorized, now), cancellationToken).ConfigureAwait(false);
+            await InsertDeviceAsync(connection, transaction, deviceId, AuthStatus.Preauthorized, identity, identityKey, now, cancellationToken).ConfigureAwait(false);
+            await InsertAuthSetAsync(connection, transaction, new AuthSetRecord(authSetId, deviceId, publicKey, AuthStatus.Preauthorized, now), cancellationToken).ConfigureAwait(false);
             return await FindByIdentityKeyAsync(connection, transaction, identityKey, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
     }
@@ -201,7 +201,7 @@ public abstract partial class SqlFleetStore
                 return null;
             }
 
-            if (status != DeviceStatus.Accepted)
+            if (typed != AuthStatus.Accepted)
             {
                 return await RefreshDeviceStatusAsync(connection, transaction, deviceId, now, cancellationToken).ConfigureAwait(false);
             }
@@ -230,7 +230,7 @@ public abstract partial class SqlFleetStore
             UPDATE devices SET status = @status, updated_ms = @ms WHERE id = @deviceId
             """,
             new { authSetId, deviceId, status = DeviceStatus.Accepted, ms }, transaction, cancellationToken)).ConfigureAwait(false);
-        return device with { Status = DeviceStatus.Accepted, UpdatedAt = FromMs(ms) };
+        return device with { Status = AuthStatus.Accepted, UpdatedAt = FromMs(ms) };
     }
 
     public Task<(bool Found, DeviceRecord? Device)> DeleteAuthSetAsync(string deviceId, string authSetId, DateTimeOffset now, CancellationToken cancellationToken) =>
@@ -270,7 +270,7 @@ public abstract partial class SqlFleetStore
 
     public IAsyncEnumerable<DeviceStatusRow> StreamDeviceStatusesAsync(CancellationToken cancellationToken) =>
         StreamAsync<StatusRow>("SELECT id, status, last_checkin_ms, inventory_hash FROM devices", null, cancellationToken)
-            .Select(r => new DeviceStatusRow(r.Id, r.Status, FromMs(r.LastCheckinMs)) { InventoryDigest = InventoryDigest.Parse(r.InventoryHash) });
+            .Select(r => new DeviceStatusRow(r.Id, StatusNames.StoredAuth(r.Status), FromMs(r.LastCheckinMs)) { InventoryDigest = InventoryDigest.Parse(r.InventoryHash) });
 
     public IAsyncEnumerable<AcceptedKeyRow> StreamAcceptedKeysAsync(CancellationToken cancellationToken) =>
         StreamAsync<AcceptedKeyColumns>(
@@ -495,14 +495,14 @@ public abstract partial class SqlFleetStore
         await connection.ExecuteAsync(Command("DELETE FROM devices WHERE id = @deviceId", new { deviceId }, transaction, cancellationToken)).ConfigureAwait(false);
     }
 
-    private async Task InsertDeviceAsync(DbConnection connection, DbTransaction transaction, string deviceId, string status, IReadOnlyDictionary<string, string> identity, string identityKey, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task InsertDeviceAsync(DbConnection connection, DbTransaction transaction, string deviceId, AuthStatus status, IReadOnlyDictionary<string, string> identity, string identityKey, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await connection.ExecuteAsync(Command(
             """
             INSERT INTO devices (id, status, identity_json, identity_key, created_ms, updated_ms)
             VALUES (@deviceId, @status, @identityJson, @identityKey, @now, @now)
             """,
-            new { deviceId, status, identityJson = Json(JsonMaps.Serialize(identity)), identityKey, now = Ms(now) }, transaction, cancellationToken)).ConfigureAwait(false);
+            new { deviceId, status = StatusNames.Of(status), identityJson = Json(JsonMaps.Serialize(identity)), identityKey, now = Ms(now) }, transaction, cancellationToken)).ConfigureAwait(false);
         await connection.ExecuteAsync(Command(
             "INSERT INTO attributes (device_id, scope, name, value_json, updated_ms) VALUES (@deviceId, 'identity', @Key, @Value, @now)",
             identity.Select(p => new { deviceId, p.Key, Value = Json(System.Text.Json.JsonSerializer.Serialize(p.Value)), now = Ms(now) }),
@@ -512,7 +512,7 @@ public abstract partial class SqlFleetStore
     private static Task InsertAuthSetAsync(DbConnection connection, DbTransaction transaction, AuthSetRecord authSet, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(Command(
             "INSERT INTO auth_sets (id, device_id, pubkey, status, created_ms) VALUES (@Id, @DeviceId, @PublicKey, @Status, @created)",
-            new { authSet.Id, authSet.DeviceId, authSet.PublicKey, authSet.Status, created = Ms(authSet.CreatedAt) }, transaction, cancellationToken));
+            new { authSet.Id, authSet.DeviceId, authSet.PublicKey, Status = StatusNames.Of(authSet.Status), created = Ms(authSet.CreatedAt) }, transaction, cancellationToken));
 
     private static async Task<DeviceRecord?> FindByIdentityKeyAsync(DbConnection connection, DbTransaction transaction, string identityKey, CancellationToken cancellationToken) =>
         ToDevice(await connection.QuerySingleOrDefaultAsync<DeviceRow>(Command(
@@ -537,10 +537,10 @@ public abstract partial class SqlFleetStore
     {
         var clauses = new List<string>();
         var parameters = new DynamicParameters();
-        if (query.Status is not null)
+        if (query.Status is { } status)
         {
             clauses.Add("d.status = @status");
-            parameters.Add("status", query.Status);
+            parameters.Add("status", StatusNames.Of(status));
         }
 
         if (query.Ids is { } ids)
@@ -631,7 +631,7 @@ public abstract partial class SqlFleetStore
     private static DeviceRecord? ToDevice(DeviceRow? row) => row is null ? null : new DeviceRecord
     {
         Id = row.Id,
-        Status = row.Status,
+        Status = StatusNames.StoredAuth(row.Status),
         Identity = JsonMaps.Deserialize(row.IdentityJson),
         IdentityKey = row.IdentityKey,
         DeviceType = row.DeviceType,
@@ -642,7 +642,7 @@ public abstract partial class SqlFleetStore
         LastCheckIn = FromMs(row.LastCheckinMs),
     };
 
-    private static AuthSetRecord ToAuthSet(AuthSetRow row) => new(row.Id, row.DeviceId, row.Pubkey, row.Status, FromMs(row.CreatedMs));
+    private static AuthSetRecord ToAuthSet(AuthSetRow row) => new(row.Id, row.DeviceId, row.Pubkey, StatusNames.StoredAuth(row.Status), FromMs(row.CreatedMs));
 
     private static AttributeRecord ToAttribute(AttributeRow row) => new(row.DeviceId, row.Scope, row.Name, JsonMaps.AttributeValues(row.ValueJson), FromMs(row.UpdatedMs));
 

@@ -34,7 +34,7 @@ public sealed class GroupWriterThreadTests : IAsyncLifetime
         await store.SaveLogAsync(row.Id, [new DeploymentLogMessage("error", "disk full", null)], StoreFixture.Now, None);
         var finished = await store.UpdateDeviceStatusAsync(row.Id, DeviceDeploymentState.Failure, null, StoreFixture.Now, None); // asks "= ANY(@statuses)"
 
-        finished!.Deployment.Status.ShouldBe(DeploymentStatus.Finished);
+        finished!.Deployment.Status.ShouldBe(DeploymentState.Finished);
         (await store.GetDeviceAsync(device.Id, None))!.DeviceType.ShouldBe("rpi5");
         (await store.GetLogAsync(row.Id, None)).ShouldNotBeNull().ShouldHaveSingleItem().Message.ShouldBe("disk full");
         var (batches, writes, waits) = fixture.Store.GroupCommits;

@@ -89,7 +89,7 @@ public abstract class ReconcileStoreTests(StoreEngine engine) : IAsyncLifetime
         var branch = (await Store.ListBranchesAsync(None)).Single();
         branch.RolloutGeneration.ShouldBe(3);
         branch.Progress.ShouldBe(progress);
-        (await Store.GetDeploymentAsync(old.Deployment.Id, None))!.Status.ShouldBe("finished", "its only device was aborted");
+        (await Store.GetDeploymentAsync(old.Deployment.Id, None))!.Status.ShouldBe(DeploymentState.Finished, "its only device was aborted");
         (await Store.GetNextForDeviceAsync(device.Id, None))!.Deployment.Id.ShouldBe(os.Deployment.Id, "the OS deployment comes before the configuration");
         (await Store.GetDeploymentAsync(configuration.Deployment.Id, None))!.SecretKeys.ShouldBe(["k"]);
         var rows = await Store.ListRolloutDevicesAsync("main", None);

@@ -21,6 +21,20 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
     public Task DisposeAsync() => fixture.DisposeAsync();
 
     [Fact]
+    public async Task A_stored_status_gitfleet_does_not_know_is_a_clear_error_not_a_silent_default()
+    {
+        var device = await fixture.AcceptedDeviceAsync("m1");
+        await fixture.ExecuteBehindTheStoreAsync($"UPDATE devices SET status = 'banned' WHERE id = '{device.Id}'");
+        await fixture.ExecuteBehindTheStoreAsync($"UPDATE auth_sets SET status = 'revoked' WHERE device_id = '{device.Id}'");
+
+        var read = await Should.ThrowAsync<InvalidDataException>(() => Store.GetDeviceAsync(device.Id, None));
+        read.Message.ShouldContain("auth status 'banned'");
+        read.Message.ShouldContain("accepted, noauth, pending, preauthorized, rejected");
+        (await Should.ThrowAsync<InvalidDataException>(() => Store.GetAuthSetsAsync([device.Id], None))).Message.ShouldContain("'revoked'");
+        await Should.ThrowAsync<InvalidDataException>(() => Store.ListDevicesAsync(new DeviceQuery(), None));
+    }
+
+    [Fact]
     public async Task Migrations_are_versioned_idempotent_and_the_database_runs_in_wal_mode()
     {
         (await Store.MigrateAsync(None)).ShouldBe(SchemaMigrations.All.Max(m => m.Version));
@@ -45,28 +59,28 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
         var identity = new Dictionary<string, string> { ["mac"] = "m1" };
         var first = await Store.RecordAuthRequestAsync("d1", "a1", identity, "key-1", StoreFixture.Now, None);
         first.Created.ShouldBeTrue();
-        first.Device.Status.ShouldBe("pending");
+        first.Device.Status.ShouldBe(AuthStatus.Pending);
         (await Store.RecordAuthRequestAsync("ignored", "ignored", identity, "key-1", StoreFixture.Now, None)).AuthSet.Id.ShouldBe("a1");
         var second = await Store.RecordAuthRequestAsync("ignored", "a2", identity, "key-2", StoreFixture.Now, None);
         second.Device.Id.ShouldBe("d1");
 
-        (await Store.SetAuthSetStatusAsync("d1", "a1", AuthStatus.Accepted, StoreFixture.Now, None))!.Status.ShouldBe("accepted");
-        (await Store.SetAuthSetStatusAsync("d1", "a2", AuthStatus.Accepted, StoreFixture.Now, None))!.Status.ShouldBe("accepted");
+        (await Store.SetAuthSetStatusAsync("d1", "a1", AuthStatus.Accepted, StoreFixture.Now, None))!.Status.ShouldBe(AuthStatus.Accepted);
+        (await Store.SetAuthSetStatusAsync("d1", "a2", AuthStatus.Accepted, StoreFixture.Now, None))!.Status.ShouldBe(AuthStatus.Accepted);
         var sets = await Store.GetAuthSetsAsync(["d1"], None);
-        sets.Single(s => s.Id == "a1").Status.ShouldBe("rejected");
-        sets.Single(s => s.Id == "a2").Status.ShouldBe("accepted");
+        sets.Single(s => s.Id == "a1").Status.ShouldBe(AuthStatus.Rejected);
+        sets.Single(s => s.Id == "a2").Status.ShouldBe(AuthStatus.Accepted);
         (await Store.SetAuthSetStatusAsync("d1", "nope", AuthStatus.Accepted, StoreFixture.Now, None)).ShouldBeNull();
 
-        (await Store.DeleteAuthSetAsync("d1", "a2", StoreFixture.Now, None)).Device!.Status.ShouldBe("rejected");
+        (await Store.DeleteAuthSetAsync("d1", "a2", StoreFixture.Now, None)).Device!.Status.ShouldBe(AuthStatus.Rejected);
         (await Store.DeleteAuthSetAsync("d1", "a1", StoreFixture.Now, None)).ShouldBe((true, null));
         (await Store.GetDeviceAsync("d1", None)).ShouldBeNull();
-        (await Store.PreauthorizeAsync("d2", "a3", identity, "key-3", StoreFixture.Now, None))!.Status.ShouldBe("preauthorized");
+        (await Store.PreauthorizeAsync("d2", "a3", identity, "key-3", StoreFixture.Now, None))!.Status.ShouldBe(AuthStatus.Preauthorized);
         (await Store.PreauthorizeAsync("d3", "a4", identity, "key-3", StoreFixture.Now, None)).ShouldBeNull();
-        (await Store.FindAuthSetAsync(identity, "key-3", None))!.AuthSet!.Status.ShouldBe("preauthorized");
+        (await Store.FindAuthSetAsync(identity, "key-3", None))!.AuthSet!.Status.ShouldBe(AuthStatus.Preauthorized);
         var admitted = await Store.RecordAuthRequestAsync("ignored", "ignored", identity, "key-3", StoreFixture.Now, None);
-        admitted.AuthSet.Status.ShouldBe("accepted", "the first request with a preauthorized key accepts it");
-        admitted.Device.Status.ShouldBe("accepted");
-        (await Store.FindAuthSetAsync(identity, "key-3", None))!.AuthSet!.Status.ShouldBe("accepted", "a read after the commit sees it (the lookup's statement was prepared before)");
+        admitted.AuthSet.Status.ShouldBe(AuthStatus.Accepted, "the first request with a preauthorized key accepts it");
+        admitted.Device.Status.ShouldBe(AuthStatus.Accepted);
+        (await Store.FindAuthSetAsync(identity, "key-3", None))!.AuthSet!.Status.ShouldBe(AuthStatus.Accepted, "a read after the commit sees it (the lookup's statement was prepared before)");
         var stored = (await Store.GetDeviceAsync(admitted.Device.Id, None))!;
         (stored.Status, stored.UpdatedAt, stored.IdentityKey, stored.CreatedAt).ShouldBe(
             (admitted.Device.Status, admitted.Device.UpdatedAt, admitted.Device.IdentityKey, admitted.Device.CreatedAt), "the accepted device as the request returned it is the stored one");
@@ -134,7 +148,7 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
         (await Store.GetNextForDeviceAsync(device.Id, None))!.Deployment.Id.ShouldBe(os.Deployment.Id);
         var outcome = await Store.UpdateDeviceStatusAsync(os.Devices[0].Id, DeviceDeploymentState.Success, null, StoreFixture.Now, None);
         outcome!.DeviceStillHasUnfinished.ShouldBeTrue();
-        outcome.Deployment.Status.ShouldBe("finished");
+        outcome.Deployment.Status.ShouldBe(DeploymentState.Finished);
         (await Store.GetNextForDeviceAsync(device.Id, None))!.Deployment.Id.ShouldBe(configuration.Deployment.Id);
         (await Store.UpdateDeviceStatusAsync(configuration.Devices[0].Id, DeviceDeploymentState.Success, null, StoreFixture.Now, None))!.DeviceStillHasUnfinished.ShouldBeFalse();
         (await Store.GetNextForDeviceAsync(device.Id, None)).ShouldBeNull();
@@ -147,9 +161,9 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
         var a = await fixture.AcceptedDeviceAsync("m1");
         var b = await fixture.AcceptedDeviceAsync("m2");
         var deployment = StoreFixture.Deployment("r-1", [a.Id, b.Id], StoreFixture.Now, retries: 1);
-        (await Store.CreateDeploymentAsync(deployment, None)).Deployment.Status.ShouldBe("pending");
+        (await Store.CreateDeploymentAsync(deployment, None)).Deployment.Status.ShouldBe(DeploymentState.Pending);
         var rowA = deployment.Devices.Single(d => d.DeviceId == a.Id).Id;
-        (await Store.UpdateDeviceStatusAsync(rowA, DeviceDeploymentState.Downloading, null, StoreFixture.Now, None))!.Deployment.Status.ShouldBe("inprogress");
+        (await Store.UpdateDeviceStatusAsync(rowA, DeviceDeploymentState.Downloading, null, StoreFixture.Now, None))!.Deployment.Status.ShouldBe(DeploymentState.InProgress);
         var retried = await Store.UpdateDeviceStatusAsync(rowA, DeviceDeploymentState.Failure, null, StoreFixture.Now, None);
         retried!.Device.Status.ShouldBe("pending");
         retried.Device.Attempts.ShouldBe(1);
@@ -159,12 +173,12 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
         var aborted = await Store.AbortDeploymentAsync(deployment.Deployment.Id, StoreFixture.Now, None);
         aborted.ShouldBe([b.Id]);
         var stored = await Store.GetDeploymentAsync(deployment.Deployment.Id, None);
-        stored!.Status.ShouldBe("finished");
+        stored!.Status.ShouldBe(DeploymentState.Finished);
         stored.FinishedAt.ShouldBe(StoreFixture.Now);
         stored.Trace!.Commit.ShouldBe("abc");
         var statistics = await Store.GetStatisticsAsync(deployment.Deployment.Id, None);
-        statistics["failure"].ShouldBe(1);
-        statistics["aborted"].ShouldBe(1);
+        statistics[DeviceDeploymentState.Failure].ShouldBe(1);
+        statistics[DeviceDeploymentState.Aborted].ShouldBe(1);
         (await Store.AbortDeploymentAsync("unknown", StoreFixture.Now, None)).ShouldBeNull();
     }
 
@@ -201,8 +215,8 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
         (await Store.GetDeviceAsync(device.Id, None)).ShouldBeNull();
         (await Store.GetConfigurationAsync(device.Id, None)).ShouldBeNull();
         (await Store.GetAttributesAsync([device.Id], None)).ShouldBeEmpty();
-        (await Store.GetDeploymentAsync(deployment.Deployment.Id, None))!.Status.ShouldBe("finished");
-        (await Store.GetStatisticsAsync(deployment.Deployment.Id, None))["decommissioned"].ShouldBe(1);
+        (await Store.GetDeploymentAsync(deployment.Deployment.Id, None))!.Status.ShouldBe(DeploymentState.Finished);
+        (await Store.GetStatisticsAsync(deployment.Deployment.Id, None))[DeviceDeploymentState.Decommissioned].ShouldBe(1);
         (await Store.DecommissionDeviceAsync(device.Id, StoreFixture.Now, None)).ShouldBeFalse();
     }
 
@@ -343,7 +357,7 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
         }
 
         var final = (await Store.GetDeploymentAsync(deployment.Deployment.Id, None))!;
-        (final.Status, final.FinishedAt).ShouldBe(("finished", StoreFixture.Now.AddSeconds(7 * 8)), "finished when the last device finished; a late report of a finished device does not move it");
+        (final.Status, final.FinishedAt).ShouldBe((DeploymentState.Finished, StoreFixture.Now.AddSeconds(7 * 8)), "finished when the last device finished; a late report of a finished device does not move it");
         (await Store.GetDeviceDeploymentByIdAsync(rowA, None))!.Attempts.ShouldBe(2);
         (await Store.UpdateDeviceStatusAsync("unknown", DeviceDeploymentState.Success, null, at, None)).ShouldBeNull();
     }

@@ -62,6 +62,22 @@ public sealed class StoreFixture(StoreEngine engine = StoreEngine.Sqlite) : IAsy
         directory.Dispose();
     }
 
+    /// <summary>Runs SQL on the store's database behind its back: what a hand edit or another program would do.</summary>
+    public async Task ExecuteBehindTheStoreAsync(string sql)
+    {
+        if (engine == StoreEngine.Postgres)
+        {
+            await Postgres.ExecuteAsync(sql, DatabaseName);
+            return;
+        }
+
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
     public async Task<DeviceRecord> AcceptedDeviceAsync(string mac, string? deviceType = "rpi4")
     {
         var identity = new Dictionary<string, string> { ["mac"] = mac };
@@ -84,7 +100,7 @@ public sealed class StoreFixture(StoreEngine engine = StoreEngine.Sqlite) : IAsy
         }).ToList();
         return new NewDeployment(new DeploymentRecord
         {
-            Id = id, Name = "deploy " + artifact, ArtifactName = artifact, Kind = kind, Status = "pending", CreatedAt = created,
+            Id = id, Name = "deploy " + artifact, ArtifactName = artifact, Kind = kind, Status = DeploymentState.Pending, CreatedAt = created,
             DeviceCount = rows.Count, Retries = retries, IdempotencyKey = key, Trace = new DeploymentTrace("main", "abc", null, null),
         }, rows);
     }

@@ -30,8 +30,8 @@ internal static class DeploymentEndpoints
             var (page, perPage) = Paging.Read(context.Request);
             var status = context.Request.Query["status"].ToString() switch
             {
-                "" => null,
-                var s when s is DeploymentStatus.Pending or DeploymentStatus.InProgress or DeploymentStatus.Finished => s,
+                "" => (DeploymentState?)null,
+                var s when StatusNames.TryParse(s, out DeploymentState known) => known,
                 var other => throw ApiException.BadRequest($"status must be pending, inprogress or finished, not '{other}'"),
             };
             var search = context.Request.Query["search"].ToString();

@@ -15,7 +15,8 @@ namespace Gitfleet.Server.Api.Management;
 internal static class DevAuthEndpoints
 {
     private const string Base = "/api/management/v2/devauth";
-    private static readonly string[] Statuses = [DeviceStatus.Pending, DeviceStatus.Accepted, DeviceStatus.Rejected, DeviceStatus.Preauthorized];
+    /// <summary>The statuses a device list may be filtered by (Mender's devauth v2).</summary>
+    private static readonly AuthStatus[] Statuses = [AuthStatus.Pending, AuthStatus.Accepted, AuthStatus.Rejected, AuthStatus.Preauthorized];
 
     public static void MapDevAuthApi(this IEndpointRouteBuilder app)
     {
@@ -32,7 +33,7 @@ internal static class DevAuthEndpoints
             return await ListAsync(context, store, new DeviceQuery { Status = Status(body.Status), Ids = body.Id, Page = page, PerPage = perPage }, cancellationToken).ConfigureAwait(false);
         }).RequireRole(Roles.Viewer);
         app.MapGet(Base + "/devices/count", async (HttpContext context, IFleetStore store, CancellationToken cancellationToken) =>
-            Results.Ok(new CountShape(await store.CountDevicesAsync(Typed(Status(context.Request.Query["status"].ToString())), cancellationToken).ConfigureAwait(false))));
+            Results.Ok(new CountShape(await store.CountDevicesAsync(Status(context.Request.Query["status"].ToString()), cancellationToken).ConfigureAwait(false))));
         app.MapGet(Base + "/devices/{id}", async (string id, IFleetStore store, CancellationToken cancellationToken) =>
         {
             var device = await store.GetDeviceAsync(id, cancellationToken).ConfigureAwait(false) ?? throw ApiException.NotFound($"device {id} not found");
@@ -48,7 +49,7 @@ internal static class DevAuthEndpoints
         {
             var set = (await store.GetAuthSetsAsync([id], cancellationToken).ConfigureAwait(false)).FirstOrDefault(a => a.Id == authId)
                 ?? throw ApiException.NotFound($"auth set {authId} of device {id} not found");
-            return Results.Ok(new StatusShape(set.Status));
+            return Results.Ok(new StatusShape(StatusNames.Of(set.Status)));
         });
         app.MapPut(Base + "/devices/{id}/auth/{authId}/status", SetStatusAsync).RequireRole(Roles.Operator);
         app.MapDelete(Base + "/devices/{id}/auth/{authId}", async (string id, string authId, DeviceService devices, CancellationToken cancellationToken) =>
@@ -91,17 +92,16 @@ internal static class DevAuthEndpoints
         return Results.NoContent();
     }
 
-    /// <summary>A status <see cref="Status"/> accepted, typed for the store.</summary>
-    private static AuthStatus? Typed(string? status) => status is not null && StatusNames.TryParse(status, out AuthStatus typed) ? typed : null;
-
-    private static string? Status(string? value)
+    /// <summary>A status filter as the API spells it, typed for the store; an unknown one is refused here, at the edge.</summary>
+    private static AuthStatus? Status(string? value)
     {
         if (string.IsNullOrEmpty(value))
         {
             return null;
         }
 
-        return Statuses.Contains(value) ? value : throw ApiException.BadRequest($"unknown status '{value}'; expected one of: {string.Join(", ", Statuses)}");
+        return StatusNames.TryParse(value, out AuthStatus status) && Statuses.Contains(status) ? status
+            : throw ApiException.BadRequest($"unknown status '{value}'; expected one of: {string.Join(", ", Statuses.Select(StatusNames.Of))}");
     }
 
     private sealed record SearchBody(string? Status, IReadOnlyList<string>? Id);

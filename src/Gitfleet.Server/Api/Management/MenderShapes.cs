@@ -12,10 +12,10 @@ internal static class MenderShapes
     public static DevAuthDevice DevAuth(DeviceRecord device, IEnumerable<AuthSetRecord> authSets) => new(
         device.Id,
         device.Identity,
-        device.Status,
+        StatusNames.Of(device.Status),
         device.CreatedAt,
         device.UpdatedAt,
-        authSets.Select(a => new AuthSetShape(a.Id, a.PublicKey, device.Identity, a.Status, a.CreatedAt)).ToList(),
+        authSets.Select(a => new AuthSetShape(a.Id, a.PublicKey, device.Identity, StatusNames.Of(a.Status), a.CreatedAt)).ToList(),
         Decommissioning: false);
 
     public static InventoryDevice Inventory(DeviceRecord device, IEnumerable<AttributeRecord> attributes, DateTimeOffset? lastCheckIn)
@@ -25,7 +25,7 @@ internal static class MenderShapes
         var reported = all.Where(a => a.Scope == AttributeScope.Inventory).Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
         var list = all.Where(a => a.Scope != AttributeScope.Provides || !reported.Contains(a.Name))
             .Select(a => new InventoryAttribute(a.Name, Value(a.Values), a.Scope == AttributeScope.Provides ? AttributeScope.Inventory : a.Scope)).ToList();
-        list.Add(new InventoryAttribute("status", JsonSerializer.SerializeToElement(device.Status), AttributeScope.Identity));
+        list.Add(new InventoryAttribute("status", JsonSerializer.SerializeToElement(StatusNames.Of(device.Status)), AttributeScope.Identity));
         list.Add(new InventoryAttribute("created_ts", JsonSerializer.SerializeToElement(device.CreatedAt), AttributeScope.System));
         list.Add(new InventoryAttribute("updated_ts", JsonSerializer.SerializeToElement(device.UpdatedAt), AttributeScope.System));
         if (device.Group is { } group)
@@ -71,13 +71,13 @@ internal static class MenderShapes
             artifact.CreatedAt);
     }
 
-    public static DeploymentShape Deployment(DeploymentRecord deployment, IReadOnlyDictionary<string, long>? statistics = null, IReadOnlyList<string>? artifactIds = null) => new(
+    public static DeploymentShape Deployment(DeploymentRecord deployment, IReadOnlyDictionary<DeviceDeploymentState, long>? statistics = null, IReadOnlyList<string>? artifactIds = null) => new(
         deployment.Id,
         deployment.Name,
         deployment.ArtifactName,
         deployment.CreatedAt,
         deployment.FinishedAt,
-        deployment.Status,
+        StatusNames.Of(deployment.Status),
         deployment.DeviceCount,
         artifactIds ?? (deployment.ArtifactId is { } id ? [id] : []),
         deployment.Group is { } group ? [group] : null,
@@ -88,12 +88,12 @@ internal static class MenderShapes
         deployment.ConfigurationChecksum,
         statistics is null ? null : new DeploymentStatistics(Statistics(statistics)));
 
-    public static Dictionary<string, long> Statistics(IReadOnlyDictionary<string, long> counts)
+    public static Dictionary<string, long> Statistics(IReadOnlyDictionary<DeviceDeploymentState, long> counts)
     {
         var all = DeviceDeploymentStatus.All.ToDictionary(s => s, _ => 0L, StringComparer.Ordinal);
         foreach (var (status, count) in counts)
         {
-            all[status] = count;
+            all[StatusNames.Of(status)] = count;
         }
 
         return all;
