@@ -10,6 +10,9 @@ namespace Gitfleet.Server.Tests.Dashboard;
 /// devices: sign in and watch a rollout move without reloading, find a failed device by its reason and read its
 /// history, pause and resume, a read-only user without buttons. A few scenarios on one shared fleet: browsers are the suite's heaviest part.
 /// </summary>
+// Also on PostgreSQL: there the leader's engine memory is refreshed from the change feed, and the device and rollout
+// pages must read what that memory lacks from the store (as a follower always does).
+[Trait(Support.PostgresSubset.Trait, Support.PostgresSubset.Value)]
 public sealed partial class BrowserTests(BrowserFleet fixture) : IClassFixture<BrowserFleet>
 {
     private static readonly LocatorAssertionsToBeVisibleOptions Soon = new() { Timeout = 15_000 };

@@ -61,7 +61,7 @@ public sealed partial class MetricsTests : IAsyncLifetime
         Sum(text, "gitfleet_rollout_devices", "branch=\"production\"", "wave=\"1\"").ShouldBe(2, "wave 1 is 50% of 4 devices");
         Value(text, "gitfleet_deployment_duration_seconds_count", "kind=\"os\",outcome=\"failure\"").ShouldBe(failed);
         Value(text, "gitfleet_artifact_bytes_served_total").ShouldBeGreaterThan(8192, "each offered device downloaded its image");
-        Value(text, "gitfleet_store_write_duration_seconds_count", "store=\"sqlite\"").ShouldBeGreaterThan(0);
+        Value(text, "gitfleet_store_write_duration_seconds_count", Support.TestServer.OnPostgres ? "store=\"postgres\"" : "store=\"sqlite\"").ShouldBeGreaterThan(0);
         Value(text, "gitfleet_branch_condition", "branch=\"production\",condition=\"Stalled\"").ShouldBe(0);
         text.ShouldContain("process_cpu_seconds_total");
 
