@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Gitfleet.Server.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Gitfleet.TestSupport;
 using Gitfleet.TestSupport.Postgres;
 
@@ -112,6 +113,13 @@ public sealed class TestServer : IAsyncLifetime, IAsyncDisposable
     }
 
     /// <summary>A simulated device (C# keys, real HTTP) that is accepted, authenticated and has sent its inventory.</summary>
+    /// <summary>
+    /// Writes what the server defers by design (check-in times, and the provides a check-in reports), as its flusher
+    /// does every few seconds: a test that compares a device before and after a request flushes first, so an earlier
+    /// request's deferred write does not show up as this request's change.
+    /// </summary>
+    public Task FlushDeferredWritesAsync() => Server.Services.GetRequiredService<Gitfleet.Server.Devices.CheckInFlusher>().FlushAsync(CancellationToken.None);
+
     public async Task<SimulatedDevice> AcceptedDeviceAsync(string deviceType = "raspberrypi4", string artifactName = "release-1", IReadOnlyDictionary<string, string>? inventory = null)
     {
         var device = new SimulatedDevice(Anonymous());
