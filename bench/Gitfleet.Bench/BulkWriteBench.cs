@@ -53,7 +53,7 @@ internal static class BulkWriteBench
                 Id = deploymentId, Name = "bulk " + run, ArtifactName = "release-2", Kind = "os", Status = DeploymentState.Pending, CreatedAt = now,
                 DeviceCount = devices, Trace = new DeploymentTrace("bulk-" + run, "abc", null, null),
             },
-            ids.Select(d => new DeviceDeploymentRecord { Id = Guid.NewGuid().ToString(), DeploymentId = deploymentId, DeviceId = d, Status = "pending", CreatedAt = now, DeviceType = "pi4" }).ToList());
+            ids.Select(d => new DeviceDeploymentRecord { Id = Guid.NewGuid().ToString(), DeploymentId = deploymentId, DeviceId = d, Status = DeviceDeploymentState.Pending, CreatedAt = now, DeviceType = "pi4" }).ToList());
         var configuration = new Dictionary<string, string> { ["ntp"] = "pool.ntp.org", ["zone"] = "Europe/Zurich", ["log_level"] = "info" };
         var commit = new RolloutCommit
         {

@@ -38,7 +38,7 @@ internal static class WriterCostBench
             var id = Guid.NewGuid().ToString();
             var rows = facts.Where(f => f.DeviceType == type).Select(f => new DeviceDeploymentRecord
             {
-                Id = Guid.NewGuid().ToString(), DeploymentId = id, DeviceId = f.Id, Status = DeviceDeploymentStatus.Pending, CreatedAt = now, DeviceType = type,
+                Id = Guid.NewGuid().ToString(), DeploymentId = id, DeviceId = f.Id, Status = DeviceDeploymentState.Pending, CreatedAt = now, DeviceType = type,
             }).ToList();
             await store.CreateDeploymentAsync(new NewDeployment(new DeploymentRecord
             {

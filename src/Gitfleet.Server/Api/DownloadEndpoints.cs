@@ -31,7 +31,7 @@ internal static class DownloadEndpoints
         {
             var parts = id.Split('_');
             var row = parts.Length == 2 ? await store.GetDeviceDeploymentByIdAsync(parts[0], cancellationToken).ConfigureAwait(false) : null;
-            if (row is null || DeviceDeploymentStatus.IsFinished(row.Status))
+            if (row is null || row.Status.IsFinished())
             {
                 throw ApiException.Forbidden("the deployment behind this link is no longer active");
             }

@@ -26,6 +26,11 @@ internal sealed class DeploymentService(
 {
     private const int MaxNameLength = 256;
 
+    private static readonly string Reportable = string.Join(", ", DeviceDeploymentStates.Reportable.Select(StatusNames.Of));
+
+    /// <summary>The refusal of a reported status no device may report (unknown, or one only the server sets).</summary>
+    public static DomainException UnknownReport(string? status) => DomainException.Invalid($"unknown status '{status}'; expected one of: {Reportable}");
+
     public async Task<CreateDeploymentOutcome> CreateAsync(CreateDeploymentCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
@@ -55,7 +60,7 @@ internal sealed class DeploymentService(
             Id = Guid.NewGuid().ToString(),
             DeploymentId = deploymentId,
             DeviceId = device.Id,
-            Status = DeviceDeploymentStatus.Pending,
+            Status = DeviceDeploymentState.Pending,
             CreatedAt = now,
             DeviceType = device.DeviceType,
             ArtifactId = candidates.FirstOrDefault(a => device.DeviceType is { } type && a.DeviceTypes.Contains(type, StringComparer.Ordinal))?.Id,
@@ -134,7 +139,7 @@ internal sealed class DeploymentService(
             Id = Guid.NewGuid().ToString(),
             DeploymentId = deploymentId,
             DeviceId = deviceId,
-            Status = DeviceDeploymentStatus.Pending,
+            Status = DeviceDeploymentState.Pending,
             CreatedAt = now,
             DeviceType = deviceType,
             ArtifactId = artifact.Id,
@@ -164,17 +169,17 @@ internal sealed class DeploymentService(
             }
 
             var (row, deployment) = (next.Device, next.Deployment);
-            if (row.Status == DeviceDeploymentStatus.Pending && row.Attempts == 0 && installedArtifact == deployment.ArtifactName
+            if (row.Status == DeviceDeploymentState.Pending && row.Attempts == 0 && installedArtifact == deployment.ArtifactName
                 && !holds.IsForced(deployment.Trace?.Branch, deployment.ArtifactName))
             {
-                await FinishAsync(row, DeviceDeploymentStatus.AlreadyInstalled, generation, cancellationToken).ConfigureAwait(false);
+                await FinishAsync(row, DeviceDeploymentState.AlreadyInstalled, generation, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
             var artifact = await ChooseArtifactAsync(row, deployment, deviceType, cancellationToken).ConfigureAwait(false);
             if (artifact is null)
             {
-                await FinishAsync(row, DeviceDeploymentStatus.NoArtifact, generation, cancellationToken).ConfigureAwait(false);
+                await FinishAsync(row, DeviceDeploymentState.NoArtifact, generation, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -192,36 +197,37 @@ internal sealed class DeploymentService(
         }
     }
 
-    public async Task ReportStatusAsync(string deviceId, string deploymentId, string status, string? substate, CancellationToken cancellationToken)
+    /// <summary>A device's status report (its text parsed at the API edge, where an unknown one is <see cref="UnknownReport"/>).</summary>
+    public async Task ReportStatusAsync(string deviceId, string deploymentId, DeviceDeploymentState status, string? substate, CancellationToken cancellationToken)
     {
-        if (!DeviceDeploymentStatus.IsReportable(status))
+        if (!status.IsReportable())
         {
-            throw DomainException.Invalid($"unknown status '{status}'; expected one of: downloading, installing, rebooting, pause_before_installing, pause_before_committing, pause_before_rebooting, success, failure, already-installed");
+            throw UnknownReport(StatusNames.Of(status));
         }
 
         var view = await store.GetDeviceDeploymentAsync(deploymentId, deviceId, cancellationToken).ConfigureAwait(false)
             ?? throw DomainException.NotFound($"deployment {deploymentId} not found for this device");
         var current = view.Device.Status;
-        if (current == DeviceDeploymentStatus.Aborted)
+        if (current == DeviceDeploymentState.Aborted)
         {
             throw DomainException.Conflict("the deployment was aborted");
         }
 
-        if (DeviceDeploymentStatus.IsFinished(current))
+        if (current.IsFinished())
         {
             if (current == status)
             {
                 return;
             }
 
-            throw DomainException.Conflict($"the deployment already finished with status {current}");
+            throw DomainException.Conflict($"the deployment already finished with status {StatusNames.Of(current)}");
         }
 
         var generation = devices.PendingGeneration(deviceId);
-        var outcome = await store.UpdateDeviceStatusAsync(view.Device.Id, StatusNames.DeviceDeployment(status), substate, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        if (outcome?.Device is { FinishedAt: { } finished } row && DeviceDeploymentStatus.IsFinished(row.Status))
+        var outcome = await store.UpdateDeviceStatusAsync(view.Device.Id, status, substate, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (outcome?.Device is { FinishedAt: { } finished } row && row.Status.IsFinished())
         {
-            metrics.DeploymentFinished(outcome.Deployment.Kind, row.Status, finished - (row.StartedAt ?? row.CreatedAt));
+            metrics.DeploymentFinished(outcome.Deployment.Kind, StatusNames.Of(row.Status), finished - (row.StartedAt ?? row.CreatedAt));
         }
 
         if (outcome is { DeviceStillHasUnfinished: false })
@@ -240,7 +246,7 @@ internal sealed class DeploymentService(
     /// <summary>Whether <paramref name="deploymentId"/> is one of the device's deployments and not finished (control-map requests).</summary>
     public async Task<bool> IsUnfinishedAsync(string deviceId, string deploymentId, CancellationToken cancellationToken) =>
         await store.GetDeviceDeploymentAsync(deploymentId, deviceId, cancellationToken).ConfigureAwait(false) is { } view
-        && !DeviceDeploymentStatus.IsFinished(view.Device.Status);
+        && !view.Device.Status.IsFinished();
 
     /// <summary>Aborts a deployment; its devices find out at their next report (409) or check-in.</summary>
     public async Task AbortAsync(string deploymentId, CancellationToken cancellationToken)
@@ -269,9 +275,9 @@ internal sealed class DeploymentService(
         return outcome;
     }
 
-    private async Task FinishAsync(DeviceDeploymentRecord row, string status, long generation, CancellationToken cancellationToken)
+    private async Task FinishAsync(DeviceDeploymentRecord row, DeviceDeploymentState status, long generation, CancellationToken cancellationToken)
     {
-        var outcome = await store.UpdateDeviceStatusAsync(row.Id, StatusNames.DeviceDeployment(status), null, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var outcome = await store.UpdateDeviceStatusAsync(row.Id, status, null, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (outcome is { DeviceStillHasUnfinished: false })
         {
             devices.NothingPending(row.DeviceId, generation);

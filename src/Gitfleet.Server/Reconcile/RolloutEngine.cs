@@ -378,7 +378,7 @@ internal sealed partial class RolloutEngine(
         if (parts.Count > 0)
         {
             var outcomes = await store.GetDevicePartsAsync(parts, cancellationToken).ConfigureAwait(false);
-            var withLogs = outcomes.Where(o => o.HasLog && o.Status == DeviceDeploymentStatus.Failure).Select(o => o.DeviceDeploymentId).ToList();
+            var withLogs = outcomes.Where(o => o.HasLog && o.Status == DeviceDeploymentState.Failure).Select(o => o.DeviceDeploymentId).ToList();
             var logs = withLogs.Count == 0 ? new Dictionary<string, IReadOnlyList<DeploymentLogMessage>>() : await store.GetLogsAsync(withLogs, cancellationToken).ConfigureAwait(false);
             work.ApplyOutcomes(outcomes.Select(o => o.ToPartOutcome()).ToList(), logs.ToDictionary(kv => kv.Key, kv => kv.Value.ToLogLines(), StringComparer.Ordinal));
         }

@@ -16,10 +16,10 @@ internal static class RolloutStorageMapping
             part.DeviceDeploymentId,
             part.Status switch
             {
-                DeviceDeploymentStatus.Success => PartResult.Success,
-                DeviceDeploymentStatus.AlreadyInstalled => PartResult.AlreadyInstalled,
-                DeviceDeploymentStatus.Failure => PartResult.Failure,
-                DeviceDeploymentStatus.NoArtifact => PartResult.NoArtifact,
+                DeviceDeploymentState.Success => PartResult.Success,
+                DeviceDeploymentState.AlreadyInstalled => PartResult.AlreadyInstalled,
+                DeviceDeploymentState.Failure => PartResult.Failure,
+                DeviceDeploymentState.NoArtifact => PartResult.NoArtifact,
                 _ => PartResult.Other,
             },
             part.Kind == DeploymentKinds.Configuration ? DeploymentKind.Configuration : DeploymentKind.Os,
@@ -74,7 +74,7 @@ internal static class RolloutStorageMapping
                 Id = part.Id,
                 DeploymentId = planned.Id,
                 DeviceId = part.DeviceId,
-                Status = DeviceDeploymentStatus.Pending,
+                Status = DeviceDeploymentState.Pending,
                 CreatedAt = now,
                 DeviceType = part.DeviceType,
                 ArtifactId = part.ArtifactId,

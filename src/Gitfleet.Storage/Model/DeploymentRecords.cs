@@ -51,7 +51,8 @@ public sealed record DeviceDeploymentRecord
 
     public required string DeviceId { get; init; }
 
-    public required string Status { get; init; }
+    /// <summary>Pending, downloading ... success, failure (spelled by <see cref="StatusNames"/>).</summary>
+    public required DeviceDeploymentState Status { get; init; }
 
     public required DateTimeOffset CreatedAt { get; init; }
 
@@ -101,6 +102,7 @@ public sealed record CreateDeploymentOutcome(DeploymentRecord Deployment, bool E
 /// <summary>A device's status change, and how the deployment looks afterwards.</summary>
 public sealed record StatusChangeOutcome(DeviceDeploymentRecord Device, DeploymentRecord Deployment, bool DeviceStillHasUnfinished);
 
+/// <summary>The device deployment statuses as the store keeps them and Mender spells them (<see cref="StatusNames"/> formats <see cref="DeviceDeploymentState"/> with these).</summary>
 public static class DeviceDeploymentStatus
 {
     public const string Pending = "pending";
@@ -116,20 +118,6 @@ public static class DeviceDeploymentStatus
     public const string NoArtifact = "noartifact";
     public const string Aborted = "aborted";
     public const string Decommissioned = "decommissioned";
-
-    public static readonly IReadOnlyList<string> All =
-    [
-        Pending, Downloading, Installing, Rebooting, PauseBeforeInstalling, PauseBeforeCommitting, PauseBeforeRebooting,
-        Success, Failure, AlreadyInstalled, NoArtifact, Aborted, Decommissioned,
-    ];
-
-    public static bool IsFinished(string status) =>
-        status is Success or Failure or AlreadyInstalled or NoArtifact or Aborted or Decommissioned;
-
-    /// <summary>The statuses a device may report (the others are set by the server).</summary>
-    public static bool IsReportable(string status) =>
-        status is Downloading or Installing or Rebooting or PauseBeforeInstalling or PauseBeforeCommitting
-            or PauseBeforeRebooting or Success or Failure or AlreadyInstalled;
 }
 
 public static class DeploymentStatus

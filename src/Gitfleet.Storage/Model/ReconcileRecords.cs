@@ -93,4 +93,4 @@ public sealed record RolloutCommit
 }
 
 /// <summary>How one device's part of a deployment ended (or stands), with the deployment's kind and artifact name.</summary>
-public sealed record DevicePartOutcome(string DeploymentId, string DeviceId, string DeviceDeploymentId, string Status, bool HasLog, string Kind, string ArtifactName);
+public sealed record DevicePartOutcome(string DeploymentId, string DeviceId, string DeviceDeploymentId, DeviceDeploymentState Status, bool HasLog, string Kind, string ArtifactName);

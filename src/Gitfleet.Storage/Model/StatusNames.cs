@@ -115,8 +115,4 @@ public static class StatusNames
 
     private static InvalidDataException Unknown(string kind, string? text, IEnumerable<string> known) =>
         new($"the store holds {kind} status '{text}', which Gitfleet does not know (expected one of: {string.Join(", ", known.Order(StringComparer.Ordinal))})");
-
-    /// <summary>A status the server itself spells (a constant of <see cref="DeviceDeploymentStatus"/>); an unknown one is a bug.</summary>
-    public static DeviceDeploymentState DeviceDeployment(string text) =>
-        TryParse(text, out DeviceDeploymentState status) ? status : throw new ArgumentOutOfRangeException(nameof(text), text, "not a device deployment status");
 }

@@ -115,7 +115,7 @@ public abstract partial class SqlFleetStore
               AND ((o.device_deployment_id = @deviceDeploymentId AND o.attempt < @attempt)
                    OR (o.device_deployment_id <> @deviceDeploymentId AND d.status = @failure))
             """,
-            new { deviceId, deltaId, deviceDeploymentId, attempt, failure = DeviceDeploymentStatus.Failure }, cancellationToken).ConfigureAwait(false))[0];
+            new { deviceId, deltaId, deviceDeploymentId, attempt, failure = StatusNames.Of(DeviceDeploymentState.Failure) }, cancellationToken).ConfigureAwait(false))[0];
         return count > 0;
     }
 

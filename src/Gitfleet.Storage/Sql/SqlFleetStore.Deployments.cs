@@ -55,7 +55,7 @@ public abstract partial class SqlFleetStore
                     """,
                     deployment.Devices.Select(dd => new
                     {
-                        dd.Id, dd.DeploymentId, dd.DeviceId, dd.Status, finished = DeviceDeploymentStatus.IsFinished(dd.Status) ? 1 : 0,
+                        dd.Id, dd.DeploymentId, dd.DeviceId, Status = StatusNames.Of(dd.Status), finished = dd.Status.IsFinished() ? 1 : 0,
                         created = Ms(dd.CreatedAt), finishedMs = dd.FinishedAt is { } f ? Ms(f) : (long?)null, dd.DeviceType, dd.ArtifactId, seq,
                     }), transaction, cancellationToken)).ConfigureAwait(false);
                 await RefreshDeploymentStatusAsync(connection, transaction, d.Id, d.CreatedAt, cancellationToken).ConfigureAwait(false);
@@ -170,10 +170,8 @@ public abstract partial class SqlFleetStore
     /// in progress and its device with an unfinished deployment, so neither is queried; the updated row is built in
     /// memory, not read back.
     /// </summary>
-    public Task<StatusChangeOutcome?> UpdateDeviceStatusAsync(string deviceDeploymentId, DeviceDeploymentState typed, string? substate, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var status = StatusNames.Of(typed);
-        return GroupWriteAsync(async (connection, transaction) =>
+    public Task<StatusChangeOutcome?> UpdateDeviceStatusAsync(string deviceDeploymentId, DeviceDeploymentState status, string? substate, DateTimeOffset now, CancellationToken cancellationToken) =>
+        GroupWriteAsync(async (connection, transaction) =>
         {
             var row = await connection.QuerySingleOrDefaultAsync<DeviceDeploymentRow>(Command(
                 $"SELECT {DeviceDeploymentColumns} FROM device_deployments WHERE id = @deviceDeploymentId",
@@ -184,22 +182,23 @@ public abstract partial class SqlFleetStore
             }
 
             var deployment = (await GetDeploymentAsync(connection, transaction, row.DeploymentId, cancellationToken).ConfigureAwait(false))!;
-            var attempts = row.Status == DeviceDeploymentStatus.Pending && status != DeviceDeploymentStatus.Pending ? row.Attempts + 1 : row.Attempts;
-            var newStatus = status == DeviceDeploymentStatus.Failure && attempts <= deployment.Retries ? DeviceDeploymentStatus.Pending : status;
-            var finished = DeviceDeploymentStatus.IsFinished(newStatus);
+            var current = StatusNames.StoredDeviceDeployment(row.Status);
+            var attempts = current == DeviceDeploymentState.Pending && status != DeviceDeploymentState.Pending ? row.Attempts + 1 : row.Attempts;
+            var newStatus = status == DeviceDeploymentState.Failure && attempts <= deployment.Retries ? DeviceDeploymentState.Pending : status;
+            var finished = newStatus.IsFinished();
             var ms = Ms(now);
             var finishedMs = finished ? ms : (long?)null;
             var finishedChanges = row.Finished != (finished ? 1 : 0);
             await connection.ExecuteAsync(Command(
                 finishedChanges ? UpdateStatusAndFinished : UpdateStatusOnly,
-                new { newStatus, finishedFlag = finished ? 1 : 0, attempts, substate, now = ms, finishedMs, deviceDeploymentId },
+                new { newStatus = StatusNames.Of(newStatus), finishedFlag = finished ? 1 : 0, attempts, substate, now = ms, finishedMs, deviceDeploymentId },
                 transaction, cancellationToken)).ConfigureAwait(false);
-            var updatedDeployment = deployment.Status == DeploymentState.InProgress && UnfinishedStatuses.Contains(newStatus)
+            var updatedDeployment = deployment.Status == DeploymentState.InProgress && !finished
                 ? deployment
                 : await AdvanceDeploymentStatusAsync(connection, transaction, row.DeploymentId, now, cancellationToken, deployment).ConfigureAwait(false);
             var unfinished = !finished || await connection.ExecuteScalarAsync<long>(Command(
                 "SELECT COUNT(*) FROM device_deployments WHERE device_id = @DeviceId AND finished = 0", new { row.DeviceId }, transaction, cancellationToken)).ConfigureAwait(false) > 0;
-            row.Status = newStatus;
+            row.Status = StatusNames.Of(newStatus);
             row.Finished = finished ? 1 : 0;
             row.Attempts = attempts;
             row.Substate = substate;
@@ -208,7 +207,6 @@ public abstract partial class SqlFleetStore
             row.FinishedMs = finishedMs;
             return new StatusChangeOutcome(ToDeviceDeployment(row), updatedDeployment, unfinished);
         });
-    }
 
     private const string UpdateStatusAndFinished = """
         UPDATE device_deployments SET status = @newStatus, finished = @finishedFlag, attempts = @attempts, substate = @substate, updated_ms = @now,
@@ -227,13 +225,13 @@ public abstract partial class SqlFleetStore
         WriteAsync<IReadOnlyList<string>?>(async (connection, transaction) =>
             await GetDeploymentAsync(connection, transaction, deploymentId, cancellationToken).ConfigureAwait(false) is null
                 ? null
-                : (await EndUnfinishedAsync(connection, transaction, "deployment_id", deploymentId, DeviceDeploymentStatus.Aborted, now, cancellationToken).ConfigureAwait(false))
+                : (await EndUnfinishedAsync(connection, transaction, "deployment_id", deploymentId, DeviceDeploymentState.Aborted, now, cancellationToken).ConfigureAwait(false))
                     .Select(r => r.DeviceId).ToList(),
             cancellationToken);
 
     public Task<int> AbortDeviceAsync(string deviceId, DateTimeOffset now, CancellationToken cancellationToken) =>
         WriteAsync(async (connection, transaction) =>
-            (await EndUnfinishedAsync(connection, transaction, "device_id", deviceId, DeviceDeploymentStatus.Aborted, now, cancellationToken).ConfigureAwait(false)).Count,
+            (await EndUnfinishedAsync(connection, transaction, "device_id", deviceId, DeviceDeploymentState.Aborted, now, cancellationToken).ConfigureAwait(false)).Count,
             cancellationToken);
 
     public Task SaveLogAsync(string deviceDeploymentId, IReadOnlyList<DeploymentLogMessage> messages, DateTimeOffset now, CancellationToken cancellationToken)
@@ -278,7 +276,7 @@ public abstract partial class SqlFleetStore
     /// <paramref name="value"/> with <paramref name="status"/>, and recomputes the deployments it touched.
     /// </summary>
     private async Task<List<(string DeviceId, string DeploymentId)>> EndUnfinishedAsync(
-        DbConnection connection, DbTransaction transaction, string column, string value, string status, DateTimeOffset now, CancellationToken cancellationToken)
+        DbConnection connection, DbTransaction transaction, string column, string value, DeviceDeploymentState status, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var rows = (await connection.QueryAsync<(string DeviceId, string DeploymentId)>(Command(
             $"SELECT device_id, deployment_id FROM device_deployments WHERE {column} = @value AND finished = 0",
@@ -287,7 +285,7 @@ public abstract partial class SqlFleetStore
             $"""
             UPDATE device_deployments SET status = @status, finished = 1, finished_ms = @now, updated_ms = @now
             WHERE {column} = @value AND finished = 0
-            """, new { status, value, now = Ms(now) }, transaction, cancellationToken)).ConfigureAwait(false);
+            """, new { status = StatusNames.Of(status), value, now = Ms(now) }, transaction, cancellationToken)).ConfigureAwait(false);
         foreach (var deploymentId in rows.Select(r => r.DeploymentId).Distinct(StringComparer.Ordinal))
         {
             await AdvanceDeploymentStatusAsync(connection, transaction, deploymentId, now, cancellationToken).ConfigureAwait(false);
@@ -322,16 +320,17 @@ public abstract partial class SqlFleetStore
         return (await GetDeploymentAsync(connection, transaction, deploymentId, cancellationToken).ConfigureAwait(false))!;
     }
 
-    private static readonly string[] UnfinishedStatuses = DeviceDeploymentStatus.All.Where(s => !DeviceDeploymentStatus.IsFinished(s)).ToArray();
+    /// <summary>The unfinished statuses as stored (the parameter of the deployment's "anything left?" seek).</summary>
+    private static readonly string[] UnfinishedStatuses = [.. DeviceDeploymentStates.Unfinished.Select(StatusNames.Of)];
 
     /// <summary>Recomputes a deployment's status from its device rows: pending, inprogress, finished.</summary>
     private static async Task<DeploymentRecord> RefreshDeploymentStatusAsync(DbConnection connection, DbTransaction transaction, string deploymentId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var counts = await connection.QuerySingleAsync<(long Total, long Finished, long Untouched)>(Command(
             """
-            SELECT COUNT(*), COALESCE(SUM(finished), 0), COALESCE(SUM(CASE WHEN status = 'pending' AND attempts = 0 THEN 1 ELSE 0 END), 0)
+            SELECT COUNT(*), COALESCE(SUM(finished), 0), COALESCE(SUM(CASE WHEN status = @pending AND attempts = 0 THEN 1 ELSE 0 END), 0)
             FROM device_deployments WHERE deployment_id = @deploymentId
-            """, new { deploymentId }, transaction, cancellationToken)).ConfigureAwait(false);
+            """, new { deploymentId, pending = StatusNames.Of(DeviceDeploymentState.Pending) }, transaction, cancellationToken)).ConfigureAwait(false);
         var status = counts.Finished == counts.Total ? DeploymentState.Finished
             : counts.Untouched == counts.Total ? DeploymentState.Pending
             : DeploymentState.InProgress;
@@ -401,7 +400,7 @@ public abstract partial class SqlFleetStore
         Id = row.Id,
         DeploymentId = row.DeploymentId,
         DeviceId = row.DeviceId,
-        Status = row.Status,
+        Status = StatusNames.StoredDeviceDeployment(row.Status),
         CreatedAt = FromMs(row.CreatedMs),
         StartedAt = FromMs(row.StartedMs),
         FinishedAt = FromMs(row.FinishedMs),

@@ -486,7 +486,7 @@ public abstract partial class SqlFleetStore
 
     private async Task RemoveDeviceRowsAsync(DbConnection connection, DbTransaction transaction, string deviceId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await EndUnfinishedAsync(connection, transaction, "device_id", deviceId, DeviceDeploymentStatus.Decommissioned, now, cancellationToken).ConfigureAwait(false);
+        await EndUnfinishedAsync(connection, transaction, "device_id", deviceId, DeviceDeploymentState.Decommissioned, now, cancellationToken).ConfigureAwait(false);
         foreach (var table in new[] { "auth_sets", "attributes", "configurations" })
         {
             await connection.ExecuteAsync(Command($"DELETE FROM {table} WHERE device_id = @deviceId", new { deviceId }, transaction, cancellationToken)).ConfigureAwait(false);

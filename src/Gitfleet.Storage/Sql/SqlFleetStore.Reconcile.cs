@@ -221,7 +221,7 @@ public abstract partial class SqlFleetStore
                     WHERE dd.deployment_id = @deploymentId AND dd.device_id {InList("@batch")}
                     """,
                     new { deploymentId = group.Key, batch }, null, cancellationToken)).ConfigureAwait(false);
-                result.AddRange(rows.Select(r => new DevicePartOutcome(r.DeploymentId, r.DeviceId, r.Id, r.Status, r.HasLog != 0, r.Kind, r.ArtifactName)));
+                result.AddRange(rows.Select(r => new DevicePartOutcome(r.DeploymentId, r.DeviceId, r.Id, StatusNames.StoredDeviceDeployment(r.Status), r.HasLog != 0, r.Kind, r.ArtifactName)));
             }
         }
 
@@ -272,7 +272,7 @@ public abstract partial class SqlFleetStore
         await BulkInsertAsync(connection, transaction, NewDeviceDeploymentRows, InDeviceOrder(sequenced.SelectMany(s => s.New.Devices.Select(row => (Row: row, s.Seq))).ToList(), deployments.Count),
             (r, v) =>
             {
-                (v[0], v[1], v[2], v[3], v[4], v[5], v[6]) = (r.Row.Id, r.Row.DeploymentId, r.Row.DeviceId, DeviceDeploymentStatus.Pending, 0, Ms(r.Row.CreatedAt), Ms(r.Row.CreatedAt));
+                (v[0], v[1], v[2], v[3], v[4], v[5], v[6]) = (r.Row.Id, r.Row.DeploymentId, r.Row.DeviceId, StatusNames.Of(DeviceDeploymentState.Pending), 0, Ms(r.Row.CreatedAt), Ms(r.Row.CreatedAt));
                 (v[7], v[8], v[9], v[10], v[11]) = (0, r.Row.DeviceType, r.Row.ArtifactId, 0, r.Seq);
             },
             cancellationToken).ConfigureAwait(false);
@@ -315,9 +315,9 @@ public abstract partial class SqlFleetStore
             {
                 await connection.ExecuteAsync(Command(
                     $"""
-                    UPDATE device_deployments SET status = 'aborted', finished = 1, finished_ms = @ms, updated_ms = @ms
+                    UPDATE device_deployments SET status = @aborted, finished = 1, finished_ms = @ms, updated_ms = @ms
                     WHERE deployment_id = @deploymentId AND device_id {InList("@batch")} AND finished = 0
-                    """, new { ms, deploymentId = deployment.Key, batch }, transaction, cancellationToken)).ConfigureAwait(false);
+                    """, new { aborted = StatusNames.Of(DeviceDeploymentState.Aborted), ms, deploymentId = deployment.Key, batch }, transaction, cancellationToken)).ConfigureAwait(false);
             }
         }
 

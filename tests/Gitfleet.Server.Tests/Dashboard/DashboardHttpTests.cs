@@ -112,6 +112,7 @@ public sealed class DashboardHttpTests : IAsyncLifetime
         var commit = fleet.Repository.Git("rev-parse", "production").Trim();
         html.ShouldContain(commit[..12], customMessage: "history entries name their commit");
         html.ShouldContain("configuration for production");
+        html.ShouldContain("<span class=\"state success\">success</span>", customMessage: "a history entry's status as Mender spells it");
 
         using var missing = await client.Http.GetAsync("/ui/devices/no-such-device");
         missing.StatusCode.ShouldBe(HttpStatusCode.NotFound);

@@ -63,6 +63,54 @@ public sealed class DeploymentFlowTests(TestServer server) : IClassFixture<TestS
         (await anonymous.GetAsync(uri)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
     }
 
+    [Theory]
+    [InlineData("exploded")]
+    [InlineData("Success")]
+    [InlineData("pending")]
+    [InlineData("noartifact")]
+    [InlineData("aborted")]
+    [InlineData("decommissioned")]
+    public async Task A_status_a_device_may_not_report_is_a_400_with_the_reportable_ones_and_changes_nothing(string status)
+    {
+        using var admin = await server.AdminAsync();
+        await UploadAsync(admin, "report-" + status, "raspberrypi4");
+        using var device = await server.AcceptedDeviceAsync();
+        var id = await CreateAsync(admin, "report-" + status, [device.Id!]);
+
+        using var refused = await device.ReportAsync(id, status);
+        refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString().ShouldBe(
+            $"unknown status '{status}'; expected one of: downloading, installing, rebooting, pause_before_installing, pause_before_committing, pause_before_rebooting, success, failure, already-installed");
+        var history = await admin.GetFromJsonAsync<JsonElement>($"/api/management/v1/deployments/deployments/devices/{device.Id}");
+        history[0].GetProperty("device").GetProperty("status").GetString().ShouldBe("pending");
+    }
+
+    [Fact]
+    public async Task Reported_statuses_keep_menders_spelling_in_every_answer()
+    {
+        using var admin = await server.AdminAsync();
+        await UploadAsync(admin, "spelled-1", "raspberrypi4");
+        using var device = await server.AcceptedDeviceAsync();
+        var id = await CreateAsync(admin, "spelled-1", [device.Id!]);
+        (await device.ReportAsync(id, "pause_before_installing")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        var device1 = await admin.GetFromJsonAsync<JsonElement>($"/api/management/v1/deployments/deployments/{id}/devices");
+        device1[0].GetProperty("status").GetString().ShouldBe("pause_before_installing");
+        (await device.ReportAsync(id, "already-installed")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await device.ReportAsync(id, "already-installed")).StatusCode.ShouldBe(HttpStatusCode.NoContent, "the same final status again is accepted");
+        using (var conflict = await device.ReportAsync(id, "failure"))
+        {
+            conflict.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+            (await conflict.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString().ShouldBe("the deployment already finished with status already-installed");
+        }
+
+        (await admin.GetStringAsync($"/api/management/v1/deployments/deployments/{id}/statistics")).ShouldBe(
+            """{"pending":0,"downloading":0,"installing":0,"rebooting":0,"pause_before_installing":0,"pause_before_committing":0,"pause_before_rebooting":0,"success":0,"failure":0,"already-installed":1,"noartifact":0,"aborted":0,"decommissioned":0}""");
+        var history = await admin.GetFromJsonAsync<JsonElement>($"/api/management/v1/deployments/deployments/devices/{device.Id}");
+        history[0].GetProperty("device").GetProperty("status").GetString().ShouldBe("already-installed");
+        var own = await admin.GetFromJsonAsync<JsonElement>($"/api/management/v1/gitfleet/devices/{device.Id}/history");
+        own[0].GetProperty("status").GetString().ShouldBe("already-installed");
+    }
+
     [Fact]
     public async Task The_installed_artifact_is_already_installed_without_an_offer()
     {

@@ -47,7 +47,7 @@ public abstract class BulkWriteStoreTests(StoreEngine engine) : IAsyncLifetime
             r => r.State.ShouldBe(RolloutDeviceState.Failed), r => r.Attempts.ShouldBe(2), r => r.LastError.ShouldBe("later"));
         var parts = await Store.GetDevicePartsAsync(devices.Select(d => new DevicePart(os.Deployment.Id, d)).ToList(), None);
         parts.Count.ShouldBe(Many);
-        parts.ShouldAllBe(p => p.Status == "pending" && !p.HasLog && p.Kind == "os");
+        parts.ShouldAllBe(p => p.Status == DeviceDeploymentState.Pending && !p.HasLog && p.Kind == "os");
         var next = (await Store.GetNextForDeviceAsync(devices[^1], None))!;
         next.Deployment.Id.ShouldBe(os.Deployment.Id, "deployments come in the order given");
         next.Device.Attempts.ShouldBe(0);

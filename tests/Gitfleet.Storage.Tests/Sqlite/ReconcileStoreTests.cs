@@ -103,7 +103,7 @@ public abstract class ReconcileStoreTests(StoreEngine engine) : IAsyncLifetime
         observed[other.Id].InFlight.ShouldHaveSingleItem().Status.ShouldBe("pending");
 
         var parts = await Store.GetDevicePartsAsync([new DevicePart(os.Deployment.Id, device.Id), new DevicePart(old.Deployment.Id, device.Id)], None);
-        parts.Single(p => p.DeploymentId == old.Deployment.Id).Status.ShouldBe("aborted");
+        parts.Single(p => p.DeploymentId == old.Deployment.Id).Status.ShouldBe(DeviceDeploymentState.Aborted);
         parts.Single(p => p.DeploymentId == os.Deployment.Id).Kind.ShouldBe("os");
 
         await Store.CommitRolloutAsync(new RolloutCommit { Branch = "main", Generation = 4, Progress = RolloutProgress.Start, ReplaceDevices = true, Now = StoreFixture.Now }, None);

@@ -1,3 +1,4 @@
+using Gitfleet.Core.Rollouts;
 using Gitfleet.Storage.Model;
 using Gitfleet.Storage.Sql;
 using Microsoft.Data.Sqlite;
@@ -32,6 +33,28 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
         read.Message.ShouldContain("accepted, noauth, pending, preauthorized, rejected");
         (await Should.ThrowAsync<InvalidDataException>(() => Store.GetAuthSetsAsync([device.Id], None))).Message.ShouldContain("'revoked'");
         await Should.ThrowAsync<InvalidDataException>(() => Store.ListDevicesAsync(new DeviceQuery(), None));
+    }
+
+    [Fact]
+    public async Task A_stored_device_deployment_status_gitfleet_does_not_know_is_a_clear_error_and_a_report_changes_nothing()
+    {
+        var device = await fixture.AcceptedDeviceAsync("m1");
+        var deployment = StoreFixture.Deployment("r-1", [device.Id], StoreFixture.Now);
+        await Store.CreateDeploymentAsync(deployment, None);
+        var row = deployment.Devices[0].Id;
+        await fixture.ExecuteBehindTheStoreAsync($"UPDATE device_deployments SET status = 'paused' WHERE id = '{row}'");
+
+        var read = await Should.ThrowAsync<InvalidDataException>(() => Store.GetDeviceDeploymentByIdAsync(row, None));
+        read.Message.ShouldContain("device deployment status 'paused'");
+        read.Message.ShouldContain("already-installed, decommissioned, downloading, failure, installing, noartifact, pause_before_committing");
+        await Should.ThrowAsync<InvalidDataException>(() => Store.GetNextForDeviceAsync(device.Id, None));
+        await Should.ThrowAsync<InvalidDataException>(() => Store.ListDeviceHistoryAsync(device.Id, None));
+        await Should.ThrowAsync<InvalidDataException>(() => Store.GetStatisticsAsync(deployment.Deployment.Id, None));
+        await Should.ThrowAsync<InvalidDataException>(() => Store.GetDevicePartsAsync([new DevicePart(deployment.Deployment.Id, device.Id)], None));
+        (await Should.ThrowAsync<InvalidDataException>(() => Store.UpdateDeviceStatusAsync(row, DeviceDeploymentState.Success, null, StoreFixture.Now, None)))
+            .Message.ShouldContain("'paused'");
+        (await Should.ThrowAsync<InvalidDataException>(() => Store.GetDeviceDeploymentByIdAsync(row, None))).Message.ShouldContain("'paused'", customMessage: "the refused report wrote nothing");
+        (await Store.GetDeploymentAsync(deployment.Deployment.Id, None))!.Status.ShouldBe(DeploymentState.Pending);
     }
 
     [Fact]
@@ -165,10 +188,10 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
         var rowA = deployment.Devices.Single(d => d.DeviceId == a.Id).Id;
         (await Store.UpdateDeviceStatusAsync(rowA, DeviceDeploymentState.Downloading, null, StoreFixture.Now, None))!.Deployment.Status.ShouldBe(DeploymentState.InProgress);
         var retried = await Store.UpdateDeviceStatusAsync(rowA, DeviceDeploymentState.Failure, null, StoreFixture.Now, None);
-        retried!.Device.Status.ShouldBe("pending");
+        retried!.Device.Status.ShouldBe(DeviceDeploymentState.Pending);
         retried.Device.Attempts.ShouldBe(1);
         await Store.UpdateDeviceStatusAsync(rowA, DeviceDeploymentState.Downloading, null, StoreFixture.Now, None);
-        (await Store.UpdateDeviceStatusAsync(rowA, DeviceDeploymentState.Failure, null, StoreFixture.Now, None))!.Device.Status.ShouldBe("failure");
+        (await Store.UpdateDeviceStatusAsync(rowA, DeviceDeploymentState.Failure, null, StoreFixture.Now, None))!.Device.Status.ShouldBe(DeviceDeploymentState.Failure);
 
         var aborted = await Store.AbortDeploymentAsync(deployment.Deployment.Id, StoreFixture.Now, None);
         aborted.ShouldBe([b.Id]);

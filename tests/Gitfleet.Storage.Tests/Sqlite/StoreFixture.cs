@@ -96,7 +96,7 @@ public sealed class StoreFixture(StoreEngine engine = StoreEngine.Sqlite) : IAsy
         var id = Guid.NewGuid().ToString();
         var rows = deviceIds.Select(d => new DeviceDeploymentRecord
         {
-            Id = Guid.NewGuid().ToString(), DeploymentId = id, DeviceId = d, Status = "pending", CreatedAt = created,
+            Id = Guid.NewGuid().ToString(), DeploymentId = id, DeviceId = d, Status = DeviceDeploymentState.Pending, CreatedAt = created,
         }).ToList();
         return new NewDeployment(new DeploymentRecord
         {

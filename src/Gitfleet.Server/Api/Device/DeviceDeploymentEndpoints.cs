@@ -157,7 +157,12 @@ internal static class DeviceDeploymentEndpoints
             throw ApiException.BadRequest("status is required");
         }
 
-        await deployments.ReportStatusAsync(context.Device().DeviceId, id, body.Status, body.Substate, cancellationToken).ConfigureAwait(false);
+        if (!StatusNames.TryParse(body.Status, out DeviceDeploymentState status))
+        {
+            throw DeploymentService.UnknownReport(body.Status);
+        }
+
+        await deployments.ReportStatusAsync(context.Device().DeviceId, id, status, body.Substate, cancellationToken).ConfigureAwait(false);
         return Results.NoContent();
     }
 

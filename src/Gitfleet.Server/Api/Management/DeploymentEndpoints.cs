@@ -84,7 +84,7 @@ internal static class DeploymentEndpoints
         app.MapPut(Base + "/{id}/status", async (string id, HttpContext context, DeploymentService deployments, CancellationToken cancellationToken) =>
         {
             var body = await JsonBody.ReadAsync<StatusBody>(context, cancellationToken).ConfigureAwait(false);
-            if (body.Status != DeviceDeploymentStatus.Aborted)
+            if (!StatusNames.TryParse(body.Status, out DeviceDeploymentState status) || status != DeviceDeploymentState.Aborted)
             {
                 throw ApiException.BadRequest("status must be \"aborted\"");
             }

@@ -39,7 +39,7 @@ internal static class DeviceHistoryEndpoints
             configuration ? deployment.ArtifactName : null,
             deployment.ConfigurationChecksum,
             configuration && deployment.Configuration is { } values ? redactor.Map(values, deployment.SecretKeys ?? []) : null,
-            row.Status,
+            StatusNames.Of(row.Status),
             row.Attempts,
             row.CreatedAt,
             row.FinishedAt,

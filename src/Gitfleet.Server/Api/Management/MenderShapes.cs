@@ -90,7 +90,7 @@ internal static class MenderShapes
 
     public static Dictionary<string, long> Statistics(IReadOnlyDictionary<DeviceDeploymentState, long> counts)
     {
-        var all = DeviceDeploymentStatus.All.ToDictionary(s => s, _ => 0L, StringComparer.Ordinal);
+        var all = DeviceDeploymentStates.All.ToDictionary(StatusNames.Of, _ => 0L, StringComparer.Ordinal);
         foreach (var (status, count) in counts)
         {
             all[StatusNames.Of(status)] = count;
@@ -100,7 +100,7 @@ internal static class MenderShapes
     }
 
     public static DeviceDeploymentShape DeviceDeployment(DeviceDeploymentRecord row) => new(
-        row.DeviceId, row.Status, row.CreatedAt, row.StartedAt, row.FinishedAt, row.DeviceType, row.HasLog, row.Substate, row.Attempts);
+        row.DeviceId, StatusNames.Of(row.Status), row.CreatedAt, row.StartedAt, row.FinishedAt, row.DeviceType, row.HasLog, row.Substate, row.Attempts);
 
     public static TraceShape? Trace(DeploymentTrace? trace) => trace is null ? null : new TraceShape(trace.Branch, trace.Commit, trace.Author, trace.Subject);
 
