@@ -55,6 +55,34 @@ public sealed class StatusNamesTests
     }
 
     [Fact]
+    public void Reading_a_device_report_and_spelling_it_back_allocates_nothing()
+    {
+        // The status report runs at thousands per second: the parse at the API edge, the meaning and the stored spelling.
+        string[] reports = ["downloading", "installing", "rebooting", "pause_before_installing", "success", "failure", "already-installed", "exploded"];
+        var spelled = 0;
+        void ReadAll()
+        {
+            foreach (var text in reports)
+            {
+                if (StatusNames.TryParse(text, out DeviceDeploymentState status) && status.IsReportable() && !status.IsFinished())
+                {
+                    spelled += StatusNames.Of(status).Length + StatusNames.Of(StatusNames.StoredDeviceDeployment(text)).Length;
+                }
+            }
+        }
+
+        ReadAll();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            ReadAll();
+        }
+
+        (GC.GetAllocatedBytesForCurrentThread() - before).ShouldBe(0);
+        spelled.ShouldBe(1001 * 2 * ("downloading".Length + "installing".Length + "rebooting".Length + "pause_before_installing".Length));
+    }
+
+    [Fact]
     public void Formatting_returns_the_shared_constants_so_reference_comparisons_still_hold() =>
         ReferenceEquals(StatusNames.Of(AuthStatus.Accepted), DeviceStatus.Accepted).ShouldBeTrue();
 
