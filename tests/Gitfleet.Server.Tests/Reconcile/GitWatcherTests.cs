@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using Gitfleet.Core.Facts;
+using Gitfleet.Server.Reconcile.Git;
 using Gitfleet.Server.Tests.Support;
 
 namespace Gitfleet.Server.Tests.Reconcile;
@@ -105,6 +107,61 @@ public sealed class GitWatcherTests
         await fleet.RunAsync();
         planned.ShouldBe(4, "a new commit is planned at once, whatever the pace");
         (await fleet.StatusAsync("main")).Devices.Total.ShouldBe(4);
+    }
+
+    [Fact]
+    public async Task A_commit_that_selects_on_another_attribute_is_planned_on_facts_that_hold_it()
+    {
+        // The watcher starts reading the facts before it loads a commit, with the parts the last plan read
+        // (EarlyFactsRead); a commit whose groups select on an attribute the last plan did not read must not be
+        // planned on those facts.
+        await using var fleet = await ReconcileHarness.StartAsync();
+        await fleet.UploadImageAsync("image-2");
+        using var device = await fleet.DeviceAsync();
+        string Group(string key, string value) => $$"""
+            all:
+              children:
+                field:
+                  selector:
+                    matchExpressions:
+                      - {key: {{key}}, operator: In, values: [{{value}}]}
+                  vars:
+                    subscribed_branch: main
+            """;
+        fleet.Repository.Write("group_vars/all.yml", "os_image:\n  - device_type: raspberrypi4\n    image_name: image-2\n");
+        fleet.Repository.Write("inventory.yml", Group("device_type", "raspberrypi4"));
+        fleet.Repository.Commit("Every Raspberry Pi 4 on main");
+        await fleet.ReconcileAsync("main");
+        (await fleet.StatusAsync("main")).Devices.Total.ShouldBe(1);
+
+        fleet.Repository.Write("inventory.yml", Group("attributes.artifact_name", "image-1"));
+        fleet.Repository.Commit("Devices running image-1 on main");
+        await fleet.ReconcileAsync("main");
+        (await fleet.StatusAsync("main")).Devices.Total.ShouldBe(1, "the device reports artifact_name image-1");
+
+        fleet.Repository.Write("inventory.yml", Group("attributes.artifact_name", "image-0"));
+        fleet.Repository.Commit("Devices running image-0 on main");
+        await fleet.ReconcileAsync("main");
+        (await fleet.StatusAsync("main")).Devices.Total.ShouldBe(0, "the same parts of the facts as the last plan: read early, and no device runs image-0");
+    }
+
+    [Fact]
+    public void Projections_keep_the_same_parts_when_their_sets_hold_the_same_names()
+    {
+        FactsProjection Of(string[]? attributes, string[]? identity, bool configured = false) => new()
+        {
+            Attributes = attributes?.ToHashSet(StringComparer.Ordinal),
+            Identity = identity?.ToHashSet(StringComparer.Ordinal),
+            ConfiguredConfiguration = configured,
+        };
+
+        EarlyFactsRead.SameParts(Of(["a", "b"], ["mac"]), Of(["b", "a"], ["mac"])).ShouldBeTrue();
+        EarlyFactsRead.SameParts(FactsProjection.All, FactsProjection.All with { }).ShouldBeTrue();
+        EarlyFactsRead.SameParts(Of(["a", "b"], ["mac"]), Of(["a"], ["mac"])).ShouldBeFalse();
+        EarlyFactsRead.SameParts(Of(["a"], ["mac"]), Of(["a", "b"], ["mac"])).ShouldBeFalse();
+        EarlyFactsRead.SameParts(Of(["a"], ["mac"]), Of(["b"], ["mac"])).ShouldBeFalse();
+        EarlyFactsRead.SameParts(Of(["a"], []), Of(["a"], null)).ShouldBeFalse("null keeps every identity attribute");
+        EarlyFactsRead.SameParts(Of(["a"], ["mac"]), Of(["a"], ["mac"], configured: true)).ShouldBeFalse();
     }
 
     [Fact]

@@ -151,11 +151,13 @@ internal sealed partial class GitWatcher(
 
         try
         {
-            repository ??= await FleetRepository.OpenAsync(options.FleetRepository!, Path.Combine(data.Root, "repos"), cancellationToken).ConfigureAwait(false);
-            await repository.RefreshAsync(cancellationToken).ConfigureAwait(false);
-            head = await repository.TryResolveAsync(branch, cancellationToken).ConfigureAwait(false)
-                ?? throw new GitCommandException($"the fleet repository {repository.Source} has no branch '{branch}'");
-            var fingerprint = await store.FleetFingerprintAsync(cancellationToken).ConfigureAwait(false);
+            // The fetch and the fleet's fingerprint (a scan of the devices) are independent: side by side. A git failure
+            // is the one reported when both fail.
+            var resolving = FetchHeadAsync(branch, cancellationToken);
+            var fingerprinting = store.FleetFingerprintAsync(cancellationToken);
+            await Task.WhenAll(resolving, fingerprinting).ConfigureAwait(false);
+            (var fleet, head) = await resolving.ConfigureAwait(false);
+            var fingerprint = await fingerprinting.ConfigureAwait(false);
             Phase("fetch");
             if (head == state.Commit && fingerprint == state.Fingerprint)
             {
@@ -174,7 +176,9 @@ internal sealed partial class GitWatcher(
                 return;
             }
 
-            var planner = new BranchPlanner(repository);
+            // The facts are read beside the load and validation, with the last plan's projection (EarlyFactsRead).
+            await using var early = EarlyFactsRead.Start(facts, state.Projection, cancellationToken);
+            var planner = new BranchPlanner(fleet);
             using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             budget.CancelAfter(options.FleetRevisionTimeout);
             FleetLoadResult load;
@@ -203,7 +207,8 @@ internal sealed partial class GitWatcher(
                     // The other stage branches first: with them the plan knows which facts it reads, and only those are read.
                     var context = await planner.PrepareAsync(branch, load.Revision, budget.Token).ConfigureAwait(false);
                     Phase("read other stage branches");
-                    var devices = await facts.ReadAllAsync(context.Projection, cancellationToken).ConfigureAwait(false);
+                    var devices = await EarlyFactsRead.ReadAsync(early, facts, context.Projection, cancellationToken).ConfigureAwait(false);
+                    state.Projection = context.Projection;
                     Phase("read facts");
                     planned = BranchPlanner.Plan(context, devices, options.Secrets, Phase, time, budget.Token);
                 }
@@ -245,6 +250,15 @@ internal sealed partial class GitWatcher(
             state.Succeeded(now, options.FleetPollInterval);
             LogInvalid(branch, head ?? "", 1);
         }
+    }
+
+    /// <summary>Fetches the fleet repository and resolves the branch's head commit.</summary>
+    private async Task<(FleetRepository Repository, string Head)> FetchHeadAsync(string branch, CancellationToken cancellationToken)
+    {
+        repository ??= await FleetRepository.OpenAsync(options.FleetRepository!, Path.Combine(data.Root, "repos"), cancellationToken).ConfigureAwait(false);
+        await repository.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        return (repository, await repository.TryResolveAsync(branch, cancellationToken).ConfigureAwait(false)
+            ?? throw new GitCommandException($"the fleet repository {repository.Source} has no branch '{branch}'"));
     }
 
     /// <summary>A commit past its time budget: reported like one that does not validate, and not tried again until something changes.</summary>
@@ -289,6 +303,9 @@ internal sealed partial class GitWatcher(
         public DateTimeOffset PlannedAt { get; set; } = DateTimeOffset.MinValue;
 
         public TimeSpan PlanCost { get; set; }
+
+        /// <summary>The parts of the facts the last plan read: the next one starts reading them early (<see cref="EarlyFactsRead"/>).</summary>
+        public Gitfleet.Core.Facts.FactsProjection? Projection { get; set; }
 
         public int Failures { get; private set; }
 
