@@ -24,7 +24,7 @@ start_server() {
   env "${server_env[@]}" GITFLEET_ADMIN_TOKEN="$bench_token" GITFLEET_ADMIN_PASSWORD="bench-password" GITFLEET_DEVICE_TOKEN_LIFETIME=30d \
     "${launcher[@]}" dotnet "$server_dll" server --data "$data" --urls "https://127.0.0.1:$port" "${server_args[@]}" >"$data/server.log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 100); do
+  for _ in $(seq 300); do   # up to a minute: a server with a million devices loads its views before it listens
     if curl -s -o /dev/null --cacert "$data/tls/server.crt" "https://127.0.0.1:$port/api/management/v1/gitfleet/info" 2>/dev/null; then
       return 0
     fi
