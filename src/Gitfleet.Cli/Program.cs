@@ -1,6 +1,10 @@
 using System.Runtime.InteropServices;
 using Gitfleet.Cli;
 
+// A long-running command (server, simulator, demo) restarts itself with dynamic PGO on before anything else runs;
+// one-shot commands keep the runtimeconfig's settings for short processes (RuntimeProfile).
+RuntimeProfile.Apply(args);
+
 using var cancellation = new CancellationTokenSource();
 
 // The first Ctrl-C (SIGINT) or SIGTERM asks every command to stop cleanly (the simulator prints its summary, the
