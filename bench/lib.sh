@@ -133,3 +133,41 @@ prepare_generated_fleet() {
 # shared with ./demo.sh --replicas N.
 # shellcheck source=scripts/cluster-parts.sh
 source "$root/scripts/cluster-parts.sh"
+
+# rollout_fleet DIR TYPE...: the scale run's fleet repository (bench/rollout.sh, bench/rollout-cpu.sh), committed on
+# branch production: every device of the given types subscribes to production through a dynamic group, on its
+# TYPE-factory image; waves 1%, 10%, 50%, 100% of at most 25,000 devices at once, soak 30 s, completeAt 99%.
+rollout_fleet() {
+  local dir="$1"; shift
+  local types=("$@")
+  mkdir -p "$dir/group_vars"
+  cat >"$dir/inventory.yml" <<EOF
+all:
+  children:
+    field:
+      selector:
+        matchExpressions:
+          - {key: device_type, operator: In, values: [$(IFS=,; echo "${types[*]}" | sed 's/,/, /g')]}
+      vars:
+        subscribed_branch: production
+EOF
+  {
+    echo "os_image:"
+    for t in "${types[@]}"; do printf '  - device_type: %s\n    image_name: %s-factory\n' "$t" "$t"; done
+  } >"$dir/group_vars/all.yml"
+  cat >"$dir/gitfleet.yml" <<EOF
+branches:
+  production:
+    rollout:
+      waves: [1%, 10%, 50%, 100%]
+      maxConcurrent: 25000
+      failureThreshold: 2%
+      retries: 1
+      soak: 30s
+      offlineTimeout: 3m
+      completeAt: 99%
+EOF
+  git -C "$dir" init -q -b production
+  git -C "$dir" add -A
+  git -C "$dir" -c user.name=bench -c user.email=bench@localhost commit -qm "Fleet on factory images"
+}

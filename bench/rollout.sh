@@ -19,36 +19,8 @@ bench_build
 machine_line
 
 # The fleet: every simulated device (any of the five types) subscribes to production through a dynamic group.
-rm -rf "$work"; mkdir -p "$work/fleet/group_vars" "$work/artifacts"
-cat >"$work/fleet/inventory.yml" <<EOF
-all:
-  children:
-    field:
-      selector:
-        matchExpressions:
-          - {key: device_type, operator: In, values: [$(IFS=,; echo "${types[*]}" | sed 's/,/, /g')]}
-      vars:
-        subscribed_branch: production
-EOF
-{
-  echo "os_image:"
-  for t in "${types[@]}"; do printf '  - device_type: %s\n    image_name: %s-factory\n' "$t" "$t"; done
-} >"$work/fleet/group_vars/all.yml"
-cat >"$work/fleet/gitfleet.yml" <<EOF
-branches:
-  production:
-    rollout:
-      waves: [1%, 10%, 50%, 100%]
-      maxConcurrent: 25000
-      failureThreshold: 2%
-      retries: 1
-      soak: 30s
-      offlineTimeout: 3m
-      completeAt: 99%
-EOF
-git -C "$work/fleet" init -q -b production
-git -C "$work/fleet" add -A
-git -C "$work/fleet" -c user.name=bench -c user.email=bench@localhost commit -qm "Fleet on factory images"
+rm -rf "$work"; mkdir -p "$work/artifacts"
+rollout_fleet "$work/fleet" "${types[@]}"
 
 for t in "${types[@]}"; do
   head -c 262144 /dev/urandom >"$work/artifacts/rootfs-$t.img"
