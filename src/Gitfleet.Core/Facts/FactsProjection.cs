@@ -24,4 +24,17 @@ public sealed record FactsProjection
     public bool KeepsAttribute(string name) => Attributes is null || Attributes.Contains(name);
 
     public bool KeepsIdentity(string name) => Identity is null || Identity.Contains(name);
+
+    /// <summary>
+    /// Whether <paramref name="other"/> keeps exactly the parts this projection keeps: the same names in each set
+    /// (the record's own equality compares the sets by reference), so facts read with one serve the other.
+    /// </summary>
+    public bool KeepsSamePartsAs(FactsProjection other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return ConfiguredConfiguration == other.ConfiguredConfiguration && SameNames(Attributes, other.Attributes) && SameNames(Identity, other.Identity);
+    }
+
+    private static bool SameNames(IReadOnlySet<string>? a, IReadOnlySet<string>? b) =>
+        a is null || b is null ? a is null && b is null : a.Count == b.Count && a.IsSubsetOf(b);
 }

@@ -155,13 +155,13 @@ public sealed class GitWatcherTests
             ConfiguredConfiguration = configured,
         };
 
-        EarlyFactsRead.SameParts(Of(["a", "b"], ["mac"]), Of(["b", "a"], ["mac"])).ShouldBeTrue();
-        EarlyFactsRead.SameParts(FactsProjection.All, FactsProjection.All with { }).ShouldBeTrue();
-        EarlyFactsRead.SameParts(Of(["a", "b"], ["mac"]), Of(["a"], ["mac"])).ShouldBeFalse();
-        EarlyFactsRead.SameParts(Of(["a"], ["mac"]), Of(["a", "b"], ["mac"])).ShouldBeFalse();
-        EarlyFactsRead.SameParts(Of(["a"], ["mac"]), Of(["b"], ["mac"])).ShouldBeFalse();
-        EarlyFactsRead.SameParts(Of(["a"], []), Of(["a"], null)).ShouldBeFalse("null keeps every identity attribute");
-        EarlyFactsRead.SameParts(Of(["a"], ["mac"]), Of(["a"], ["mac"], configured: true)).ShouldBeFalse();
+        Of(["a", "b"], ["mac"]).KeepsSamePartsAs(Of(["b", "a"], ["mac"])).ShouldBeTrue();
+        FactsProjection.All.KeepsSamePartsAs(FactsProjection.All with { }).ShouldBeTrue();
+        Of(["a", "b"], ["mac"]).KeepsSamePartsAs(Of(["a"], ["mac"])).ShouldBeFalse();
+        Of(["a"], ["mac"]).KeepsSamePartsAs(Of(["a", "b"], ["mac"])).ShouldBeFalse();
+        Of(["a"], ["mac"]).KeepsSamePartsAs(Of(["b"], ["mac"])).ShouldBeFalse();
+        Of(["a"], []).KeepsSamePartsAs(Of(["a"], null)).ShouldBeFalse("null keeps every identity attribute");
+        Of(["a"], ["mac"]).KeepsSamePartsAs(Of(["a"], ["mac"], configured: true)).ShouldBeFalse();
     }
 
     [Fact]

@@ -37,7 +37,7 @@ internal sealed class EarlyFactsRead : IAsyncDisposable
     public static async Task<IReadOnlyList<DeviceFacts>> ReadAsync(
         EarlyFactsRead? early, FactsWriter facts, FactsProjection wanted, CancellationToken cancellationToken)
     {
-        if (early is not null && SameParts(early.projection, wanted))
+        if (early is not null && early.projection.KeepsSamePartsAs(wanted))
         {
             return await early.reading.ConfigureAwait(false);
         }
@@ -49,13 +49,6 @@ internal sealed class EarlyFactsRead : IAsyncDisposable
 
         return await facts.ReadAllAsync(wanted, cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>Whether two projections keep the same parts of every device (the record's own equality compares the sets by reference).</summary>
-    internal static bool SameParts(FactsProjection a, FactsProjection b) =>
-        a.ConfiguredConfiguration == b.ConfiguredConfiguration && SameSet(a.Attributes, b.Attributes) && SameSet(a.Identity, b.Identity);
-
-    private static bool SameSet(IReadOnlySet<string>? a, IReadOnlySet<string>? b) =>
-        a is null || b is null ? a is null && b is null : a.Count == b.Count && a.IsSubsetOf(b);
 
     /// <summary>Cancels the read if it still runs and waits for it: nothing is left running, and its outcome is not wanted.</summary>
     public async ValueTask DisposeAsync()
