@@ -15,6 +15,7 @@ internal static class LoadCommands
                 ["million-prepare", .. var rest] => await MillionDevices.PrepareAsync(new BenchArgs(rest)),
                 ["storm-prepare", .. var rest] => await StormDevices.PrepareAsync(new BenchArgs(rest)),
                 ["storm-preauthorize", .. var rest] => await StormDevices.PreauthorizeAsync(new BenchArgs(rest)),
+                ["storm-register", .. var rest] => await StormRegistration.RunAsync(new BenchArgs(rest)),
                 ["storm", .. var rest] => await StormLoad.RunAsync(new BenchArgs(rest)),
                 ["simulate", .. var rest] => await SimulatorLoad.RunAsync(new BenchArgs(rest)),
                 _ => Usage(),
@@ -37,6 +38,7 @@ internal static class LoadCommands
                    Gitfleet.Bench load simulate  --server URL --ca PEM --devices N [--prefix P] [--poll S] [--ramp S] [--duration S] [--server-pid PID]
                    Gitfleet.Bench load storm-prepare --devices N --keys ecdsa|ed25519|rsa|mixed --requests FILE --database SQLITE [--prefix P]
                    Gitfleet.Bench load storm-preauthorize --requests FILE --store postgres://USER@HOST:PORT/DB   (password: GITFLEET_STORE_PASSWORD)
+                   Gitfleet.Bench load storm-register --requests FILE --database SQLITE   (the prepared devices as a first-contact storm leaves them)
                    Gitfleet.Bench load storm     --server URL --ca PEM --requests FILE [--devices N] [--connections C] [--handshakes true] [--server-pid PID] [--since-ms UNIX_MS]
                    Gitfleet.Bench load downloads --server URL --ca PEM --token T --work DIR [--size-mib M] [--runs R] [--parallel P] [--server-pid PID]
             """);

@@ -66,16 +66,7 @@ internal static class StormDevices
     /// </summary>
     public static async Task<int> PreauthorizeAsync(BenchArgs args)
     {
-        var lines = await File.ReadAllLinesAsync(args.Text("requests"));
-        var identities = new Dictionary<string, string>[lines.Length];
-        var keys = new string[lines.Length];
-        for (var i = 0; i < lines.Length; i++)
-        {
-            using var body = JsonDocument.Parse(Convert.FromBase64String(lines[i][..lines[i].IndexOf('\t', StringComparison.Ordinal)]));
-            identities[i] = JsonSerializer.Deserialize<Dictionary<string, string>>(body.RootElement.GetProperty("id_data").GetString()!)!;
-            keys[i] = body.RootElement.GetProperty("pubkey").GetString()!;
-        }
-
+        var (identities, keys) = await ReadDevicesAsync(args.Text("requests"));
         var watch = Stopwatch.StartNew();
         var location = Gitfleet.Storage.Postgres.PostgresLocation.Parse(args.Text("store"), Environment.GetEnvironmentVariable("GITFLEET_STORE_PASSWORD"));
         await using (var store = await Gitfleet.Storage.Postgres.PostgresFleetStore.OpenAsync(location, CancellationToken.None))
@@ -83,8 +74,23 @@ internal static class StormDevices
             await PreauthorizeAllAsync(store, i => identities[i], keys);
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"storm devices: {lines.Length} preauthorized in PostgreSQL in {watch.Elapsed.TotalSeconds:F0} s"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"storm devices: {keys.Length} preauthorized in PostgreSQL in {watch.Elapsed.TotalSeconds:F0} s"));
         return 0;
+    }
+
+    /// <summary>Each prepared device's identity and public key (PEM), read back from its signed auth request.</summary>
+    public static async Task<(Dictionary<string, string>[] Identities, string[] Keys)> ReadDevicesAsync(string requests)
+    {
+        var lines = await File.ReadAllLinesAsync(requests);
+        var identities = new Dictionary<string, string>[lines.Length];
+        var keys = new string[lines.Length];
+        Parallel.For(0, lines.Length, i =>
+        {
+            using var body = JsonDocument.Parse(Convert.FromBase64String(lines[i][..lines[i].IndexOf('\t', StringComparison.Ordinal)]));
+            identities[i] = JsonSerializer.Deserialize<Dictionary<string, string>>(body.RootElement.GetProperty("id_data").GetString()!)!;
+            keys[i] = body.RootElement.GetProperty("pubkey").GetString()!;
+        });
+        return (identities, keys);
     }
 
     private static Task PreauthorizeAllAsync(Gitfleet.Storage.IFleetStore store, string prefix, string[] keys) =>
@@ -92,8 +98,10 @@ internal static class StormDevices
 
     private static async Task PreauthorizeAllAsync(Gitfleet.Storage.IFleetStore store, Func<int, Dictionary<string, string>> identity, string[] keys)
     {
+        // Enough writes in flight for the store's group-commit writer to fill its batches (4 made batches of 4: 200,000
+        // devices took minutes of transactions).
         var now = DateTimeOffset.UtcNow;
-        await Parallel.ForEachAsync(Enumerable.Range(0, keys.Length), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, cancellationToken) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, keys.Length), new ParallelOptions { MaxDegreeOfParallelism = StormRegistration.WritesInFlight }, async (i, cancellationToken) =>
             await store.PreauthorizeAsync(Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), identity(i),
                 Gitfleet.Server.Security.DevicePublicKey.Normalize(keys[i]), now, cancellationToken));
     }
