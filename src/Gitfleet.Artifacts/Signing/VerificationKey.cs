@@ -15,16 +15,31 @@ public sealed class VerificationKey : IDisposable
 {
     private const int P1363SignatureLength = 64;
 
+    /// <summary>
+    /// The DER header of a P-256 SubjectPublicKeyInfo with an uncompressed point (SEQUENCE { SEQUENCE { id-ecPublicKey,
+    /// prime256v1 }, BIT STRING { 04 X Y } }): followed by the 64 bytes of X and Y, it is exactly what exporting the
+    /// key writes.
+    /// </summary>
+    private static ReadOnlySpan<byte> P256SpkiPrefix =>
+    [
+        0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
+        0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04,
+    ];
+
     private readonly RSA? rsa;
     private readonly ECDsa? ecdsa;
     private readonly byte[]? ed25519;
 
-    private VerificationKey(SignatureAlgorithm algorithm, RSA? rsa, ECDsa? ecdsa, byte[]? ed25519)
+    /// <summary>The SubjectPublicKeyInfo as read, when it is already in the form an export writes (else null).</summary>
+    private readonly byte[]? canonicalSpki;
+
+    private VerificationKey(SignatureAlgorithm algorithm, RSA? rsa, ECDsa? ecdsa, byte[]? ed25519, byte[]? canonicalSpki = null)
     {
         Algorithm = algorithm;
         this.rsa = rsa;
         this.ecdsa = ecdsa;
         this.ed25519 = ed25519;
+        this.canonicalSpki = canonicalSpki;
     }
 
     public SignatureAlgorithm Algorithm { get; }
@@ -86,8 +101,17 @@ public sealed class VerificationKey : IDisposable
     }
 
     /// <summary>The key as a canonical SubjectPublicKeyInfo PEM ("PUBLIC KEY"), whatever form it was read from.</summary>
+    /// <remarks>
+    /// A P-256 key read in the canonical form is written back from what was read, without exporting it from OpenSSL
+    /// (every device auth request canonicalizes its key; the export cost more than the PEM encoding).
+    /// </remarks>
     public string ExportSubjectPublicKeyInfoPem()
     {
+        if (canonicalSpki is not null)
+        {
+            return PemEncoding.WriteString("PUBLIC KEY", canonicalSpki);
+        }
+
         if (rsa is not null)
         {
             return rsa.ExportSubjectPublicKeyInfoPem();
@@ -130,8 +154,11 @@ public sealed class VerificationKey : IDisposable
                     }
 
                     var key = ECDsa.Create();
-                    key.ImportSubjectPublicKeyInfo(block.Der, out _);
-                    return new VerificationKey(SignatureAlgorithm.EcdsaP256, null, key, null);
+                    key.ImportSubjectPublicKeyInfo(block.Der, out var read);
+                    var canonical = read == block.Der.Length && block.Der.Length == P256SpkiPrefix.Length + 64 && block.Der.AsSpan().StartsWith(P256SpkiPrefix)
+                        ? block.Der
+                        : null;
+                    return new VerificationKey(SignatureAlgorithm.EcdsaP256, null, key, null, canonical);
                 }
 
             case KeyOids.Ed25519:
