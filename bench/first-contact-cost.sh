@@ -13,10 +13,8 @@ dir="$root/bench/work/storm/$keys-$devices"
 [ -f "$dir/prepared" ] || { echo "no prepared devices in $dir: run bench/storm.sh $devices $keys first" >&2; exit 1; }
 dotnet build "$root/bench/Gitfleet.Bench" -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
 machine_line
-builds=(this); [ -n "${BASELINE:-}" ] && builds=(baseline this)
 for round in $(seq "${ROUNDS:-1}"); do
-  order=("${builds[@]}"); if [ $(( round % 2 )) = 0 ] && [ "${#builds[@]}" = 2 ]; then order=(this baseline); fi
-  for build in "${order[@]}"; do
+  for build in $(build_order "$round"); do
     dll="$bench_dll"; [ "$build" = baseline ] && dll="$BASELINE"
     run="$root/bench/work/first-contact-cost"
     rm -rf "$run"; mkdir -p "$run"; cp "$dir"/seed/gitfleet.db* "$run/"
