@@ -47,6 +47,12 @@ median_of() {
   grep -o " $1=[0-9.]*" | cut -d= -f2 | sort -n | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]; else print "n/a"}'
 }
 
+# build_order ROUND: the builds a round runs, in order: "this" alone, or with BASELINE= both, the baseline first in odd
+# rounds and this build first in even ones (so neither always runs on the machine the other warmed).
+build_order() {
+  if [ -z "${BASELINE:-}" ]; then echo this; elif [ $(( $1 % 2 )) = 1 ]; then echo baseline this; else echo this baseline; fi
+}
+
 machine_line() {
   echo "machine: $(nproc) cores, $(free -m | awk '/^Mem:/ {print $2}') MiB memory, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 }

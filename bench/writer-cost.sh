@@ -18,10 +18,8 @@ if [ ! -f "$work/prepared" ]; then
   touch "$work/prepared"
 fi
 machine_line
-builds=(this); [ -n "${BASELINE:-}" ] && builds=(baseline this)
 for round in $(seq "${ROUNDS:-1}"); do
-  order=("${builds[@]}"); if [ $(( round % 2 )) = 0 ] && [ "${#builds[@]}" = 2 ]; then order=(this baseline); fi
-  for build in "${order[@]}"; do
+  for build in $(build_order "$round"); do
     dll="$bench_dll"; [ "$build" = baseline ] && dll="$BASELINE"
     rm -rf "$work/run"; mkdir -p "$work/run"; cp "$work"/seed/gitfleet.db* "$work/run/"
     echo "== $build build, round $round (load average $(cut -d' ' -f1 /proc/loadavg))"

@@ -19,6 +19,7 @@ return args switch
     ["bulk-write", var url, var rows, var runs] => await BulkWriteBench.RunAsync(url, int.Parse(rows, System.Globalization.CultureInfo.InvariantCulture), int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
     ["writer-cost-prepare", var database, var devices] => await WriterCostBench.PrepareAsync(database, int.Parse(devices, System.Globalization.CultureInfo.InvariantCulture)),
     ["writer-cost", var database, var seconds, var concurrency] => await WriterCostBench.RunAsync(database, int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture), int.Parse(concurrency, System.Globalization.CultureInfo.InvariantCulture)),
+    ["first-contact-cost", var requests, var database, var concurrency] => await FirstContactCostBench.RunAsync(requests, database, int.Parse(concurrency, System.Globalization.CultureInfo.InvariantCulture)),
     _ => Usage(),
 };
 
@@ -35,6 +36,6 @@ static async Task<int> EnsureBaseAsync(string work, string baseCommit)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Gitfleet.Bench generate-fleet DIR DEVICES HOST_VARS_FILES | parse-facts FILE RUNS [all|plan] | plan REPO FACTS BRANCH RUNS | load ... | reconcile WORK BASE CHANGE RUNS | observe DB RUNS | facts DB RUNS [REPO COMMIT] | dashboard-base WORK BASE | dashboard URL CA PASSWORD PID RUNS STREAMS SECONDS DEEP_PAGE_QUERY | bulk-write POSTGRES_URL ROWS RUNS | writer-cost-prepare DB DEVICES | writer-cost DB SECONDS CONCURRENCY (password in GITFLEET_STORE_PASSWORD)");
+    Console.Error.WriteLine("usage: Gitfleet.Bench generate-fleet DIR DEVICES HOST_VARS_FILES | parse-facts FILE RUNS [all|plan] | plan REPO FACTS BRANCH RUNS | load ... | reconcile WORK BASE CHANGE RUNS | observe DB RUNS | facts DB RUNS [REPO COMMIT] | dashboard-base WORK BASE | dashboard URL CA PASSWORD PID RUNS STREAMS SECONDS DEEP_PAGE_QUERY | bulk-write POSTGRES_URL ROWS RUNS | writer-cost-prepare DB DEVICES | writer-cost DB SECONDS CONCURRENCY | first-contact-cost REQUESTS DB CONCURRENCY (password in GITFLEET_STORE_PASSWORD)");
     return 2;
 }

@@ -84,7 +84,7 @@ public sealed class PostgresFleetStore : SqlFleetStore, IClusterStore
     /// synchronous call first wakes .NET's socket-event thread, which then wakes the writer (a third wake-up per round
     /// trip, each about 0.1-0.3 ms on a saturated 2-core machine).
     /// </summary>
-    protected override ValueTask<DbConnection> OpenGroupWriterAsync(CancellationToken cancellationToken) =>
+    protected internal override ValueTask<DbConnection> OpenGroupWriterAsync(CancellationToken cancellationToken) =>
         ValueTask.FromResult<DbConnection>(new SynchronousConnection(writerSource.OpenConnection()));
 
     protected override ValueTask<IDisposable> EnterWriterAsync(CancellationToken cancellationToken) => writer.EnterAsync(cancellationToken);

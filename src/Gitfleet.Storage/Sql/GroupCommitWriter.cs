@@ -70,9 +70,15 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     /// Queues <paramref name="work"/>; completes with its result once the batch holding it committed. Once queued,
     /// the write is carried out even if the caller stops waiting (a write is never half done).
     /// </summary>
-    public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work)
+    /// <param name="isolated">
+    /// True (the default): the write runs in a savepoint of its own and fails alone. False for a bulk write that fails
+    /// only when the store itself does (check-in times, provided values: no constraint to break): it runs without a
+    /// savepoint, so the pages it changes are not copied into a statement journal first (up to one per device row at
+    /// 50,000 check-ins), and if it does throw, the whole batch fails with it, as when the commit fails.
+    /// </param>
+    public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, bool isolated = true)
     {
-        var write = new Write<T>(work);
+        var write = new Write<T>(work, isolated);
         try
         {
             queue.Add(write);
@@ -155,15 +161,25 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
             var savepointOpen = false;
             foreach (var write in batch)
             {
+                if (!write.Isolated)
+                {
+                    if (savepointOpen)
+                    {
+                        savepoints.Release.ExecuteNonQuery();
+                        savepointOpen = false;
+                    }
+
+                    // Throws out of the batch when it fails: the transaction rolls back and every write of it fails.
+                    RunCounted(write, connection, transaction);
+                    done.Add(write);
+                    continue;
+                }
+
                 (savepointOpen ? savepoints.ReleaseAndBegin : savepoints.Begin).ExecuteNonQuery();
                 savepointOpen = true;
                 try
                 {
-                    if (!write.Run(connection, transaction))
-                    {
-                        Interlocked.Increment(ref waits);
-                    }
-
+                    RunCounted(write, connection, transaction);
                     done.Add(write);
                 }
                 catch (Exception e)
@@ -196,6 +212,14 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         }
     }
 
+    private void RunCounted(IWrite write, DbConnection connection, DbTransaction transaction)
+    {
+        if (!write.Run(connection, transaction))
+        {
+            Interlocked.Increment(ref waits);
+        }
+    }
+
     /// <summary>Blocks this thread (the writer's own) until <paramref name="task"/> is done.</summary>
     private static T Wait<T>(ValueTask<T> task) => task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
 
@@ -219,6 +243,9 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     {
         public DbCommand Begin { get; } = Command(connection, "SAVEPOINT w");
 
+        /// <summary>Ends the previous write's savepoint (before a write that runs without one).</summary>
+        public DbCommand Release { get; } = Command(connection, "RELEASE w");
+
         /// <summary>Ends the previous write's savepoint and starts the next write's, in one command.</summary>
         public DbCommand ReleaseAndBegin { get; } = Command(connection, "RELEASE w; SAVEPOINT w");
 
@@ -229,6 +256,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         public void Join(DbTransaction transaction)
         {
             Begin.Transaction = transaction;
+            Release.Transaction = transaction;
             ReleaseAndBegin.Transaction = transaction;
             RollBack.Transaction = transaction;
         }
@@ -236,6 +264,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         public void Dispose()
         {
             Begin.Dispose();
+            Release.Dispose();
             ReleaseAndBegin.Dispose();
             RollBack.Dispose();
         }
@@ -250,6 +279,9 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
 
     private interface IWrite
     {
+        /// <summary>Runs in a savepoint of its own (fails alone); else a failure fails the batch.</summary>
+        bool Isolated { get; }
+
         /// <summary>Runs the work to its end; false when it did not complete synchronously (the thread waited).</summary>
         bool Run(DbConnection connection, DbTransaction transaction);
 
@@ -258,9 +290,11 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         void Fail(Exception exception);
     }
 
-    private sealed class Write<T>(Func<DbConnection, DbTransaction, Task<T>> work) : IWrite
+    private sealed class Write<T>(Func<DbConnection, DbTransaction, Task<T>> work, bool isolated) : IWrite
     {
         private T result = default!;
+
+        public bool Isolated => isolated;
 
         public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

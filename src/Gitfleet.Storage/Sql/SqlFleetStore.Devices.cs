@@ -292,7 +292,7 @@ public abstract partial class SqlFleetStore
 
         await GroupWriteAsync((connection, transaction) => BulkAsync(connection, transaction,
             "UPDATE devices SET last_checkin_ms = @ms WHERE id = @id", ["ms", "id"], checkIns,
-            (c, v) => (v[0], v[1]) = (Ms(c.Value), c.Key), cancellationToken)).ConfigureAwait(false);
+            (c, v) => (v[0], v[1]) = (Ms(c.Value), c.Key), cancellationToken), isolated: false).ConfigureAwait(false);
     }
 
     public async Task<bool> SaveInventoryAsync(string deviceId, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> attributes, bool replace, DateTimeOffset now, CancellationToken cancellationToken)
@@ -369,7 +369,7 @@ public abstract partial class SqlFleetStore
             (p, v) => (v[0], v[1], v[2], v[3]) = (p.DeviceId, p.Name, Json(System.Text.Json.JsonSerializer.Serialize(p.Value)), ms),
             cancellationToken).ConfigureAwait(false)
             + await BulkAsync(connection, transaction, "UPDATE devices SET updated_ms = @now WHERE id = @device", ["now", "device"], values,
-                (p, v) => (v[0], v[1]) = (ms, p.DeviceId), cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+                (p, v) => (v[0], v[1]) = (ms, p.DeviceId), cancellationToken).ConfigureAwait(false), isolated: false).ConfigureAwait(false);
     }
 
     public IAsyncEnumerable<ProvidedAttribute> StreamProvidedAsync(CancellationToken cancellationToken) =>

@@ -106,7 +106,8 @@ public abstract partial class SqlFleetStore : IFleetStore
     /// Runs a small device write through the group-commit writer: it shares a transaction with the writes that
     /// arrive with it, inside its own savepoint; the task completes once that transaction committed.
     /// </summary>
-    protected async Task<T> GroupWriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work)
+    /// <param name="isolated">False for a bulk write that cannot break a constraint (see <see cref="GroupCommitWriter.WriteAsync{T}"/>).</param>
+    protected async Task<T> GroupWriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, bool isolated = true)
     {
         // The write latency a request sees: queued, batched and committed.
         using var observe = new WriteTiming(WriteObserver, System.Diagnostics.Stopwatch.GetTimestamp());
@@ -121,14 +122,14 @@ public abstract partial class SqlFleetStore : IFleetStore
             }
         }
 
-        return await writer.WriteAsync(work).ConfigureAwait(false);
+        return await writer.WriteAsync(work, isolated).ConfigureAwait(false);
     }
 
     /// <summary>
     /// The group-commit writer's own connection, kept open while the writer runs (closed after a failed batch): an
     /// engine may tune it for the many small writes (SQLite gives it a large page cache). By default a pooled one.
     /// </summary>
-    protected virtual ValueTask<DbConnection> OpenGroupWriterAsync(CancellationToken cancellationToken) => OpenAsync(cancellationToken);
+    protected internal virtual ValueTask<DbConnection> OpenGroupWriterAsync(CancellationToken cancellationToken) => OpenAsync(cancellationToken);
 
     /// <summary>Group commits so far, the writes they held, and the writes the writer had to wait for (not synchronous).</summary>
     public (long Batches, long Writes, long Waits) GroupCommits => group is { } writer ? (writer.Batches, writer.Writes, writer.Waits) : (0, 0, 0);

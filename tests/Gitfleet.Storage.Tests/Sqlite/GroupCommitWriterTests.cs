@@ -67,6 +67,59 @@ public sealed class GroupCommitWriterTests
     [Theory]
     [InlineData(StoreEngine.Sqlite)]
     [InlineData(StoreEngine.Postgres)]
+    public async Task A_write_without_a_savepoint_commits_with_its_batch_and_when_it_fails_the_whole_batch_fails(StoreEngine engine)
+    {
+        await using var database = await Database.CreateAsync(engine);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hold = 0;
+        await using var writer = new GroupCommitWriter(
+            async _ =>
+            {
+                if (Volatile.Read(ref hold) == 1)
+                {
+                    entered.TrySetResult();
+                    await gate.Task;
+                }
+
+                return new Nothing();
+            },
+            async cancellationToken => new SynchronousConnection(await database.OpenAsync(cancellationToken)),
+            (_, _, _) => Task.CompletedTask);
+
+        // One batch: isolated writes around a bulk one; all three commit.
+        await writer.WriteAsync((c, t) => Insert(c, t, 0));
+        (await Task.WhenAll(
+            writer.WriteAsync((c, t) => Insert(c, t, 1)),
+            writer.WriteAsync(async (c, t) => await Insert(c, t, 2) + await Insert(c, t, 3), isolated: false),
+            writer.WriteAsync((c, t) => Insert(c, t, 4)))).ShouldBe([1, 2, 1]);
+
+        // The next batch is held at the writer's door until all of it is queued: a bulk write that breaks a constraint
+        // after it wrote has no savepoint to undo it alone, so nothing of its batch commits and every write of it fails.
+        Volatile.Write(ref hold, 1);
+        var held = writer.WriteAsync((c, t) => Insert(c, t, 5));
+        await entered.Task;
+        var writes = new[]
+        {
+            writer.WriteAsync((c, t) => Insert(c, t, 6)),
+            writer.WriteAsync(async (c, t) => await Insert(c, t, 7) + await Insert(c, t, 0), isolated: false),
+            writer.WriteAsync((c, t) => Insert(c, t, 8)),
+        };
+        gate.SetResult();
+        (await held).ShouldBe(1);
+        foreach (var write in writes)
+        {
+            await Should.ThrowAsync<DbException>(() => write);
+        }
+
+        await using var reader = await database.OpenAsync(CancellationToken.None);
+        (await reader.QueryAsync<long>("SELECT k FROM t ORDER BY k")).ShouldBe([0L, 1, 2, 3, 4, 5]);
+        (await writer.WriteAsync((c, t) => Insert(c, t, 9))).ShouldBe(1); // the writer goes on after a failed batch
+    }
+
+    [Theory]
+    [InlineData(StoreEngine.Sqlite)]
+    [InlineData(StoreEngine.Postgres)]
     public async Task Disposing_commits_what_was_queued_and_ends_the_writers_thread(StoreEngine engine)
     {
         await using var database = await Database.CreateAsync(engine);
