@@ -50,7 +50,7 @@ fi
 this_dll="${SERVER:-$server_dll}"
 rounds="${ROUNDS:-1}"; stores="${STORES:-sqlite}"
 pgwork=""
-cleanup() { stop_server; stop_postgres; [ -n "$pgwork" ] && rm -rf "$pgwork"; }
+cleanup() { stop_server; stop_postgres; if [ -n "$pgwork" ]; then rm -rf "$pgwork"; fi; }
 trap cleanup EXIT
 for store in $stores; do
   case "$store" in
@@ -150,5 +150,5 @@ PY
     stop_server
   done
 done
-[ -n "$pgwork" ] && echo "issue 12: PostgreSQL within 2x of SQLite"
+if [ -n "$pgwork" ]; then echo "issue 12: PostgreSQL within 2x of SQLite"; fi
 echo "targets: auth >= 5000/s (every key type), inventory PUTs >= 10000/s, p99 < 100 ms; 200,000 devices <= 60 s after a restart; 1,000,000 <= 300 s, RSS <= 1536 MiB"
