@@ -26,6 +26,9 @@ internal static class Measure
             ConfiguredConfiguration = false,
         };
         var projections = new[] { ("everything", "all", FactsProjection.All), ("what a plan keeps", "plan", plan) };
+
+        // FACTS_ALLOCATIONS=1: each read's allocations by type (sampled by the runtime; costs time, so not for timing).
+        using var sampler = Environment.GetEnvironmentVariable("FACTS_ALLOCATIONS") == "1" ? new AllocationSampler() : null;
         foreach (var (name, _, projection) in projections.Where(p => only is null || p.Item2 == only))
         {
             var results = new List<(double Wall, double Cpu, long Heap)>();
@@ -44,6 +47,7 @@ internal static class Measure
                 var heap = GC.GetTotalMemory(true) - before;
                 GC.KeepAlive(document);
                 results.Add((wall.Elapsed.TotalSeconds, used, heap));
+                sampler?.Print(15);
                 Console.WriteLine($"  {name}, run {run + 1}: {document.Devices.Count} devices, {bytes / 1048576} MiB in {wall.Elapsed.TotalSeconds:F2} s ({bytes / 1e6 / wall.Elapsed.TotalSeconds:F0} MB/s), {used:F2} s CPU ({bytes / 1e6 / used:F0} MB/s per CPU second), heap {heap / 1048576} MiB, allocated {allocatedMiB} MiB, {gcs} GCs");
             }
 
@@ -60,10 +64,14 @@ internal static class Measure
         var revision = FleetLoader.Load(ReadTree(repository)).Revision ?? throw new InvalidOperationException("the repository does not validate");
         await using var stream = File.OpenRead(file);
         var facts = (await FactsDocument.ReadAsync(stream, PlanningFacts.Projection([revision]), CancellationToken.None)).Devices;
+        // PLAN_ALLOCATIONS=1: each phase's allocations by type (sampled by the runtime; costs time, so not for timing).
+        using var sampler = Environment.GetEnvironmentVariable("PLAN_ALLOCATIONS") == "1" ? new AllocationSampler() : null;
         for (var run = 0; run < runs; run++)
         {
             var (membersCpu, members) = Time(() => FleetMembership.Resolve(revision, facts));
+            sampler?.Print(12);
             var (planCpu, plan) = Time(() => Planner.Plan(new PlanRequest { Branch = branch, Revision = revision, Facts = facts, Members = members, Secrets = _ => "bench-token" }));
+            sampler?.Print(12);
             Console.WriteLine($"membership {membersCpu.TotalMilliseconds:F0} ms CPU, plan {planCpu.TotalMilliseconds:F0} ms CPU ({plan.Summary.Subscribed} subscribed, {plan.Summary.OsUpdates} OS updates)");
         }
 

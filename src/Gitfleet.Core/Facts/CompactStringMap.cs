@@ -105,6 +105,7 @@ public sealed class CompactStringMap : IReadOnlyDictionary<string, string>
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
     /// <summary>True when the entries are the same string instances in the same order (pooled strings).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal bool SameEntries(List<KeyValuePair<string, string>> entries)
     {
         if (entries.Count != keys.Length)

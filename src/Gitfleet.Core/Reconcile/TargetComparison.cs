@@ -20,6 +20,12 @@ public static class TargetComparison
             return installed == image ? new OsAction(ActionKind.None, installed, image, []) : new OsAction(ActionKind.Update, installed, image, []);
         }
 
+        return CompareOsInFlight(facts, image, installed);
+    }
+
+    // Apart from the usual case above, so that a device with nothing in flight allocates none of the lambdas' captures.
+    private static OsAction CompareOsInFlight(DeviceFacts facts, string image, string? installed)
+    {
         var inFlight = facts.InFlight.Where(d => d.Kind == DeploymentKind.Os).ToList();
         var stale = inFlight.Where(d => d.ArtifactName != image).Select(d => d.DeploymentId).ToList();
         if (inFlight.Any(d => d.ArtifactName == image))
@@ -46,6 +52,11 @@ public static class TargetComparison
             return ConfigAction.Nothing with { Desired = desired };
         }
 
+        return CompareChangedConfiguration(facts, desired, withOsUpdate, reported);
+    }
+
+    private static ConfigAction CompareChangedConfiguration(DeviceFacts facts, RenderedConfiguration desired, bool withOsUpdate, IReadOnlyDictionary<string, string>? reported)
+    {
         var inFlight = facts.InFlight.Where(d => d.Kind == DeploymentKind.Configuration).ToList();
         var stale = inFlight.Where(d => d.ConfigurationChecksum != desired.Checksum).Select(d => d.DeploymentId).ToList();
         var changes = Planner.Diff(reported, desired);
@@ -78,9 +89,23 @@ public static class TargetComparison
             return false;
         }
 
+        if (desired is Dictionary<string, string> rendered)
+        {
+            // A rendered configuration is a Dictionary: enumerated as one, no enumerator is allocated per device.
+            foreach (var (key, value) in rendered)
+            {
+                if (!Holds(reported, key, value))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
         foreach (var (key, value) in desired)
         {
-            if (!reported.TryGetValue(key, out var other) || !string.Equals(value, other, StringComparison.Ordinal))
+            if (!Holds(reported, key, value))
             {
                 return false;
             }
@@ -88,4 +113,7 @@ public static class TargetComparison
 
         return true;
     }
+
+    private static bool Holds(IReadOnlyDictionary<string, string> map, string key, string value) =>
+        map.TryGetValue(key, out var other) && string.Equals(value, other, StringComparison.Ordinal);
 }

@@ -80,22 +80,21 @@ public sealed class DesiredStateBuilder
 
         var parameters = configuration.GetValueOrDefault("parameters") as YamlMap;
         var reads = inputs.GetOrAdd(template.Source, TemplateReferenceScanner.Inputs);
-        var (deviceId, host) = (member.DeviceId ?? member.Key, member.HostName ?? member.Key);
+        var input = new DeviceInput(template, reads, member.Variables, parameters, deviceType, image, branch, member.DeviceId ?? member.Key, member.HostName ?? member.Key);
         object rendered;
         if (!reads.PerDevice)
         {
-            rendered = Shared(template, reads, member.Variables, parameters, deviceType, image, branch, () => Render(template, reads, member.Variables, parameters, deviceType, image, branch, deviceId, host).Result);
+            rendered = Known(input) ?? SharedRender(input);
         }
-        else if (substitutable.GetOrAdd(template.Source, source => IdentitySubstitution.Applies(source, reads))
-            && Shared(template, reads, member.Variables, parameters, deviceType, image, branch, () => (object?)IdentitySubstitution.Prepare(
-                (id, name) => Render(template, reads, member.Variables, parameters, deviceType, image, branch, id, name)) ?? Missing) is IdentitySubstitution substitution
-            && substitution.For(deviceId, host) is { } substituted)
+        else if (Substitutable(template.Source, reads)
+            && (Known(input) ?? SharedSubstitution(input)) is IdentitySubstitution substitution
+            && substitution.For(input.DeviceId, input.Host) is { } substituted)
         {
             rendered = substituted;
         }
         else
         {
-            rendered = Render(template, reads, member.Variables, parameters, deviceType, image, branch, deviceId, host).Result;
+            rendered = Render(input, input.DeviceId, input.Host).Result;
         }
 
         if (rendered is string error)
@@ -105,6 +104,25 @@ public sealed class DesiredStateBuilder
 
         return new DesiredState(image, (RenderedConfiguration)rendered, true, []);
     }
+
+    /// <summary>A template's render for one device, and what it depends on.</summary>
+    private readonly record struct DeviceInput(
+        ConfigurationTemplate Template, TemplateInputs Reads, MergedVariables Variables, YamlMap? Parameters, string DeviceType, string Image, string Branch, string DeviceId, string Host)
+    {
+        public (MergedVariables, YamlMap?, string, string, string, string) Instances => (Variables, Parameters, Template.Name, DeviceType, Image, Branch);
+    }
+
+    // Build runs for every device: the lambdas below are made only when an input is seen for the first time.
+    private bool Substitutable(string source, TemplateInputs reads) =>
+        substitutable.TryGetValue(source, out var applies) ? applies : substitutable.GetOrAdd(source, IdentitySubstitution.Applies(source, reads));
+
+    /// <summary>What was made for the instances of this input before, or null.</summary>
+    private object? Known(DeviceInput input) => byInstance.TryGetValue(input.Instances, out var shared) ? shared : null;
+
+    private object SharedRender(DeviceInput input) => Shared(input, () => Render(input, input.DeviceId, input.Host).Result);
+
+    private object SharedSubstitution(DeviceInput input) =>
+        Shared(input, () => (object?)IdentitySubstitution.Prepare((id, name) => Render(input, id, name)) ?? Missing);
 
     /// <summary>The image named for a device type by an os_image list, or null.</summary>
     public static string? FindImage(MergedVariables variables, string deviceType)
@@ -131,12 +149,13 @@ public sealed class DesiredStateBuilder
     /// type, image and branch), made once per distinct input: looked up first by the instances (most devices share
     /// them), then by value.
     /// </summary>
-    private object Shared(ConfigurationTemplate template, TemplateInputs reads, MergedVariables variables, YamlMap? parameters, string deviceType, string image, string branch, Func<object> make)
+    private object Shared(DeviceInput device, Func<object> make)
     {
-        var instance = (variables, parameters, template.Name, deviceType, image, branch);
+        var instance = device.Instances;
         if (!byInstance.TryGetValue(instance, out var shared))
         {
-            var input = new RenderInput(template.Name, deviceType, image, branch, [.. reads.Variables.Order(StringComparer.Ordinal).Select(name => Input(variables, parameters, name))]);
+            var (variables, parameters) = (device.Variables, device.Parameters);
+            var input = new RenderInput(device.Template.Name, device.DeviceType, device.Image, device.Branch, [.. device.Reads.Variables.Order(StringComparer.Ordinal).Select(name => Input(variables, parameters, name))]);
             shared = byValue.GetOrAdd(input, _ => make());
             byInstance.TryAdd(instance, shared);
         }
@@ -157,9 +176,10 @@ public sealed class DesiredStateBuilder
         new(image, null, managesConfiguration, [new PlanProblem(code, message)]);
 
     /// <summary>Returns a <see cref="RenderedConfiguration"/> (and the secret values it holds), or an error message.</summary>
-    private (object Result, IReadOnlyCollection<string> Secrets) Render(
-        ConfigurationTemplate template, TemplateInputs reads, MergedVariables variables, YamlMap? parameters, string deviceType, string image, string branch, string deviceId, string host)
+    private (object Result, IReadOnlyCollection<string> Secrets) Render(DeviceInput input, string deviceId, string host)
     {
+        var (template, reads, variables, parameters) = (input.Template, input.Reads, input.Variables, input.Parameters);
+        var (deviceType, image, branch) = (input.DeviceType, input.Image, input.Branch);
         // The template's context: what it reads (everything when that cannot be told), parameters winning.
         Dictionary<string, object?> context;
         if (reads.Everything)

@@ -90,7 +90,11 @@ public static class FleetMembership
                     return;
                 }
 
-                var set = sets.GetOrAdd(match, m => resolver.Intern(selectors.Names(m)));
+                if (!sets.TryGetValue(match, out var set))
+                {
+                    set = sets.GetOrAdd(match, resolver.Intern(selectors.Names(match)));
+                }
+
                 dynamicOnly[i] = new FleetMember(device.Id, null, device, set.Groups, resolver.ForDevice(set, device.Id, device.Id), null);
             });
             for (var i = 0; i < facts.Count; i++)
@@ -189,13 +193,16 @@ public static class FleetMembership
     /// <summary>Finds the dynamic groups a device's facts select, indexed on each selector's first matchLabels key.</summary>
     private sealed class DynamicGroupIndex
     {
-        private readonly Dictionary<string, Dictionary<string, List<int>>> byLabel = new(StringComparer.Ordinal);
+        private readonly (FactKey Key, Dictionary<string, List<int>> ByValue)[] indexes;
         private readonly List<int> unindexed = [];
         private readonly InventoryGroup[] groups;
+        private readonly FactSelector[] selectors;
 
         public DynamicGroupIndex(IEnumerable<InventoryGroup> dynamicGroups)
         {
             groups = [.. dynamicGroups];
+            selectors = [.. groups.Select(g => new FactSelector(g.Selector!))];
+            var byLabel = new Dictionary<string, Dictionary<string, List<int>>>(StringComparer.Ordinal);
             for (var i = 0; i < groups.Length; i++)
             {
                 var labels = groups[i].Selector!.MatchLabels;
@@ -220,6 +227,8 @@ public static class FleetMembership
 
                 list.Add(i);
             }
+
+            indexes = [.. byLabel.Select(l => (FactKey.Parse(l.Key), l.Value))];
         }
 
         public bool IsEmpty => groups.Length == 0;
@@ -229,11 +238,9 @@ public static class FleetMembership
         {
             var bits = 0UL;
             List<int>? more = null;
-            Func<string, string?>? lookup = null;
             void Test(int group)
             {
-                lookup ??= FactLabels.For(device);
-                if (groups[group].Selector!.Matches(lookup))
+                if (selectors[group].Matches(device))
                 {
                     if (group < 64)
                     {
@@ -246,9 +253,9 @@ public static class FleetMembership
                 }
             }
 
-            foreach (var (key, byValue) in byLabel)
+            foreach (var (key, byValue) in indexes)
             {
-                if (FactLabels.Lookup(device, key) is { } value && byValue.TryGetValue(value, out var candidates))
+                if (key.Of(device) is { } value && byValue.TryGetValue(value, out var candidates))
                 {
                     foreach (var group in candidates)
                     {

@@ -22,13 +22,45 @@ internal sealed class IdentitySubstitution
 
     private readonly RenderedConfiguration template;
     private readonly IReadOnlyDictionary<string, Part[]> parts;
-    private readonly IReadOnlyCollection<string> secrets;
+    private readonly string[] secrets;
+
+    // The template's entries in its order, with the pieces of those that hold the id or host (null for the others).
+    private readonly string[] keys;
+    private readonly string[] templateValues;
+    private readonly Part[]?[] pieces;
+
+    // The template's secret keys whose values hold neither the id nor the host: secret for every device (shared, never changed).
+    private readonly IReadOnlySet<string> fixedSecretKeys;
 
     private IdentitySubstitution(RenderedConfiguration template, IReadOnlyDictionary<string, Part[]> parts, IReadOnlyCollection<string> secrets)
     {
         this.template = template;
         this.parts = parts;
-        this.secrets = secrets;
+        this.secrets = [.. secrets];
+        var entries = template.Values.ToArray();
+        keys = [.. entries.Select(e => e.Key)];
+        templateValues = [.. entries.Select(e => e.Value)];
+        pieces = [.. keys.Select(k => parts.GetValueOrDefault(k))];
+        fixedSecretKeys = template.SecretKeys.Count == 0 ? NoKeys : template.SecretKeys.Where(k => !parts.ContainsKey(k)).ToHashSet(StringComparer.Ordinal);
+    }
+
+    private static string Substitute(Part[] parts, string deviceId, string host)
+    {
+        var length = 0;
+        foreach (var part in parts)
+        {
+            length += part.Kind switch { PartKind.Id => deviceId.Length, PartKind.Host => host.Length, _ => part.Text.Length };
+        }
+
+        return string.Create(length, (parts, deviceId, host), static (span, state) =>
+        {
+            foreach (var part in state.parts)
+            {
+                var text = part.Kind switch { PartKind.Id => state.deviceId, PartKind.Host => state.host, _ => part.Text };
+                text.CopyTo(span);
+                span = span[text.Length..];
+            }
+        });
     }
 
     /// <summary>
@@ -116,31 +148,36 @@ internal sealed class IdentitySubstitution
             return template;
         }
 
-        var values = new Dictionary<string, string>(template.Values.Count, StringComparer.Ordinal);
+        // Every device with a substitution gets here (most of a fleet whose template reads the id): loops, not LINQ.
+        var values = new Dictionary<string, string>(keys.Length, StringComparer.Ordinal);
         HashSet<string>? secretKeys = null;
-        foreach (var (key, value) in template.Values)
+        for (var i = 0; i < keys.Length; i++)
         {
-            if (!parts.TryGetValue(key, out var pieces))
+            var key = keys[i];
+            if (pieces[i] is not { } keyPieces)
             {
-                values.Add(key, value);
+                values.Add(key, templateValues[i]);
                 continue;
             }
 
-            var text = string.Concat(pieces.Select(p => p.Kind switch { PartKind.Id => deviceId, PartKind.Host => host, _ => p.Text }));
+            var text = Substitute(keyPieces, deviceId, host);
             values.Add(key, text);
-            if (secrets.Any(secret => text.Contains(secret, StringComparison.Ordinal)))
+            foreach (var secret in secrets)
             {
-                (secretKeys ??= []).Add(key);
+                if (text.Contains(secret, StringComparison.Ordinal))
+                {
+                    (secretKeys ??= []).Add(key);
+                    break;
+                }
             }
         }
 
-        if (secretKeys is null && template.SecretKeys.Count == 0)
+        if (secretKeys is null)
         {
-            return new RenderedConfiguration(values, NoKeys);
+            return new RenderedConfiguration(values, fixedSecretKeys);
         }
 
-        secretKeys ??= [];
-        secretKeys.UnionWith(template.SecretKeys.Where(k => !parts.ContainsKey(k)));
+        secretKeys.UnionWith(fixedSecretKeys);
         return new RenderedConfiguration(values, secretKeys);
     }
 

@@ -14,7 +14,6 @@ public sealed class RenderedConfiguration
     {
         Values = values;
         SecretKeys = secretKeys;
-        Checksum = ConfigurationChecksum.Compute(values);
     }
 
     /// <summary>The real values, secrets included. Never print these; use <see cref="Redact"/>.</summary>
@@ -22,7 +21,13 @@ public sealed class RenderedConfiguration
 
     public IReadOnlySet<string> SecretKeys { get; }
 
-    public string Checksum { get; }
+    /// <summary>
+    /// <see cref="ConfigurationChecksum"/> of the values, computed when first asked for: a plan needs it only for the
+    /// devices that change or have something in flight, not for the unchanged majority whose configurations it renders.
+    /// </summary>
+    public string Checksum => checksum ??= ConfigurationChecksum.Compute(Values); // Racing threads compute the same string.
+
+    private string? checksum;
 
     public string Redact(string key) => SecretKeys.Contains(key) ? Redacted : Values[key];
 

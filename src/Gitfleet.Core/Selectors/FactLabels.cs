@@ -44,44 +44,50 @@ public static class FactLabels
     {
         ArgumentNullException.ThrowIfNull(facts);
         ArgumentNullException.ThrowIfNull(key);
-        var (kind, name) = Parsed.GetOrAdd(key, Parse);
-        return kind switch
-        {
-            FactKind.Id => facts.Id,
-            FactKind.Status => facts.Status,
-            FactKind.DeviceType => facts.DeviceType,
-            FactKind.ArtifactName => facts.ArtifactName,
-            FactKind.Tag => facts.Tags.GetValueOrDefault(name),
-            FactKind.Attribute => facts.Attributes.GetValueOrDefault(name),
-            FactKind.Identity => facts.Identity.GetValueOrDefault(name),
-            _ => null,
-        };
+        return Parsed.GetOrAdd(key, FactKey.Parse).Of(facts);
     }
 
     // Keys are parsed once: selectors test the same few keys on every device of a 200,000-device fleet.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (FactKind Kind, string Name)> Parsed = new(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, FactKey> Parsed = new(StringComparer.Ordinal);
+}
 
-    private static (FactKind, string) Parse(string key) => key switch
+/// <summary>A fact selector's key, parsed: which part of the facts it reads, and the name within a map.</summary>
+internal readonly record struct FactKey(FactKind Kind, string Name)
+{
+    public static FactKey Parse(string key) => key switch
     {
-        "id" => (FactKind.Id, key),
-        "status" => (FactKind.Status, key),
-        "device_type" => (FactKind.DeviceType, key),
-        "artifact_name" => (FactKind.ArtifactName, key),
-        _ when key.StartsWith("tags.", StringComparison.Ordinal) => (FactKind.Tag, key[5..]),
-        _ when key.StartsWith("attributes.", StringComparison.Ordinal) => (FactKind.Attribute, key[11..]),
-        _ when key.StartsWith("identity.", StringComparison.Ordinal) => (FactKind.Identity, key[9..]),
-        _ => (FactKind.Unknown, key),
+        "id" => new(FactKind.Id, key),
+        "status" => new(FactKind.Status, key),
+        "device_type" => new(FactKind.DeviceType, key),
+        "artifact_name" => new(FactKind.ArtifactName, key),
+        _ when key.StartsWith("tags.", StringComparison.Ordinal) => new(FactKind.Tag, key[5..]),
+        _ when key.StartsWith("attributes.", StringComparison.Ordinal) => new(FactKind.Attribute, key[11..]),
+        _ when key.StartsWith("identity.", StringComparison.Ordinal) => new(FactKind.Identity, key[9..]),
+        _ => new(FactKind.Unknown, key),
     };
 
-    private enum FactKind
+    /// <summary>The value this key reads from a device's facts; null when absent.</summary>
+    public string? Of(DeviceFacts facts) => Kind switch
     {
-        Unknown,
-        Id,
-        Status,
-        DeviceType,
-        ArtifactName,
-        Tag,
-        Attribute,
-        Identity,
-    }
+        FactKind.Id => facts.Id,
+        FactKind.Status => facts.Status,
+        FactKind.DeviceType => facts.DeviceType,
+        FactKind.ArtifactName => facts.ArtifactName,
+        FactKind.Tag => facts.Tags.GetValueOrDefault(Name),
+        FactKind.Attribute => facts.Attributes.GetValueOrDefault(Name),
+        FactKind.Identity => facts.Identity.GetValueOrDefault(Name),
+        _ => null,
+    };
+}
+
+internal enum FactKind
+{
+    Unknown,
+    Id,
+    Status,
+    DeviceType,
+    ArtifactName,
+    Tag,
+    Attribute,
+    Identity,
 }

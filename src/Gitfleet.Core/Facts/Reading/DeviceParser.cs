@@ -104,7 +104,7 @@ internal sealed class DeviceParser(FactsProjection projection)
 
     private List<InFlightDeployment>? ReadInFlight(ref JsonCursor cursor)
     {
-        if (cursor.NullOr(JsonTokenType.StartArray, "\"in_flight\" must be a list"))
+        if (cursor.NullOr(JsonTokenType.StartArray, "in_flight", "must be a list"))
         {
             return null;
         }
@@ -180,7 +180,7 @@ internal sealed class DeviceParser(FactsProjection projection)
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private CompactStringMap? ReadMap(ref JsonCursor cursor, string what, KeyFilter keep)
     {
-        if (cursor.NullOr(JsonTokenType.StartObject, $"\"{what}\" must be an object of strings"))
+        if (cursor.NullOr(JsonTokenType.StartObject, what, "must be an object of strings"))
         {
             return null;
         }
@@ -322,7 +322,7 @@ internal sealed class DeviceParser(FactsProjection projection)
 
     private string? ReadString(ref JsonCursor cursor, bool pooled, string what)
     {
-        if (cursor.NullOr(JsonTokenType.String, $"\"{what}\" must be a string"))
+        if (cursor.NullOr(JsonTokenType.String, what, "must be a string"))
         {
             return null;
         }
@@ -332,6 +332,7 @@ internal sealed class DeviceParser(FactsProjection projection)
         return pooled ? strings.Intern(utf8) : Encoding.UTF8.GetString(utf8);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Property PropertyOf(ReadOnlySpan<byte> name) => name.Length switch
     {
         2 when name.SequenceEqual("id"u8) => Property.Id,

@@ -263,9 +263,10 @@ internal ref struct JsonCursor
 
     /// <summary>
     /// True (and the null taken) when the value is null; false when it is of the expected kind; otherwise the
-    /// problem, at the value.
+    /// problem, at the value: "<paramref name="what"/>" <paramref name="mustBe"/>. (The message is made only then: this
+    /// runs for several values of every device, and a message per call was most of what reading facts allocated.)
     /// </summary>
-    public bool NullOr(JsonTokenType expected, string message)
+    public bool NullOr(JsonTokenType expected, string what, string mustBe)
     {
         var kind = Kind();
         if (kind == JsonTokenType.Null)
@@ -274,7 +275,7 @@ internal ref struct JsonCursor
             return true;
         }
 
-        return kind == expected ? false : throw Error(pos, message);
+        return kind == expected ? false : throw Error(pos, $"\"{what}\" {mustBe}");
     }
 
     /// <summary>Skips the value the cursor stands on, checking it.</summary>
