@@ -11,14 +11,14 @@ namespace Gitfleet.Core.Selectors;
 internal sealed class FactSelector
 {
     private readonly (FactKey Key, string Expected)[] labels;
-    private readonly (FactKey Key, SelectorOperator Operator, string[] Values)[] requirements;
+    private readonly (FactKey Key, SelectorRequirement Requirement)[] requirements;
     private readonly bool namesGroups;
 
     public FactSelector(Selector selector)
     {
         ArgumentNullException.ThrowIfNull(selector);
         labels = [.. selector.MatchLabels.Select(l => (FactKey.Parse(l.Key), l.Value))];
-        requirements = [.. selector.MatchExpressions.Select(r => (FactKey.Parse(r.Key), r.Operator, r.Values.ToArray()))];
+        requirements = [.. selector.MatchExpressions.Select(r => (FactKey.Parse(r.Key), r))];
         namesGroups = selector.Groups.Count > 0;
     }
 
@@ -32,19 +32,9 @@ internal sealed class FactSelector
             }
         }
 
-        foreach (var (key, op, values) in requirements)
+        foreach (var (key, requirement) in requirements)
         {
-            var value = key.Of(device);
-            var matches = op switch
-            {
-                SelectorOperator.In => value is not null && Array.IndexOf(values, value) >= 0,
-                // As in Kubernetes, NotIn also matches when the label is absent.
-                SelectorOperator.NotIn => value is null || Array.IndexOf(values, value) < 0,
-                SelectorOperator.Exists => value is not null,
-                SelectorOperator.DoesNotExist => value is null,
-                _ => false,
-            };
-            if (!matches)
+            if (!requirement.MatchesValue(key.Of(device)))
             {
                 return false;
             }

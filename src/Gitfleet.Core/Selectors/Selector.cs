@@ -14,16 +14,32 @@ public sealed record SelectorRequirement(string Key, SelectorOperator Operator, 
     public bool Matches(Func<string, string?> lookup)
     {
         ArgumentNullException.ThrowIfNull(lookup);
-        var value = lookup(Key);
-        return Operator switch
+        return MatchesValue(lookup(Key));
+    }
+
+    /// <summary>Whether a label's value (null when the label is absent) meets this requirement.</summary>
+    public bool MatchesValue(string? value) => Operator switch
+    {
+        SelectorOperator.In => value is not null && Lists(value),
+        // As in Kubernetes, NotIn also matches when the label is absent.
+        SelectorOperator.NotIn => value is null || !Lists(value),
+        SelectorOperator.Exists => value is not null,
+        SelectorOperator.DoesNotExist => value is null,
+        _ => false,
+    };
+
+    // A loop, not LINQ: dynamic groups test this on every device of a fleet.
+    private bool Lists(string value)
+    {
+        for (var i = 0; i < Values.Count; i++)
         {
-            SelectorOperator.In => value is not null && Values.Contains(value, StringComparer.Ordinal),
-            // As in Kubernetes, NotIn also matches when the label is absent.
-            SelectorOperator.NotIn => value is null || !Values.Contains(value, StringComparer.Ordinal),
-            SelectorOperator.Exists => value is not null,
-            SelectorOperator.DoesNotExist => value is null,
-            _ => false,
-        };
+            if (string.Equals(Values[i], value, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
 
