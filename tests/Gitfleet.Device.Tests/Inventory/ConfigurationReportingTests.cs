@@ -33,9 +33,8 @@ public sealed class ConfigurationReportingTests : IDisposable
         install.ExitCode.ShouldBe(0, install.StandardError);
         (await mender.CommitAsync()).ExitCode.ShouldBe(0);
 
-        using var daemon = await mender.StartDaemonAsync(bus.Address);
-        await Wait.UntilAsync(() => !server.ConfigurationReports.IsEmpty && !server.InventoryReports.IsEmpty, Patience,
-            () => $"no configuration report and inventory within {Patience}; daemon output:\n{daemon.Output}");
+        using var daemon = await mender.StartDaemonUntilAsync(bus.Address, () => !server.ConfigurationReports.IsEmpty && !server.InventoryReports.IsEmpty,
+            Patience, "its configuration report and inventory");
 
         var (authorization, body) = server.ConfigurationReports.ShouldHaveSingleItem();
         authorization.ShouldBe($"Bearer {DeviceApiStandIn.Token}");

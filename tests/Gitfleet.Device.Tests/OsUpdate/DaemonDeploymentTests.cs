@@ -71,10 +71,9 @@ public sealed class DaemonDeploymentTests : IAsyncLifetime
 
     private async Task DeployAsync()
     {
-        using var daemon = await mender.StartDaemonAsync(bus.Address);
-        await Wait.UntilAsync(() => !server.InventoryReports.IsEmpty, Patience, () => $"the daemon never sent its inventory:\n{daemon.Output}");
+        using var daemon = await mender.StartDaemonUntilAsync(bus.Address, () => !server.InventoryReports.IsEmpty, Patience, "its first inventory");
         daemon.Signal("USR1"); // check for an update now
         await Wait.UntilAsync(() => server.Finished, Patience,
-            () => $"no final status (got {string.Join(", ", server.Statuses)}); daemon output:\n{daemon.Output}");
+            () => $"no final status and log (got {string.Join(", ", server.Statuses)}{(server.DeploymentLog.Length > 0 ? " and a log" : "")}); daemon output:\n{daemon.Output}");
     }
 }

@@ -33,7 +33,9 @@ internal sealed class DeviceApiStandIn : IAsyncDisposable
     public ConcurrentQueue<string> Statuses { get; } = new();
 
     /// <summary>The deployment log the device sent (it sends one only when the deployment failed).</summary>
-    public string DeploymentLog { get; private set; } = "";
+    public string DeploymentLog => deploymentLog;
+
+    private volatile string deploymentLog = "";
 
     private volatile Offer? offer;
 
@@ -43,7 +45,14 @@ internal sealed class DeviceApiStandIn : IAsyncDisposable
     public void OfferDeployment(string artifactPath, string artifactName) =>
         offer = new Offer(Guid.NewGuid().ToString(), artifactName, artifactPath);
 
-    public bool Finished => Statuses.Any(status => status is "success" or "failure" or "already-installed");
+    /// <summary>The device reported a final status: the deployment is no longer offered.</summary>
+    public bool FinalStatusReported => Statuses.Any(status => status is "success" or "failure" or "already-installed");
+
+    /// <summary>
+    /// The device is done with the deployment: a final status, and after a failure also the log, which the client
+    /// sends after its failure status (waiting for the status alone let a test read the log before it came).
+    /// </summary>
+    public bool Finished => FinalStatusReported && (!Statuses.Contains("failure") || DeploymentLog.Length > 0);
 
     public static async Task<DeviceApiStandIn> StartAsync()
     {
@@ -60,7 +69,7 @@ internal sealed class DeviceApiStandIn : IAsyncDisposable
             return Results.Ok();
         });
         app.MapPost("/api/devices/{version}/deployments/device/deployments/next", (HttpRequest request) =>
-            standIn.offer is { } current && !standIn.Finished
+            standIn.offer is { } current && !standIn.FinalStatusReported
                 ? Results.Json(new
                 {
                     id = current.Id,
@@ -85,7 +94,7 @@ internal sealed class DeviceApiStandIn : IAsyncDisposable
         app.MapPut("/api/devices/v1/deployments/device/deployments/{id}/log", async (HttpRequest request) =>
         {
             using var reader = new StreamReader(request.Body);
-            standIn.DeploymentLog = await reader.ReadToEndAsync();
+            standIn.deploymentLog = await reader.ReadToEndAsync();
             return Results.NoContent();
         });
         app.MapPut("/api/devices/v1/deviceconfig/configuration", async (HttpRequest request) =>

@@ -67,6 +67,32 @@ public sealed class BackgroundProcess : IDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>
+    /// When the process, a Go program (the mender client), died in its runtime: the lines that say why ("fatal error:
+    /// ...", "panic: ...", "SIGSEGV: ...", "runtime: ..."), which precede the goroutine dump; null when it did not.
+    /// </summary>
+    public string? GoRuntimeCrash()
+    {
+        if (!HasExited)
+        {
+            return null;
+        }
+
+        var lines = Output.Split('\n');
+        if (!lines.Any(line => line.StartsWith("goroutine ", StringComparison.Ordinal) && line.TrimEnd().EndsWith("]:", StringComparison.Ordinal)))
+        {
+            return null;
+        }
+
+        var causes = lines.Where(IsGoCrashCause).Select(line => line.Trim()).Distinct().Take(5).ToList();
+        return causes.Count > 0 ? string.Join("; ", causes) : "a goroutine dump without its cause";
+    }
+
+    private static bool IsGoCrashCause(string line) =>
+        line.StartsWith("fatal error:", StringComparison.Ordinal) || line.StartsWith("panic:", StringComparison.Ordinal) ||
+        line.StartsWith("runtime:", StringComparison.Ordinal) ||
+        (line.StartsWith("SIG", StringComparison.Ordinal) && line.IndexOf(':', StringComparison.Ordinal) is > 3 and < 12);
+
     /// <summary>The exit code, once <see cref="HasExited"/>.</summary>
     public int ExitCode => process.ExitCode;
 

@@ -118,6 +118,38 @@ public sealed class MenderClient
         return new BackgroundProcess("unshare", Arguments(["daemon"]), environment);
     }
 
+    /// <summary>
+    /// Starts the daemon and waits until <paramref name="ready"/> (the server saw its inventory, say). The Debian
+    /// mender 3.4 binary (Go 1.19) was seen once in CI (2026-12-07) to die in its Go runtime at start, before any
+    /// request, while it forked a script; such a start is tried once more. Anything else that keeps the daemon from
+    /// getting ready fails with the cause of a crash first, then the daemon's output.
+    /// </summary>
+    public async Task<BackgroundProcess> StartDaemonUntilAsync(string systemBusAddress, Func<bool> ready, TimeSpan patience, string waitingFor)
+    {
+        ArgumentNullException.ThrowIfNull(ready);
+        for (var attempt = 1; ; attempt++)
+        {
+            var daemon = await StartDaemonAsync(systemBusAddress);
+            await Wait.UntilAsync(() => ready() || daemon.HasExited, patience,
+                () => $"the daemon did not send {waitingFor} within {patience}; output:\n{daemon.Output}");
+            if (ready())
+            {
+                return daemon;
+            }
+
+            var crash = daemon.GoRuntimeCrash();
+            var output = daemon.Output;
+            daemon.Dispose();
+            if (crash is null || attempt == 2)
+            {
+                throw new InvalidOperationException(
+                    $"the daemon exited before {waitingFor}{(crash is null ? "" : $" (its Go runtime died: {crash})")}; output:\n{output}");
+            }
+
+            await Console.Error.WriteLineAsync($"mender daemon died in its Go runtime at start ({crash}); starting it once more");
+        }
+    }
+
     private Dictionary<string, string?> Environment()
     {
         var environment = sandbox.Environment();
