@@ -81,11 +81,9 @@ internal static partial class LibCrypto
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     public static partial void ERR_clear_error();
 
-    /// <summary>An EVP_PKEY: freed (its reference dropped) when disposed or finalized.</summary>
-    public sealed class SafeEvpPKeyHandle() : SafeHandle(nint.Zero, ownsHandle: true)
+    /// <summary>An EVP_PKEY: its reference dropped when disposed or finalized.</summary>
+    public sealed class SafeEvpPKeyHandle : OwnedHandle
     {
-        public override bool IsInvalid => handle == nint.Zero;
-
         protected override bool ReleaseHandle()
         {
             EVP_PKEY_free(handle);
@@ -94,10 +92,8 @@ internal static partial class LibCrypto
     }
 
     /// <summary>An EVP_PKEY_CTX: freed when disposed or finalized.</summary>
-    public sealed class SafeEvpPKeyContextHandle() : SafeHandle(nint.Zero, ownsHandle: true)
+    public sealed class SafeEvpPKeyContextHandle : OwnedHandle
     {
-        public override bool IsInvalid => handle == nint.Zero;
-
         protected override bool ReleaseHandle()
         {
             EVP_PKEY_CTX_free(handle);
@@ -106,14 +102,18 @@ internal static partial class LibCrypto
     }
 
     /// <summary>An EVP_MD_CTX: freed when disposed or finalized.</summary>
-    public sealed class SafeEvpMdContextHandle() : SafeHandle(nint.Zero, ownsHandle: true)
+    public sealed class SafeEvpMdContextHandle : OwnedHandle
     {
-        public override bool IsInvalid => handle == nint.Zero;
-
         protected override bool ReleaseHandle()
         {
             EVP_MD_CTX_free(handle);
             return true;
         }
+    }
+
+    /// <summary>A pointer to an OpenSSL object this process owns; NULL (a failed call) is invalid and never freed.</summary>
+    public abstract class OwnedHandle() : SafeHandle(nint.Zero, ownsHandle: true)
+    {
+        public override bool IsInvalid => handle == nint.Zero;
     }
 }
