@@ -10,6 +10,9 @@ namespace Gitfleet.Artifacts.Signing;
 /// <para>Accepted signature encodings: RSA, the raw signature (modulus length); ECDSA, either the 64-byte
 /// r||s concatenation (IEEE P1363) that mender-artifact writes, or the DER SEQUENCE of two INTEGERs that
 /// OpenSSL, the Mender client and PKCS#11 tokens produce; Ed25519, the 64-byte R||S of RFC 8032.</para>
+/// <para>A P-256 key in the canonical form (uncompressed point) is held by libcrypto directly
+/// (<see cref="OpenSslP256Key"/>: a fifth of .NET's import cost); any other form, or a machine without OpenSSL 3,
+/// goes through .NET's <see cref="ECDsa"/>. Both accept and refuse the same keys and signatures.</para>
 /// </summary>
 public sealed class VerificationKey : IDisposable
 {
@@ -28,6 +31,7 @@ public sealed class VerificationKey : IDisposable
 
     private readonly RSA? rsa;
     private readonly ECDsa? ecdsa;
+    private readonly OpenSslP256Key? p256;
     private readonly byte[]? ed25519;
 
     /// <summary>The SubjectPublicKeyInfo as read, when it is already in the form an export writes (else null).</summary>
@@ -42,7 +46,13 @@ public sealed class VerificationKey : IDisposable
         this.canonicalSpki = canonicalSpki;
     }
 
+    private VerificationKey(OpenSslP256Key p256, byte[] canonicalSpki)
+        : this(SignatureAlgorithm.EcdsaP256, null, null, null, canonicalSpki) => this.p256 = p256;
+
     public SignatureAlgorithm Algorithm { get; }
+
+    /// <summary>Whether libcrypto holds the key directly (<see cref="OpenSslP256Key"/>), not .NET's <see cref="ECDsa"/>.</summary>
+    internal bool IsHeldByOpenSsl => p256 is not null;
 
     /// <summary>
     /// Parses a PEM public key. Throws <see cref="FormatException"/> with a message naming the problem
@@ -84,6 +94,13 @@ public sealed class VerificationKey : IDisposable
         {
             case SignatureAlgorithm.Rsa:
                 return rsa!.VerifyData(data, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            case SignatureAlgorithm.EcdsaP256 when p256 is not null:
+                if (signature.Length == P1363SignatureLength && p256.VerifyP1363(data, signature))
+                {
+                    return true;
+                }
+
+                return signature.Length > 0 && signature[0] == 0x30 && p256.VerifyDer(data, signature);
             case SignatureAlgorithm.EcdsaP256:
                 if (signature.Length == P1363SignatureLength
                     && ecdsa!.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation))
@@ -131,6 +148,7 @@ public sealed class VerificationKey : IDisposable
     {
         rsa?.Dispose();
         ecdsa?.Dispose();
+        p256?.Dispose();
     }
 
     private static VerificationKey FromSubjectPublicKeyInfo(PemBlock block, string what)
@@ -153,11 +171,17 @@ public sealed class VerificationKey : IDisposable
                             $"ECDSA keys must use the curve P-256 (prime256v1); this key uses {parameter ?? "explicit curve parameters"}");
                     }
 
+                    var isCanonical = block.Der.Length == P256SpkiPrefix.Length + 64 && block.Der.AsSpan().StartsWith(P256SpkiPrefix);
+                    if (isCanonical
+                        && OpenSslP256Key.TryImport(block.Der.AsSpan(P256SpkiPrefix.Length - 1)) is { } native)
+                    {
+                        return new VerificationKey(native, block.Der);
+                    }
+
+                    // Any other form, no libcrypto, or a point libcrypto refused: .NET decides, with its own message.
                     var key = ECDsa.Create();
                     key.ImportSubjectPublicKeyInfo(block.Der, out var read);
-                    var canonical = read == block.Der.Length && block.Der.Length == P256SpkiPrefix.Length + 64 && block.Der.AsSpan().StartsWith(P256SpkiPrefix)
-                        ? block.Der
-                        : null;
+                    var canonical = isCanonical && read == block.Der.Length ? block.Der : null;
                     return new VerificationKey(SignatureAlgorithm.EcdsaP256, null, key, null, canonical);
                 }
 

@@ -7,8 +7,8 @@ namespace Gitfleet.Server.Security;
 /// A device public key as the Mender client sends it in auth requests: RSA (the client's default, 3072 bits),
 /// ECDSA P-256 or Ed25519, in PEM. Parsed once per request: <see cref="Pem"/> is its canonical form (what the
 /// store keeps and compares), <see cref="Verify"/> checks the request's signature with the same parsed key.
-/// Verification is Gitfleet.Artifacts' verifier (RSA PKCS#1 v1.5 SHA-256; ECDSA in DER or raw r||s form;
-/// Ed25519 through libsodium).
+/// Verification is Gitfleet.Artifacts' verifier (RSA PKCS#1 v1.5 SHA-256; ECDSA in DER or raw r||s form, a P-256 key
+/// in the canonical form held by libcrypto directly, see <see cref="OpenSslP256Key"/>; Ed25519 through libsodium).
 /// </summary>
 public sealed class DevicePublicKey : IDisposable
 {
