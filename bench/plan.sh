@@ -33,7 +33,7 @@ case "$devices" in
   1000000) targets="<= 15 s, <= 2560 MiB"; max_wall=15; max_rss=2560 ;;
   *) targets="none at this size"; max_wall=""; max_rss="" ;;
 esac
-echo "gitfleet plan --branch production: $devices devices, $(find "$work/fleet/host_vars" -mindepth 1 -maxdepth 1 | wc -l) host_vars ($(find "$work/fleet/host_vars" -mindepth 1 -maxdepth 1 -type d | wc -l) directories), facts $(( $(stat -c %s "$work/fleet-facts.json") / 1048576 )) MiB, $runs runs${BASELINE:+, each also with the baseline $BASELINE}"
+echo "gitfleet plan --branch production: $devices devices, $(find "$work/fleet/host_vars" -mindepth 1 -maxdepth 1 | wc -l) host_vars ($(find "$work/fleet/host_vars" -mindepth 1 -maxdepth 1 -type d | wc -l) directories), facts $(( $(stat -L -c %s "$work/fleet-facts.json") / 1048576 )) MiB, $runs runs${BASELINE:+, each also with the baseline $BASELINE}"
 
 # plan_once DLL NAME: one run; appends "wall rss" to $work/NAME.results and prints the run.
 plan_once() {
