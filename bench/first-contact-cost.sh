@@ -2,7 +2,8 @@
 # The store's share of a first-contact storm (issue 11), in one process without HTTP, TLS or signatures
 # (Gitfleet.Bench first-contact-cost): every preauthorized device of bench/storm.sh's prepared database (run that
 # first) looks up its identity and key, has its auth set accepted, is read back and writes its 17 new inventory
-# attributes, CONCURRENCY devices at once. Prints devices/s and CPU per device (user+sys of the process).
+# attributes, CONCURRENCY devices at once. Prints devices/s and CPU per device (user+sys of the process; the group-commit
+# writer thread's own beside it).
 # Usage: [BASELINE=path/to/Gitfleet.Bench.dll] [ROUNDS=1] bench/first-contact-cost.sh [DEVICES=10000] [KEYS=ecdsa] [CONCURRENCY=64]
 # With BASELINE (a Gitfleet.Bench.dll built from an older tree with this bench in it: it carries that tree's store),
 # every round runs both builds, alternating (baseline first in odd rounds), each on a fresh copy of the same database.

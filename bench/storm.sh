@@ -7,7 +7,7 @@
 #   restart       - the server is restarted (SIGTERM, then started again) and every device comes back: auth requests
 #                   of accepted devices, inventories that did not change (timed from the server process's start).
 # Prints per storm: the time until every device is authenticated and has reported its inventory, rate and latency
-# of each kind of request, server CPU per request and RSS.
+# of each kind of request, server CPU per request and RSS, and the CPU of the group-commit writer thread per device.
 # Targets (issue 11): auth >= 5000/s with RSA-3072, ECDSA P-256 and Ed25519 alike; inventory PUTs >= 10000/s;
 # p99 < 100 ms; 200,000 devices back online <= 60 s after a restart, 1,000,000 <= 5 minutes with RSS <= 1.5 GiB.
 # Usage: [REGISTERED=1|direct] [BASELINE=DLL] [SERVER=DLL] [SERVER_ENV="NAME=VALUE ..."] [BENCH=DLL] [ROUNDS=1] bench/storm.sh [COUNTS="100000"] [KEYS="ecdsa ed25519 rsa"] [CONNECTIONS=64] [HANDSHAKES=false]

@@ -34,6 +34,7 @@ internal static class FirstContactCostBench
         var failures = 0;
         using var self = Process.GetCurrentProcess();
         var (cpu0, written0, wall0) = (self.TotalProcessorTime, Written(), Stopwatch.GetTimestamp());
+        var writer0 = Load.CpuSample.ThreadCpu(Environment.ProcessId, "Gitfleet group");
         var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
             int i;
@@ -55,8 +56,9 @@ internal static class FirstContactCostBench
         var wall = Stopwatch.GetElapsedTime(wall0).TotalSeconds;
         var cpu = (self.TotalProcessorTime - cpu0).TotalMicroseconds;
         var written = Written() - written0;
+        var writer = (Load.CpuSample.ThreadCpu(Environment.ProcessId, "Gitfleet group") - writer0).TotalMicroseconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"first-contact-cost: {devices.Count} devices, {concurrency} at once: {wall:F1} s, {devices.Count / wall:F0} devices/s, CPU {cpu / devices.Count:F0} us/device ({cpu / 1e6 / wall:F2} cores), "
+            $"first-contact-cost: {devices.Count} devices, {concurrency} at once: {wall:F1} s, {devices.Count / wall:F0} devices/s, CPU {cpu / devices.Count:F0} us/device ({cpu / 1e6 / wall:F2} cores), writer thread {writer / devices.Count:F0} us/device ({writer / 1e6 / wall:F2} cores), "
             + $"{written / 1024.0 / devices.Count:F1} KiB written per device, {store.GroupCommits.Writes / (double)Math.Max(1, store.GroupCommits.Batches):F1} writes per commit, {failures} failures, RSS {self.WorkingSet64 / 1048576} MiB (peak {self.PeakWorkingSet64 / 1048576})"));
         return failures == 0 ? 0 : 1;
     }

@@ -48,9 +48,37 @@ internal readonly record struct CpuSample(TimeSpan Server, TimeSpan Generator, l
 
     private static double Kilobytes(string line) => double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
 
-    private static TimeSpan ProcessCpu(int pid)
+    /// <summary>
+    /// CPU time of a process's threads whose name starts with <paramref name="name"/> (Linux keeps 15 characters of it):
+    /// the server's group-commit writer ("Gitfleet group commit"), the thread a first-contact storm waits on. Zero
+    /// before the thread exists (the writer starts with the first write).
+    /// </summary>
+    public static TimeSpan ThreadCpu(int pid, string name)
     {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var total = TimeSpan.Zero;
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            try
+            {
+                if (File.ReadAllText(Path.Combine(task, "comm")).StartsWith(name, StringComparison.Ordinal))
+                {
+                    total += StatCpu(Path.Combine(task, "stat"));
+                }
+            }
+            catch (IOException)
+            {
+                // The thread ended between listing and reading.
+            }
+        }
+
+        return total;
+    }
+
+    private static TimeSpan ProcessCpu(int pid) => StatCpu($"/proc/{pid}/stat");
+
+    private static TimeSpan StatCpu(string path)
+    {
+        var stat = File.ReadAllText(path);
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         // After "pid (comm) ": state is field 3, utime 14 and stime 15 (1-based), so indexes 11 and 12 here.
         var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);

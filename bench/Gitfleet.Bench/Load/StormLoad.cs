@@ -22,6 +22,9 @@ internal static class StormLoad
 {
     private static readonly byte[] NextBody = """{"device_provides":{"artifact_name":"bench-os-1","device_type":"pi4-v3-arm64","rootfs-image.version":"bench-os-1"},"update_control_map":true}"""u8.ToArray();
 
+    /// <summary>The server's group-commit writer thread, as /proc names it (15 characters).</summary>
+    private const string WriterThread = "Gitfleet group";
+
     public static async Task<int> RunAsync(BenchArgs args)
     {
         var server = new Uri(args.Text("server"));
@@ -39,6 +42,7 @@ internal static class StormLoad
         var state = new StormState(requests, devices, CheckInLoad.InventoryBody);
 
         var before = CpuSample.Take(serverPid);
+        var writerBefore = serverPid is { } w0 ? CpuSample.ThreadCpu(w0, WriterThread) : TimeSpan.Zero;
         var clock = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, connections).Select(_ => Task.Run(() => ConnectionAsync(server, trusted, state, handshakes))).ToArray();
         var peakRss = 0.0;
@@ -52,6 +56,7 @@ internal static class StormLoad
 
         var elapsed = clock.Elapsed.TotalSeconds;
         var after = CpuSample.Take(serverPid);
+        var writerSeconds = ((serverPid is { } w1 ? CpuSample.ThreadCpu(w1, WriterThread) : TimeSpan.Zero) - writerBefore).TotalSeconds;
         var (serverCores, generatorCores, machineCores) = CpuSample.Cores(before, after);
         var (rss, peak) = serverPid is { } id ? CpuSample.Memory(id) : (0, 0);
         var total = state.Auth.Snapshot().Count + state.Inventory.Snapshot().Count + state.Next.Snapshot().Count;
@@ -69,13 +74,15 @@ internal static class StormLoad
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  CPU: server {serverCores:F2} cores ({serverSeconds * 1e6 / Math.Max(1, total):F0} µs per request), generator {generatorCores:F2}, machine {machineCores:F2} of {CpuSample.MachineCores}; server RSS {rss:F0} MiB (peak {Math.Max(peak, peakRss):F0})"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  group-commit writer thread: {writerSeconds / elapsed:F2} cores, {writerSeconds * 1e6 / Math.Max(1, devices):F0} µs CPU per device"));
         var auth = state.Auth.Snapshot();
         var inventory = state.Inventory.Snapshot();
         var next = state.Next.Snapshot();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"result devices={devices} seconds={elapsed:F1} since_start={sinceRestart:F1} auth_per_s={auth.Count / elapsed:F0} auth_p99={auth.Percentile(99).TotalMilliseconds:F1} "
             + $"inventory_per_s={inventory.Count / elapsed:F0} inventory_p99={inventory.Percentile(99).TotalMilliseconds:F1} next_per_s={next.Count / elapsed:F0} next_p99={next.Percentile(99).TotalMilliseconds:F1} "
-            + $"server_cpu={serverCores:F2} server_us_per_request={serverSeconds * 1e6 / Math.Max(1, total):F0} rss_mib={rss:F0} peak_mib={Math.Max(peak, peakRss):F0} errors={state.Errors}"));
+            + $"server_cpu={serverCores:F2} server_us_per_request={serverSeconds * 1e6 / Math.Max(1, total):F0} writer_us_per_device={writerSeconds * 1e6 / Math.Max(1, devices):F0} rss_mib={rss:F0} peak_mib={Math.Max(peak, peakRss):F0} errors={state.Errors}"));
         return state.Errors == 0 ? 0 : 1;
     }
 

@@ -143,6 +143,17 @@ public sealed class PostgresFleetStore : SqlFleetStore, IClusterStore
     private static readonly Action<DbParameter> Jsonb = p => ((NpgsqlParameter)p).NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb;
     private static readonly Action<DbParameter> JsonbArray = p => ((NpgsqlParameter)p).NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Jsonb;
 
+    /// <summary>
+    /// A device's changed attributes as before here: one single-row statement per attribute, all sent in one round trip
+    /// (<see cref="BulkAsync"/>: a prepared batch). The shared path's one statement of many rows is a new statement shape,
+    /// and a new shape of the writer's statements once made PostgreSQL's first contact stall (branch pg-first,
+    /// docs/benchmarks.md); this one was not measured on PostgreSQL, so PostgreSQL keeps what was.
+    /// </summary>
+    private protected override Task UpsertAttributesAsync(
+        DbConnection connection, DbTransaction transaction, string deviceId, string scope, IReadOnlyList<KeyValuePair<string, string>> changed, long ms, CancellationToken cancellationToken) =>
+        BulkAsync(connection, transaction, UpsertAttributeSql, ["device", "scope", "name", "value", "now"], changed,
+            (a, v) => (v[0], v[1], v[2], v[3], v[4]) = (deviceId, scope, a.Key, Json(a.Value), ms), cancellationToken);
+
     protected override Action<DbParameter>? JsonType => Jsonb;
 
     protected override Action<DbParameter>? JsonArrayType => JsonbArray;

@@ -38,6 +38,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DbConnection? connection;
     private Savepoints? savepoints;
+    private WriterStatements? statements;
 
     public GroupCommitWriter(
         Func<CancellationToken, ValueTask<IDisposable>> enterWriter,
@@ -53,6 +54,13 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
 
     /// <summary>The writer's thread (ends once the writer is disposed and the queue drained).</summary>
     public Thread WriterThread { get; }
+
+    /// <summary>
+    /// The statements kept on the writer's connection (<see cref="WriterStatements"/>) when the caller is a write running
+    /// on the writer's thread with that connection; null anywhere else (a write transaction of its own, another thread).
+    /// </summary>
+    public WriterStatements? StatementsOf(DbConnection connection) =>
+        Thread.CurrentThread == WriterThread && statements is { } kept && ReferenceEquals(kept.Connection, connection) ? kept : null;
 
     /// <summary>Batches committed so far and the writes they held (for metrics and the bench).</summary>
     public long Batches => Interlocked.Read(ref batches);
@@ -154,6 +162,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
             using var transaction = connection.BeginTransaction();
             Wait(begin(connection, transaction, stopping.Token));
             savepoints ??= new Savepoints(connection);
+            statements ??= new WriterStatements(connection);
             savepoints.Join(transaction);
             // The savepoint of a write that succeeded stays open until the next write's (one statement pair, one
             // round trip) or the commit: every statement is a round trip on PostgreSQL, and each costs the serial
@@ -225,11 +234,13 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
 
     private static void Wait(Task task) => task.GetAwaiter().GetResult();
 
-    /// <summary>Drops the connection (after a failed batch, or at the end) and the statements prepared on it.</summary>
+    /// <summary>Drops the connection (after a failed batch, or at the end) and the statements kept on it.</summary>
     private void Close()
     {
         savepoints?.Dispose();
         savepoints = null;
+        statements?.Dispose();
+        statements = null;
         connection?.Dispose();
         connection = null;
     }

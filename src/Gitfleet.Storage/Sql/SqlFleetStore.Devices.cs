@@ -82,16 +82,16 @@ public abstract partial class SqlFleetStore
                 return new AuthRequestOutcome(fresh!, created, Created: true);
             }
 
-            if (existing is not null && existing.Status == DeviceStatus.Preauthorized)
+            if (existing is not null && existing.Status == AuthStatus.Preauthorized)
             {
                 // Declared beforehand (by an operator or in git): the first request with this key accepts it.
                 var accepted = await AcceptAuthSetAsync(connection, transaction, device, existing.Id, now, cancellationToken).ConfigureAwait(false);
-                return new AuthRequestOutcome(accepted, ToAuthSet(existing) with { Status = AuthStatus.Accepted }, Created: false);
+                return new AuthRequestOutcome(accepted, existing with { Status = AuthStatus.Accepted }, Created: false);
             }
 
             if (existing is not null)
             {
-                return new AuthRequestOutcome(device, ToAuthSet(existing), Created: false);
+                return new AuthRequestOutcome(device, existing, Created: false);
             }
 
             var added = new AuthSetRecord(authSetId, device.Id, publicKey, AuthStatus.Pending, now);
@@ -99,27 +99,6 @@ public abstract partial class SqlFleetStore
             var updated = await RefreshDeviceStatusAsync(connection, transaction, device.Id, now, cancellationToken).ConfigureAwait(false);
             return new AuthRequestOutcome(updated!, added, Created: true);
         });
-    }
-
-    /// <summary>
-    /// The device of an identity and its auth set of a key: two statements sent together, one round trip to a shared
-    /// store where the group-commit writer waits for each (on PostgreSQL every round trip is two wake-ups on a busy
-    /// machine: the writer's and its backend's; SQLite runs both in-process as before).
-    /// </summary>
-    private static readonly string DeviceAndAuthSetSql =
-        $"""
-        SELECT {DeviceColumns} FROM devices WHERE identity_key = @identityKey;
-        SELECT id, device_id, pubkey, status, created_ms FROM auth_sets
-        WHERE device_id = (SELECT id FROM devices WHERE identity_key = @identityKey) AND pubkey = @publicKey
-        """;
-
-    private static async Task<(DeviceRecord? Device, AuthSetRow? AuthSet)> FindDeviceAndAuthSetAsync(
-        DbConnection connection, DbTransaction transaction, string identityKey, string publicKey, CancellationToken cancellationToken)
-    {
-        using var results = await connection.QueryMultipleAsync(Command(DeviceAndAuthSetSql, new { identityKey, publicKey }, transaction, cancellationToken)).ConfigureAwait(false);
-        var device = ToDevice(await results.ReadSingleOrDefaultAsync<DeviceRow>().ConfigureAwait(false));
-        var authSet = await results.ReadSingleOrDefaultAsync<AuthSetRow>().ConfigureAwait(false);
-        return (device, authSet);
     }
 
     /// <summary>Every auth request of a known device asks this: the text is built once, and the statement prepared once.</summary>
@@ -135,14 +114,40 @@ public abstract partial class SqlFleetStore
         ArgumentNullException.ThrowIfNull(publicKey);
         var identityKey = DeviceIdentity.Key(identity);
         AuthSetLookup? found = null;
-        await ReadPreparedAsync(FindAuthSetSql, [("@publicKey", publicKey), ("@identityKey", identityKey)], row =>
-        {
-            // One row per device (an identity is unique); with no auth set of that key the LEFT JOIN's columns are NULL.
-            found ??= new AuthSetLookup(DeviceFrom(row, 0), row.IsNull(10) ? null
-                : new AuthSetRecord(row.GetString(10), row.GetString(11), row.GetString(12), StatusNames.StoredAuth(row.GetString(13)), FromMs(row.GetInt64(14))));
-        }, cancellationToken).ConfigureAwait(false);
+        await ReadPreparedAsync(FindAuthSetSql, [("@publicKey", publicKey), ("@identityKey", identityKey)], row => found ??= LookupFrom(row), cancellationToken).ConfigureAwait(false);
         return found;
     }
+
+    /// <summary>
+    /// The device of an identity and its auth set of a key, inside the auth request's write: two statements sent together,
+    /// one round trip to a shared store where the group-commit writer waits for each (on PostgreSQL every round trip is
+    /// two wake-ups on a busy machine: the writer's and its backend's), kept prepared on the writer (<see cref="WriterStatements"/>).
+    /// </summary>
+    private async Task<(DeviceRecord? Device, AuthSetRecord? AuthSet)> FindDeviceAndAuthSetAsync(
+        DbConnection connection, DbTransaction transaction, string identityKey, string publicKey, CancellationToken cancellationToken)
+    {
+        using var statement = WriterStatement(connection, transaction, DeviceAndAuthSetSql, "identityKey", "publicKey").Bind(identityKey, publicKey);
+        await using var reader = await statement.Command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var row = new DataReaderRow { Reader = reader };
+        var device = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? DeviceFrom(row, 0) : null;
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var authSet = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? AuthSetFrom(row, 0) : null;
+        return (device, authSet);
+    }
+
+    private static readonly string DeviceAndAuthSetSql =
+        $"""
+        SELECT {DeviceColumns} FROM devices WHERE identity_key = @identityKey;
+        SELECT id, device_id, pubkey, status, created_ms FROM auth_sets
+        WHERE device_id = (SELECT id FROM devices WHERE identity_key = @identityKey) AND pubkey = @publicKey
+        """;
+
+    /// <summary>One row of <see cref="FindAuthSetSql"/>: one per device (an identity is unique); with no auth set of that key the LEFT JOIN's columns are NULL.</summary>
+    private static AuthSetLookup LookupFrom(IRow row) => new(DeviceFrom(row, 0), row.IsNull(10) ? null : AuthSetFrom(row, 10));
+
+    /// <summary>An auth set from its columns (id, device_id, pubkey, status, created_ms) of a row, starting at <paramref name="at"/>.</summary>
+    private static AuthSetRecord AuthSetFrom(IRow row, int at) =>
+        new(row.GetString(at), row.GetString(at + 1), row.GetString(at + 2), StatusNames.StoredAuth(row.GetString(at + 3)), FromMs(row.GetInt64(at + 4)));
 
     /// <summary>A device from the <see cref="DeviceColumns"/> of a row, starting at <paramref name="at"/>.</summary>
     private static DeviceRecord DeviceFrom(IRow row, int at) => new()
@@ -220,18 +225,20 @@ public abstract partial class SqlFleetStore
     /// together, where a refresh took four round trips (a preauthorized device's first auth request runs this, once
     /// per device of a storm).
     /// </summary>
-    private static async Task<DeviceRecord> AcceptAuthSetAsync(DbConnection connection, DbTransaction transaction, DeviceRecord device, string authSetId, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<DeviceRecord> AcceptAuthSetAsync(DbConnection connection, DbTransaction transaction, DeviceRecord device, string authSetId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var deviceId = device.Id;
         var ms = Ms(now);
-        await connection.ExecuteAsync(Command(
-            """
-            UPDATE auth_sets SET status = CASE WHEN id = @authSetId THEN 'accepted' ELSE 'rejected' END WHERE device_id = @deviceId AND (id = @authSetId OR status = 'accepted');
-            UPDATE devices SET status = @status, updated_ms = @ms WHERE id = @deviceId
-            """,
-            new { authSetId, deviceId, status = DeviceStatus.Accepted, ms }, transaction, cancellationToken)).ConfigureAwait(false);
+        using var statement = WriterStatement(connection, transaction, AcceptAuthSetSql, "authSetId", "deviceId", "status", "ms")
+            .Bind(authSetId, device.Id, DeviceStatus.Accepted, ms);
+        await statement.Command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return device with { Status = AuthStatus.Accepted, UpdatedAt = FromMs(ms) };
     }
+
+    private const string AcceptAuthSetSql =
+        """
+        UPDATE auth_sets SET status = CASE WHEN id = @authSetId THEN 'accepted' ELSE 'rejected' END WHERE device_id = @deviceId AND (id = @authSetId OR status = 'accepted');
+        UPDATE devices SET status = @status, updated_ms = @ms WHERE id = @deviceId
+        """;
 
     public Task<(bool Found, DeviceRecord? Device)> DeleteAuthSetAsync(string deviceId, string authSetId, DateTimeOffset now, CancellationToken cancellationToken) =>
         WriteAsync<(bool, DeviceRecord?)>(async (connection, transaction) =>
@@ -316,18 +323,23 @@ public abstract partial class SqlFleetStore
             }
         }
 
-        return await GroupWriteAsync((connection, transaction) => SaveScopeAsync(connection, transaction, deviceId, AttributeScope.Inventory, attributes, replace, hash, now, cancellationToken)).ConfigureAwait(false);
+        var write = ScopeWrite.Of(deviceId, AttributeScope.Inventory, attributes, replace, hash, now);
+        return await GroupWriteAsync((connection, transaction) => SaveScopeAsync(connection, transaction, write, cancellationToken)).ConfigureAwait(false);
     }
 
     public Task<bool> ReplaceChangedInventoryAsync(string deviceId, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> attributes, ulong digest, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(attributes);
         var hash = InventoryDigest.Text(digest);
-        return GroupWriteAsync((connection, transaction) => SaveScopeAsync(connection, transaction, deviceId, AttributeScope.Inventory, attributes, true, hash, now, cancellationToken));
+        var write = ScopeWrite.Of(deviceId, AttributeScope.Inventory, attributes, true, hash, now);
+        return GroupWriteAsync((connection, transaction) => SaveScopeAsync(connection, transaction, write, cancellationToken));
     }
 
-    public Task<bool> SaveTagsAsync(string deviceId, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> tags, bool replace, DateTimeOffset now, CancellationToken cancellationToken) =>
-        WriteAsync((connection, transaction) => SaveScopeAsync(connection, transaction, deviceId, AttributeScope.Tags, tags, replace, null, now, cancellationToken), cancellationToken);
+    public Task<bool> SaveTagsAsync(string deviceId, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> tags, bool replace, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var write = ScopeWrite.Of(deviceId, AttributeScope.Tags, tags, replace, null, now);
+        return WriteAsync((connection, transaction) => SaveScopeAsync(connection, transaction, write, cancellationToken), cancellationToken);
+    }
 
     private static string InventoryHash(IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> attributes) => InventoryDigest.Text(InventoryDigest.Of(attributes));
 
@@ -399,89 +411,162 @@ public abstract partial class SqlFleetStore
         await QueryAsync<string>("SELECT DISTINCT group_name FROM devices WHERE group_name IS NOT NULL ORDER BY group_name", null, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Replaces (PUT) or merges (PATCH) one scope of a device's attributes; false when the device is unknown.</summary>
-    private async Task<bool> SaveScopeAsync(
-        DbConnection connection, DbTransaction transaction, string deviceId, string scope, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> attributes,
-        bool replace, string? inventoryHash, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<bool> SaveScopeAsync(DbConnection connection, DbTransaction transaction, ScopeWrite write, CancellationToken cancellationToken)
     {
         // The device's row first, with the device's stored attributes in the same round trip: the row it returns
         // says whether the device exists (nothing else is written then), so no query asks that beforehand (one
         // statement fewer per inventory PUT of a storm, and one round trip where there were two).
-        var ms = Ms(now);
-        string update;
-        object parameters;
-        if (scope == AttributeScope.Inventory)
+        // By device only, the scope filtered here: with "AND scope = @scope" SQLite preferred the covering value index
+        // (scope, name, value_json, device_id) and scanned a whole scope of the fleet (10,000 page reads per save at 100,000 devices).
+        var deviceId = write.DeviceId;
+        var stored = new Dictionary<string, string>(StringComparer.Ordinal);
+        using (var statement = write.Scope == AttributeScope.Inventory
+            ? WriterStatement(connection, transaction, SaveInventoryRowSql, "deviceType", "artifactName", "inventoryHash", "now", "deviceId")
+                .Bind(write.DeviceType, write.ArtifactName, write.InventoryHash, write.Ms, deviceId)
+            : WriterStatement(connection, transaction, SaveScopeRowSql, "now", "deviceId").Bind(write.Ms, deviceId))
         {
-            var deviceType = attributes.LastOrDefault(a => a.Key == "device_type").Value;
-            var artifactName = attributes.LastOrDefault(a => a.Key == "artifact_name").Value;
-            update = """
-                UPDATE devices SET device_type = COALESCE(@deviceType, device_type), artifact_name = COALESCE(@artifactName, artifact_name),
-                    inventory_hash = @inventoryHash, updated_ms = @now WHERE id = @deviceId RETURNING id
-                """;
-            parameters = new
+            await using var reader = await statement.Command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                deviceType = deviceType is null ? null : AttributeText.Flatten(deviceType),
-                artifactName = artifactName is null ? null : AttributeText.Flatten(artifactName),
-                inventoryHash,
-                now = ms,
-                deviceId,
-            };
+                return false;
+            }
+
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (reader.GetString(0) == write.Scope)
+                {
+                    stored[reader.GetString(1)] = reader.GetString(2);
+                }
+            }
         }
-        else
+
+        if (write.Replace)
         {
-            update = "UPDATE devices SET updated_ms = @now WHERE id = @deviceId RETURNING id";
-            parameters = new { now = ms, deviceId };
+            var removed = stored.Keys.Where(name => !write.Wanted.ContainsKey(name)).ToList();
+            if (removed.Count > 0)
+            {
+                await BulkAsync(connection, transaction, "DELETE FROM attributes WHERE device_id = @device AND scope = @scope AND name = @name",
+                    ["device", "scope", "name"], removed, (name, v) => (v[0], v[1], v[2]) = (deviceId, write.Scope, name), cancellationToken).ConfigureAwait(false);
+            }
         }
 
         // Only the rows that differ are written: an inventory after an update changes a few of its ~17 values, and
         // every row rewritten costs its table page and two index entries (the value index's spread over the file).
         // An attribute's updated time is therefore when its value last changed.
-        var wanted = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var attribute in attributes)
+        var changed = write.Wanted.Where(a => !stored.TryGetValue(a.Key, out var json) || json != a.Value).ToList();
+        if (changed.Count > 0)
         {
-            wanted[attribute.Key] = JsonMaps.AttributeValue(attribute.Value);
+            await UpsertAttributesAsync(connection, transaction, deviceId, write.Scope, changed, write.Ms, cancellationToken).ConfigureAwait(false);
         }
 
-        // By device only, the scope filtered here: with "AND scope = @scope" SQLite preferred the covering value index
-        // (scope, name, value_json, device_id) and scanned a whole scope of the fleet (10,000 page reads per save at 100,000 devices).
-        Dictionary<string, string> stored;
-        using (var results = await connection.QueryMultipleAsync(Command(
-            update + ";\nSELECT scope, name, value_json FROM attributes WHERE device_id = @deviceId", parameters, transaction, cancellationToken)).ConfigureAwait(false))
-        {
-            if ((await results.ReadAsync<string>().ConfigureAwait(false)).FirstOrDefault() is null)
-            {
-                return false;
-            }
-
-            stored = (await results.ReadAsync<(string Scope, string Name, string ValueJson)>().ConfigureAwait(false))
-                .Where(r => r.Scope == scope).ToDictionary(r => r.Name, r => r.ValueJson, StringComparer.Ordinal);
-        }
-
-        if (replace)
-        {
-            var removed = stored.Keys.Where(name => !wanted.ContainsKey(name)).ToList();
-            if (removed.Count > 0)
-            {
-                await BulkAsync(connection, transaction, "DELETE FROM attributes WHERE device_id = @device AND scope = @scope AND name = @name",
-                    ["device", "scope", "name"], removed, (name, v) => (v[0], v[1], v[2]) = (deviceId, scope, name), cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        var changed = wanted.Where(a => !stored.TryGetValue(a.Key, out var json) || json != a.Value).ToList();
-        if (changed.Count == 0)
-        {
-            return true;
-        }
-
-        // The engine's bulk path: one prepared statement bound by position.
-        await BulkAsync(connection, transaction,
-            """
-            INSERT INTO attributes (device_id, scope, name, value_json, updated_ms) VALUES (@device, @scope, @name, @value, @now)
-            ON CONFLICT (device_id, scope, name) DO UPDATE SET value_json = excluded.value_json, updated_ms = excluded.updated_ms
-            """,
-            ["device", "scope", "name", "value", "now"], changed,
-            (a, v) => (v[0], v[1], v[2], v[3], v[4]) = (deviceId, scope, a.Key, Json(a.Value), ms),
-            cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// Inserts or updates a device's changed attributes of one scope (name and value JSON): one statement of up to
+    /// <see cref="AttributeUpsert.MaxRows"/> rows (a first inventory's 17 in one), kept prepared on the group-commit
+    /// writer, where one statement ran per row. An engine that sends a batch of statements in one round trip may keep that.
+    /// </summary>
+    private protected virtual async Task UpsertAttributesAsync(
+        DbConnection connection, DbTransaction transaction, string deviceId, string scope, IReadOnlyList<KeyValuePair<string, string>> changed, long ms, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(changed);
+        foreach (var chunk in changed.Chunk(AttributeUpsert.MaxRows))
+        {
+            var upsert = AttributeUpsert.Of(chunk.Length);
+            var values = new object?[upsert.Names.Length];
+            (values[0], values[1], values[2]) = (deviceId, scope, ms);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                (values[3 + (2 * i)], values[4 + (2 * i)]) = (chunk[i].Key, Json(chunk[i].Value));
+            }
+
+            using var statement = WriterStatement(connection, transaction, upsert.Sql, upsert.Names).Bind(values);
+            await statement.Command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The insert-or-update of one attribute row (<see cref="BulkAsync"/>: one statement per row).</summary>
+    private protected const string UpsertAttributeSql =
+        """
+        INSERT INTO attributes (device_id, scope, name, value_json, updated_ms) VALUES (@device, @scope, @name, @value, @now)
+        ON CONFLICT (device_id, scope, name) DO UPDATE SET value_json = excluded.value_json, updated_ms = excluded.updated_ms
+        """;
+
+    private const string SaveInventoryRowSql =
+        """
+        UPDATE devices SET device_type = COALESCE(@deviceType, device_type), artifact_name = COALESCE(@artifactName, artifact_name),
+            inventory_hash = @inventoryHash, updated_ms = @now WHERE id = @deviceId RETURNING id;
+        SELECT scope, name, value_json FROM attributes WHERE device_id = @deviceId
+        """;
+
+    private const string SaveScopeRowSql =
+        """
+        UPDATE devices SET updated_ms = @now WHERE id = @deviceId RETURNING id;
+        SELECT scope, name, value_json FROM attributes WHERE device_id = @deviceId
+        """;
+
+    /// <summary>
+    /// What a save of one scope writes, worked out by the request before it queues: the values' JSON and the device
+    /// columns an inventory sets, made on the request's thread instead of the group-commit writer's.
+    /// </summary>
+    private sealed record ScopeWrite(string DeviceId, string Scope, Dictionary<string, string> Wanted, string? DeviceType, string? ArtifactName, bool Replace, string? InventoryHash, long Ms)
+    {
+        public static ScopeWrite Of(string deviceId, string scope, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> attributes, bool replace, string? inventoryHash, DateTimeOffset now)
+        {
+            ArgumentNullException.ThrowIfNull(attributes);
+            var wanted = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var attribute in attributes)
+            {
+                wanted[attribute.Key] = JsonMaps.AttributeValue(attribute.Value);
+            }
+
+            string? deviceType = null, artifactName = null;
+            if (scope == AttributeScope.Inventory)
+            {
+                var type = attributes.LastOrDefault(a => a.Key == "device_type").Value;
+                var artifact = attributes.LastOrDefault(a => a.Key == "artifact_name").Value;
+                deviceType = type is null ? null : AttributeText.Flatten(type);
+                artifactName = artifact is null ? null : AttributeText.Flatten(artifact);
+            }
+
+            return new ScopeWrite(deviceId, scope, wanted, deviceType, artifactName, replace, inventoryHash, SqlFleetStore.Ms(now));
+        }
+    }
+
+    /// <summary>
+    /// The insert-or-update of a device's changed attributes as one statement of several rows (<c>@device</c>, <c>@scope</c>,
+    /// <c>@now</c>, then a name and a value per row): one statement to run per inventory where there was one per row. One
+    /// text per row count, made once.
+    /// </summary>
+    private sealed record AttributeUpsert(string Sql, string[] Names)
+    {
+        public const int MaxRows = 32;
+
+        private static readonly AttributeUpsert?[] ByRows = new AttributeUpsert?[MaxRows + 1];
+
+        public static AttributeUpsert Of(int rows) => ByRows[rows] ??= Make(rows);
+
+        private static AttributeUpsert Make(int rows)
+        {
+            var names = new List<string> { "device", "scope", "now" };
+            var tuples = new List<string>();
+            for (var i = 0; i < rows; i++)
+            {
+                var (name, value) = (FormattableString.Invariant($"n{i}"), FormattableString.Invariant($"v{i}"));
+                names.Add(name);
+                names.Add(value);
+                tuples.Add($"(@device, @scope, @{name}, @{value}, @now)");
+            }
+
+            return new AttributeUpsert(
+                $"""
+                INSERT INTO attributes (device_id, scope, name, value_json, updated_ms) VALUES {string.Join(", ", tuples)}
+                ON CONFLICT (device_id, scope, name) DO UPDATE SET value_json = excluded.value_json, updated_ms = excluded.updated_ms
+                """,
+                [.. names]);
+        }
     }
 
     private async Task RemoveDeviceRowsAsync(DbConnection connection, DbTransaction transaction, string deviceId, DateTimeOffset now, CancellationToken cancellationToken)

@@ -126,6 +126,59 @@ public abstract partial class SqlFleetStore : IFleetStore
     }
 
     /// <summary>
+    /// A device write's statement: on the group-commit writer, its kept command (prepared once per connection, see
+    /// <see cref="WriterStatements"/>); elsewhere (a write transaction of its own) a new one, disposed after. The SQL
+    /// must be one of a fixed set of texts; <paramref name="names"/> are its parameters, bound in that order.
+    /// </summary>
+    private protected Statement WriterStatement(DbConnection connection, DbTransaction transaction, string sql, params string[] names)
+    {
+        if (Volatile.Read(ref group)?.StatementsOf(connection) is { } kept)
+        {
+            return new Statement(kept.Get(sql, names, transaction), Owned: false);
+        }
+
+        var command = WriterStatements.Create(connection, sql, names);
+        command.Transaction = transaction;
+        return new Statement(command, Owned: true);
+    }
+
+    /// <summary>A command and whether disposing the statement disposes it (a kept one stays for the next write).</summary>
+    private protected readonly record struct Statement(DbCommand Command, bool Owned) : IDisposable
+    {
+        /// <summary>Sets the parameters' values in the order of their names (a <see cref="TypedValue"/> sets its type too).</summary>
+        public Statement Bind(params ReadOnlySpan<object?> values)
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                Set(Command.Parameters[i], values[i]);
+            }
+
+            return this;
+        }
+
+        /// <summary>Sets one parameter's value (a <see cref="TypedValue"/> sets its engine type too; null is SQL NULL).</summary>
+        public static void Set(DbParameter parameter, object? value)
+        {
+            if (value is TypedValue typed)
+            {
+                typed.Bind(parameter);
+            }
+            else
+            {
+                parameter.Value = value ?? DBNull.Value;
+            }
+        }
+
+        public void Dispose()
+        {
+            if (Owned)
+            {
+                Command.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
     /// The group-commit writer's own connection, kept open while the writer runs (closed after a failed batch): an
     /// engine may tune it for the many small writes (SQLite gives it a large page cache). By default a pooled one.
     /// </summary>
@@ -262,14 +315,7 @@ public abstract partial class SqlFleetStore : IFleetStore
             bind(row, values);
             for (var i = 0; i < values.Length; i++)
             {
-                if (values[i] is TypedValue typed)
-                {
-                    typed.Bind(parameters[i]);
-                }
-                else
-                {
-                    parameters[i].Value = values[i] ?? DBNull.Value;
-                }
+                Statement.Set(parameters[i], values[i]);
             }
 
             if (!prepared)

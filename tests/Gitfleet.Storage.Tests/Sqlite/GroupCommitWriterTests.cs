@@ -153,6 +153,38 @@ public sealed class GroupCommitWriterTests
         await Should.ThrowAsync<ObjectDisposedException>(async () => await writer.WriteAsync((c, t) => Insert(c, t, 100)));
     }
 
+    [Theory]
+    [InlineData(StoreEngine.Sqlite)]
+    [InlineData(StoreEngine.Postgres)]
+    public async Task A_kept_statement_is_made_once_per_writer_connection_runs_again_after_it_failed_and_only_on_the_writers_thread(StoreEngine engine)
+    {
+        await using var database = await Database.CreateAsync(engine);
+        await using var writer = new GroupCommitWriter(
+            _ => ValueTask.FromResult<IDisposable>(new Nothing()),
+            async cancellationToken => new SynchronousConnection(await database.OpenAsync(cancellationToken)),
+            (_, _, _) => Task.CompletedTask);
+        var commands = new List<DbCommand>();
+        Task<int> InsertKept(long key) => writer.WriteAsync(async (c, t) =>
+        {
+            var command = writer.StatementsOf(c)!.Get("INSERT INTO t (k) VALUES (@key)", ["key"], t);
+            commands.Add(command);
+            command.Parameters[0].Value = key;
+            return await command.ExecuteNonQueryAsync();
+        });
+
+        (await InsertKept(1)).ShouldBe(1);
+        await Should.ThrowAsync<DbException>(() => InsertKept(1)); // the same key: the kept statement fails...
+        (await InsertKept(2)).ShouldBe(1); // ...and runs again for the next write, in the next batch
+        commands.Distinct().Count().ShouldBe(1, "one command for the SQL, made once on the writer's connection");
+
+        // Anywhere but a write on the writer's thread there is none: a write transaction of its own makes its own.
+        await using var other = await database.OpenAsync(CancellationToken.None);
+        writer.StatementsOf(other).ShouldBeNull();
+        (await writer.WriteAsync(async (c, _) => await Task.Run(() => writer.StatementsOf(c)))).ShouldBeNull();
+        await using var reader = await database.OpenAsync(CancellationToken.None);
+        (await reader.QueryAsync<long>("SELECT k FROM t ORDER BY k")).ShouldBe([1L, 2]);
+    }
+
     private static Task<int> Insert(DbConnection connection, DbTransaction transaction, long key) =>
         connection.ExecuteAsync("INSERT INTO t (k) VALUES (@key)", new { key }, transaction);
 

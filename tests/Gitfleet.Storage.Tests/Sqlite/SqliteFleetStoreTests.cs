@@ -352,6 +352,25 @@ public abstract class SqliteFleetStoreTests(StoreEngine engine) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_inventory_of_more_attributes_than_one_insert_statement_holds_is_stored_whole()
+    {
+        // The changed attributes are written by one statement of several rows each (at most 32): 70 take three.
+        var device = await fixture.AcceptedDeviceAsync("m1");
+        var first = Enumerable.Range(0, 70).Select(i => new KeyValuePair<string, IReadOnlyList<string>>($"a{i:00}", [$"v{i}"])).ToList();
+        (await Store.ReplaceChangedInventoryAsync(device.Id, first, Gitfleet.Core.Facts.InventoryDigest.Of(first), StoreFixture.Now, None)).ShouldBeTrue();
+        var stored = (await Store.GetAttributesAsync([device.Id], None)).Where(a => a.Scope == "inventory").ToList();
+        string.Join(',', stored.Select(a => $"{a.Name}={string.Join('|', a.Values)}")).ShouldBe(string.Join(',', first.Select(a => $"{a.Key}={a.Value[0]}")));
+
+        // Every third value changes (an array now), the last ten are gone: 20 rows rewritten in one statement.
+        var second = first.Take(60).Select((a, i) => i % 3 == 0 ? new KeyValuePair<string, IReadOnlyList<string>>(a.Key, [$"w{i}", "x"]) : a).ToList();
+        var later = StoreFixture.Now.AddMinutes(1);
+        (await Store.ReplaceChangedInventoryAsync(device.Id, second, Gitfleet.Core.Facts.InventoryDigest.Of(second), later, None)).ShouldBeTrue();
+        stored = (await Store.GetAttributesAsync([device.Id], None)).Where(a => a.Scope == "inventory").ToList();
+        string.Join(',', stored.Select(a => $"{a.Name}={string.Join('|', a.Values)}")).ShouldBe(string.Join(',', second.Select(a => $"{a.Key}={string.Join('|', a.Value)}")));
+        stored.Count(a => a.UpdatedAt == later).ShouldBe(20, "only the changed values are rewritten");
+    }
+
+    [Fact]
     public async Task A_status_report_answers_exactly_the_rows_it_stored()
     {
         var a = await fixture.AcceptedDeviceAsync("m1");
