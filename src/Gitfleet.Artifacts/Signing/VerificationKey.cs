@@ -151,6 +151,25 @@ public sealed class VerificationKey : IDisposable
         p256?.Dispose();
     }
 
+    /// <summary>
+    /// <paramref name="key"/> with the SubjectPublicKeyInfo imported, and the bytes it read; disposed when the import
+    /// throws, so a refused key leaves no native key behind for the finalizer.
+    /// </summary>
+    private static (T Key, int Read) Import<T>(T key, byte[] der)
+        where T : AsymmetricAlgorithm
+    {
+        try
+        {
+            key.ImportSubjectPublicKeyInfo(der, out var read);
+            return (key, read);
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+    }
+
     private static VerificationKey FromSubjectPublicKeyInfo(PemBlock block, string what)
     {
         var (algorithm, parameter) = block.ReadAlgorithm(pkcs8: false, what);
@@ -158,8 +177,7 @@ public sealed class VerificationKey : IDisposable
         {
             case KeyOids.Rsa:
                 {
-                    var key = RSA.Create();
-                    key.ImportSubjectPublicKeyInfo(block.Der, out _);
+                    var (key, _) = Import(RSA.Create(), block.Der);
                     return new VerificationKey(SignatureAlgorithm.Rsa, key, null, null);
                 }
 
@@ -179,8 +197,7 @@ public sealed class VerificationKey : IDisposable
                     }
 
                     // Any other form, no libcrypto, or a point libcrypto refused: .NET decides, with its own message.
-                    var key = ECDsa.Create();
-                    key.ImportSubjectPublicKeyInfo(block.Der, out var read);
+                    var (key, read) = Import(ECDsa.Create(), block.Der);
                     var canonical = isCanonical && read == block.Der.Length ? block.Der : null;
                     return new VerificationKey(SignatureAlgorithm.EcdsaP256, null, key, null, canonical);
                 }
