@@ -29,56 +29,72 @@ internal sealed partial class ReplicaFollower(
     public static readonly TimeSpan Retention = TimeSpan.FromHours(1);
     private static readonly TimeSpan PruneEvery = TimeSpan.FromMinutes(5);
     private DateTimeOffset lastPrune = DateTimeOffset.MinValue;
-    private readonly System.Threading.Channels.Channel<bool> engineRefreshes = System.Threading.Channels.Channel.CreateUnbounded<bool>(new() { SingleReader = true });
+    private readonly System.Threading.Channels.Channel<EngineWork> engineWork = System.Threading.Channels.Channel.CreateUnbounded<EngineWork>(new() { SingleReader = true });
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
-        var refresher = RefreshEngineAsync(stoppingToken);
+        var refresher = FollowEngineAsync(stoppingToken);
         try
         {
             await cluster.Changes.FollowAsync(views.Position, ApplyAsync, e => LogFeedLost(e.Message), stoppingToken).ConfigureAwait(false);
         }
         finally
         {
-            engineRefreshes.Writer.TryComplete();
+            engineWork.Writer.TryComplete();
             await refresher.ConfigureAwait(false);
         }
     }
 
     /// <summary>
-    /// The leader's engine refreshes (new targets and branches written through other replicas) on their own loop:
-    /// a refresh waits for the engine's decision in progress, and the device, token and revocation changes behind it
-    /// in the feed must not wait with it (a device admitted through another replica would be refused meanwhile).
-    /// Requests that arrive during a refresh are served by one more refresh.
+    /// What the feed asks of the rollout engine, done on its own loop: a refresh (new targets and branches written
+    /// through other replicas) waits for the engine's lock, which a decision or a status request may hold, and the
+    /// reads behind it go to the store, slow on a replica whose code is still cold; the device, token and revocation
+    /// changes behind it in the feed must not wait with it (a device rejected through another replica would be
+    /// served meanwhile). On a follower the leader's statuses are adopted after the refresh, as they were decided on
+    /// it. Work that arrives meanwhile is merged and done by one more pass.
     /// </summary>
-    private async Task RefreshEngineAsync(CancellationToken cancellationToken)
+    private async Task FollowEngineAsync(CancellationToken cancellationToken)
     {
-        var reader = engineRefreshes.Reader;
+        var reader = engineWork.Reader;
         try
         {
             while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var run = false;
-                while (reader.TryRead(out var requested))
+                var work = EngineWork.None;
+                while (reader.TryRead(out var more))
                 {
-                    run |= requested;
+                    work = work.With(more);
                 }
 
                 try
                 {
-                    await engine.RefreshAsync(forgetObserved: false, cancellationToken).ConfigureAwait(false);
+                    if (work.Refresh)
+                    {
+                        await engine.RefreshAsync(forgetObserved: false, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    if (!leadership.IsLeader)
+                    {
+                        foreach (var branch in work.Statuses)
+                        {
+                            if (await cluster.GetBranchStatusAsync(branch, cancellationToken).ConfigureAwait(false) is { } status)
+                            {
+                                engine.AdoptStatus(status);
+                            }
+                        }
+                    }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // The store is unreachable for now (a PostgreSQL restart): try again shortly.
                     LogRefreshFailed(e.Message);
                     await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
-                    engineRefreshes.Writer.TryWrite(run);
+                    engineWork.Writer.TryWrite(work);
                     continue;
                 }
 
-                if (run && leadership.IsLeader)
+                if (work.Run && leadership.IsLeader)
                 {
                     engine.RequestRun();
                 }
@@ -145,28 +161,11 @@ internal sealed partial class ReplicaFollower(
             await views.AccessTokens.RevokedElsewhereAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        if (byKind.ContainsKey(ChangeKinds.Target) || byKind.ContainsKey(ChangeKinds.Branch))
+        var refresh = byKind.ContainsKey(ChangeKinds.Target) || byKind.ContainsKey(ChangeKinds.Branch);
+        var statuses = byKind.GetValueOrDefault(ChangeKinds.Status) ?? [];
+        if (refresh || statuses.Count > 0)
         {
-            if (leadership.IsLeader)
-            {
-                engineRefreshes.Writer.TryWrite(byKind.ContainsKey(ChangeKinds.Target));
-            }
-            else
-            {
-                // A follower's engine decides nothing, so the refresh does not wait; the statuses below need it done.
-                await engine.RefreshAsync(forgetObserved: false, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        if (!leadership.IsLeader && byKind.TryGetValue(ChangeKinds.Status, out var statuses))
-        {
-            foreach (var branch in statuses)
-            {
-                if (await cluster.GetBranchStatusAsync(branch, cancellationToken).ConfigureAwait(false) is { } status)
-                {
-                    engine.AdoptStatus(status);
-                }
-            }
+            engineWork.Writer.TryWrite(new EngineWork(refresh, byKind.ContainsKey(ChangeKinds.Target), statuses));
         }
 
         if (leadership.IsLeader && byKind.TryGetValue(ChangeKinds.Control, out var controls))
@@ -212,6 +211,15 @@ internal sealed partial class ReplicaFollower(
                 LogControlRefused(request.Branch, request.Control.ToString(), e.Message);
             }
         }
+    }
+
+    /// <summary>A pass of <see cref="FollowEngineAsync"/>: refresh the engine, run it (on the leader), adopt these branches' statuses (on a follower).</summary>
+    private readonly record struct EngineWork(bool Refresh, bool Run, IReadOnlyList<string> Statuses)
+    {
+        public static EngineWork None => new(false, false, []);
+
+        public EngineWork With(EngineWork more) =>
+            new(Refresh || more.Refresh, Run || more.Run, more.Statuses.Count == 0 ? Statuses : Statuses.Union(more.Statuses, StringComparer.Ordinal).ToList());
     }
 
     [LoggerMessage(EventId = 4614, Level = LogLevel.Warning, Message = "Branch {Branch}: the {Control} an operator sent through another replica was refused: {Reason}")]

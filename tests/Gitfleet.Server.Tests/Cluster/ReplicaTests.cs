@@ -90,6 +90,63 @@ public sealed class ReplicaTests
     }
 
     [ClusterFact]
+    public async Task A_follower_whose_engine_waits_on_the_store_still_applies_a_rejection_within_a_second()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var (leading, following) = await RolesAsync(cluster);
+        using var device = await leading.AcceptedDeviceAsync();
+        var admitted = Stopwatch.StartNew();
+        while (await NextStatusAsync(following, device.Token!) != HttpStatusCode.NoContent)
+        {
+            admitted.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(5), "the admission did not reach the follower");
+            await Task.Delay(20);
+        }
+
+        using var admin = await leading.AdminAsync();
+        var (deviceId, authSetId) = await TestServer.FindDeviceAsync(admin, device);
+
+        // The leader publishes a status while the status table is locked: the follower's read of it waits on
+        // PostgreSQL (as its engine's refresh waits for a decision, or a cold replica's reads take their time).
+        var connectionString = cluster.Postgres.ConnectionString(cluster.Database);
+        await using var holder = new Npgsql.NpgsqlConnection(connectionString);
+        await holder.OpenAsync();
+        await using var locked = await holder.BeginTransactionAsync();
+        await using (var lockTable = new Npgsql.NpgsqlCommand("LOCK TABLE branch_status IN ACCESS EXCLUSIVE MODE", holder, locked))
+        {
+            await lockTable.ExecuteNonQueryAsync();
+        }
+
+        await using (var publisher = new Npgsql.NpgsqlConnection(connectionString))
+        {
+            await publisher.OpenAsync();
+            await using var publish = new Npgsql.NpgsqlCommand("SELECT gitfleet_change('status', 'production')", publisher);
+            await publish.ExecuteNonQueryAsync();
+            var waiting = Stopwatch.StartNew();
+            await using var waiters = new Npgsql.NpgsqlCommand(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'branch_status' AND NOT l.granted", publisher);
+            while ((long)(await waiters.ExecuteScalarAsync())! == 0)
+            {
+                waiting.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(10), "the follower never read the published status");
+                await Task.Delay(20);
+            }
+        }
+
+        using (var reject = await admin.PutAsJsonAsync($"/api/management/v2/devauth/devices/{deviceId}/auth/{authSetId}/status", new { status = "rejected" }))
+        {
+            reject.StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        }
+
+        var clock = Stopwatch.StartNew();
+        while (await NextStatusAsync(following, device.Token!) != HttpStatusCode.Unauthorized)
+        {
+            clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(1), "the rejection waited behind the follower's status read");
+            await Task.Delay(20);
+        }
+
+        await locked.RollbackAsync();
+    }
+
+    [ClusterFact]
     public async Task A_token_revoked_or_a_session_ended_through_one_replica_is_refused_by_the_others_on_its_next_use()
     {
         await using var cluster = await TestCluster.StartAsync(2);
