@@ -34,6 +34,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     private readonly Func<CancellationToken, ValueTask<IDisposable>> enterWriter;
     private readonly Func<CancellationToken, ValueTask<DbConnection>> open;
     private readonly Func<DbConnection, DbTransaction, CancellationToken, Task> begin;
+    private readonly Action committed;
     private readonly CancellationTokenSource stopping = new();
     private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DbConnection? connection;
@@ -43,11 +44,13 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     public GroupCommitWriter(
         Func<CancellationToken, ValueTask<IDisposable>> enterWriter,
         Func<CancellationToken, ValueTask<DbConnection>> open,
-        Func<DbConnection, DbTransaction, CancellationToken, Task> begin)
+        Func<DbConnection, DbTransaction, CancellationToken, Task> begin,
+        Action committed)
     {
         this.enterWriter = enterWriter;
         this.open = open;
         this.begin = begin;
+        this.committed = committed;
         WriterThread = new Thread(Run) { IsBackground = true, Name = "Gitfleet group commit" };
         WriterThread.Start();
     }
@@ -219,6 +222,8 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         {
             write.Complete();
         }
+
+        committed();
     }
 
     private void RunCounted(IWrite write, DbConnection connection, DbTransaction transaction)

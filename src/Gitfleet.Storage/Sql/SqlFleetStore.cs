@@ -114,7 +114,7 @@ public abstract partial class SqlFleetStore : IFleetStore
         var writer = Volatile.Read(ref group);
         if (writer is null)
         {
-            var created = new GroupCommitWriter(EnterWriterAsync, OpenGroupWriterAsync, BeginWriteAsync);
+            var created = new GroupCommitWriter(EnterWriterAsync, OpenGroupWriterAsync, BeginWriteAsync, GroupCommitted);
             writer = Interlocked.CompareExchange(ref group, created, null) ?? created;
             if (!ReferenceEquals(writer, created))
             {
@@ -183,6 +183,11 @@ public abstract partial class SqlFleetStore : IFleetStore
     /// engine may tune it for the many small writes (SQLite gives it a large page cache). By default a pooled one.
     /// </summary>
     protected internal virtual ValueTask<DbConnection> OpenGroupWriterAsync(CancellationToken cancellationToken) => OpenAsync(cancellationToken);
+
+    /// <summary>Told on the writer's thread after each group transaction committed and its writes were answered.</summary>
+    protected virtual void GroupCommitted()
+    {
+    }
 
     /// <summary>Group commits so far, the writes they held, and the writes the writer had to wait for (not synchronous).</summary>
     public (long Batches, long Writes, long Waits) GroupCommits => group is { } writer ? (writer.Batches, writer.Writes, writer.Waits) : (0, 0, 0);

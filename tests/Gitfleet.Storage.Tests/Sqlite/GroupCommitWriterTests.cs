@@ -30,7 +30,8 @@ public sealed class GroupCommitWriterTests
                 return new Nothing();
             },
             async cancellationToken => synchronous ? new SynchronousConnection(await database.OpenAsync(cancellationToken)) : await database.OpenAsync(cancellationToken),
-            (_, _, _) => Task.CompletedTask);
+            (_, _, _) => Task.CompletedTask,
+            () => { });
 
         // The first write takes the writer and waits there, so the next five queue up and form the second batch.
         var first = writer.WriteAsync((c, t) => Insert(c, t, 0));
@@ -85,7 +86,8 @@ public sealed class GroupCommitWriterTests
                 return new Nothing();
             },
             async cancellationToken => new SynchronousConnection(await database.OpenAsync(cancellationToken)),
-            (_, _, _) => Task.CompletedTask);
+            (_, _, _) => Task.CompletedTask,
+            () => { });
 
         // One batch: isolated writes around a bulk one; all three commit.
         await writer.WriteAsync((c, t) => Insert(c, t, 0));
@@ -131,7 +133,8 @@ public sealed class GroupCommitWriterTests
                 return new Nothing();
             },
             async cancellationToken => new SynchronousConnection(await database.OpenAsync(cancellationToken)),
-            (_, _, _) => Task.CompletedTask);
+            (_, _, _) => Task.CompletedTask,
+            () => { });
         var threads = new System.Collections.Concurrent.ConcurrentBag<int>();
         var writes = Enumerable.Range(0, 20).Select(k => writer.WriteAsync(async (c, t) =>
         {
@@ -162,7 +165,8 @@ public sealed class GroupCommitWriterTests
         await using var writer = new GroupCommitWriter(
             _ => ValueTask.FromResult<IDisposable>(new Nothing()),
             async cancellationToken => new SynchronousConnection(await database.OpenAsync(cancellationToken)),
-            (_, _, _) => Task.CompletedTask);
+            (_, _, _) => Task.CompletedTask,
+            () => { });
         var commands = new List<DbCommand>();
         Task<int> InsertKept(long key) => writer.WriteAsync(async (c, t) =>
         {
