@@ -14,7 +14,7 @@ namespace Gitfleet.Storage.Sqlite;
 internal sealed class LogCheckpointer(string connectionString, string pragmas) : IAsyncDisposable
 {
     /// <summary>The least time from one checkpoint's start to the next one's.</summary>
-    public static readonly TimeSpan Spacing = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan Spacing = TimeSpan.FromMilliseconds(500);
 
     private readonly Lock gate = new();
     private Task running = Task.CompletedTask;
