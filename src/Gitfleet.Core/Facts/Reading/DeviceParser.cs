@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -17,10 +18,11 @@ internal sealed class DeviceParser(FactsProjection projection)
     private readonly KeyFilter attributes = new(projection.Attributes);
     private readonly KeyFilter identity = new(projection.Identity);
 
-    // With interned strings, two maps are equal when their entries are the same instances: hashing references is enough.
+    // With interned strings, two maps are equal when their entries are the same instances; they are found by a hash of
+    // their texts' hashes (which the interner computes anyway), then compared by instance.
     private readonly Dictionary<int, CompactStringMap> maps = [];
 
-    // The keys of maps, by the instances they are: maps with the same keys (a device's configuration) share one array.
+    // The keys of maps, by a hash of their texts: maps with the same keys (a device's configuration) share one array.
     private readonly Dictionary<int, string[]> keySets = [];
 
     /// <summary>Parses the device objects of a batch, in order.</summary>
@@ -185,8 +187,25 @@ internal sealed class DeviceParser(FactsProjection projection)
             return null;
         }
 
-        scratch.Clear();
-        var fresh = false; // a value seen for the first time: the map cannot be one seen before
+        // The fast path: a map as the facts endpoint writes it (plain strings, nothing to check twice or unescape).
+        BeginMap();
+        var plain = cursor.Plain();
+        while (plain.Next(out var plainName, out var plainValue))
+        {
+            if (keep.Keeps(plainName))
+            {
+                var text = strings.Intern(plainValue, out var added, out var textHash);
+                Keep(plainName, text, textHash, added);
+            }
+        }
+
+        if (plain.Ended)
+        {
+            cursor.Past(plain);
+            return Shared();
+        }
+
+        BeginMap(); // Not plain (whitespace, escapes, other values or a problem): read again, checking everything.
         if (cursor.Open((byte)'{', (byte)'}', "'{'"))
         {
             do
@@ -197,26 +216,24 @@ internal sealed class DeviceParser(FactsProjection projection)
                 var value = cursor.Position;
                 var keeps = keep.Keeps(name);
                 string text;
+                int textHash;
+                var added = false;
                 switch (valueKind)
                 {
                     case JsonTokenType.String:
                         var content = cursor.String(out var escapedValue);
-                        var added = false;
-                        text = !keeps ? "" : escapedValue ? strings.Intern(JsonCursor.Unescape(content), out added) : strings.Intern(content, out added);
-                        fresh |= added;
+                        (text, textHash) = !keeps ? ("", 0) : (strings.Intern(escapedValue ? JsonCursor.Unescape(content) : content, out added, out var hash), hash);
                         break;
                     case JsonTokenType.Number:
                         var number = cursor.Number();
-                        var addedNumber = false;
-                        text = keeps ? strings.Intern(number, out addedNumber) : "";
-                        fresh |= addedNumber;
+                        (text, textHash) = keeps ? (strings.Intern(number, out added, out var numberHash), numberHash) : ("", 0);
                         break;
                     case JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null:
-                        text = cursor.Literal() switch
+                        (text, textHash) = cursor.Literal() switch
                         {
-                            JsonTokenType.True => "true",
-                            JsonTokenType.False => "false",
-                            _ => "",
+                            JsonTokenType.True => ("true", TrueHash),
+                            JsonTokenType.False => ("false", FalseHash),
+                            _ => ("", EmptyHash),
                         };
                         break;
                     default:
@@ -225,76 +242,90 @@ internal sealed class DeviceParser(FactsProjection projection)
 
                 if (keeps)
                 {
-                    scratch.Add(new KeyValuePair<string, string>(strings.Intern(name), text));
+                    Keep(name, text, textHash, added);
                 }
             }
             while (cursor.Next((byte)'}'));
         }
 
-        return Shared(scratch, fresh);
+        return Shared();
     }
 
+    private static readonly int TrueHash = Utf8Interner.HashOf("true"u8);
+    private static readonly int FalseHash = Utf8Interner.HashOf("false"u8);
+    private static readonly int EmptyHash = Utf8Interner.HashOf([]);
+
+    // The map being read: its entries, whether a value was new, and hashes of its keys and of its entries, made
+    // from the texts' hashes (equal texts hash alike, so the same instances do).
+    private bool fresh;
+    private int keysHash;
+    private int entriesHash;
+
+    private void BeginMap()
+    {
+        scratch.Clear();
+        fresh = false;
+        keysHash = entriesHash = 0;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Keep(ReadOnlySpan<byte> name, string text, int textHash, bool added)
+    {
+        var key = strings.Intern(name, out _, out var keyHash);
+        scratch.Add(new KeyValuePair<string, string>(key, text));
+        fresh |= added;
+        keysHash = Mix(keysHash, keyHash);
+        entriesHash = Mix(Mix(entriesHash, keyHash), textHash);
+    }
+
+    private static int Mix(int hash, int part) => (int)BitOperations.RotateLeft((uint)(hash ^ part) * 0x9E3779B1u, 15);
+
     /// <summary>
-    /// The map of these entries: an earlier instance when one has the same entries. A map with a value never seen
+    /// The map of the entries read: an earlier instance when one has the same entries. A map with a value never seen
     /// before (a device's own URL) is new and is not remembered either, so unique maps do not fill the table.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private CompactStringMap Shared(List<KeyValuePair<string, string>> entries, bool fresh)
+    private CompactStringMap Shared()
     {
-        if (entries.Count == 0)
+        if (scratch.Count == 0)
         {
             return CompactStringMap.Empty;
         }
 
         if (fresh)
         {
-            return WithSharedKeys(entries);
+            return WithSharedKeys();
         }
 
-        var hash = new HashCode();
-        foreach (var (key, value) in entries)
-        {
-            hash.Add(RuntimeHelpers.GetHashCode(key));
-            hash.Add(RuntimeHelpers.GetHashCode(value));
-        }
-
-        var code = hash.ToHashCode();
-        if (maps.TryGetValue(code, out var known) && known.SameEntries(entries))
+        if (maps.TryGetValue(entriesHash, out var known) && known.SameEntries(scratch))
         {
             return known;
         }
 
-        var map = WithSharedKeys(entries);
-        maps[code] = map;
+        var map = WithSharedKeys();
+        maps[entriesHash] = map;
         return map;
     }
 
     /// <summary>A new map whose keys array is the one of earlier maps with the same keys, when there is one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private CompactStringMap WithSharedKeys(List<KeyValuePair<string, string>> entries)
+    private CompactStringMap WithSharedKeys()
     {
-        var hash = new HashCode();
-        foreach (var (key, _) in entries)
-        {
-            hash.Add(RuntimeHelpers.GetHashCode(key));
-        }
-
-        var code = hash.ToHashCode();
-        if (keySets.TryGetValue(code, out var keys) && SameKeys(keys, entries))
+        if (keySets.TryGetValue(keysHash, out var keys) && SameKeys(keys, scratch))
         {
             var values = new string[keys.Length];
             for (var i = 0; i < values.Length; i++)
             {
-                values[i] = entries[i].Value;
+                values[i] = scratch[i].Value;
             }
 
             return new CompactStringMap(keys, values);
         }
 
-        var map = new CompactStringMap(entries);
-        if (map.Count == entries.Count && keySets.Count < MaxKeySets)
+        var map = new CompactStringMap(scratch);
+        if (map.Count == scratch.Count && keySets.Count < MaxKeySets)
         {
-            keySets[code] = map.KeyArray; // distinct keys only: a map with a key twice keeps the last value
+            keySets[keysHash] = map.KeyArray; // distinct keys only: a map with a key twice keeps the last value
         }
 
         return map;

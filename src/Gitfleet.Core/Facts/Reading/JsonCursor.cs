@@ -278,9 +278,25 @@ internal ref struct JsonCursor
         return kind == expected ? false : throw Error(pos, $"\"{what}\" {mustBe}");
     }
 
+    /// <summary>
+    /// A <see cref="PlainObject"/> walk of the object the cursor stands on (the fast path of a map of strings); the
+    /// cursor does not move until <see cref="Past"/>.
+    /// </summary>
+    public readonly PlainObject Plain() => new(json, pos);
+
+    /// <summary>Moves the cursor past the object a <see cref="PlainObject"/> walked to its end.</summary>
+    public void Past(in PlainObject plain) => pos = plain.End;
+
     /// <summary>Skips the value the cursor stands on, checking it.</summary>
     public void Skip()
     {
+        var plain = Plain();
+        if (plain.SkipToEnd())
+        {
+            pos = plain.End; // an object of plain strings: valid as it is
+            return;
+        }
+
         switch (Kind())
         {
             case JsonTokenType.String:
@@ -411,7 +427,7 @@ internal ref struct JsonCursor
     /// JSON); -1 when none follows. 32 bytes at a time.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int StringSpecial(ReadOnlySpan<byte> bytes)
+    internal static int StringSpecial(ReadOnlySpan<byte> bytes)
     {
         var i = 0;
         if (Vector256.IsHardwareAccelerated)

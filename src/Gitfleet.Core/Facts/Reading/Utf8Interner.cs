@@ -22,15 +22,20 @@ internal sealed class Utf8Interner
 
     /// <param name="added">True when the text was not in the table (a new instance, unlike any earlier one).</param>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public string Intern(ReadOnlySpan<byte> utf8, out bool added)
+    public string Intern(ReadOnlySpan<byte> utf8, out bool added) => Intern(utf8, out added, out _);
+
+    /// <param name="added">True when the text was not in the table (a new instance, unlike any earlier one).</param>
+    /// <param name="hash">The text's <see cref="HashOf"/>: equal texts, equal hashes (maps of pooled strings hash by it).</param>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public string Intern(ReadOnlySpan<byte> utf8, out bool added, out int hash)
     {
         added = true;
+        hash = HashOf(utf8);
         if (utf8.Length > MaxLength)
         {
             return Encoding.UTF8.GetString(utf8);
         }
 
-        var hash = Hash(utf8);
         var mask = entries.Length - 1;
         for (var i = hash & mask; ; i = (i + 1) & mask)
         {
@@ -69,7 +74,8 @@ internal sealed class Utf8Interner
         return Intern(utf8[..length]);
     }
 
-    private static int Hash(ReadOnlySpan<byte> utf8)
+    /// <summary>The hash of a text's UTF-8 bytes, as the table keeps it.</summary>
+    public static int HashOf(ReadOnlySpan<byte> utf8)
     {
         var hash = new HashCode();
         hash.AddBytes(utf8);
