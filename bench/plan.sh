@@ -9,8 +9,9 @@
 # that the plan finds exactly what the generator planted (OS updates, configuration changes, in flight, unmanaged).
 # Targets: <= 3 s and <= 600 MiB at 200,000 devices; <= 15 s and <= 2.5 GiB at 1,000,000.
 # With BASELINE=path/to/an/older/gitfleet.dll, every run also plans with that build (alternating, so both see the
-# same machine), and the outputs must be identical.
-# Usage: [BASELINE=DLL] bench/plan.sh [DEVICES=200000] [HOST_VARS=3000] [RUNS=5]
+# same machine), and the outputs must be identical. With CANDIDATE=path/to/a/gitfleet.dll, that build plans instead of
+# this checkout's `./gitfleet` build (e.g. CANDIDATE=.gitfleet/release/gitfleet.dll of scripts/publish-release.sh).
+# Usage: [BASELINE=DLL] [CANDIDATE=DLL] bench/plan.sh [DEVICES=200000] [HOST_VARS=3000] [RUNS=5]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 devices="${1:-200000}"; host_vars="${2:-3000}"; runs="${3:-5}"
@@ -72,7 +73,7 @@ report() {
 rm -f "$work"/*.results
 for i in $(seq "$runs"); do
   if [ -n "${BASELINE:-}" ]; then plan_once "$BASELINE" baseline; fi
-  plan_once "$root/.gitfleet/bin/gitfleet.dll" plan
+  plan_once "${CANDIDATE:-$root/.gitfleet/bin/gitfleet.dll}" plan
 done
 status=0
 check plan || status=1

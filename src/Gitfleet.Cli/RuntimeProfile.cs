@@ -5,16 +5,22 @@ namespace Gitfleet.Cli;
 /// <summary>
 /// The runtime settings a command runs with. The binary's runtimeconfig is tuned for one-shot commands (a CI job's
 /// <c>gitfleet plan</c>): dynamic PGO off, because a 200,000-device plan spent a fifth of its CPU re-compiling hot
-/// ReadyToRun code with PGO counters that a process living seconds never pays back (docs/benchmarks.md, Planning).
-/// The long-running commands (server, simulator, demo) want dynamic PGO, and the runtime reads it only when it starts,
-/// so before anything else runs they replace the process with itself (execve: same pid, same arguments, same open
-/// descriptors) with <c>DOTNET_TieredPGO=1</c> set. A <c>DOTNET_TieredPGO</c> already in the environment is the
-/// user's choice and is kept (which also ends the replacement after one step).
+/// ReadyToRun code with PGO counters that a process living seconds never pays back (docs/benchmarks.md, Planning);
+/// the release build (scripts/publish-release.sh) also has tiered compilation off, its composite image having
+/// precompiled nearly everything. The long-running commands (server, simulator, demo) want both back, and the runtime
+/// reads them only when it starts, so before anything else runs they replace the process with itself (execve: same
+/// pid, same arguments, same open descriptors) with <c>DOTNET_TieredPGO=1</c> (and <c>DOTNET_TieredCompilation=1</c>
+/// when the runtimeconfig turned it off) set. A variable already in the environment is the user's choice and is kept
+/// (which also ends the replacement after one step).
 /// </summary>
 internal static class RuntimeProfile
 {
-    /// <summary>What a long-running command sets back to the runtime's defaults (the runtimeconfig turns them off).</summary>
-    private static readonly (string Variable, string Value)[] LongRunningSettings = [("DOTNET_TieredPGO", "1")];
+    /// <summary>
+    /// What a long-running command sets back to the runtime's defaults when the runtimeconfig turned it off: the
+    /// variable and the runtimeconfig property it overrides.
+    /// </summary>
+    private static readonly (string Variable, string ConfigProperty)[] LongRunningSettings =
+        [("DOTNET_TieredPGO", "System.Runtime.TieredPGO"), ("DOTNET_TieredCompilation", "System.Runtime.TieredCompilation")];
 
     /// <summary>Commands that run until stopped: they get dynamic PGO, as the server has always had.</summary>
     private static readonly string[] LongRunning = ["server", "simulate", "demo"];
@@ -22,19 +28,30 @@ internal static class RuntimeProfile
     /// <summary>The command a command line runs: its first word that is not an option.</summary>
     internal static string? CommandOf(IReadOnlyList<string> args) => args.FirstOrDefault(a => !a.StartsWith('-'));
 
-    /// <summary>Whether this command line should run with dynamic PGO switched back on (see the class).</summary>
-    internal static bool WantsPgo(IReadOnlyList<string> args, Func<string, string?> environment) =>
+    /// <summary>
+    /// The variables (<c>NAME=1</c>) this command line should run with (see the class): none for a one-shot command;
+    /// for a long-running one, each setting the runtimeconfig turned off and the environment does not set.
+    /// </summary>
+    internal static IReadOnlyList<string> SettingsToRestore(
+        IReadOnlyList<string> args, Func<string, string?> environment, Func<string, object?> runtimeConfig) =>
         CommandOf(args) is { } command && LongRunning.Contains(command, StringComparer.Ordinal)
-        && LongRunningSettings.All(s => string.IsNullOrEmpty(environment(s.Variable)));
+            ? [.. LongRunningSettings
+                .Where(s => string.IsNullOrEmpty(environment(s.Variable))
+                    && string.Equals(runtimeConfig(s.ConfigProperty)?.ToString(), "false", StringComparison.OrdinalIgnoreCase))
+                .Select(s => $"{s.Variable}=1")]
+            : [];
 
     /// <summary>
-    /// Replaces this process with itself with dynamic PGO on when the command is a long-running one. Returns only when
-    /// it does not (a one-shot command, a setting of the user's, not Linux, or execve failing: then the command runs
-    /// as it is, without dynamic PGO).
+    /// Replaces this process with itself with dynamic PGO (and tiered compilation) on when the command is a long-running
+    /// one. Returns only when it does not (a one-shot command, a setting of the user's, not Linux, or execve failing:
+    /// then the command runs as it is, with the runtimeconfig's settings).
     /// </summary>
     public static void Apply(string[] args)
     {
-        if (!OperatingSystem.IsLinux() || !WantsPgo(args, Environment.GetEnvironmentVariable))
+        var restore = OperatingSystem.IsLinux()
+            ? SettingsToRestore(args, Environment.GetEnvironmentVariable, AppContext.GetData)
+            : [];
+        if (restore.Count == 0)
         {
             return;
         }
@@ -66,7 +83,7 @@ internal static class RuntimeProfile
             environment.Add($"{variable.Key}={variable.Value}");
         }
 
-        environment.AddRange(LongRunningSettings.Select(s => $"{s.Variable}={s.Value}"));
+        environment.AddRange(restore);
         environment.Add(null);
         var arguments = new List<string?>(argv) { null };
 

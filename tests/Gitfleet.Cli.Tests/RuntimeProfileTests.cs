@@ -6,15 +6,30 @@ namespace Gitfleet.Cli.Tests;
 /// <summary>One-shot commands run without dynamic PGO; the server restarts itself in place with it on (RuntimeProfile).</summary>
 public sealed class RuntimeProfileTests
 {
+    /// <summary>The framework-dependent build's runtimeconfig: dynamic PGO off, tiered compilation left on.</summary>
+    private static object? PgoOff(string property) => property == "System.Runtime.TieredPGO" ? "false" : null;
+
+    /// <summary>The release build's (scripts/publish-release.sh): tiered compilation off as well.</summary>
+    private static object? PgoAndTieringOff(string property) =>
+        property is "System.Runtime.TieredPGO" or "System.Runtime.TieredCompilation" ? "false" : null;
+
     [Theory]
     [InlineData("server")]
     [InlineData("simulate")]
     [InlineData("demo")]
     public void Long_running_commands_want_dynamic_pgo(string command)
     {
-        RuntimeProfile.WantsPgo([command, "--data", "x"], _ => null).ShouldBeTrue();
-        RuntimeProfile.WantsPgo(["--verbose", command], _ => null).ShouldBeTrue();
+        RuntimeProfile.SettingsToRestore([command, "--data", "x"], _ => null, PgoOff).ShouldBe(["DOTNET_TieredPGO=1"]);
+        RuntimeProfile.SettingsToRestore(["--verbose", command], _ => null, PgoOff).ShouldBe(["DOTNET_TieredPGO=1"]);
     }
+
+    [Theory]
+    [InlineData("server")]
+    [InlineData("simulate")]
+    [InlineData("demo")]
+    public void Long_running_commands_of_the_release_build_want_tiered_compilation_back(string command) =>
+        RuntimeProfile.SettingsToRestore([command], _ => null, PgoAndTieringOff)
+            .ShouldBe(["DOTNET_TieredPGO=1", "DOTNET_TieredCompilation=1"]);
 
     [Theory]
     [InlineData("plan", "--repo", "server")]
@@ -22,15 +37,21 @@ public sealed class RuntimeProfileTests
     [InlineData("--help")]
     public void One_shot_commands_do_not(params string[] args)
     {
-        RuntimeProfile.WantsPgo(args, _ => null).ShouldBeFalse();
-        RuntimeProfile.WantsPgo([], _ => null).ShouldBeFalse();
+        RuntimeProfile.SettingsToRestore(args, _ => null, PgoAndTieringOff).ShouldBeEmpty();
+        RuntimeProfile.SettingsToRestore([], _ => null, PgoAndTieringOff).ShouldBeEmpty();
     }
+
+    [Fact]
+    public void A_setting_the_runtimeconfig_leaves_on_is_not_restored() =>
+        RuntimeProfile.SettingsToRestore(["server"], _ => null, _ => null).ShouldBeEmpty();
 
     [Fact]
     public void A_setting_in_the_environment_is_the_users_and_is_kept()
     {
-        RuntimeProfile.WantsPgo(["server"], name => name == "DOTNET_TieredPGO" ? "0" : null).ShouldBeFalse();
-        RuntimeProfile.WantsPgo(["server"], name => name == "DOTNET_TieredPGO" ? "1" : null).ShouldBeFalse();
+        RuntimeProfile.SettingsToRestore(["server"], name => name == "DOTNET_TieredPGO" ? "0" : null, PgoOff).ShouldBeEmpty();
+        RuntimeProfile.SettingsToRestore(["server"], name => name == "DOTNET_TieredPGO" ? "1" : null, PgoOff).ShouldBeEmpty();
+        RuntimeProfile.SettingsToRestore(["server"], name => name == "DOTNET_TieredCompilation" ? "0" : null, PgoAndTieringOff)
+            .ShouldBe(["DOTNET_TieredPGO=1"]);
     }
 
     [Fact]
