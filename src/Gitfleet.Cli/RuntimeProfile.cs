@@ -16,16 +16,34 @@ internal static class RuntimeProfile
     /// <summary>What a long-running command sets back to the runtime's defaults (the runtimeconfig turns them off).</summary>
     private static readonly (string Variable, string Value)[] LongRunningSettings = [("DOTNET_TieredPGO", "1")];
 
-    /// <summary>Commands that run until stopped: they get dynamic PGO, as the server has always had.</summary>
-    private static readonly string[] LongRunning = ["server", "simulate", "demo"];
+    /// <summary>
+    /// The server's, besides: a 64 MiB gen0 budget. This VM reports no cache sizes, and the GC then collects gen0
+    /// about every 2 MB; a 200,000-device restart storm (tens of MB allocated per second) cost 131 against 141 µs of
+    /// server CPU per request with it (docs/benchmarks.md, "A 200,000-device restart storm's steady state"). The runtime
+    /// reads it from the environment only (not from runtimeconfig.json: docs/benchmarks.md, issue 13, reconcile-gc).
+    /// </summary>
+    private static readonly (string Variable, string Value)[] ServerSettings = [.. LongRunningSettings, ("DOTNET_GCgen0size", "0x4000000")];
 
     /// <summary>The command a command line runs: its first word that is not an option.</summary>
     internal static string? CommandOf(IReadOnlyList<string> args) => args.FirstOrDefault(a => !a.StartsWith('-'));
 
+    /// <summary>
+    /// The settings this command line restarts itself with: the long-running commands' (server, simulate, demo), none
+    /// for one-shot commands, and none when any of them is in the environment already (the user's choice, kept as it is).
+    /// </summary>
+    internal static IReadOnlyList<(string Variable, string Value)> SettingsFor(IReadOnlyList<string> args, Func<string, string?> environment)
+    {
+        (string Variable, string Value)[] settings = CommandOf(args) switch
+        {
+            "server" => ServerSettings,
+            "simulate" or "demo" => LongRunningSettings,
+            _ => [],
+        };
+        return settings.All(s => string.IsNullOrEmpty(environment(s.Variable))) ? settings : [];
+    }
+
     /// <summary>Whether this command line should run with dynamic PGO switched back on (see the class).</summary>
-    internal static bool WantsPgo(IReadOnlyList<string> args, Func<string, string?> environment) =>
-        CommandOf(args) is { } command && LongRunning.Contains(command, StringComparer.Ordinal)
-        && LongRunningSettings.All(s => string.IsNullOrEmpty(environment(s.Variable)));
+    internal static bool WantsPgo(IReadOnlyList<string> args, Func<string, string?> environment) => SettingsFor(args, environment).Count > 0;
 
     /// <summary>
     /// Replaces this process with itself with dynamic PGO on when the command is a long-running one. Returns only when
@@ -34,7 +52,8 @@ internal static class RuntimeProfile
     /// </summary>
     public static void Apply(string[] args)
     {
-        if (!OperatingSystem.IsLinux() || !WantsPgo(args, Environment.GetEnvironmentVariable))
+        var settings = SettingsFor(args, Environment.GetEnvironmentVariable);
+        if (!OperatingSystem.IsLinux() || settings.Count == 0)
         {
             return;
         }
@@ -66,7 +85,7 @@ internal static class RuntimeProfile
             environment.Add($"{variable.Key}={variable.Value}");
         }
 
-        environment.AddRange(LongRunningSettings.Select(s => $"{s.Variable}={s.Value}"));
+        environment.AddRange(settings.Select(s => $"{s.Variable}={s.Value}"));
         environment.Add(null);
         var arguments = new List<string?>(argv) { null };
 

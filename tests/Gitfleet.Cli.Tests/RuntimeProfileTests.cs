@@ -34,6 +34,18 @@ public sealed class RuntimeProfileTests
     }
 
     [Fact]
+    public void The_server_alone_gets_a_larger_gen0_budget()
+    {
+        RuntimeProfile.SettingsFor(["server"], _ => null).ShouldContain(("DOTNET_GCgen0size", "0x4000000"));
+        RuntimeProfile.SettingsFor(["simulate"], _ => null).ShouldBe([("DOTNET_TieredPGO", "1")]);
+        RuntimeProfile.SettingsFor(["demo"], _ => null).ShouldBe([("DOTNET_TieredPGO", "1")]);
+        RuntimeProfile.SettingsFor(["plan"], _ => null).ShouldBeEmpty();
+
+        // A gen0 budget of the user's own is kept, and nothing else is added either (as for DOTNET_TieredPGO).
+        RuntimeProfile.SettingsFor(["server"], name => name == "DOTNET_GCgen0size" ? "0x1000000" : null).ShouldBeEmpty();
+    }
+
+    [Fact]
     public void The_binarys_runtime_settings_are_for_one_shot_commands()
     {
         using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "gitfleet.runtimeconfig.json")));
@@ -49,6 +61,7 @@ public sealed class RuntimeProfileTests
         // The pid the test started is the one serving, now with the variable the runtime read at its (second) start.
         var environment = File.ReadAllText($"/proc/{server.Id}/environ").Split('\0');
         environment.ShouldContain("DOTNET_TieredPGO=1");
+        environment.ShouldContain("DOTNET_GCgen0size=0x4000000");
         var arguments = File.ReadAllText($"/proc/{server.Id}/cmdline").Split('\0');
         arguments.ShouldContain("server");
         arguments.ShouldContain("--data");
