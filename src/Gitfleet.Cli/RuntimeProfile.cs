@@ -10,8 +10,8 @@ namespace Gitfleet.Cli;
 /// precompiled nearly everything. The long-running commands (server, simulator, demo) want both back, and the runtime
 /// reads them only when it starts, so before anything else runs they replace the process with itself (execve: same
 /// pid, same arguments, same open descriptors) with <c>DOTNET_TieredPGO=1</c> (and <c>DOTNET_TieredCompilation=1</c>
-/// when the runtimeconfig turned it off) set. A variable already in the environment is the user's choice and is kept
-/// (which also ends the replacement after one step).
+/// when the runtimeconfig turned it off) set, the server also with a larger gen0 budget. A variable already in the
+/// environment is the user's choice and is kept (which also ends the replacement after one step).
 /// </summary>
 internal static class RuntimeProfile
 {
@@ -22,6 +22,14 @@ internal static class RuntimeProfile
     private static readonly (string Variable, string ConfigProperty)[] LongRunningSettings =
         [("DOTNET_TieredPGO", "System.Runtime.TieredPGO"), ("DOTNET_TieredCompilation", "System.Runtime.TieredCompilation")];
 
+    /// <summary>
+    /// The server's, besides: a 64 MiB gen0 budget. This VM reports no cache sizes, and the GC then collects gen0
+    /// about every 2 MB; a 200,000-device restart storm (tens of MB allocated per second) cost 131 against 141 µs of
+    /// server CPU per request with it (docs/benchmarks.md, "A 200,000-device restart storm's steady state"). The runtime
+    /// reads it from the environment only (not from runtimeconfig.json: docs/benchmarks.md, issue 13, reconcile-gc).
+    /// </summary>
+    private static readonly (string Variable, string Value)[] ServerSettings = [("DOTNET_GCgen0size", "0x4000000")];
+
     /// <summary>Commands that run until stopped: they get dynamic PGO, as the server has always had.</summary>
     private static readonly string[] LongRunning = ["server", "simulate", "demo"];
 
@@ -29,17 +37,24 @@ internal static class RuntimeProfile
     internal static string? CommandOf(IReadOnlyList<string> args) => args.FirstOrDefault(a => !a.StartsWith('-'));
 
     /// <summary>
-    /// The variables (<c>NAME=1</c>) this command line should run with (see the class): none for a one-shot command;
-    /// for a long-running one, each setting the runtimeconfig turned off and the environment does not set.
+    /// The variables (<c>NAME=VALUE</c>) this command line should restart itself with (see the class): none for a
+    /// one-shot command; for a long-running one, each setting the runtimeconfig turned off (back to on), and for the
+    /// server its gen0 budget, each unless the environment sets that variable already (the user's choice, kept).
     /// </summary>
-    internal static IReadOnlyList<string> SettingsToRestore(
-        IReadOnlyList<string> args, Func<string, string?> environment, Func<string, object?> runtimeConfig) =>
-        CommandOf(args) is { } command && LongRunning.Contains(command, StringComparer.Ordinal)
-            ? [.. LongRunningSettings
-                .Where(s => string.IsNullOrEmpty(environment(s.Variable))
-                    && string.Equals(runtimeConfig(s.ConfigProperty)?.ToString(), "false", StringComparison.OrdinalIgnoreCase))
-                .Select(s => $"{s.Variable}=1")]
-            : [];
+    internal static IReadOnlyList<string> SettingsFor(
+        IReadOnlyList<string> args, Func<string, string?> environment, Func<string, object?> runtimeConfig)
+    {
+        if (CommandOf(args) is not { } command || !LongRunning.Contains(command, StringComparer.Ordinal))
+        {
+            return [];
+        }
+
+        var restored = LongRunningSettings
+            .Where(s => string.Equals(runtimeConfig(s.ConfigProperty)?.ToString(), "false", StringComparison.OrdinalIgnoreCase))
+            .Select(s => (s.Variable, Value: "1"));
+        var added = command == "server" ? ServerSettings : [];
+        return [.. restored.Concat(added).Where(s => string.IsNullOrEmpty(environment(s.Variable))).Select(s => $"{s.Variable}={s.Value}")];
+    }
 
     /// <summary>
     /// Replaces this process with itself with dynamic PGO (and tiered compilation) on when the command is a long-running
@@ -48,10 +63,10 @@ internal static class RuntimeProfile
     /// </summary>
     public static void Apply(string[] args)
     {
-        var restore = OperatingSystem.IsLinux()
-            ? SettingsToRestore(args, Environment.GetEnvironmentVariable, AppContext.GetData)
+        var settings = OperatingSystem.IsLinux()
+            ? SettingsFor(args, Environment.GetEnvironmentVariable, AppContext.GetData)
             : [];
-        if (restore.Count == 0)
+        if (settings.Count == 0)
         {
             return;
         }
@@ -83,7 +98,7 @@ internal static class RuntimeProfile
             environment.Add($"{variable.Key}={variable.Value}");
         }
 
-        environment.AddRange(restore);
+        environment.AddRange(settings);
         environment.Add(null);
         var arguments = new List<string?>(argv) { null };
 

@@ -19,8 +19,9 @@ public sealed class RuntimeProfileTests
     [InlineData("demo")]
     public void Long_running_commands_want_dynamic_pgo(string command)
     {
-        RuntimeProfile.SettingsToRestore([command, "--data", "x"], _ => null, PgoOff).ShouldBe(["DOTNET_TieredPGO=1"]);
-        RuntimeProfile.SettingsToRestore(["--verbose", command], _ => null, PgoOff).ShouldBe(["DOTNET_TieredPGO=1"]);
+        RuntimeProfile.SettingsFor([command, "--data", "x"], _ => null, PgoOff).ShouldContain("DOTNET_TieredPGO=1");
+        RuntimeProfile.SettingsFor(["--verbose", command], _ => null, PgoOff).ShouldContain("DOTNET_TieredPGO=1");
+        RuntimeProfile.SettingsFor([command], _ => null, PgoOff).ShouldNotContain("DOTNET_TieredCompilation=1", "the framework-dependent build leaves tiering on");
     }
 
     [Theory]
@@ -28,7 +29,7 @@ public sealed class RuntimeProfileTests
     [InlineData("simulate")]
     [InlineData("demo")]
     public void Long_running_commands_of_the_release_build_want_tiered_compilation_back(string command) =>
-        RuntimeProfile.SettingsToRestore([command], _ => null, PgoAndTieringOff)
+        RuntimeProfile.SettingsFor([command], _ => null, PgoAndTieringOff).Take(2)
             .ShouldBe(["DOTNET_TieredPGO=1", "DOTNET_TieredCompilation=1"]);
 
     [Theory]
@@ -37,21 +38,34 @@ public sealed class RuntimeProfileTests
     [InlineData("--help")]
     public void One_shot_commands_do_not(params string[] args)
     {
-        RuntimeProfile.SettingsToRestore(args, _ => null, PgoAndTieringOff).ShouldBeEmpty();
-        RuntimeProfile.SettingsToRestore([], _ => null, PgoAndTieringOff).ShouldBeEmpty();
+        RuntimeProfile.SettingsFor(args, _ => null, PgoAndTieringOff).ShouldBeEmpty();
+        RuntimeProfile.SettingsFor([], _ => null, PgoAndTieringOff).ShouldBeEmpty();
     }
 
     [Fact]
     public void A_setting_the_runtimeconfig_leaves_on_is_not_restored() =>
-        RuntimeProfile.SettingsToRestore(["server"], _ => null, _ => null).ShouldBeEmpty();
+        RuntimeProfile.SettingsFor(["simulate"], _ => null, _ => null).ShouldBeEmpty();
 
     [Fact]
     public void A_setting_in_the_environment_is_the_users_and_is_kept()
     {
-        RuntimeProfile.SettingsToRestore(["server"], name => name == "DOTNET_TieredPGO" ? "0" : null, PgoOff).ShouldBeEmpty();
-        RuntimeProfile.SettingsToRestore(["server"], name => name == "DOTNET_TieredPGO" ? "1" : null, PgoOff).ShouldBeEmpty();
-        RuntimeProfile.SettingsToRestore(["server"], name => name == "DOTNET_TieredCompilation" ? "0" : null, PgoAndTieringOff)
+        RuntimeProfile.SettingsFor(["simulate"], name => name == "DOTNET_TieredPGO" ? "0" : null, PgoOff).ShouldBeEmpty();
+        RuntimeProfile.SettingsFor(["simulate"], name => name == "DOTNET_TieredPGO" ? "1" : null, PgoOff).ShouldBeEmpty();
+        RuntimeProfile.SettingsFor(["simulate"], name => name == "DOTNET_TieredCompilation" ? "0" : null, PgoAndTieringOff)
             .ShouldBe(["DOTNET_TieredPGO=1"]);
+        RuntimeProfile.SettingsFor(["server"], name => name == "DOTNET_TieredPGO" ? "0" : null, PgoOff).ShouldBe(["DOTNET_GCgen0size=0x4000000"]);
+    }
+
+    [Fact]
+    public void The_server_alone_gets_a_larger_gen0_budget()
+    {
+        RuntimeProfile.SettingsFor(["server"], _ => null, PgoOff).ShouldBe(["DOTNET_TieredPGO=1", "DOTNET_GCgen0size=0x4000000"]);
+        RuntimeProfile.SettingsFor(["simulate"], _ => null, PgoOff).ShouldBe(["DOTNET_TieredPGO=1"]);
+        RuntimeProfile.SettingsFor(["demo"], _ => null, PgoOff).ShouldBe(["DOTNET_TieredPGO=1"]);
+        RuntimeProfile.SettingsFor(["plan"], _ => null, PgoOff).ShouldBeEmpty();
+
+        // A gen0 budget of the user's own is kept.
+        RuntimeProfile.SettingsFor(["server"], name => name == "DOTNET_GCgen0size" ? "0x1000000" : null, PgoOff).ShouldBe(["DOTNET_TieredPGO=1"]);
     }
 
     [Fact]
@@ -70,6 +84,7 @@ public sealed class RuntimeProfileTests
         // The pid the test started is the one serving, now with the variable the runtime read at its (second) start.
         var environment = File.ReadAllText($"/proc/{server.Id}/environ").Split('\0');
         environment.ShouldContain("DOTNET_TieredPGO=1");
+        environment.ShouldContain("DOTNET_GCgen0size=0x4000000");
         var arguments = File.ReadAllText($"/proc/{server.Id}/cmdline").Split('\0');
         arguments.ShouldContain("server");
         arguments.ShouldContain("--data");

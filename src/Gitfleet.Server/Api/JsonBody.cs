@@ -34,11 +34,18 @@ public static class JsonBody
         }
         catch (JsonException e)
         {
-            var where = e.LineNumber is { } line ? $" at line {line + 1}, position {e.BytePositionInLine + 1}" : "";
-            var message = e.Message;
-            var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-            throw ApiException.BadRequest($"malformed JSON{where}: {(cut > 0 ? message[..cut] : message)}");
+            throw Malformed(e);
         }
+    }
+
+    /// <summary>The 400 for a body that is no JSON of the expected shape, saying where when the reader knows.</summary>
+    public static ApiException Malformed(JsonException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var where = e.LineNumber is { } line ? $" at line {line + 1}, position {e.BytePositionInLine + 1}" : "";
+        var message = e.Message;
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return ApiException.BadRequest($"malformed JSON{where}: {(cut > 0 ? message[..cut] : message)}");
     }
 
     /// <summary>The raw body, at most the configured JSON limit (413 beyond it).</summary>

@@ -21,15 +21,13 @@ internal sealed partial class DashboardMiddleware(
     private const string Policy =
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-    public async Task InvokeAsync(HttpContext context)
+    /// <summary>Any other path is handed on as it is, without an async frame here (every device request passes).</summary>
+    public Task InvokeAsync(HttpContext context) =>
+        context.Request.Path.StartsWithSegments(DashboardApi.Base, StringComparison.Ordinal) ? DashboardAsync(context) : next(context);
+
+    private async Task DashboardAsync(HttpContext context)
     {
         var path = context.Request.Path;
-        if (!path.StartsWithSegments(DashboardApi.Base, StringComparison.Ordinal))
-        {
-            await next(context).ConfigureAwait(false);
-            return;
-        }
-
         var started = Stopwatch.GetTimestamp();
         var headers = context.Response.Headers;
         headers.ContentSecurityPolicy = Policy;

@@ -8,14 +8,12 @@ namespace Gitfleet.Server.Metrics;
 /// <summary>Counts the artifact bytes actually sent through download links (a client that hangs up counts what it got).</summary>
 internal sealed class DownloadMeter(RequestDelegate next, ServerMetrics metrics)
 {
-    public async Task InvokeAsync(HttpContext context)
-    {
-        if (!context.Request.Path.StartsWithSegments(DownloadLinks.Prefix, StringComparison.Ordinal))
-        {
-            await next(context).ConfigureAwait(false);
-            return;
-        }
+    /// <summary>Any other path is handed on as it is, without an async frame here (every device request passes).</summary>
+    public Task InvokeAsync(HttpContext context) =>
+        context.Request.Path.StartsWithSegments(DownloadLinks.Prefix, StringComparison.Ordinal) ? MeterAsync(context) : next(context);
 
+    private async Task MeterAsync(HttpContext context)
+    {
         var inner = context.Features.Get<IHttpResponseBodyFeature>()!;
         var counting = new CountingBody(inner);
         context.Features.Set<IHttpResponseBodyFeature>(counting);

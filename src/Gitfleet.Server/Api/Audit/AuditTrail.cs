@@ -25,19 +25,19 @@ internal sealed partial class AuditTrail(RequestDelegate next, IAuditStore store
 
     private readonly ConcurrentDictionary<string, string> emails = new(StringComparer.Ordinal);
 
-    public async Task InvokeAsync(HttpContext context)
+    /// <summary>A request that changes nothing is handed on as it is, without an async frame here (every device request).</summary>
+    public Task InvokeAsync(HttpContext context)
     {
         var method = context.Request.Method;
         var path = context.Request.Path;
         var via = path.StartsWithSegments("/api/management", StringComparison.Ordinal) && !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && !HttpMethods.IsOptions(method) ? "api"
             : path.StartsWithSegments("/ui", StringComparison.Ordinal) && HttpMethods.IsPost(method) ? "dashboard"
             : null;
-        if (via is null)
-        {
-            await next(context).ConfigureAwait(false);
-            return;
-        }
+        return via is null ? next(context) : RecordedAsync(context, via);
+    }
 
+    private async Task RecordedAsync(HttpContext context, string via)
+    {
         try
         {
             await next(context).ConfigureAwait(false);

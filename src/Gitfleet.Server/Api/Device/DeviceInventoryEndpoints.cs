@@ -6,10 +6,10 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Gitfleet.Server.Api.Device;
 
-/// <summary>Inventory, device side: PUT replaces the device-reported attributes, PATCH merges them.</summary>
+/// <summary>Inventory, device side: PUT replaces the device-reported attributes, PATCH merges them (body: <see cref="InventoryBody"/>).</summary>
 internal static class DeviceInventoryEndpoints
 {
-    private const int MaxAttributes = 1000;
+    public const int MaxAttributes = 1000;
 
     public static void MapDeviceInventoryApi(this IEndpointRouteBuilder app)
     {
@@ -17,7 +17,10 @@ internal static class DeviceInventoryEndpoints
         app.MapPatch("/api/devices/v1/inventory/device/attributes", (HttpContext c, DeviceService d, CancellationToken ct) => SaveAsync(c, d, false, ct));
     }
 
-    /// <summary>[{"name","value"}] to (name, values): a list value or a repeated name gives several values; numbers keep their text.</summary>
+    /// <summary>
+    /// [{"name","value"}] to (name, values): a list value or a repeated name gives several values; numbers keep their
+    /// text. The management API's tags read through it; a device's inventory is read the same way by <see cref="InventoryBody"/>.
+    /// </summary>
     public static List<KeyValuePair<string, IReadOnlyList<string>>> ToAttributes(IReadOnlyList<NameValue> items)
     {
         ArgumentNullException.ThrowIfNull(items);
@@ -60,8 +63,8 @@ internal static class DeviceInventoryEndpoints
 
     private static async Task<IResult> SaveAsync(HttpContext context, DeviceService devices, bool replace, CancellationToken cancellationToken)
     {
-        var items = await JsonBody.ReadAsync<List<NameValue>>(context, cancellationToken).ConfigureAwait(false);
-        await devices.SaveInventoryAsync(context.Device().DeviceId, ToAttributes(items), replace, cancellationToken).ConfigureAwait(false);
+        var attributes = InventoryBody.Parse(await JsonBody.ReadBytesAsync(context, cancellationToken).ConfigureAwait(false));
+        await devices.SaveInventoryAsync(context.Device().DeviceId, attributes, replace, cancellationToken).ConfigureAwait(false);
         return Results.Ok();
     }
 }
