@@ -28,7 +28,7 @@ public sealed class SqliteFleetStore : SqlFleetStore
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
-        checkpointer = new LogCheckpointer(connectionString, ConnectionPragmas);
+        checkpointer = new LogCheckpointer(connectionString, ConnectionPragmas, writer.EnterAsync);
     }
 
     public string DatabasePath { get; }
