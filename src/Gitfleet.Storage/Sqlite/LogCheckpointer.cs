@@ -30,16 +30,6 @@ internal sealed class LogCheckpointer(string connectionString, string pragmas, F
     private bool again;
     private bool disposed;
 
-    /// <summary>Checkpoints done so far (tests, the bench).</summary>
-    public long Checkpoints => Interlocked.Read(ref checkpoints);
-
-    private long checkpoints;
-
-    /// <summary>Checkpoints that ran a second time under the writer lock so the log starts over (<see cref="RestartPages"/>).</summary>
-    public long Restarts => Interlocked.Read(ref restarts);
-
-    private long restarts;
-
     /// <summary>Asks for a checkpoint: starts one, or, while one runs, one more after it. Never blocks.</summary>
     public void Request()
     {
@@ -103,10 +93,7 @@ internal sealed class LogCheckpointer(string connectionString, string pragmas, F
             {
                 using var writer = await enterWriter(CancellationToken.None).ConfigureAwait(false);
                 await PagesOfLogAsync(command).ConfigureAwait(false);
-                Interlocked.Increment(ref restarts);
             }
-
-            Interlocked.Increment(ref checkpoints);
         }
         catch (SqliteException)
         {
