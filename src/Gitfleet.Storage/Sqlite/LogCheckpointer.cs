@@ -23,7 +23,7 @@ internal sealed class LogCheckpointer(string connectionString, string pragmas, F
     public const int RestartPages = 4096;
 
     /// <summary>The least time from one checkpoint's start to the next one's.</summary>
-    public static readonly TimeSpan Spacing = TimeSpan.FromMilliseconds(500);
+    public static readonly TimeSpan Spacing = TimeSpan.FromMilliseconds(100);
 
     private readonly Lock gate = new();
     private Task running = Task.CompletedTask;
