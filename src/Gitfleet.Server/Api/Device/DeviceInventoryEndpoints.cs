@@ -24,42 +24,55 @@ internal static class DeviceInventoryEndpoints
     public static List<KeyValuePair<string, IReadOnlyList<string>>> ToAttributes(IReadOnlyList<NameValue> items)
     {
         ArgumentNullException.ThrowIfNull(items);
-        if (items.Count > MaxAttributes)
+        return Group(items.Count, i => items[i] is { } item ? (item.Name, ValuesOf(item.Value)) : null);
+    }
+
+    /// <summary>
+    /// The items of a body (by position: null for a JSON null item; values null for a null or object value) checked
+    /// and grouped by name, in the order names first appear: the one set of rules for every reader of such a body.
+    /// </summary>
+    internal static List<KeyValuePair<string, IReadOnlyList<string>>> Group(int count, Func<int, (string? Name, List<string>? Values)?> itemAt)
+    {
+        ArgumentNullException.ThrowIfNull(itemAt);
+        if (count > MaxAttributes)
         {
             throw ApiException.BadRequest($"at most {MaxAttributes} attributes per request");
         }
 
-        var grouped = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        for (var i = 0; i < items.Count; i++)
+        var grouped = new Dictionary<string, List<string>>(count, StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
         {
-            var item = items[i] ?? throw ApiException.BadRequest($"attribute [{i}] is null");
-            if (string.IsNullOrWhiteSpace(item.Name) || item.Name.Length > 256)
+            var (name, values) = itemAt(i) ?? throw ApiException.BadRequest($"attribute [{i}] is null");
+            if (string.IsNullOrWhiteSpace(name) || name.Length > 256)
             {
                 throw ApiException.BadRequest($"attribute [{i}] needs a name of 1 to 256 characters");
             }
 
-            if (item.Value.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.Object)
+            if (values is null)
             {
-                throw ApiException.BadRequest($"attribute '{item.Name}' needs a string, number or list value");
+                throw ApiException.BadRequest($"attribute '{name}' needs a string, number or list value");
             }
 
-            if (!grouped.TryGetValue(item.Name, out var values))
+            if (grouped.TryGetValue(name, out var existing))
             {
-                grouped[item.Name] = values = [];
-            }
-
-            if (item.Value.ValueKind == JsonValueKind.Array)
-            {
-                values.AddRange(item.Value.EnumerateArray().Select(JsonText.Of));
+                existing.AddRange(values);
             }
             else
             {
-                values.Add(JsonText.Of(item.Value));
+                grouped[name] = values;
             }
         }
 
         return grouped.Select(g => new KeyValuePair<string, IReadOnlyList<string>>(g.Key, g.Value)).ToList();
     }
+
+    /// <summary>A value's texts (<see cref="JsonText.Of"/> of it, or of each element of a list); null for null or an object.</summary>
+    private static List<string>? ValuesOf(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.Object => null,
+        JsonValueKind.Array => [.. value.EnumerateArray().Select(JsonText.Of)],
+        _ => [JsonText.Of(value)],
+    };
 
     private static async Task<IResult> SaveAsync(HttpContext context, DeviceService devices, bool replace, CancellationToken cancellationToken)
     {

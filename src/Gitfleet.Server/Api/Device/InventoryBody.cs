@@ -34,42 +34,7 @@ internal static class InventoryBody
         }
 
         // The serializer's reading finished before any item was judged: a malformed body is refused as such first.
-        if (items.Count > DeviceInventoryEndpoints.MaxAttributes)
-        {
-            throw ApiException.BadRequest($"at most {DeviceInventoryEndpoints.MaxAttributes} attributes per request");
-        }
-
-        var grouped = new Dictionary<string, List<string>>(items.Count, StringComparer.Ordinal);
-        for (var i = 0; i < items.Count; i++)
-        {
-            var item = items[i] ?? throw ApiException.BadRequest($"attribute [{i}] is null");
-            if (string.IsNullOrWhiteSpace(item.Name) || item.Name.Length > 256)
-            {
-                throw ApiException.BadRequest($"attribute [{i}] needs a name of 1 to 256 characters");
-            }
-
-            if (item.Values is null)
-            {
-                throw ApiException.BadRequest($"attribute '{item.Name}' needs a string, number or list value");
-            }
-
-            if (grouped.TryGetValue(item.Name, out var values))
-            {
-                values.AddRange(item.Values);
-            }
-            else
-            {
-                grouped[item.Name] = item.Values;
-            }
-        }
-
-        var attributes = new List<KeyValuePair<string, IReadOnlyList<string>>>(grouped.Count);
-        foreach (var (name, values) in grouped)
-        {
-            attributes.Add(new(name, values));
-        }
-
-        return attributes;
+        return DeviceInventoryEndpoints.Group(items.Count, i => items[i] is { } item ? (item.Name, item.Values) : null);
     }
 
     /// <summary>The items (null for a JSON null item), or null for a body that is JSON null.</summary>
